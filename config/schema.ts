@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { bootstrapConfigSchema } from '../stages/bootstrap/config.js';
+import { dedupConfigSchema } from '../stages/dedup/config.js';
+import { indexConfigSchema } from '../stages/index/config.js';
+import { ingestConfigSchema } from '../stages/ingest/config.js';
+import { retrieveConfigSchema } from '../stages/retrieve/config.js';
+import { writeConfigSchema } from '../stages/write/config.js';
+
+const positiveInt = z.number().int().positive();
+
+export const seedsConfigSchema = z
+  .object({
+    files: z.array(z.string()).min(1),
+    seeds_per_shard: positiveInt.default(8),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    dataset: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+    /** Output root; relative paths resolve against the config file's folder. */
+    out: z.string().default('../out'),
+    /** LLM response cache, shared by runs; default `<out>/.cache`. */
+    cache_dir: z.string().optional(),
+    seeds: seedsConfigSchema,
+    bootstrap: bootstrapConfigSchema.prefault({}),
+    ingest: ingestConfigSchema,
+    index: indexConfigSchema.prefault({}),
+    retrieve: retrieveConfigSchema.prefault({}),
+    dedup: dedupConfigSchema.prefault({}),
+    write: writeConfigSchema.prefault({}),
+  })
+  .strict();
+
+export type QccConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,151 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import { tempPathFor } from './atomic.js';
+import { JsonlWriter } from './jsonl.js';
+import { createLogger } from './log.js';
+import { openRun, runPipeline } from './run.js';
+import { describeRun } from './status.js';
+import { Counters, type StageContext } from './types.js';
+import { codeVersion } from './version.js';
+import { Fts5Index } from '../stages/index/fts5.js';
+import { ingestConfigSchema } from '../stages/ingest/config.js';
+import { decodeHtml, extractMainText, readArchive } from '../stages/ingest/index.js';
+
+function int(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return n;
+  };
+}
+
+export function buildCli(): Command {
+  const program = new Command('qcc')
+    .description('Query of CC: mine a clean, versioned domain corpus from Common Crawl')
+    .version(codeVersion().package)
+    .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('run the pipeline (or one stage and what it needs) and publish a dataset version')
+    .requiredOption('--config <yaml>', 'run config (see config/demo.yaml)')
+    .option('--out <dir>', 'output root (overrides the config)')
+    .option('--stage <name>', 'run through this stage only: bootstrap, ingest, index, retrieve, publish')
+    .option('--rank <i>', 'this worker among --world workers', int('--rank'), 0)
+    .option('--world <n>', 'number of workers splitting the sharded stages', int('--world'), 1)
+    .action(async (opts) => {
+      const outcome = await runPipeline({ config: opts.config, out: opts.out, stage: opts.stage, rank: opts.rank, world: opts.world });
+      if (outcome.status === 'published') {
+        console.log(`published ${outcome.version} (parent: ${outcome.parent ?? 'none'}) in ${outcome.datasetDir}`);
+      } else if (outcome.status === 'up_to_date') {
+        console.log(`up to date: ${outcome.version} in ${outcome.datasetDir} already holds this config's run; nothing to do`);
+      } else {
+        console.log(`ran through ${outcome.through}; work in ${outcome.work}`);
+      }
+    });
+
+  program
+    .command('status')
+    .description("show a run's progress: shards done per stage, counters, published versions")
+    .requiredOption('--config <yaml>', 'run config')
+    .option('--out <dir>', 'output root (overrides the config)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => {
+      const report = await describeRun(openRun(opts.config, opts.out), { shards: false });
+      console.log(opts.json ? JSON.stringify(report, null, 2) : report.text);
+    });
+
+  program
+    .command('plan')
+    .description('show what a run would do, shard by shard, without running anything')
+    .requiredOption('--config <yaml>', 'run config')
+    .option('--out <dir>', 'output root (overrides the config)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => {
+      const report = await describeRun(openRun(opts.config, opts.out), { shards: true });
+      console.log(opts.json ? JSON.stringify(report, null, 2) : report.text);
+    });
+
+  program
+    .command('ingest')
+    .description('turn WARC/WET files into clean documents (JSONL, gzip when --out ends in .gz)')
+    .argument('<files...>', 'WARC/WET files')
+    .requiredOption('--out <file>', 'output, e.g. docs.jsonl.gz')
+    .option('--on-error <mode>', 'fail: stop at malformed input; skip: count it and go on', 'fail')
+    .action(async (files: string[], opts) => {
+      const log = createLogger();
+      const config = ingestConfigSchema.parse({ warc: files, on_error: opts.onError });
+      const counters = new Counters();
+      const ctx: StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
+      const tmp = tempPathFor(opts.out);
+      const writer = await JsonlWriter.open(tmp);
+      try {
+        for (const file of files) for await (const doc of readArchive(file, ctx)) await writer.write(doc);
+        await writer.close();
+        await rename(tmp, opts.out);
+      } catch (err) {
+        await writer.close();
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      log.info(`wrote ${writer.records} documents to ${opts.out}`, counters.toJSON());
+    });
+
+  program
+    .command('extract')
+    .description('print the main text of HTML pages (several pages: one JSON line {file, text} each)')
+    .argument('<files...>', 'HTML files')
+    .action(async (files: string[]) => {
+      const textOf = (file: string) => {
+        if (!existsSync(file)) throw new Error(`${file}: file not found`);
+        return extractMainText(decodeHtml(readFileSync(file)));
+      };
+      if (files.length === 1) {
+        process.stdout.write(textOf(files[0]!) + '\n');
+        return;
+      }
+      for (const file of files) process.stdout.write(JSON.stringify({ file, text: textOf(file) }) + '\n');
+    });
+
+  program
+    .command('search')
+    .description("BM25 search in a run's index: one JSON line per hit")
+    .requiredOption('--config <yaml>', 'run config')
+    .option('--out <dir>', 'output root (overrides the config)')
+    .option('-k <n>', 'number of hits', int('-k'), 10)
+    .argument('<query>', 'free text; search syntax is treated as text')
+    .action(async (query: string, opts) => {
+      const run = openRun(opts.config, opts.out);
+      if (!existsSync(run.paths.index)) throw new Error(`no index yet at ${run.paths.index}: run \`qcc run --config ${opts.config} --stage index\` first`);
+      const index = new Fts5Index(run.paths.index, { readonly: true });
+      try {
+        const hits = index.search(query, opts.k);
+        const docs = index.getDocs(hits.map((h) => h.id));
+        hits.forEach((hit, i) => {
+          const doc = docs[i]!;
+          const snippet = doc.text.slice(0, 200).replace(/\s+/g, ' ');
+          console.log(JSON.stringify({ rank: hit.rank, score: Number(hit.score.toFixed(4)), id: hit.id, url: doc.url, source: doc.source, snippet }));
+        });
+      } finally {
+        index.close();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildCli();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    const e = err as Error & { code?: string; exitCode?: number };
+    if (e.code?.startsWith('commander.')) return e.exitCode ?? 2;
+    process.stderr.write(`qcc: ${e.message}\n`);
+    if (process.env.QCC_DEBUG && e.stack) process.stderr.write(e.stack + '\n');
+    return 1;
+  }
+}

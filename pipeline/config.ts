@@ -1,0 +1,136 @@
+import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type QccConfig } from '../config/schema.js';
+import { sha256Text } from './atomic.js';
+import { fromRepo } from './repo.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly key: string | undefined,
+    detail: string,
+  ) {
+    super(`${file}: ${key ? `key \`${key}\`: ` : ''}${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  file: string;
+  config: QccConfig;
+  /** Stable hash of the validated, path-resolved config: names the run's work folder. */
+  hash: string;
+  outDir: string;
+  datasetDir: string;
+  cacheDir: string;
+  /** Every archive file the run reads (folders in `ingest.warc` expanded, sorted). */
+  archives: string[];
+}
+
+const ARCHIVE_NAME = /\.(warc|wet|wat)(\.gz)?$|\.warc\.(wet|wat)(\.gz)?$/i;
+
+function keyOf(path: PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+/** `${NAME}` and `${NAME:-default}` in string values, so a config can point at data beside any checkout. */
+function interpolateEnv(value: unknown, file: string, path: PropertyKey[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
+      const env = process.env[name];
+      if (env !== undefined && env !== '') return env;
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(file, keyOf(path), `environment variable ${name} is not set and has no default`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, file, [...path, i]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, file, [...path, k])]));
+  }
+  return value;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): { key: string; detail: string } {
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    const at = keyOf(issue.path);
+    return { key: keys.map((k) => (at ? `${at}.${k}` : k)).join(', '), detail: `unknown key (allowed keys are listed in the README's config reference)` };
+  }
+  return { key: keyOf(issue.path) || '(top level)', detail: issue.message };
+}
+
+function expandArchives(entries: string[], file: string): string[] {
+  const out: string[] = [];
+  entries.forEach((entry, i) => {
+    if (!existsSync(entry)) throw new ConfigError(file, `ingest.warc[${i}]`, `file not found: ${entry}`);
+    if (statSync(entry).isDirectory()) {
+      const found = readdirSync(entry)
+        .filter((name) => ARCHIVE_NAME.test(name))
+        .sort()
+        .map((name) => join(entry, name));
+      if (found.length === 0) throw new ConfigError(file, `ingest.warc[${i}]`, `no WARC/WET files in folder ${entry}`);
+      out.push(...found);
+    } else {
+      out.push(entry);
+    }
+  });
+  return out;
+}
+
+export function loadConfig(file: string, overrides: { out?: string } = {}): LoadedConfig {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new ConfigError(path, undefined, 'config file not found');
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(path, undefined, `not valid YAML: ${(err as Error).message}`);
+  }
+  if (!raw || typeof raw !== 'object') throw new ConfigError(path, undefined, 'empty config, expected a YAML mapping');
+  const rawObject = raw as Record<string, any>;
+  const parsed = configSchema.safeParse(interpolateEnv(raw, path));
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    const { key, detail } = describeIssue(first);
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
+    throw new ConfigError(path, key, detail + more);
+  }
+  const config = parsed.data;
+  const dir = dirname(path);
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(dir, p));
+
+  config.seeds.files = config.seeds.files.map(at);
+  config.seeds.files.forEach((f, i) => {
+    if (!existsSync(f)) throw new ConfigError(path, `seeds.files[${i}]`, `file not found: ${f}`);
+  });
+  config.ingest.warc = config.ingest.warc.map(at);
+  config.ingest.corpora = config.ingest.corpora.map((c) => ({ ...c, path: at(c.path) }));
+  config.ingest.corpora.forEach((c, i) => {
+    if (!existsSync(c.path)) throw new ConfigError(path, `ingest.corpora[${i}].path`, `file not found: ${c.path}`);
+  });
+  if (config.ingest.warc.length === 0 && config.ingest.corpora.length === 0) {
+    throw new ConfigError(path, 'ingest', 'no inputs: give `ingest.warc` files or `ingest.corpora`');
+  }
+  const archives = expandArchives(config.ingest.warc, path);
+  // Relative prompt/model paths given in the config are the config's; defaults are the repository's.
+  const rawBootstrap = (rawObject.bootstrap ?? {}) as Record<string, unknown>;
+  if (typeof rawBootstrap.prompt === 'string') config.bootstrap.prompt = at(config.bootstrap.prompt);
+  else config.bootstrap.prompt = fromRepo(config.bootstrap.prompt);
+  if (config.bootstrap.provider === 'llama' && typeof rawBootstrap.model === 'string' && config.bootstrap.model) {
+    config.bootstrap.model = at(config.bootstrap.model);
+  }
+  if (!existsSync(config.bootstrap.prompt)) {
+    throw new ConfigError(path, 'bootstrap.prompt', `file not found: ${config.bootstrap.prompt}`);
+  }
+
+  const outDir = overrides.out ? resolve(overrides.out) : at(config.out);
+  config.out = outDir;
+  const cacheDir = config.cache_dir ? at(config.cache_dir) : join(outDir, '.cache');
+  config.cache_dir = cacheDir;
+  // The output location is not part of a run's identity: the same run written elsewhere is the same run.
+  const { out: _out, cache_dir: _cache, ...identity } = config;
+  const hash = sha256Text(JSON.stringify(identity)).slice(0, 16);
+  return { file: path, config, hash, outDir, datasetDir: join(outDir, config.dataset), cacheDir, archives };
+}

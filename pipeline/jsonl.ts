@@ -1,0 +1,69 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+/**
+ * Line-oriented JSON writer; `.gz` paths are gzip-compressed. Node's gzip header carries no mtime,
+ * so the same records give byte-identical files.
+ */
+export class JsonlWriter {
+  private readonly file: Writable;
+  private readonly sink: Writable;
+  private closed = false;
+  records = 0;
+
+  private constructor(readonly path: string) {
+    this.file = createWriteStream(path);
+    if (path.endsWith('.gz')) {
+      const gzip = createGzip({ level: 6, memLevel: 9, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
+      gzip.pipe(this.file);
+      this.sink = gzip;
+    } else {
+      this.sink = this.file;
+    }
+  }
+
+  static async open(path: string): Promise<JsonlWriter> {
+    await mkdir(dirname(path), { recursive: true });
+    return new JsonlWriter(path);
+  }
+
+  async write(record: unknown): Promise<void> {
+    this.records++;
+    if (!this.sink.write(JSON.stringify(record) + '\n')) await once(this.sink, 'drain');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const finished = once(this.file, 'close');
+    this.sink.end();
+    await finished;
+  }
+}
+
+export async function* readJsonl<T = unknown>(path: string): AsyncGenerator<T> {
+  const raw = createReadStream(path);
+  const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    try {
+      yield JSON.parse(line) as T;
+    } catch (err) {
+      throw new Error(`${path}: line ${lineNo}: invalid JSON (${(err as Error).message})`);
+    }
+  }
+}
+
+export async function readAllJsonl<T = unknown>(path: string): Promise<T[]> {
+  const out: T[] = [];
+  for await (const record of readJsonl<T>(path)) out.push(record);
+  return out;
+}

@@ -1,0 +1,27 @@
+import type { Logger } from './types.js';
+
+const SECRET_KEYS = /key|token|secret|password|authorization/i;
+
+function redact(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!fields) return fields;
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : v]));
+}
+
+/** JSON lines on a pipe, readable lines on a terminal; always on stderr so stdout stays for results. */
+export function createLogger(base: Record<string, unknown> = {}, stream: NodeJS.WriteStream = process.stderr): Logger {
+  const json = !stream.isTTY;
+  const emit = (level: string, msg: string, fields?: Record<string, unknown>) => {
+    const safe = redact(fields);
+    if (json) {
+      stream.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...safe }) + '\n');
+    } else {
+      const extra = safe && Object.keys(safe).length ? ' ' + JSON.stringify(safe) : '';
+      stream.write(`${level === 'info' ? '' : level.toUpperCase() + ': '}${msg}${extra}\n`);
+    }
+  };
+  return {
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
+  };
+}

@@ -1,0 +1,156 @@
+import { rename, rm, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sha256File, tempPathFor } from './atomic.js';
+import type { Progress } from './progress.js';
+import { RunState, type ShardMarker } from './run-state.js';
+import { Counters, type Logger } from './types.js';
+
+export interface ShardSpec {
+  /** Stable and file-name safe: it names the shard's completion marker. */
+  id: string;
+}
+
+export interface ShardWork {
+  /** Where the shard writes its output; the runner renames it into place once the shard returns. */
+  tempOutput?: string;
+  counters: Counters;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+export interface ShardOutcome {
+  records: number;
+  meta?: Record<string, unknown>;
+}
+
+export interface Step<S extends ShardSpec = ShardSpec> {
+  name: string;
+  /** Steps whose every shard must be complete before this one starts. */
+  after: string[];
+  /** Needs all shards of its inputs and runs on rank 0 only (index building, publishing). */
+  barrier?: boolean;
+  listShards(): Promise<S[]>;
+  /** Its shards are cut from its inputs' outputs, so they are unknown until those steps complete. */
+  shardsFromInputs?: boolean;
+  /** The final path of a shard's output, if it writes one file. */
+  outputPath?(shard: S): string;
+  runShard(shard: S, work: ShardWork): Promise<ShardOutcome>;
+  /** Called once every shard is complete; must be idempotent (any rank may call it). */
+  finalize?(): Promise<void>;
+}
+
+export interface RunOptions {
+  rank: number;
+  world: number;
+  /** Run this step and the incomplete steps it depends on, nothing after it. */
+  through?: string;
+  log: Logger;
+  progress: Progress;
+  signal?: AbortSignal;
+  /** How long a worker waits for other workers' shards before giving up. */
+  barrierTimeoutMs?: number;
+  pollMs?: number;
+}
+
+export class StepFailed extends Error {
+  constructor(
+    readonly step: string,
+    readonly shard: string,
+    cause: Error,
+  ) {
+    super(`${step} failed on shard ${shard}: ${cause.message}`, { cause });
+    this.name = 'StepFailed';
+  }
+}
+
+export function selectSteps(steps: Step<any>[], through?: string): Step<any>[] {
+  if (!through) return steps;
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  if (!byName.has(through)) {
+    throw new Error(`unknown stage "${through}"; stages are: ${steps.map((s) => s.name).join(', ')}`);
+  }
+  const wanted = new Set<string>();
+  const visit = (name: string) => {
+    if (wanted.has(name)) return;
+    wanted.add(name);
+    byName.get(name)!.after.forEach(visit);
+  };
+  visit(through);
+  return steps.filter((s) => wanted.has(s.name));
+}
+
+export async function isStepComplete(step: Step<any>, state: RunState): Promise<boolean> {
+  const shards = await step.listShards();
+  return shards.every((s) => state.isDone(step.name, s.id));
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, opts: RunOptions): Promise<void> {
+  const deadline = Date.now() + (opts.barrierTimeoutMs ?? 24 * 3600_000);
+  let announced = false;
+  while (!(await check())) {
+    if (opts.world === 1) throw new Error(`${what} is not complete`);
+    if (!announced) opts.log.info(`rank ${opts.rank} waiting for ${what}`);
+    announced = true;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await sleep(opts.pollMs ?? 2000, undefined, { signal: opts.signal });
+  }
+}
+
+/**
+ * Runs steps in order. Each shard writes to a temporary path, is renamed into place, then marked done;
+ * a shard with a marker is never run again, so a killed run resumes with no lost or repeated records.
+ */
+export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOptions): Promise<Map<string, Counters>> {
+  const selected = selectSteps(steps, opts.through);
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  const totals = new Map<string, Counters>();
+  const signal = opts.signal ?? new AbortController().signal;
+
+  for (const step of selected) {
+    for (const dep of step.after) {
+      const depStep = byName.get(dep)!;
+      await waitFor(`stage ${dep}`, () => isStepComplete(depStep, state), opts);
+    }
+    if (step.barrier && opts.rank !== 0) continue;
+
+    const shards = await step.listShards();
+    const mine = shards.filter((_, i) => step.barrier || i % opts.world === opts.rank);
+    const pending = mine.filter((s) => !state.isDone(step.name, s.id));
+    opts.progress.stepStarted(step.name, mine.length, mine.length - pending.length);
+
+    for (const shard of pending) {
+      signal.throwIfAborted();
+      const counters = new Counters();
+      const finalPath = step.outputPath?.(shard);
+      const tempOutput = finalPath ? tempPathFor(finalPath) : undefined;
+      if (finalPath) await mkdir(dirname(finalPath), { recursive: true });
+      let outcome: ShardOutcome;
+      try {
+        outcome = await step.runShard(shard, { tempOutput, counters, log: opts.log, signal });
+        if (finalPath && tempOutput) await rename(tempOutput, finalPath);
+      } catch (err) {
+        if (tempOutput) await rm(tempOutput, { force: true });
+        throw new StepFailed(step.name, shard.id, err as Error);
+      }
+      const output = finalPath ? { path: finalPath, ...(await sha256File(finalPath)) } : undefined;
+      await state.markDone({ step: step.name, shard: shard.id, records: outcome.records, counters: counters.toJSON(), output, meta: outcome.meta });
+      opts.progress.shardDone(step.name, shard.id, outcome.records);
+    }
+
+    if (shards.every((s) => state.isDone(step.name, s.id))) {
+      await step.finalize?.();
+    }
+    const stepCounters = new Counters();
+    for (const marker of state.markers(step.name)) stepCounters.merge(marker.counters);
+    totals.set(step.name, stepCounters);
+    opts.progress.stepFinished(step.name, stepCounters.toJSON());
+  }
+  return totals;
+}
+
+export function stepCounters(state: RunState, step: string): Record<string, number> {
+  const counters = new Counters();
+  state.markers(step).forEach((m: ShardMarker) => counters.merge(m.counters));
+  return counters.toJSON();
+}

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { stepCounters } from './runner.js';
+import type { RunContext } from './steps/context.js';
+import { createSteps } from './steps/all.js';
+import { VersionedDataset } from '../stages/write/dataset.js';
+
+export interface StepReport {
+  name: string;
+  after: string[];
+  /** null while the steps it depends on are incomplete (its shards are not known yet). */
+  shards_total: number | null;
+  shards_done: number;
+  counters: Record<string, number>;
+  shards?: { id: string; state: 'done' | 'pending'; records?: number }[];
+}
+
+export interface RunReport {
+  run: string;
+  config: string;
+  work: string;
+  dataset: string;
+  versions: string[];
+  latest: string | null;
+  published_by_this_config: string | null;
+  steps: StepReport[];
+  text: string;
+}
+
+/** Reads run state only: nothing is run or written. */
+export async function describeRun(ctx: RunContext, opts: { shards: boolean }): Promise<RunReport> {
+  const { steps } = createSteps(ctx);
+  const reports: StepReport[] = [];
+  const complete = new Map<string, boolean>();
+  for (const step of steps) {
+    const ready = step.after.every((dep) => complete.get(dep));
+    const shards = ready || !step.shardsFromInputs ? await step.listShards() : null;
+    const done = shards ? shards.filter((s) => ctx.state.isDone(step.name, s.id)).length : 0;
+    complete.set(step.name, ready && shards !== null && shards.length === done);
+    reports.push({
+      name: step.name,
+      after: step.after,
+      shards_total: shards?.length ?? null,
+      shards_done: done,
+      counters: stepCounters(ctx.state, step.name),
+      ...(opts.shards && shards
+        ? {
+            shards: shards.map((s) => {
+              const marker = ctx.state.read(step.name, s.id);
+              return marker ? { id: s.id, state: 'done' as const, records: marker.records } : { id: s.id, state: 'pending' as const };
+            }),
+          }
+        : {}),
+    });
+  }
+  const dataset = new VersionedDataset(ctx.loaded.datasetDir);
+  const versions = dataset.versions();
+  const report: Omit<RunReport, 'text'> = {
+    run: ctx.loaded.hash,
+    config: ctx.loaded.file,
+    work: existsSync(ctx.paths.work) ? ctx.paths.work : `${ctx.paths.work} (not started)`,
+    dataset: ctx.loaded.datasetDir,
+    versions,
+    latest: dataset.latest(),
+    published_by_this_config: dataset.findRun(ctx.loaded.hash),
+    steps: reports,
+  };
+  return { ...report, text: renderText(report, opts.shards) };
+}
+
+function renderText(r: Omit<RunReport, 'text'>, withShards: boolean): string {
+  const lines = [
+    `run ${r.run}  (config ${r.config})`,
+    `work     ${r.work}`,
+    `dataset  ${r.dataset}: ${r.versions.length ? r.versions.join(', ') : 'no versions yet'}; LATEST ${r.latest ?? '-'}`,
+    r.published_by_this_config
+      ? `this config's run is published as ${r.published_by_this_config}: \`qcc run\` would say "up to date"`
+      : `this config's run is not published yet`,
+    '',
+  ];
+  for (const s of r.steps) {
+    const total = s.shards_total === null ? `? (after ${s.after.join(', ')})` : String(s.shards_total);
+    lines.push(`${s.name.padEnd(10)} ${String(s.shards_done).padStart(5)} / ${total} shards done`);
+    const counters = Object.entries(s.counters);
+    if (counters.length) lines.push('           ' + counters.map(([k, v]) => `${k}=${v}`).join('  '));
+    if (withShards && s.shards) {
+      for (const shard of s.shards) {
+        lines.push(`             ${shard.state === 'done' ? 'done   ' : 'pending'} ${shard.id}${shard.records !== undefined ? `  (${shard.records} records)` : ''}`);
+      }
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,24 @@
+import type { LoadedConfig } from '../config.js';
+import type { RunPaths } from '../paths.js';
+import type { RunState } from '../run-state.js';
+import type { Logger } from '../types.js';
+
+/** What every step of a qcc run shares: the loaded config, the work folder and the run state. */
+export interface RunContext {
+  loaded: LoadedConfig;
+  paths: RunPaths;
+  state: RunState;
+  log: Logger;
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export const shardId = (prefix: string, i: number) => `${prefix}-${String(i).padStart(5, '0')}`;
+
+export async function* fromArray<T>(items: T[]): AsyncIterable<T> {
+  yield* items;
+}

@@ -1,0 +1,47 @@
+import { basename, join } from 'node:path';
+import { sha256File } from '../atomic.js';
+import { JsonlWriter } from '../jsonl.js';
+import type { ShardSpec, Step } from '../runner.js';
+import type { Doc } from '../types.js';
+import { readArchive, readCorpus } from '../../stages/ingest/index.js';
+import type { IngestConfig } from '../../stages/ingest/config.js';
+import { shardId, type RunContext } from './context.js';
+
+export interface IngestShard extends ShardSpec {
+  kind: 'archive' | 'corpus';
+  path: string;
+  corpus?: IngestConfig['corpora'][number];
+}
+
+export const INGEST = 'ingest';
+
+export function listIngestShards(ctx: RunContext): IngestShard[] {
+  const { config, archives } = ctx.loaded;
+  const safe = (p: string) => basename(p).replace(/[^A-Za-z0-9._-]/g, '_');
+  return [
+    ...archives.map((path, i) => ({ id: shardId('archive', i) + '-' + safe(path), kind: 'archive' as const, path })),
+    ...config.ingest.corpora.map((corpus, i) => ({ id: shardId('corpus', i) + '-' + safe(corpus.path), kind: 'corpus' as const, path: corpus.path, corpus })),
+  ];
+}
+
+export function ingestStep(ctx: RunContext): Step<IngestShard> {
+  const config = ctx.loaded.config.ingest;
+  return {
+    name: INGEST,
+    after: [],
+    listShards: async () => listIngestShards(ctx),
+    outputPath: (shard) => join(ctx.paths.docs, `${shard.id}.jsonl.gz`),
+    async runShard(shard, work) {
+      const stageCtx = { config, log: work.log, counters: work.counters, signal: work.signal };
+      const docs: AsyncIterable<Doc> = shard.kind === 'archive' ? readArchive(shard.path, stageCtx) : readCorpus(shard.corpus!, stageCtx);
+      const writer = await JsonlWriter.open(work.tempOutput!);
+      try {
+        for await (const doc of docs) await writer.write(doc);
+      } finally {
+        await writer.close();
+      }
+      const input = { path: shard.path, ...(await sha256File(shard.path)) };
+      return { records: writer.records, meta: { input, kind: shard.kind } };
+    },
+  };
+}

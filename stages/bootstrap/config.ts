@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+export const DEFAULT_PROMPT = 'config/prompts/question-extension.v1.txt';
+
+const positiveInt = z.number().int().positive();
+
+/** The `bootstrap:` slice of the run config. */
+export const bootstrapConfigSchema = z
+  .object({
+    /** `none` = the seeds alone become queries. */
+    provider: z.enum(['llama', 'openai', 'none']).default('llama'),
+    /** llama: path of a GGUF file (default: resolveModelPath()); openai: the model name (required). */
+    model: z.string().min(1).optional(),
+    /** openai: API base URL, e.g. http://127.0.0.1:8080/v1 (default: the SDK's). */
+    base_url: z.string().url().optional(),
+    /** openai: name of the environment variable holding the API key (the key never sits in the config). */
+    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('OPENAI_API_KEY'),
+    /** openai: per-request time-out and retries (429/5xx, honouring Retry-After). */
+    timeout_ms: positiveInt.default(60_000),
+    max_retries: z.number().int().min(0).max(10).default(2),
+    /** llama: CPU threads. Keep 1 on small shared machines. */
+    threads: positiveInt.default(1),
+    /** llama: context window in tokens (prompt + completion). */
+    context_size: positiveInt.default(2048),
+    samples_per_seed: z.number().int().min(0).default(2),
+    temperature: z.number().min(0).max(2).default(0.9),
+    max_tokens: positiveInt.default(160),
+    base_seed: z.number().int().min(0).default(1),
+    /** Prompt template; relative paths are the repository's. First line: `# version: <name>`. */
+    prompt: z.string().min(1).default(DEFAULT_PROMPT),
+    /** Completion stops at any of these (default: a blank line, the end of the few-shot list). */
+    stop: z.array(z.string().min(1)).max(4).default(['\n\n']),
+    /** Drop a generated question that shares no content word with its seed (`bootstrap.parse.off_topic`). */
+    require_seed_overlap: z.boolean().default(true),
+    /** Emit each seed itself as a query (lineage method `seed`, round 0). */
+    include_seeds: z.boolean().default(true),
+    /** Bounds on generated questions, in words; outside them a question is dropped and counted. */
+    min_query_words: positiveInt.default(3),
+    max_query_words: positiveInt.default(40),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.min_query_words > c.max_query_words) {
+      ctx.addIssue({ code: 'custom', path: ['min_query_words'], message: 'must not exceed max_query_words' });
+    }
+    if (c.provider === 'openai' && !c.model) {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: "required when provider is 'openai' (the model name)" });
+    }
+  });
+
+/** The validated slice, defaults applied. */
+export type BootstrapConfig = z.output<typeof bootstrapConfigSchema>;
+/** What a config file (or a test) may give: every defaulted key optional. */
+export type BootstrapConfigInput = z.input<typeof bootstrapConfigSchema>;
+
+export function parseBootstrapConfig(input: BootstrapConfigInput): BootstrapConfig {
+  return bootstrapConfigSchema.parse(input);
+}

@@ -1,0 +1,47 @@
+export { bootstrapConfigSchema, parseBootstrapConfig, DEFAULT_PROMPT, type BootstrapConfig, type BootstrapConfigInput } from './config.js';
+export { extendQuestions, queryId, samplingSeed, type BootstrapContext } from './extend.js';
+export { resolveModelPath, defaultModelPath, DEFAULT_MODEL_FILE } from './model-path.js';
+export { parseQuestions, classify, cleanLine, normaliseQueryText, wordCount, type DropReason, type ParsedLine, type ParseOptions } from './parse.js';
+export { loadTemplate, parseTemplate, renderPrompt, type PromptTemplate } from './prompt.js';
+export { CachedProvider, type CacheStats } from './providers/cache.js';
+export { LlamaProvider, type LlamaProviderOptions } from './providers/llama.js';
+export { OpenAIProvider, type OpenAIProviderOptions } from './providers/openai.js';
+export type { CompletionRequest, CompletionResult, LlmProvider } from './providers/types.js';
+
+import { parseBootstrapConfig, type BootstrapConfigInput } from './config.js';
+import { resolveModelPath } from './model-path.js';
+import { CachedProvider } from './providers/cache.js';
+import { LlamaProvider } from './providers/llama.js';
+import { OpenAIProvider } from './providers/openai.js';
+import type { LlmProvider } from './providers/types.js';
+
+/**
+ * The provider the config names, or null for `provider: none`. The llama model path is resolved
+ * (and checked) now; the model itself loads on the first call. Give `cacheDir` to wrap it in a
+ * CachedProvider.
+ */
+export function createProvider(input: BootstrapConfigInput, opts: { cacheDir?: string } = {}): LlmProvider | null {
+  const config = parseBootstrapConfig(input);
+  let provider: LlmProvider;
+  switch (config.provider) {
+    case 'none':
+      return null;
+    case 'llama':
+      provider = new LlamaProvider({
+        modelPath: resolveModelPath(config.model),
+        threads: config.threads,
+        contextSize: config.context_size,
+      });
+      break;
+    case 'openai':
+      provider = new OpenAIProvider({
+        model: config.model!,
+        baseURL: config.base_url,
+        apiKeyEnv: config.api_key_env,
+        timeoutMs: config.timeout_ms,
+        maxRetries: config.max_retries,
+      });
+      break;
+  }
+  return opts.cacheDir ? new CachedProvider(provider, opts.cacheDir) : provider;
+}

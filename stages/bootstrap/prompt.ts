@@ -1,0 +1,60 @@
+/** Versioned prompt templates: first line `# version: <name>`, then the prompt with {{placeholders}}. */
+import { readFileSync } from 'node:fs';
+import type { Seed } from '../../pipeline/types.js';
+import { fromRepo } from '../../pipeline/repo.js';
+
+export interface PromptTemplate {
+  /** Absolute path of the template file. */
+  file: string;
+  /** From the `# version:` line, e.g. `question-extension.v1`; recorded in each query's lineage. */
+  version: string;
+  /** The prompt text, version line removed. */
+  body: string;
+}
+
+const VERSION_LINE = /^#\s*version:\s*(\S+)\s*$/;
+const PLACEHOLDERS = ['topic', 'domain', 'subdomain', 'type'] as const;
+
+export function parseTemplate(text: string, file: string): PromptTemplate {
+  const normalised = text.replace(/\r\n/g, '\n');
+  const nl = normalised.indexOf('\n');
+  const first = nl < 0 ? normalised : normalised.slice(0, nl);
+  const m = VERSION_LINE.exec(first);
+  if (!m) throw new Error(`${file}: the first line must be \`# version: <name>\` (got ${JSON.stringify(first.slice(0, 60))})`);
+  const body = nl < 0 ? '' : normalised.slice(nl + 1);
+  if (!body.includes('{{topic}}')) throw new Error(`${file}: the template has no {{topic}} placeholder`);
+  for (const [, name] of body.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
+    if (!(PLACEHOLDERS as readonly string[]).includes(name ?? '')) {
+      throw new Error(`${file}: unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.join(', ')})`);
+    }
+  }
+  return { file, version: m[1]!, body };
+}
+
+/** Load a template; relative paths are the repository's. */
+export function loadTemplate(path: string): PromptTemplate {
+  const file = fromRepo(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`prompt template ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseTemplate(text, file);
+}
+
+/** Longer seeds (excerpts) are cut to this many words in the prompt. */
+export const MAX_TOPIC_WORDS = 120;
+
+/** The prompt for one seed. The topic is the seed text on one line, at most MAX_TOPIC_WORDS words. */
+export function renderPrompt(t: PromptTemplate, seed: Seed): string {
+  const words = seed.text.split(/\s+/).filter(Boolean);
+  const topic = words.length > MAX_TOPIC_WORDS ? `${words.slice(0, MAX_TOPIC_WORDS).join(' ')} …` : words.join(' ');
+  const values: Record<(typeof PLACEHOLDERS)[number], string> = {
+    topic,
+    domain: seed.domain,
+    subdomain: seed.subdomain ?? seed.domain,
+    type: seed.type,
+  };
+  return t.body.replace(/\{\{\s*(topic|domain|subdomain|type)\s*\}\}/g, (_m, name: keyof typeof values) => values[name]);
+}

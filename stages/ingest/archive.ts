@@ -1,0 +1,420 @@
+/**
+ * WARC/WET files to documents, with provenance precise enough to re-read each record by byte range.
+ *
+ * warcio's WARCParser does the record parsing and reports each record's offset and length (for gzip
+ * files: of its gzip member). Around it this module guards against what warcio does not report:
+ *  - a truncated gzip member makes warcio return a short payload and then hang in skipFully(), so
+ *    payloads are read here to their declared length and a short read stops the parser;
+ *  - corrupt deflate data makes warcio silently fall back to reading the raw bytes;
+ *  - a final member too short to produce output is silently ignored: the parser's end offset is
+ *    checked against the file size.
+ * HTTP heads are parsed here (parseHttp: false) because warcio needs CRLF line ends and real
+ * crawls (ClueWeb09) use bare LF.
+ * Under on_error 'skip', reading resumes at the next gzip member (or "WARC/" line) after the fault.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import zlib from 'node:zlib';
+import { WARCParser, type WARCRecord } from 'warcio';
+import type { Doc, StageContext, WarcSource } from '../../pipeline/types.js';
+import type { IngestConfig } from './config.js';
+import { decodeHtml } from './decode.js';
+import { IngestError, type IngestErrorKind } from './errors.js';
+import { extractMainText } from './extract.js';
+import { decodeBody, mimeOf, parseHttpResponse } from './http.js';
+import { identifyLanguage } from './langid.js';
+
+const HTML_MIMES = new Set(['text/html', 'application/xhtml+xml']);
+const CRAWL_IN_NAME = /CC-MAIN-\d{4}-\d{2}(?!\d)/;
+
+export function sha1Hex(s: string): string {
+  return createHash('sha1').update(s).digest('hex');
+}
+
+/** "CC-MAIN-2024-22" from a path that contains it, else undefined. */
+export function crawlFromFileName(file: string): string | undefined {
+  return CRAWL_IN_NAME.exec(file)?.[0];
+}
+
+interface FileState {
+  crawl?: string;
+  lastMemberOffset: number;
+  warnedSharedMember: boolean;
+}
+
+/** Reads the file's first bytes: gzip magic or not. */
+async function startsWithGzipMagic(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(buf, 0, 2, 0);
+    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+function fsCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Documents from one WARC or WET file, plain or gzip. Emits HTML `response` records (as extracted
+ * main text) and WET `conversion` records (text as is); counts every record read and every
+ * response/conversion record not emitted, with its reason.
+ */
+export async function* readArchive(file: string, ctx: StageContext<IngestConfig>): AsyncGenerator<Doc> {
+  let size: number;
+  let gzip: boolean;
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
+    size = st.size;
+    gzip = await startsWithGzipMagic(file);
+  } catch (e) {
+    const code = fsCode(e);
+    const what = code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`;
+    throw new IngestError(code === 'ENOENT' ? 'missing_file' : 'read_error', `${file}: ${what}`, { file }, { cause: e });
+  }
+  const state: FileState = { lastMemberOffset: -1, warnedSharedMember: false };
+  const fromName = crawlFromFileName(file);
+  if (fromName) state.crawl = fromName;
+
+  let start = 0;
+  while (start < size) {
+    const fault = yield* readFrom(file, start, size, gzip, ctx, state);
+    if (!fault) return;
+    if (ctx.config.on_error === 'fail') throw fault;
+    ctx.counters.add(`ingest.errors.${fault.kind}`);
+    ctx.log.warn(fault.message, { file, offset: fault.offset, kind: fault.kind });
+    const next = await findNextRecordStart(file, (fault.offset ?? start) + 1, size, gzip);
+    if (next === undefined) return;
+    ctx.log.warn(`${file}: resuming at offset ${next}`, { file, offset: next });
+    start = next;
+  }
+}
+
+function headerProblem(record: WARCRecord): string | undefined {
+  if (!/^WARC\/\d+\.\d+$/.test(record.warcHeaders.statusline.trim())) {
+    return `status line ${JSON.stringify(record.warcHeaders.statusline.slice(0, 40))}`;
+  }
+  if (!record.warcType) return 'no WARC-Type';
+  const cl = record.warcHeaders.headers.get('Content-Length');
+  if (cl === null || cl === undefined || !/^\s*\d+\s*$/.test(cl)) return `Content-Length ${JSON.stringify(cl ?? null)}`;
+  if (!record.warcHeaders.headers.get('WARC-Record-ID')) return 'no WARC-Record-ID';
+  return undefined;
+}
+
+/** Parses from `start` to the end; returns the first fault (undefined at a clean end). */
+async function* readFrom(
+  file: string,
+  start: number,
+  size: number,
+  gzip: boolean,
+  ctx: StageContext<IngestConfig>,
+  state: FileState,
+): AsyncGenerator<Doc, IngestError | undefined> {
+  const stream = createReadStream(file, { start, highWaterMark: 1 << 16 });
+  const parser = new WARCParser(stream, { parseHttp: false });
+  const reader = parser._reader as unknown as ReaderInternals;
+  const fault = (kind: IngestErrorKind, offset: number, what: string, cause?: unknown) =>
+    new IngestError(kind, `${file}: ${what} at offset ${offset}`, { file, offset }, { cause });
+  const corrupt = () => gzip && reader.compressed === null;
+  try {
+    for (;;) {
+      ctx.signal.throwIfAborted();
+      let record: WARCRecord | null;
+      try {
+        record = await parser.parse();
+      } catch (e) {
+        const code = fsCode(e);
+        if (code) return fault('read_error', start + parser.offset, `read error ${code}`, e);
+        if (corrupt()) return fault('corrupt_gzip', start + parser.offset, 'corrupt gzip data', e);
+        return fault('bad_header', start + parser.offset, `unparseable record (${(e as Error).message})`, e);
+      }
+      const offset = start + parser.offset;
+      if (corrupt()) return fault('corrupt_gzip', offset, 'corrupt gzip data');
+      if (!record) {
+        const end = start + Math.max(parser.offset, reader.getRawOffset());
+        return end < size ? await classifyTail(file, end, size, gzip) : undefined;
+      }
+      const problem = headerProblem(record);
+      if (problem) return fault('bad_header', offset, `bad WARC header (${problem})`);
+
+      const type = record.warcType;
+      const declared = Number(record.warcHeaders.headers.get('Content-Length'));
+      const wanted = type === 'response' || type === 'conversion' || type === 'warcinfo';
+      const tooLarge = declared > ctx.config.max_page_bytes;
+      let block: Uint8Array | undefined;
+      let got: number;
+      try {
+        ({ block, got } = await readBlock(record, wanted && !tooLarge));
+      } catch (e) {
+        const code = fsCode(e);
+        if (code) return fault('read_error', offset, `read error ${code}`, e);
+        return fault(corrupt() ? 'corrupt_gzip' : 'bad_header', offset, 'unreadable record', e);
+      }
+      if (corrupt()) return fault('corrupt_gzip', offset, 'corrupt gzip data');
+      if (got < declared) {
+        // A gzip member cut short never completes: the raw offset stays below the file size.
+        if (gzip && start + reader.getRawOffset() < size) return fault('truncated_gzip', offset, 'truncated gzip member');
+        return fault('truncated_record', offset, `truncated record (Content-Length ${declared}, ${got} bytes)`);
+      }
+      if (gzip) {
+        const end = await checkMemberEnd(reader);
+        if (end === 'truncated') return fault('truncated_gzip', offset, 'truncated gzip member');
+        if (end === 'corrupt') return fault('corrupt_gzip', offset, 'corrupt gzip member');
+        if ((end === 'shared' || offset === state.lastMemberOffset) && !state.warnedSharedMember) {
+          state.warnedSharedMember = true;
+          ctx.log.warn(`${file}: several records share one gzip member; offsets point at the member`, { file, offset });
+        }
+        state.lastMemberOffset = offset;
+      }
+      const length = parser.recordLength;
+      ctx.counters.add(`ingest.records.${counterPart(type)}`);
+
+      if (type === 'warcinfo') {
+        const partOf = block ? warcinfoField(block, 'isPartOf') : undefined;
+        if (partOf) state.crawl = partOf;
+        continue;
+      }
+      if (type !== 'response' && type !== 'conversion') continue;
+      if (tooLarge || !block) {
+        ctx.counters.add('ingest.skipped.too_large');
+        continue;
+      }
+      const built = buildDoc(file, record, block, offset, length, state, ctx.config);
+      if ('skip' in built) {
+        ctx.counters.add(`ingest.skipped.${built.skip}`);
+        continue;
+      }
+      ctx.counters.add('ingest.docs');
+      yield built.doc;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * The parts of warcio's AsyncIterReader (2.4.11) this module relies on, all public in its typings:
+ * the gzip inflater of the current member, the chunk it holds back after a record, and the two
+ * steps of its own read loop (load a raw chunk, push it into the inflater).
+ */
+interface ReaderInternals {
+  compressed: string | null;
+  inflator: { ended: boolean; err: number; chunks: Uint8Array[] } | null;
+  _savedChunk: Uint8Array | null;
+  _loadNext(): Promise<Uint8Array | null>;
+  _push(value: Uint8Array): void;
+  getRawOffset(): number;
+}
+
+function isLineEnds(b: Uint8Array): boolean {
+  for (const c of b) if (c !== 13 && c !== 10) return false;
+  return true;
+}
+
+function startsWithRecord(b: Uint8Array): boolean {
+  let i = 0;
+  while (i < b.length && (b[i] === 13 || b[i] === 10)) i++;
+  return Buffer.from(b.buffer, b.byteOffset + i, Math.min(5, b.length - i)).toString('latin1') === 'WARC/';
+}
+
+/** How far past a record's block its gzip member may run before the member is called corrupt. */
+const MEMBER_TAIL_PROBE = 256 * 1024;
+
+/**
+ * After a record's block in a gzip file: does its gzip member end right after it? In a well-formed
+ * file only the record's closing CRLFs remain. warcio hands out a member's output only once the
+ * member ends, but not always (an output buffer can fill exactly at the block's end); then this
+ * pulls raw input on into the same inflater, as warcio's own read loop would, until the member ends
+ * (which also keeps warcio's offset of the next record right). 'shared': the member goes on with
+ * another record (a whole-file gzip); 'truncated': the file ends inside the member; 'corrupt': it
+ * goes on with something else, or inflating failed.
+ */
+async function checkMemberEnd(reader: ReaderInternals): Promise<'ok' | 'shared' | 'truncated' | 'corrupt'> {
+  const saved = reader._savedChunk;
+  if (saved && !isLineEnds(saved)) return startsWithRecord(saved) ? 'shared' : 'corrupt';
+  let pulled = 0;
+  for (;;) {
+    const inflator = reader.inflator;
+    if (!inflator || reader.compressed === null) return 'corrupt';
+    const next = inflator.chunks.find((c) => !isLineEnds(c));
+    if (next) return startsWithRecord(next) ? 'shared' : 'corrupt';
+    if (inflator.ended) return inflator.err === 0 ? 'ok' : 'corrupt';
+    if (pulled > MEMBER_TAIL_PROBE) return 'corrupt';
+    const value = await reader._loadNext();
+    if (!value) return 'truncated';
+    reader._push(value);
+    pulled += value.length;
+  }
+}
+
+/** Reads a record's block to its end (keeping it only if asked); `got` is the byte count seen. */
+async function readBlock(record: WARCRecord, keep: boolean): Promise<{ block?: Uint8Array; got: number }> {
+  const chunks: Uint8Array[] = [];
+  let got = 0;
+  // The raw LimitReader, not the decoding content reader: it stops at Content-Length or at the end
+  // of the data, where warcio's skipFully() would spin forever on a truncated member.
+  for await (const chunk of record.reader) {
+    got += chunk.length;
+    if (keep) chunks.push(chunk);
+  }
+  if (!keep) return { got };
+  return { block: Buffer.concat(chunks, got), got };
+}
+
+/** Counter-safe name part: lower-case, [a-z0-9._+/-], at most 60 characters. */
+function counterPart(s: string): string {
+  const clean = s
+    .toLowerCase()
+    .replace(/[^a-z0-9._+/-]+/g, '_')
+    .slice(0, 60);
+  return clean || 'unknown';
+}
+
+function warcinfoField(block: Uint8Array, name: string): string | undefined {
+  const text = Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString('utf8');
+  const re = new RegExp(`^${name}\\s*:\\s*(.+?)\\s*$`, 'im');
+  return re.exec(text)?.[1];
+}
+
+function stripAngles(uri: string | null | undefined): string | undefined {
+  if (!uri) return undefined;
+  let u = uri.trim();
+  if (u.startsWith('<') && u.endsWith('>')) u = u.slice(1, -1).trim();
+  return u || undefined;
+}
+
+function sniffHtml(body: Uint8Array): boolean {
+  const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 1024))
+    .toString('latin1')
+    .toLowerCase();
+  return /<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]/.test(head);
+}
+
+type Built = { doc: Doc } | { skip: string };
+
+function buildDoc(
+  file: string,
+  record: WARCRecord,
+  block: Uint8Array,
+  offset: number,
+  length: number,
+  state: FileState,
+  config: IngestConfig,
+): Built {
+  const h = record.warcHeaders.headers;
+  const recordId = h.get('WARC-Record-ID')!.trim();
+  let text: string;
+  let contentType: string | undefined;
+  let kind: WarcSource['kind'];
+  if (record.warcType === 'conversion') {
+    kind = 'wet';
+    contentType = h.get('Content-Type') ?? undefined;
+    text = new TextDecoder('utf-8').decode(block).trim();
+  } else {
+    kind = 'warc';
+    const warcCt = mimeOf(h.get('Content-Type'));
+    if (warcCt && !warcCt.startsWith('application/http')) return { skip: `non_html:${counterPart(warcCt)}` };
+    const http = parseHttpResponse(block);
+    if (http.status === undefined) return { skip: 'http_status:invalid' };
+    if (http.status < 200 || http.status > 299) return { skip: `http_status:${http.status}` };
+    contentType = http.headers.get('content-type');
+    let mime = mimeOf(contentType);
+    if (!mime) mime = mimeOf(h.get('WARC-Identified-Payload-Type'));
+    if (!mime && sniffHtml(http.body)) mime = 'text/html';
+    if (!HTML_MIMES.has(mime)) return { skip: `non_html:${counterPart(mime || 'unknown')}` };
+    const body = decodeBody(http, config.max_page_bytes);
+    if (!body.ok) return { skip: body.reason };
+    text = extractMainText(decodeHtml(body.body, contentType));
+    if (!contentType) contentType = mime;
+  }
+  if (text.length < config.min_text_chars) return { skip: 'short_text' };
+
+  const source: WarcSource = { kind, warc_file: file, offset, length, record_id: recordId };
+  if (state.crawl) source.crawl = state.crawl;
+  const date = h.get('WARC-Date');
+  if (date) source.timestamp = date.trim();
+  const digest = h.get('WARC-Payload-Digest') ?? h.get('WARC-Block-Digest');
+  if (digest) source.content_digest = digest.trim();
+  if (contentType) source.content_type = contentType;
+  const doc: Doc = { id: sha1Hex(recordId), text, source, lang: identifyLanguage(text) };
+  const url = stripAngles(record.warcTargetURI);
+  if (url) doc.url = url;
+  return { doc };
+}
+
+/** What lies between the last complete record and the end of the file. */
+async function classifyTail(file: string, at: number, size: number, gzip: boolean): Promise<IngestError | undefined> {
+  const fh = await open(file, 'r');
+  let tail: Buffer;
+  try {
+    tail = Buffer.alloc(Math.min(4096, size - at));
+    await fh.read(tail, 0, tail.length, at);
+  } finally {
+    await fh.close();
+  }
+  if (!gzip && /^[\s\0]*$/.test(tail.toString('latin1'))) return undefined;
+  if (tail.length === 0) return undefined;
+  const where = { file, offset: at };
+  if (gzip && tail[0] === 0x1f && tail[1] === 0x8b) {
+    return new IngestError('truncated_gzip', `${file}: truncated gzip member at offset ${at}`, where);
+  }
+  return new IngestError('trailing_garbage', `${file}: ${size - at} bytes of trailing garbage at offset ${at}`, where);
+}
+
+const SCAN_WINDOW = 1 << 20;
+
+/**
+ * The next offset >= from where a record starts: for gzip, a gzip member whose first bytes inflate
+ * to "WARC/"; otherwise a line starting "WARC/<digit>.". Undefined when there is none.
+ */
+export async function findNextRecordStart(
+  file: string,
+  from: number,
+  size: number,
+  gzip: boolean,
+): Promise<number | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    // Each window starts one byte early (to see the newline before "WARC/") and overlaps the next.
+    const buf = Buffer.alloc(SCAN_WINDOW + 17);
+    for (let pos = from; pos < size; pos += SCAN_WINDOW) {
+      const base = pos > 0 ? pos - 1 : 0;
+      const { bytesRead } = await fh.read(buf, 0, buf.length, base);
+      const view = buf.subarray(0, bytesRead);
+      const first = pos - base;
+      const limit = Math.min(bytesRead, first + SCAN_WINDOW);
+      if (gzip) {
+        for (let i = view.indexOf(0x1f, first); i >= 0 && i < limit; i = view.indexOf(0x1f, i + 1)) {
+          if (view[i + 1] !== 0x8b || view[i + 2] !== 0x08) continue;
+          if (await inflatesToWarc(fh, base + i)) return base + i;
+        }
+      } else {
+        for (let i = view.indexOf('WARC/', first); i >= 0 && i < limit; i = view.indexOf('WARC/', i + 1)) {
+          const lineStart = base + i === 0 || view[i - 1] === 10;
+          if (lineStart && /^WARC\/\d+\.\d+\r?\n/.test(view.subarray(i, i + 16).toString('latin1'))) return base + i;
+        }
+      }
+      if (base + bytesRead >= size) break;
+    }
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function inflatesToWarc(fh: Awaited<ReturnType<typeof open>>, at: number): Promise<boolean> {
+  const probe = Buffer.alloc(64 * 1024);
+  const { bytesRead } = await fh.read(probe, 0, probe.length, at);
+  try {
+    const out = zlib.gunzipSync(probe.subarray(0, bytesRead), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    return out.subarray(0, 5).toString('latin1') === 'WARC/';
+  } catch {
+    return false;
+  }
+}

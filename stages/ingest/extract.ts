@@ -1,0 +1,407 @@
+/**
+ * Main-text extraction from HTML.
+ *
+ * One pass over htmlparser2's streaming Parser callbacks, no DOM: this runs on every page at Common
+ * Crawl scale, where building a tree per page costs more than the rest of ingest together.
+ *
+ * The pass cuts the page into blocks at block-level elements (paragraphs, headings, list items, table
+ * rows, pre, ...) and records for each block its text, how much of it is link text, its kind and
+ * whether it sits inside <article>/<main>. Non-content elements (script, style, nav, header, footer,
+ * aside, hidden nodes...) are never collected. Elements whose class/id name them as boilerplate
+ * (cookie banner, sidebar, share buttons...) and <form>s are collected tentatively and dropped when
+ * they close, unless they turn out to hold most of the page's prose (a page-wide ASP.NET <form>, a
+ * "has-sidebar" wrapper): blocks are appended in document order, so such a region is always the tail
+ * of the block list and dropping it is a truncation. A short post-pass then prefers <article>/<main>
+ * when it holds enough text, drops link-heavy blocks, link-list runs and short orphans, and joins.
+ */
+import { Parser } from 'htmlparser2';
+
+type Kind = 'p' | 'h' | 'li' | 'row' | 'pre';
+
+interface Block {
+  text: string;
+  kind: Kind;
+  /** Non-whitespace characters, and those of them inside links. */
+  chars: number;
+  linkChars: number;
+  /** Inside <article>, <main>, role=main or itemprop=articleBody. */
+  inArticle: boolean;
+  /** A list item continued after a <br>: no bullet. */
+  cont: boolean;
+}
+
+/** Never collected, nor anything inside. */
+const SKIP_TAGS = new Set([
+  'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'frame', 'frameset', 'object',
+  'embed', 'canvas', 'video', 'audio', 'picture', 'map', 'head', 'title', 'button', 'select', 'option',
+  'optgroup', 'datalist', 'textarea', 'input', 'dialog', 'nav', 'aside', 'header', 'footer', 'menu',
+  'figcaption',
+]);
+
+/** Collected tentatively: dropped on close unless they hold most of the page's prose. */
+const SOFT_TAGS = new Set(['form']);
+
+/** Elements that end the current block when they open or close. */
+const BLOCK_TAGS = new Set([
+  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dialog',
+  'dir', 'div', 'dl', 'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4',
+  'h5', 'h6', 'header', 'hgroup', 'hr', 'html', 'legend', 'li', 'main', 'menu', 'nav', 'ol', 'p', 'pre',
+  'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul', 'br', 'noscript',
+  'iframe', 'video', 'audio', 'option',
+]);
+
+const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+
+/**
+ * Words in class/id naming boilerplate. Matched as whole words of the class/id, split at spaces,
+ * '-', '_' and camelCase humps, so "ad" matches "ad-slot" and "top_ad" but not "header" or "load".
+ */
+const BOILER_STRONG = new Set([
+  'cookie', 'cookies', 'cookiebanner', 'consent', 'gdpr', 'advert', 'adverts', 'advertisement', 'advertising',
+  'ad', 'ads', 'adsense', 'adslot', 'dfp', 'sponsor', 'sponsored', 'newsletter', 'popup', 'modal',
+  'breadcrumb', 'breadcrumbs', 'share', 'sharing', 'sharebar', 'social', 'sociable', 'outbrain',
+  'taboola', 'disqus', 'skiplink', 'paywall', 'signup', 'login', 'promo', 'newsletters',
+]);
+/** Weaker signals: ignored when the same class/id also says it is content ("article-header"). */
+const BOILER_WEAK = new Set([
+  'nav', 'navbar', 'navigation', 'menu', 'menubar', 'submenu', 'footer', 'header', 'masthead', 'sidebar',
+  'banner', 'related', 'widget', 'widgets', 'comment', 'comments', 'pagination', 'pager', 'toolbar',
+  'topbar', 'subscribe', 'skip', 'tags', 'tagcloud', 'footnav', 'mobilenav', 'offcanvas', 'recommended',
+  'trending', 'popular', 'rss', 'print', 'utility', 'caption', 'credit', 'credits', 'copyright', 'byline',
+  'author', 'bio', 'meta',
+]);
+const CONTENT_WORDS = new Set([
+  'article', 'main', 'body', 'content', 'post', 'entry', 'story', 'text', 'prose', 'blog', 'column',
+]);
+
+const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
+const SOFT_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar', 'search']);
+
+function classWords(value: string): string[] {
+  return value
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+/** Whether a class/id value names a boilerplate element (exported for tests). */
+export function isBoilerplateName(classAndId: string): boolean {
+  if (!classAndId) return false;
+  const words = classWords(classAndId);
+  let weak = false;
+  let content = false;
+  for (const w of words) {
+    if (BOILER_STRONG.has(w)) return true;
+    if (BOILER_WEAK.has(w)) weak = true;
+    else if (CONTENT_WORDS.has(w)) content = true;
+  }
+  return weak && !content;
+}
+
+function nonWs(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 32 && c !== 160) n++;
+  }
+  return n;
+}
+
+interface Frame {
+  name: string;
+  /** 1: skipped subtree; 2: tentative (soft) region. */
+  drop: 0 | 1 | 2;
+  /** Block index when a soft region opened. */
+  blockStart: number;
+  article: boolean;
+  link: boolean;
+  pre: boolean;
+  /** Block kind this element sets for text directly inside it, if it is a block element. */
+  kind?: Kind;
+}
+
+/** A block is "good" prose: long enough and not mostly links. */
+function isGood(b: Block): boolean {
+  return b.chars >= 60 && b.linkChars <= 0.3 * b.chars && b.kind !== 'h';
+}
+
+class Collector {
+  readonly blocks: Block[] = [];
+  /** goodPrefix[i] = good characters in blocks[0..i). */
+  private readonly goodPrefix: number[] = [0];
+  private readonly stack: Frame[] = [];
+  private skipDepth = 0;
+  private articleDepth = 0;
+  private linkDepth = 0;
+  private preDepth = 0;
+
+  private parts: string[] = [];
+  private partChars = 0;
+  private partLinkChars = 0;
+  private kind: Kind = 'p';
+  private cont = false;
+  private startedInArticle = false;
+
+  open(name: string, attrs: Record<string, string>): void {
+    if (this.skipDepth > 0) {
+      this.stack.push({ name, drop: 1, blockStart: 0, article: false, link: false, pre: false });
+      this.skipDepth++;
+      return;
+    }
+    const frame: Frame = { name, drop: 0, blockStart: 0, article: false, link: false, pre: false };
+    const cls = attrs['class'] ?? '';
+    const id = attrs['id'] ?? '';
+    const role = attrs['role'];
+    if (
+      SKIP_TAGS.has(name) ||
+      attrs['hidden'] !== undefined ||
+      attrs['aria-hidden'] === 'true' ||
+      (attrs['style'] !== undefined && HIDDEN_STYLE.test(attrs['style']))
+    ) {
+      if (name !== 'html' && name !== 'body') {
+        if (name === 'br' || BLOCK_TAGS.has(name)) this.flush();
+        frame.drop = 1;
+        this.skipDepth++;
+        this.stack.push(frame);
+        return;
+      }
+    }
+    const isArticle =
+      name === 'article' || name === 'main' || role === 'main' || attrs['itemprop'] === 'articleBody';
+    if (
+      !isArticle &&
+      name !== 'html' &&
+      name !== 'body' &&
+      (SOFT_TAGS.has(name) || (role !== undefined && SOFT_ROLES.has(role)) || isBoilerplateName(`${cls} ${id}`))
+    ) {
+      this.flush();
+      frame.drop = 2;
+      frame.blockStart = this.blocks.length;
+    }
+    if (isArticle) {
+      frame.article = true;
+      this.articleDepth++;
+    }
+    if (name === 'a' && attrs['href'] !== undefined) {
+      frame.link = true;
+      this.linkDepth++;
+    }
+    if (name === 'br') {
+      // htmlparser2 closes void elements at once; the break ends the block here.
+      const k = this.kind;
+      this.flush();
+      this.kind = k;
+      this.cont = k === 'li';
+    } else if (BLOCK_TAGS.has(name)) {
+      if ((name === 'td' || name === 'th') && this.kind === 'row') {
+        if (this.parts.length > 0 && this.partChars > 0) this.parts.push(' | ');
+      } else {
+        this.flush();
+        frame.kind = HEADINGS.has(name)
+          ? 'h'
+          : name === 'li' || name === 'dt'
+            ? 'li'
+            : name === 'tr' || name === 'td' || name === 'th'
+              ? 'row'
+              : name === 'pre'
+                ? 'pre'
+                : 'p';
+        this.kind = frame.kind;
+      }
+      if (name === 'pre') {
+        frame.pre = true;
+        this.preDepth++;
+      }
+    }
+    this.stack.push(frame);
+  }
+
+  close(name: string): void {
+    const frame = this.stack.pop();
+    if (!frame) return;
+    if (frame.drop === 1 && this.skipDepth > 0) {
+      this.skipDepth--;
+      return;
+    }
+    if (frame.link) this.linkDepth--;
+    if (frame.pre) this.preDepth--;
+    if (frame.kind !== undefined) {
+      this.flush();
+      // Text after a nested block belongs to the nearest enclosing block element.
+      this.kind = 'p';
+      for (let i = this.stack.length - 1; i >= 0; i--) {
+        const k = this.stack[i]!.kind;
+        if (k !== undefined) {
+          this.kind = k;
+          break;
+        }
+      }
+    }
+    if (frame.drop === 2) {
+      this.flush();
+      this.closeSoftRegion(frame.blockStart);
+    }
+    if (frame.article) this.articleDepth--;
+    void name;
+  }
+
+  text(data: string): void {
+    if (this.skipDepth > 0 || data.length === 0) return;
+    const n = nonWs(data);
+    if (this.parts.length === 0) {
+      if (n === 0) return;
+      this.startedInArticle = this.articleDepth > 0;
+    }
+    this.parts.push(data);
+    this.partChars += n;
+    if (this.linkDepth > 0) this.partLinkChars += n;
+  }
+
+  /** Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it. */
+  private closeSoftRegion(start: number): void {
+    const end = this.blocks.length;
+    const regionGood = this.goodPrefix[end]! - this.goodPrefix[start]!;
+    const allGood = this.goodPrefix[end]!;
+    if (regionGood >= 1000 && regionGood >= 0.5 * allGood) return;
+    this.blocks.length = start;
+    this.goodPrefix.length = start + 1;
+  }
+
+  flush(): void {
+    if (this.parts.length > 0 && this.partChars > 0) {
+      const raw = this.parts.join('');
+      const text = this.kind === 'pre' ? raw.replace(/^\s*\n|\s+$/g, '') : raw.replace(/\s+/g, ' ').trim();
+      if (text.length > 0) {
+        const block: Block = {
+          text,
+          kind: this.kind,
+          chars: this.partChars,
+          linkChars: this.partLinkChars,
+          inArticle: this.startedInArticle,
+          cont: this.cont,
+        };
+        this.blocks.push(block);
+        this.goodPrefix.push(this.goodPrefix[this.goodPrefix.length - 1]! + (isGood(block) ? block.chars : 0));
+      }
+    }
+    this.parts = [];
+    this.partChars = 0;
+    this.partLinkChars = 0;
+    this.cont = false;
+  }
+}
+
+/** Runs of consecutive list items or table rows, judged as a whole. */
+function keepRun(run: Block[]): boolean {
+  let chars = 0;
+  let link = 0;
+  for (const b of run) {
+    chars += b.chars;
+    link += b.linkChars;
+  }
+  return chars >= 80 && link <= 0.5 * chars;
+}
+
+function linkDense(b: Block): boolean {
+  if (b.kind === 'pre') return b.linkChars > 0.8 * b.chars;
+  if (b.chars < 300) return b.linkChars > 0.5 * b.chars;
+  return b.linkChars > 0.75 * b.chars;
+}
+
+const SHORT_CHARS = 40;
+
+function select(blocks: Block[]): Block[] {
+  // 1. Prefer <article>/<main> when it holds enough of the text.
+  let total = 0;
+  let inArticle = 0;
+  for (const b of blocks) {
+    if (linkDense(b)) continue;
+    total += b.chars;
+    if (b.inArticle) inArticle += b.chars;
+  }
+  const pool = inArticle >= 250 && inArticle >= 0.25 * total ? blocks.filter((b) => b.inArticle) : blocks;
+
+  // 2. Link-heavy blocks go; lists and table rows are judged per run.
+  const keep = new Array<boolean>(pool.length).fill(true);
+  for (let i = 0; i < pool.length; ) {
+    const b = pool[i]!;
+    if (b.kind === 'li' || b.kind === 'row') {
+      let j = i;
+      while (j < pool.length && pool[j]!.kind === b.kind) j++;
+      const ok = keepRun(pool.slice(i, j));
+      for (let k = i; k < j; k++) keep[k] = ok && !(pool[k]!.linkChars > 0.8 * pool[k]!.chars);
+      i = j;
+      continue;
+    }
+    if (linkDense(b)) keep[i] = false;
+    i++;
+  }
+
+  // 3. Short paragraphs survive only between good prose; headings only when prose follows.
+  const good = pool.map((b, i) => keep[i]! && (isGood(b) || b.kind === 'pre'));
+  const neighbourGood = (i: number, step: 1 | -1): boolean => {
+    for (let k = i + step; k >= 0 && k < pool.length; k += step) {
+      if (!keep[k]) continue;
+      const nb = pool[k]!;
+      if (nb.kind === 'h') {
+        if (step === -1) continue;
+        return false;
+      }
+      if (nb.chars < SHORT_CHARS && nb.kind === 'p') continue;
+      return good[k]! || nb.kind === 'li' || nb.kind === 'row';
+    }
+    return false;
+  };
+  const out: Block[] = [];
+  for (let i = 0; i < pool.length; i++) {
+    if (!keep[i]) continue;
+    const b = pool[i]!;
+    if (b.kind === 'h') {
+      if (neighbourGood(i, 1)) out.push(b);
+      continue;
+    }
+    if (b.kind === 'p' && b.chars < SHORT_CHARS && !(neighbourGood(i, -1) && neighbourGood(i, 1))) continue;
+    out.push(b);
+  }
+  return out;
+}
+
+function render(blocks: Block[]): string {
+  let s = '';
+  let prev: Block | undefined;
+  for (const b of blocks) {
+    const text = b.kind === 'li' && !b.cont ? `- ${b.text}` : b.text;
+    if (prev) {
+      const tight = (b.kind === 'li' && prev.kind === 'li') || (b.kind === 'row' && prev.kind === 'row');
+      s += tight ? '\n' : '\n\n';
+    }
+    s += text;
+    prev = b;
+  }
+  return s;
+}
+
+function collect(html: string): Block[] {
+  const c = new Collector();
+  const parser = new Parser(
+    {
+      onopentag: (name, attrs) => c.open(name, attrs),
+      onclosetag: (name) => c.close(name),
+      ontext: (data) => c.text(data),
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.write(html);
+  parser.end();
+  c.flush();
+  return c.blocks;
+}
+
+/**
+ * The main text of an HTML page: blocks joined by blank lines, list items ("- " prefixed) and
+ * table rows (cells joined by " | ") by single newlines, <pre> verbatim. Empty string if none.
+ */
+export function extractMainText(html: string): string {
+  return render(select(collect(html)));
+}

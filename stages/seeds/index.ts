@@ -1,0 +1,1 @@
+export { SEED_TYPES, SeedError, normaliseSeedText, readAllSeeds, readSeeds, seedId, toSeed } from './read.js';

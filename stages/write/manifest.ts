@@ -1,0 +1,38 @@
+export interface FileEntry {
+  /** Relative to the version folder. */
+  path: string;
+  records: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface InputFingerprint {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface Manifest {
+  dataset: string;
+  version: string;
+  parent: string | null;
+  created: string;
+  run_id: string;
+  config_hash: string;
+  code_version: { package: string; git?: string };
+  inputs: {
+    seeds: InputFingerprint[];
+    archives: InputFingerprint[];
+    corpora: InputFingerprint[];
+    queries: { count: number; sha256: string };
+  };
+  /** Counters per stage, summed over shards. */
+  counts: Record<string, Record<string, number>>;
+  /** Documents in and out of each publishing step, and per removal rule. */
+  funnel: { step: string; in: number; out: number; removed: Record<string, number> }[];
+  domains: Record<string, { records: number; bytes: number }>;
+  shards: FileEntry[];
+  removed: FileEntry[];
+  files: FileEntry[];
+  config: unknown;
+}

@@ -1,0 +1,102 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readAllJsonl } from '../pipeline/jsonl.js';
+import type { Doc } from '../pipeline/types.js';
+import { cc, haveSharedData, qcc, repo, sharedData, tempDir } from './helpers.js';
+
+describe('qcc --help', () => {
+  it('every command has help', async () => {
+    for (const cmd of [[], ['run'], ['status'], ['plan'], ['ingest'], ['extract'], ['search']]) {
+      const r = await qcc([...cmd, '--help']);
+      expect(r.code, cmd.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/Usage: qcc/);
+    }
+  });
+  it('an unknown command exits non-zero', async () => {
+    const r = await qcc(['frobnicate']);
+    expect(r.code).not.toBe(0);
+  });
+});
+
+describe.runIf(haveSharedData())('qcc tools on real files', () => {
+  const pages = join(sharedData, 'extraction', 'mozilla-readability-test-pages');
+
+  it('extract: one page prints its main text; several print one JSON line each', async () => {
+    const names = readdirSync(pages).sort().slice(0, 3);
+    const one = await qcc(['extract', join(pages, names[0]!, 'source.html')]);
+    expect(one.code, one.stderr).toBe(0);
+    // Most words of Readability's approved main text are in ours.
+    const expected = readFileSync(join(pages, names[0]!, 'expected.html'), 'utf8').replace(/<[^>]+>/g, ' ');
+    const words = (t: string) => t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const ours = new Set(words(one.stdout));
+    const wanted = words(expected);
+    expect(wanted.filter((w) => ours.has(w)).length / wanted.length).toBeGreaterThan(0.9);
+    const many = await qcc(['extract', ...names.map((n) => join(pages, n, 'source.html'))]);
+    const lines = many.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; text: string });
+    expect(lines.map((l) => l.file)).toEqual(names.map((n) => join(pages, n, 'source.html')));
+    expect(lines[0]!.text).toBe(one.stdout.replace(/\n$/, ''));
+  });
+
+  it('ingest: archive files to a gzip JSONL of documents with provenance', async () => {
+    const out = join(await tempDir(), 'docs.jsonl.gz');
+    const r = await qcc(['ingest', cc('other/sample-0000.warc.gz'), cc('commoncrawl/whirlwind.warc.wet.gz'), '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const docs = await readAllJsonl<Doc>(out);
+    expect(docs.length).toBeGreaterThan(5);
+    for (const d of docs) {
+      expect(d.source.kind === 'corpus' ? '' : d.source.warc_file).toMatch(/\.warc(\.wet)?\.gz$/);
+      expect(d.text.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('ingest: a truncated file fails, names the file, and leaves no output', async () => {
+    const out = join(await tempDir(), 'docs.jsonl.gz');
+    const r = await qcc(['ingest', cc('malformed/clipped.warc.gz'), '--out', out]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('clipped.warc.gz');
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe.runIf(haveSharedData())('plan, status and search on a run', () => {
+  let config: string;
+  let out: string;
+  beforeAll(async () => {
+    const dir = await tempDir();
+    out = join(dir, 'out');
+    config = join(dir, 'small.yaml');
+    await writeFile(
+      config,
+      `dataset: small
+seeds: { files: [${join(repo, 'data', 'seeds', 'demo.csv')}], seeds_per_shard: 12 }
+bootstrap: { provider: none }
+ingest: { warc: [${cc('other')}] }
+`,
+    );
+  });
+
+  it('plan lists the shards before anything runs, and writes nothing', async () => {
+    const r = await qcc(['plan', '--config', config, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/bootstrap\s+0 \/ 2 shards done/);
+    expect(r.stdout).toMatch(/pending archive-00000-clueweb-quirk\.warc\.gz/);
+    expect(r.stdout).toMatch(/retrieve\s+0 \/ \? \(after bootstrap, index\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('status after a run shows every stage done; search finds documents with the query terms', async () => {
+    const run = await qcc(['run', '--config', config, '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const status = await qcc(['status', '--config', config, '--out', out, '--json']);
+    const report = JSON.parse(status.stdout) as { steps: { name: string; shards_total: number; shards_done: number }[]; latest: string };
+    expect(report.latest).toBe('v0001');
+    for (const s of report.steps) expect(s.shards_done, s.name).toBe(s.shards_total);
+    const search = await qcc(['search', '--config', config, '--out', out, 'climate science research', '-k', '3']);
+    expect(search.code, search.stderr).toBe(0);
+    const hits = search.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rank: number; snippet: string; url: string });
+    expect(hits.map((h) => h.rank)).toEqual([1, 2, 3]);
+    for (const h of hits) expect(h.url).toMatch(/^https?:/);
+  });
+});

@@ -1,0 +1,75 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Progress } from '../pipeline/progress.js';
+import { runSteps, StepFailed, type Step } from '../pipeline/runner.js';
+import { RunState } from '../pipeline/run-state.js';
+import { silentLogger } from '../pipeline/types.js';
+import { tempDir } from './helpers.js';
+
+const quiet: Progress = { stepStarted() {}, shardDone() {}, stepFinished() {}, close() {} };
+
+function numbersStep(dir: string, calls: string[], failOn?: string): Step<{ id: string; n: number }> {
+  return {
+    name: 'numbers',
+    after: [],
+    listShards: async () => [1, 2, 3, 4].map((n) => ({ id: `s${n}`, n })),
+    outputPath: (s) => join(dir, 'out', `${s.id}.txt`),
+    async runShard(shard, work) {
+      calls.push(shard.id);
+      await writeFile(work.tempOutput!, `${shard.n}\n`);
+      if (shard.id === failOn) throw new Error('disk full');
+      work.counters.add('numbers.written');
+      return { records: 1 };
+    },
+  };
+}
+
+describe('runner', () => {
+  it('resumes: completed shards are not run again, a failed shard leaves no output', async () => {
+    const dir = await tempDir();
+    const state = new RunState(join(dir, 'state'));
+    const calls: string[] = [];
+    const failing = numbersStep(dir, calls, 's3');
+    await expect(runSteps([failing], state, { rank: 0, world: 1, log: silentLogger, progress: quiet })).rejects.toThrow(StepFailed);
+    expect(calls).toEqual(['s1', 's2', 's3']);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['s1.txt', 's2.txt']);
+    expect(state.isDone('numbers', 's3')).toBe(false);
+
+    const again: string[] = [];
+    const totals = await runSteps([numbersStep(dir, again)], state, { rank: 0, world: 1, log: silentLogger, progress: quiet });
+    expect(again).toEqual(['s3', 's4']);
+    expect(totals.get('numbers')!.get('numbers.written')).toBe(4);
+    const marker = state.read('numbers', 's4')!;
+    expect(marker.output!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(readFileSync(join(dir, 'out', 's4.txt'), 'utf8')).toBe('4\n');
+  });
+
+  it('splits shards over ranks and runs barrier steps on rank 0 only', async () => {
+    const dir = await tempDir();
+    const state = new RunState(join(dir, 'state'));
+    const rank1: string[] = [];
+    const rank0: string[] = [];
+    const barrierRuns: number[] = [];
+    const barrier = (rank: number): Step => ({
+      name: 'merge',
+      after: ['numbers'],
+      barrier: true,
+      listShards: async () => [{ id: 'all' }],
+      async runShard() {
+        barrierRuns.push(rank);
+        return { records: 0 };
+      },
+    });
+    const opts = (rank: number) => ({ rank, world: 2, log: silentLogger, progress: quiet, pollMs: 20 });
+    await Promise.all([
+      runSteps([numbersStep(dir, rank1), barrier(1)], state, opts(1)),
+      runSteps([numbersStep(dir, rank0), barrier(0)], state, opts(0)),
+    ]);
+    expect(rank0).toEqual(['s1', 's3']);
+    expect(rank1).toEqual(['s2', 's4']);
+    expect(barrierRuns).toEqual([0]);
+    expect(existsSync(join(dir, 'state', 'merge', 'all.done.json'))).toBe(true);
+  });
+});
