@@ -126,8 +126,9 @@ describe('OpenAIProvider', () => {
       'geostationary orbits',
       'What is a geostationary orbit?',
       'How high above the equator do geostationary satellites fly?',
-      'Why do they need station keeping?',
     ]);
+    // Shares no content word with its seed: dropped and counted, not kept.
+    expect(ctx.counters.get('bootstrap.parse.off_topic')).toBe(1);
     expect(qs[1]!.lineage).toMatchObject({ model: 'openai:test-model', method: 'question_extension', prompt_version: 'question-extension.v1' });
     expect(ctx.counters.get('bootstrap.parse.not_question')).toBe(1);
     expect(seen[0]!.body).toMatchObject({ max_tokens: 160, temperature: 0.9, stop: ['\n\n'] });

@@ -24,6 +24,8 @@ interface Block {
   /** Non-whitespace characters, and those of them inside links. */
   chars: number;
   linkChars: number;
+  /** Words outside links: prose has them between its links, a row of links has none. */
+  plainWords: number;
   /** Inside <article>, <main>, role=main or itemprop=articleBody. */
   inArticle: boolean;
   /** A list item continued after a <br>: no bullet. */
@@ -60,7 +62,7 @@ const BOILER_STRONG = new Set([
   'cookie', 'cookies', 'cookiebanner', 'consent', 'gdpr', 'advert', 'adverts', 'advertisement', 'advertising',
   'ad', 'ads', 'adsense', 'adslot', 'dfp', 'sponsor', 'sponsored', 'newsletter', 'popup', 'modal',
   'breadcrumb', 'breadcrumbs', 'share', 'sharing', 'sharebar', 'social', 'sociable', 'outbrain',
-  'taboola', 'disqus', 'skiplink', 'paywall', 'signup', 'login', 'promo', 'newsletters',
+  'taboola', 'disqus', 'skiplink', 'paywall', 'signup', 'login', 'promo', 'newsletters', 'editsection',
 ]);
 /** Weaker signals: ignored when the same class/id also says it is content ("article-header"). */
 const BOILER_WEAK = new Set([
@@ -116,14 +118,26 @@ interface Frame {
   blockStart: number;
   article: boolean;
   link: boolean;
-  pre: boolean;
   /** Block kind this element sets for text directly inside it, if it is a block element. */
   kind?: Kind;
 }
 
+/** Sentence-ending punctuation followed by space or the end. */
+const SENTENCE_END = /[.!?\u3002\uff01\uff1f](?:\s|$)/;
+
+function countWords(s: string): number {
+  return s.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+}
+
+/** Running prose: sentences, with words of its own between any links (a wiki lead, not a menu). */
+function isProse(b: Block): boolean {
+  return b.plainWords >= 4 && SENTENCE_END.test(b.text);
+}
+
 /** A block is "good" prose: long enough and not mostly links. */
 function isGood(b: Block): boolean {
-  return b.chars >= 60 && b.linkChars <= 0.3 * b.chars && b.kind !== 'h';
+  if (b.chars < 60 || b.kind === 'h') return false;
+  return b.linkChars <= 0.3 * b.chars || (isProse(b) && b.linkChars <= 0.8 * b.chars);
 }
 
 class Collector {
@@ -131,25 +145,32 @@ class Collector {
   /** goodPrefix[i] = good characters in blocks[0..i). */
   private readonly goodPrefix: number[] = [0];
   private readonly stack: Frame[] = [];
+  /** Kinds of the open block elements, innermost last. */
+  private readonly kinds: Kind[] = [];
   private skipDepth = 0;
   private articleDepth = 0;
   private linkDepth = 0;
-  private preDepth = 0;
 
   private parts: string[] = [];
   private partChars = 0;
   private partLinkChars = 0;
+  private partPlainWords = 0;
   private kind: Kind = 'p';
   private cont = false;
   private startedInArticle = false;
 
+  /** Open elements: htmlparser2's own stack costs O(depth) per element, so depth is capped. */
+  get depth(): number {
+    return this.stack.length;
+  }
+
   open(name: string, attrs: Record<string, string>): void {
     if (this.skipDepth > 0) {
-      this.stack.push({ name, drop: 1, blockStart: 0, article: false, link: false, pre: false });
+      this.stack.push({ name, drop: 1, blockStart: 0, article: false, link: false });
       this.skipDepth++;
       return;
     }
-    const frame: Frame = { name, drop: 0, blockStart: 0, article: false, link: false, pre: false };
+    const frame: Frame = { name, drop: 0, blockStart: 0, article: false, link: false };
     const cls = attrs['class'] ?? '';
     const id = attrs['id'] ?? '';
     const role = attrs['role'];
@@ -188,11 +209,16 @@ class Collector {
       this.linkDepth++;
     }
     if (name === 'br') {
-      // htmlparser2 closes void elements at once; the break ends the block here.
-      const k = this.kind;
-      this.flush();
-      this.kind = k;
-      this.cont = k === 'li';
+      // htmlparser2 closes void elements at once. A break is a newline in <pre>, a space in a table
+      // row, and elsewhere ends the block (a list item goes on without a new bullet).
+      if (this.kind === 'pre') this.parts.push('\n');
+      else if (this.kind === 'row') this.parts.push(' ');
+      else {
+        const k = this.kind;
+        this.flush();
+        this.kind = k;
+        this.cont = k === 'li';
+      }
     } else if (BLOCK_TAGS.has(name)) {
       if ((name === 'td' || name === 'th') && this.kind === 'row') {
         if (this.parts.length > 0 && this.partChars > 0) this.parts.push(' | ');
@@ -208,16 +234,13 @@ class Collector {
                 ? 'pre'
                 : 'p';
         this.kind = frame.kind;
-      }
-      if (name === 'pre') {
-        frame.pre = true;
-        this.preDepth++;
+        this.kinds.push(frame.kind);
       }
     }
     this.stack.push(frame);
   }
 
-  close(name: string): void {
+  close(): void {
     const frame = this.stack.pop();
     if (!frame) return;
     if (frame.drop === 1 && this.skipDepth > 0) {
@@ -225,25 +248,17 @@ class Collector {
       return;
     }
     if (frame.link) this.linkDepth--;
-    if (frame.pre) this.preDepth--;
     if (frame.kind !== undefined) {
       this.flush();
       // Text after a nested block belongs to the nearest enclosing block element.
-      this.kind = 'p';
-      for (let i = this.stack.length - 1; i >= 0; i--) {
-        const k = this.stack[i]!.kind;
-        if (k !== undefined) {
-          this.kind = k;
-          break;
-        }
-      }
+      this.kinds.pop();
+      this.kind = this.kinds[this.kinds.length - 1] ?? 'p';
     }
     if (frame.drop === 2) {
       this.flush();
       this.closeSoftRegion(frame.blockStart);
     }
     if (frame.article) this.articleDepth--;
-    void name;
   }
 
   text(data: string): void {
@@ -256,6 +271,7 @@ class Collector {
     this.parts.push(data);
     this.partChars += n;
     if (this.linkDepth > 0) this.partLinkChars += n;
+    else if (n > 0) this.partPlainWords += countWords(data);
   }
 
   /** Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it. */
@@ -278,6 +294,7 @@ class Collector {
           kind: this.kind,
           chars: this.partChars,
           linkChars: this.partLinkChars,
+          plainWords: this.partPlainWords,
           inArticle: this.startedInArticle,
           cont: this.cont,
         };
@@ -288,23 +305,28 @@ class Collector {
     this.parts = [];
     this.partChars = 0;
     this.partLinkChars = 0;
+    this.partPlainWords = 0;
     this.cont = false;
   }
 }
 
-/** Runs of consecutive list items or table rows, judged as a whole. */
-function keepRun(run: Block[]): boolean {
+/**
+ * Runs of consecutive list items or table rows, judged as a whole: not mostly links, and either
+ * long enough to stand alone or right next to good prose (a short list or table in an article).
+ */
+function keepRun(run: Block[], besideProse: boolean): boolean {
   let chars = 0;
   let link = 0;
   for (const b of run) {
     chars += b.chars;
     link += b.linkChars;
   }
-  return chars >= 80 && link <= 0.5 * chars;
+  return link <= 0.5 * chars && (chars >= 80 || (besideProse && chars >= 10));
 }
 
 function linkDense(b: Block): boolean {
   if (b.kind === 'pre') return b.linkChars > 0.8 * b.chars;
+  if (isProse(b)) return b.linkChars > 0.9 * b.chars;
   if (b.chars < 300) return b.linkChars > 0.5 * b.chars;
   return b.linkChars > 0.75 * b.chars;
 }
@@ -329,7 +351,12 @@ function select(blocks: Block[]): Block[] {
     if (b.kind === 'li' || b.kind === 'row') {
       let j = i;
       while (j < pool.length && pool[j]!.kind === b.kind) j++;
-      const ok = keepRun(pool.slice(i, j));
+      // Good prose within a few blocks either side (past headings, other lists, tables, pre).
+      let besideProse = false;
+      for (let k = Math.max(0, i - 3); k < Math.min(pool.length, j + 3); k++) {
+        if ((k < i || k >= j) && isGood(pool[k]!)) besideProse = true;
+      }
+      const ok = keepRun(pool.slice(i, j), besideProse);
       for (let k = i; k < j; k++) keep[k] = ok && !(pool[k]!.linkChars > 0.8 * pool[k]!.chars);
       i = j;
       continue;
@@ -382,17 +409,23 @@ function render(blocks: Block[]): string {
   return s;
 }
 
+/** Parsing stops (keeping what it has) past this many open elements: pages of endless unclosed tags. */
+const MAX_DEPTH = 4096;
+const WRITE_CHUNK = 16 * 1024;
+
 function collect(html: string): Block[] {
   const c = new Collector();
   const parser = new Parser(
     {
       onopentag: (name, attrs) => c.open(name, attrs),
-      onclosetag: (name) => c.close(name),
+      onclosetag: () => c.close(),
       ontext: (data) => c.text(data),
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
-  parser.write(html);
+  for (let at = 0; at < html.length && c.depth <= MAX_DEPTH; at += WRITE_CHUNK) {
+    parser.write(html.slice(at, at + WRITE_CHUNK));
+  }
   parser.end();
   c.flush();
   return c.blocks;

@@ -1,4 +1,20 @@
-export { ingestConfigSchema, corpusSpecSchema, type IngestConfig, type IngestConfigInput, type CorpusSpec } from './config.js';
+/**
+ * Ingest: WARC/WET files and pre-extracted JSONL corpora to Docs with provenance.
+ *
+ * Counters (ctx.counters):
+ *   ingest.records.<warc-type>   every WARC record read (warcinfo, request, response, metadata, conversion...)
+ *   ingest.docs                  documents emitted (archives and corpora)
+ *   ingest.skipped.<reason>      response/conversion records (or corpus lines) not emitted:
+ *                                non_html:<mime>, http_status:<code>|invalid, too_large, short_text
+ *   ingest.errors.<kind>         malformed input under on_error 'skip' (see IngestErrorKind)
+ */
+export {
+  ingestConfigSchema,
+  corpusSpecSchema,
+  type IngestConfig,
+  type IngestConfigInput,
+  type CorpusSpec,
+} from './config.js';
 export { IngestError, type IngestErrorKind } from './errors.js';
 export { readArchive, crawlFromFileName, findNextRecordStart } from './archive.js';
 export { readRecordAt, type RecordAt } from './reread.js';
