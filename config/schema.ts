@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { bootstrapConfigSchema } from '../stages/bootstrap/config.js';
 import { dedupConfigSchema } from '../stages/dedup/config.js';
+import { decontamConfigSchema } from '../stages/decontam/config.js';
+import { filterConfigSchema } from '../stages/filter/config.js';
 import { indexConfigSchema } from '../stages/index/config.js';
 import { ingestConfigSchema } from '../stages/ingest/config.js';
 import { retrieveConfigSchema } from '../stages/retrieve/config.js';
@@ -12,6 +14,13 @@ export const seedsConfigSchema = z
   .object({
     files: z.array(z.string()).min(1),
     seeds_per_shard: positiveInt.default(8),
+  })
+  .strict();
+
+export const candidatesConfigSchema = z
+  .object({
+    /** Retrieved documents are split into this many id ranges for the post-processing steps. */
+    shards: positiveInt.default(8),
   })
   .strict();
 
@@ -27,6 +36,9 @@ export const configSchema = z
     ingest: ingestConfigSchema,
     index: indexConfigSchema.prefault({}),
     retrieve: retrieveConfigSchema.prefault({}),
+    candidates: candidatesConfigSchema.prefault({}),
+    filters: filterConfigSchema.prefault({}),
+    decontam: decontamConfigSchema.prefault({}),
     dedup: dedupConfigSchema.prefault({}),
     write: writeConfigSchema.prefault({}),
   })

@@ -31,7 +31,7 @@ export function buildCli(): Command {
     .description('run the pipeline (or one stage and what it needs) and publish a dataset version')
     .requiredOption('--config <yaml>', 'run config (see config/demo.yaml)')
     .option('--out <dir>', 'output root (overrides the config)')
-    .option('--stage <name>', 'run through this stage only: bootstrap, ingest, index, retrieve, publish')
+    .option('--stage <name>', 'run through this stage only: bootstrap, ingest, index, retrieve, candidates, dedup, dedup_apply, publish')
     .option('--rank <i>', 'this worker among --world workers', int('--rank'), 0)
     .option('--world <n>', 'number of workers splitting the sharded stages', int('--world'), 1)
     .action(async (opts) => {

@@ -15,6 +15,7 @@ export interface ShardMarker {
   records: number;
   counters: Record<string, number>;
   output?: ShardOutput;
+  sidecars?: Record<string, ShardOutput>;
   meta?: Record<string, unknown>;
   finished: string;
 }

@@ -14,6 +14,8 @@ export interface ShardSpec {
 export interface ShardWork {
   /** Where the shard writes its output; the runner renames it into place once the shard returns. */
   tempOutput?: string;
+  /** Temporary paths of the step's side outputs, by name; renamed into place before the main output. */
+  tempSidecars: Record<string, string>;
   counters: Counters;
   log: Logger;
   signal: AbortSignal;
@@ -35,6 +37,8 @@ export interface Step<S extends ShardSpec = ShardSpec> {
   shardsFromInputs?: boolean;
   /** The final path of a shard's output, if it writes one file. */
   outputPath?(shard: S): string;
+  /** Final paths of side outputs (e.g. removed records), by name. */
+  sidecarPaths?(shard: S): Record<string, string>;
   runShard(shard: S, work: ShardWork): Promise<ShardOutcome>;
   /** Called once every shard is complete; must be idempotent (any rank may call it). */
   finalize?(): Promise<void>;
@@ -124,17 +128,32 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
       const counters = new Counters();
       const finalPath = step.outputPath?.(shard);
       const tempOutput = finalPath ? tempPathFor(finalPath) : undefined;
-      if (finalPath) await mkdir(dirname(finalPath), { recursive: true });
+      const sidecars = step.sidecarPaths?.(shard) ?? {};
+      const tempSidecars = Object.fromEntries(Object.entries(sidecars).map(([name, path]) => [name, tempPathFor(path)]));
+      for (const path of [finalPath, ...Object.values(sidecars)]) if (path) await mkdir(dirname(path), { recursive: true });
+      const temps = [tempOutput, ...Object.values(tempSidecars)].filter((p): p is string => p !== undefined);
       let outcome: ShardOutcome;
       try {
-        outcome = await step.runShard(shard, { tempOutput, counters, log: opts.log, signal });
+        outcome = await step.runShard(shard, { tempOutput, tempSidecars, counters, log: opts.log, signal });
+        for (const [name, path] of Object.entries(sidecars)) await rename(tempSidecars[name]!, path);
         if (finalPath && tempOutput) await rename(tempOutput, finalPath);
       } catch (err) {
-        if (tempOutput) await rm(tempOutput, { force: true });
+        await Promise.all(temps.map((p) => rm(p, { force: true })));
         throw new StepFailed(step.name, shard.id, err as Error);
       }
       const output = finalPath ? { path: finalPath, ...(await sha256File(finalPath)) } : undefined;
-      await state.markDone({ step: step.name, shard: shard.id, records: outcome.records, counters: counters.toJSON(), output, meta: outcome.meta });
+      const sides = Object.fromEntries(
+        await Promise.all(Object.entries(sidecars).map(async ([name, path]) => [name, { path, ...(await sha256File(path)) }] as const)),
+      );
+      await state.markDone({
+        step: step.name,
+        shard: shard.id,
+        records: outcome.records,
+        counters: counters.toJSON(),
+        output,
+        ...(Object.keys(sides).length ? { sidecars: sides } : {}),
+        meta: outcome.meta,
+      });
       opts.progress.shardDone(step.name, shard.id, outcome.records);
     }
 

@@ -1,16 +1,17 @@
 import type { Step } from '../runner.js';
 import type { Doc } from '../types.js';
 import { readJsonl } from '../jsonl.js';
-import { Fts5Index } from '../../stages/index/fts5.js';
+import { openSearchIndex, type SearchIndex } from '../../stages/index/open.js';
 import { INGEST, listIngestShards, type IngestShard } from './ingest.js';
 import type { RunContext } from './context.js';
 
 export const INDEX = 'index';
 
-/** Builds the run's FTS5 file from the ingest shards; each shard commits with its own completion row. */
+/** Builds the run's BM25 index (FTS5 file or Elasticsearch index) from the ingest shards, one committed shard each. */
 export function indexStep(ctx: RunContext): Step<IngestShard> & { close(): Promise<void> } {
-  let index: Fts5Index | undefined;
-  const open = () => (index ??= new Fts5Index(ctx.paths.index, { tokenizer: ctx.loaded.config.index.tokenizer }));
+  const config = ctx.loaded.config.index;
+  let index: SearchIndex | undefined;
+  const open = () => (index ??= openSearchIndex(config, { path: ctx.paths.index }));
   return {
     name: INDEX,
     after: [INGEST],
@@ -22,13 +23,13 @@ export function indexStep(ctx: RunContext): Step<IngestShard> & { close(): Promi
       if (!marker?.output) throw new Error(`ingest shard ${shard.id} has no output`);
       // Committed before a crash that came ahead of its marker: count what it added, add nothing.
       const { indexed, duplicates } =
-        idx.shard(shard.id) ?? (await idx.addShard(shard.id, readJsonl<Doc>(marker.output.path), ctx.loaded.config.index.batch_size));
+        (await idx.shard(shard.id)) ?? (await idx.addShard(shard.id, readJsonl<Doc>(marker.output.path), config.batch_size));
       work.counters.add('index.docs', indexed);
       if (duplicates) work.counters.add('index.duplicate_ids', duplicates);
       return { records: indexed };
     },
     async close() {
-      index?.close();
+      await index?.close();
       index = undefined;
     },
   };

@@ -4,26 +4,18 @@ import { JsonlWriter, readJsonl } from '../jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
 import { stepCounters } from '../runner.js';
 import { codeVersion } from '../version.js';
-import type { Counters, Doc } from '../types.js';
-import { Fts5Index } from '../../stages/index/fts5.js';
-import { aggregateHits, type Candidate } from '../../stages/retrieve/aggregate.js';
-import type { HitRow } from '../../stages/retrieve/retrieve.js';
-import { exactDuplicates } from '../../stages/dedup/exact.js';
+import type { Counters, Removal } from '../types.js';
 import { VersionedDataset } from '../../stages/write/dataset.js';
 import type { FileEntry, InputFingerprint, Manifest } from '../../stages/write/manifest.js';
 import { datasetCard } from '../../stages/write/card.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
+import type { RunContext } from './context.js';
+import { REMOVED_SIDECAR, shardDocs, type DocStep } from './doc-steps.js';
 import { INDEX } from './index-step.js';
 import { INGEST } from './ingest.js';
 import { RETRIEVE } from './retrieve-step.js';
-import { chunk, type RunContext } from './context.js';
 
 export const PUBLISH = 'publish';
-const FETCH_BATCH = 500;
-
-async function* allHits(ctx: RunContext): AsyncIterable<HitRow> {
-  for (const marker of ctx.state.markers(RETRIEVE)) yield* readJsonl<HitRow>(marker.output!.path);
-}
 
 async function fileEntry(versionDir: string, path: string, records: number): Promise<FileEntry> {
   return { path: relative(versionDir, path), records, ...(await sha256File(path)) };
@@ -37,39 +29,19 @@ function sumWithPrefix(counters: Record<string, number>, prefix: string): Record
   );
 }
 
-/** Writes candidate documents, sorted by id, into `data/<domain>/part-i-of-n.jsonl.gz`. */
-async function writeDomainParts(
-  versionDir: string,
-  domain: string,
-  ids: string[],
-  candidates: Map<string, Candidate>,
-  index: Fts5Index,
-  recordsPerPart: number,
-): Promise<FileEntry[]> {
-  const parts = chunk(ids, recordsPerPart);
-  const entries: FileEntry[] = [];
-  for (const [i, partIds] of parts.entries()) {
-    const name = `part-${String(i).padStart(5, '0')}-of-${String(parts.length).padStart(5, '0')}.jsonl.gz`;
-    const path = join(versionDir, 'data', domain, name);
-    const writer = await JsonlWriter.open(path);
-    for (const batch of chunk(partIds, FETCH_BATCH)) {
-      for (const doc of index.getDocs(batch)) {
-        const c = candidates.get(doc.id)!;
-        const record: Doc = { ...doc, domain, retrieval: { hits: c.hits, best_score: c.best_score, queries: c.hits.length } };
-        await writer.write(record);
-      }
-    }
-    await writer.close();
-    entries.push(await fileEntry(versionDir, path, writer.records));
-  }
-  return entries;
-}
+const partName = (i: number, n: number) => `part-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.jsonl.gz`;
 
-export function publishStep(ctx: RunContext): Step<ShardSpec> {
+/**
+ * Gathers the last document step's shards into an immutable version: `data/<domain>/part-i-of-n.jsonl.gz`,
+ * every step's removals under `removed/<rule>.jsonl.gz`, the queries, the manifest (with the funnel) and the
+ * dataset card; built in a temporary folder and published by rename.
+ */
+export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpec> {
   const { config, datasetDir, hash } = ctx.loaded;
+  const final = docSteps.at(-1)!;
   return {
     name: PUBLISH,
-    after: [RETRIEVE],
+    after: [final.name],
     barrier: true,
     listShards: async () => [{ id: 'publish' }],
     async runShard(_shard, work) {
@@ -80,81 +52,115 @@ export function publishStep(ctx: RunContext): Step<ShardSpec> {
         if (dataset.latest() !== existing && dataset.versions().at(-1) === existing) await dataset.pointLatestAt(existing);
         return { records: 0, meta: { version: existing, up_to_date: true } };
       }
-      const candidates = await aggregateHits(allHits(ctx));
-      const index = new Fts5Index(ctx.paths.index, { readonly: true });
-      try {
-        return await build(dataset, candidates, index, work.counters);
-      } finally {
-        index.close();
-      }
+      return build(dataset, work.counters);
     },
   };
 
-  async function build(dataset: VersionedDataset, candidates: Map<string, Candidate>, index: Fts5Index, counters: Counters) {
-    const ids = [...candidates.keys()].sort();
-    const infos = index.info(ids);
-    const duplicateOf = config.dedup.exact
-      ? exactDuplicates(infos.map((info) => ({ ...info, queries: candidates.get(info.id)!.hits.length })))
-      : new Map<string, string>();
-    counters.add('publish.candidates', ids.length);
-    counters.add('publish.removed.exact_duplicate', duplicateOf.size);
-
-    const parent = dataset.latest();
-    const { version, tempDir } = await dataset.beginVersion();
-    const byDomain = new Map<string, string[]>();
-    for (const id of ids) {
-      if (duplicateOf.has(id)) continue;
-      const domain = candidates.get(id)!.domain;
-      const list = byDomain.get(domain) ?? [];
-      list.push(id);
-      byDomain.set(domain, list);
+  async function writeData(versionDir: string, counters: Counters) {
+    const finalShards = await final.listShards();
+    const perDomain = new Map<string, number>();
+    for (const shard of finalShards) {
+      for await (const doc of shardDocs(ctx, final.name, shard.id)) perDomain.set(doc.domain!, (perDomain.get(doc.domain!) ?? 0) + 1);
     }
+    const perPart = config.write.records_per_part;
+    const open = new Map<string, { writer: JsonlWriter; part: number; parts: number }>();
     const shards: FileEntry[] = [];
     const domains: Manifest['domains'] = {};
-    for (const domain of [...byDomain.keys()].sort()) {
-      const entries = await writeDomainParts(tempDir, domain, byDomain.get(domain)!, candidates, index, config.write.records_per_part);
-      shards.push(...entries);
-      domains[domain] = { records: entries.reduce((n, e) => n + e.records, 0), bytes: entries.reduce((n, e) => n + e.bytes, 0) };
+    const closePart = async (domain: string) => {
+      const current = open.get(domain)!;
+      await current.writer.close();
+      shards.push(await fileEntry(versionDir, current.writer.path, current.writer.records));
+    };
+    for (const shard of finalShards) {
+      for await (const doc of shardDocs(ctx, final.name, shard.id)) {
+        const domain = doc.domain!;
+        let current = open.get(domain);
+        if (current && current.writer.records >= perPart) {
+          await closePart(domain);
+          current = { writer: await JsonlWriter.open(join(versionDir, 'data', domain, partName(current.part + 1, current.parts))), part: current.part + 1, parts: current.parts };
+          open.set(domain, current);
+        }
+        if (!current) {
+          const parts = Math.ceil(perDomain.get(domain)! / perPart);
+          current = { writer: await JsonlWriter.open(join(versionDir, 'data', domain, partName(0, parts))), part: 0, parts };
+          open.set(domain, current);
+        }
+        await current.writer.write(doc);
+      }
+    }
+    for (const domain of open.keys()) await closePart(domain);
+    shards.sort((a, b) => a.path.localeCompare(b.path));
+    for (const domain of [...perDomain.keys()].sort()) {
+      const mine = shards.filter((s) => s.path.startsWith(join('data', domain) + '/'));
+      domains[domain] = { records: mine.reduce((n, e) => n + e.records, 0), bytes: mine.reduce((n, e) => n + e.bytes, 0) };
       counters.add(`publish.kept.${domain}`, domains[domain]!.records);
     }
+    return { shards, domains };
+  }
 
-    const removed: FileEntry[] = [];
-    if (config.write.keep_removed && duplicateOf.size > 0) {
-      const path = join(tempDir, 'removed', 'exact_duplicate.jsonl.gz');
-      const writer = await JsonlWriter.open(path);
-      const removedIds = [...duplicateOf.keys()].sort();
-      for (const batch of chunk(removedIds, FETCH_BATCH)) {
-        for (const doc of index.getDocs(batch)) {
-          const keptId = duplicateOf.get(doc.id)!;
-          await writer.write({
-            rule: 'exact_duplicate',
-            reason: `same normalised text as ${keptId}`,
-            values: { duplicate_of: keptId },
-            record: { ...doc, domain: candidates.get(doc.id)!.domain, retrieval: { hits: candidates.get(doc.id)!.hits } },
-          });
+  /** Every document step's removals, one file per rule, in step and shard order. */
+  async function writeRemoved(versionDir: string): Promise<FileEntry[]> {
+    if (!config.write.keep_removed) return [];
+    const writers = new Map<string, JsonlWriter>();
+    for (const step of docSteps) {
+      for (const shard of await step.listShards()) {
+        const sidecar = ctx.state.read(step.name, shard.id)?.sidecars?.[REMOVED_SIDECAR];
+        if (!sidecar) continue;
+        for await (const removal of readJsonl<Removal>(sidecar.path)) {
+          const file = removal.rule.replace(/[^A-Za-z0-9._-]/g, '_');
+          let writer = writers.get(file);
+          if (!writer) {
+            writer = await JsonlWriter.open(join(versionDir, 'removed', `${file}.jsonl.gz`));
+            writers.set(file, writer);
+          }
+          await writer.write({ step: step.name, ...removal });
         }
       }
-      await writer.close();
-      removed.push(await fileEntry(tempDir, path, writer.records));
     }
+    const entries: FileEntry[] = [];
+    for (const writer of writers.values()) {
+      await writer.close();
+      entries.push(await fileEntry(versionDir, writer.path, writer.records));
+    }
+    return entries.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  function funnel(counts: Manifest['counts']): Manifest['funnel'] {
+    const ingest = counts[INGEST]!;
+    const ingestOut = ingest['ingest.docs'] ?? 0;
+    const skipped = sumWithPrefix(ingest, 'ingest.skipped.');
+    const indexed = counts[INDEX]!['index.docs'] ?? 0;
+    const retrieved = counts[docSteps[0]!.name]![`${docSteps[0]!.name}.docs`] ?? 0;
+    const rows: Manifest['funnel'] = [
+      { step: 'ingest', in: ingestOut + Object.values(skipped).reduce((a, b) => a + b, 0), out: ingestOut, removed: skipped },
+      { step: 'index', in: ingestOut, out: indexed, removed: { duplicate_id: ingestOut - indexed } },
+      { step: 'retrieve', in: indexed, out: retrieved, removed: { not_retrieved: indexed - retrieved } },
+    ];
+    for (const step of docSteps.slice(1)) {
+      const c = counts[step.name]!;
+      rows.push({ step: step.name, in: c[`${step.name}.in`] ?? 0, out: c[`${step.name}.out`] ?? 0, removed: sumWithPrefix(c, `${step.name}.removed.`) });
+    }
+    return rows;
+  }
+
+  async function build(dataset: VersionedDataset, counters: Counters) {
+    const parent = dataset.latest();
+    const { version, tempDir } = await dataset.beginVersion();
+    const { shards, domains } = await writeData(tempDir, counters);
+    const removed = await writeRemoved(tempDir);
 
     const queriesSrc = await ensureQueriesFile(ctx);
-    const queriesPath = join(tempDir, 'queries.jsonl.gz');
-    const queriesWriter = await JsonlWriter.open(queriesPath);
+    const queriesWriter = await JsonlWriter.open(join(tempDir, 'queries.jsonl.gz'));
     for await (const q of readJsonl(queriesSrc)) await queriesWriter.write(q);
     await queriesWriter.close();
-    const files = [await fileEntry(tempDir, queriesPath, queriesWriter.records)];
+    const files = [await fileEntry(tempDir, queriesWriter.path, queriesWriter.records)];
 
     const ingestMarkers = ctx.state.markers(INGEST);
     const inputsOf = (kind: string): InputFingerprint[] =>
       ingestMarkers.filter((m) => m.meta?.kind === kind).map((m) => m.meta!.input as InputFingerprint);
     const counts: Manifest['counts'] = {};
-    for (const step of [BOOTSTRAP, INGEST, INDEX, RETRIEVE]) counts[step] = stepCounters(ctx.state, step);
+    for (const step of [BOOTSTRAP, INGEST, INDEX, RETRIEVE, ...docSteps.map((s) => s.name)]) counts[step] = stepCounters(ctx.state, step);
     counts[PUBLISH] = counters.toJSON();
-    const ingestOut = counts[INGEST]!['ingest.docs'] ?? 0;
-    const skipped = sumWithPrefix(counts[INGEST]!, 'ingest.skipped.');
-    const indexed = counts[INDEX]!['index.docs'] ?? 0;
-    const kept = ids.length - duplicateOf.size;
 
     const manifest: Manifest = {
       dataset: config.dataset,
@@ -171,12 +177,7 @@ export function publishStep(ctx: RunContext): Step<ShardSpec> {
         queries: { count: queriesWriter.records, sha256: (await sha256File(queriesSrc)).sha256 },
       },
       counts,
-      funnel: [
-        { step: 'ingest', in: ingestOut + Object.values(skipped).reduce((a, b) => a + b, 0), out: ingestOut, removed: skipped },
-        { step: 'index', in: ingestOut, out: indexed, removed: { duplicate_id: ingestOut - indexed } },
-        { step: 'retrieve', in: indexed, out: ids.length, removed: { not_retrieved: indexed - ids.length } },
-        { step: 'dedup_exact', in: ids.length, out: kept, removed: { exact_duplicate: duplicateOf.size } },
-      ],
+      funnel: funnel(counts),
       domains,
       shards,
       removed,
@@ -186,6 +187,6 @@ export function publishStep(ctx: RunContext): Step<ShardSpec> {
     await writeFileAtomic(join(tempDir, 'README.md'), datasetCard(manifest));
     await writeFileAtomic(join(tempDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     await dataset.publish(tempDir, version);
-    return { records: kept, meta: { version, parent } };
+    return { records: shards.reduce((n, s) => n + s.records, 0), meta: { version, parent } };
   }
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ShardSpec, Step } from '../runner.js';
 import type { Query } from '../types.js';
 import { JsonlWriter, readAllJsonl } from '../jsonl.js';
-import { Fts5Index } from '../../stages/index/fts5.js';
+import { openSearchIndex, type SearchIndex } from '../../stages/index/open.js';
 import { retrieve } from '../../stages/retrieve/retrieve.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
 import { INDEX } from './index-step.js';
@@ -16,7 +16,7 @@ interface QueryShard extends ShardSpec {
 
 export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Promise<void> } {
   const config = ctx.loaded.config.retrieve;
-  let index: Fts5Index | undefined;
+  let index: SearchIndex | undefined;
   return {
     name: RETRIEVE,
     after: [BOOTSTRAP, INDEX],
@@ -27,7 +27,7 @@ export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Pro
     },
     outputPath: (shard) => join(ctx.paths.hits, `${shard.id}.jsonl.gz`),
     async runShard(shard, work) {
-      index ??= new Fts5Index(ctx.paths.index, { readonly: true });
+      index ??= openSearchIndex(ctx.loaded.config.index, { path: ctx.paths.index, readonly: true });
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
         const stageCtx = { config, log: work.log, counters: work.counters, signal: work.signal, index };
@@ -38,7 +38,7 @@ export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Pro
       return { records: writer.records };
     },
     async close() {
-      index?.close();
+      await index?.close();
       index = undefined;
     },
   };

@@ -2,37 +2,38 @@ import Database from 'better-sqlite3';
 import type { Doc } from '../../pipeline/types.js';
 import { exactHash } from '../dedup/exact.js';
 import { toFtsQuery } from '../retrieve/fts-query.js';
+import type { IndexedDocInfo, IndexHit, IndexStats, SearchFilters, SearchIndex, SearchRequest, ShardResult } from './contract.js';
+import { keywordFields } from './doc-fields.js';
 
-export interface IndexHit {
-  id: string;
-  score: number;
-  rank: number;
-}
-
-export interface IndexedDocInfo {
-  id: string;
-  exactHash: string;
-  length: number;
-}
+export type { IndexedDocInfo, IndexHit } from './contract.js';
 
 const TOKENIZERS = {
   unicode61: 'unicode61 remove_diacritics 2',
   porter: 'porter unicode61 remove_diacritics 2',
 } as const;
 
+/** Filter fields and the docs columns that hold them. */
+const FILTER_COLUMNS = { domain: 'domain', lang: 'lang', crawl: 'crawl' } as const;
+
 /**
- * The embedded BM25 index: one SQLite file with the documents (full records, for publishing) and a
- * contentless FTS5 table over their text. A shard's documents and its completion row commit in one
- * transaction, so a killed indexer leaves each shard either wholly in or wholly out.
+ * The embedded BM25 index: one SQLite file (WAL) with the documents (full records, for publishing, plus
+ * keyword columns for filters) and a contentless FTS5 table over their text. A shard's documents and its
+ * completion row commit in one transaction, so a killed indexer leaves each shard either wholly in or
+ * wholly out. Ranking is SQLite's bm25() (k1 = 1.2, b = 0.75, fixed).
  */
-export class Fts5Index {
+export class Fts5Index implements SearchIndex {
+  readonly backend = 'fts5' as const;
   private readonly db: Database.Database;
 
   constructor(
     readonly path: string,
     opts: { tokenizer?: keyof typeof TOKENIZERS; readonly?: boolean } = {},
   ) {
-    this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    try {
+      this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    } catch (err) {
+      throw new Error(`${path}: cannot open the FTS5 index: ${(err as Error).message}`);
+    }
     if (opts.readonly) return;
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -40,7 +41,8 @@ export class Fts5Index {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS docs (
         rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, shard TEXT NOT NULL,
-        exact_hash TEXT NOT NULL, length INTEGER NOT NULL, record TEXT NOT NULL);
+        exact_hash TEXT NOT NULL, length INTEGER NOT NULL, record TEXT NOT NULL,
+        url TEXT, domain TEXT, lang TEXT, crawl TEXT);
       CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, content='', tokenize='${tokenizer}');
       CREATE TABLE IF NOT EXISTS shards (id TEXT PRIMARY KEY, docs INTEGER NOT NULL, duplicates INTEGER NOT NULL);
     `);
@@ -51,21 +53,23 @@ export class Fts5Index {
   }
 
   /** What a committed shard added: lets a resumed run report the same counts as an uninterrupted one. */
-  shard(shard: string): { indexed: number; duplicates: number } | undefined {
-    return this.db.prepare('SELECT docs AS indexed, duplicates FROM shards WHERE id = ?').get(shard) as
-      | { indexed: number; duplicates: number }
-      | undefined;
+  shard(shard: string): ShardResult | undefined {
+    return this.db.prepare('SELECT docs AS indexed, duplicates FROM shards WHERE id = ?').get(shard) as ShardResult | undefined;
   }
 
   /** Adds a shard's documents; a document id already present is skipped and counted, never added twice. */
-  async addShard(shard: string, docs: AsyncIterable<Doc>, batchSize = 2000): Promise<{ indexed: number; duplicates: number }> {
-    const insertDoc = this.db.prepare('INSERT OR IGNORE INTO docs (id, shard, exact_hash, length, record) VALUES (?, ?, ?, ?, ?)');
+  async addShard(shard: string, docs: AsyncIterable<Doc>, batchSize = 2000): Promise<ShardResult> {
+    const insertDoc = this.db.prepare(
+      `INSERT OR IGNORE INTO docs (id, shard, exact_hash, length, record, url, domain, lang, crawl)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     const insertText = this.db.prepare('INSERT INTO fts (rowid, text) VALUES (?, ?)');
     let indexed = 0;
     let duplicates = 0;
     const flush = this.db.transaction((batch: Doc[]) => {
       for (const doc of batch) {
-        const info = insertDoc.run(doc.id, shard, exactHash(doc.text), doc.text.length, JSON.stringify(doc));
+        const f = keywordFields(doc);
+        const info = insertDoc.run(doc.id, shard, exactHash(doc.text), doc.text.length, JSON.stringify(doc), f.url, f.domain, f.lang, f.crawl);
         if (info.changes === 0) {
           duplicates++;
           continue;
@@ -74,6 +78,8 @@ export class Fts5Index {
         indexed++;
       }
     });
+    const committed = this.shard(shard);
+    if (committed) return committed;
     this.db.exec('BEGIN IMMEDIATE');
     try {
       let batch: Doc[] = [];
@@ -94,15 +100,29 @@ export class Fts5Index {
     return { indexed, duplicates };
   }
 
-  search(query: string, k: number): IndexHit[] {
+  search(query: string, k: number, filters?: SearchFilters): IndexHit[] {
     const match = toFtsQuery(query);
-    if (match === null) return [];
+    if (match === null || k <= 0) return [];
+    const where: string[] = [];
+    const params: unknown[] = [match];
+    for (const [key, column] of Object.entries(FILTER_COLUMNS)) {
+      const values = filters?.[key as keyof SearchFilters];
+      if (!values) continue;
+      if (values.length === 0) return [];
+      where.push(`d.${column} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    }
     const rows = this.db
-      .prepare('SELECT rowid, -bm25(fts) AS score FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?')
-      .all(match, k) as { rowid: number; score: number }[];
-    if (rows.length === 0) return [];
-    const idOf = this.db.prepare('SELECT id FROM docs WHERE rowid = ?').pluck();
-    return rows.map((r, i) => ({ id: idOf.get(r.rowid) as string, score: r.score, rank: i + 1 }));
+      .prepare(
+        `SELECT d.id AS id, -bm25(fts) AS score FROM fts JOIN docs d ON d.rowid = fts.rowid
+         WHERE fts MATCH ?${where.map((w) => ` AND ${w}`).join('')} ORDER BY rank, d.rowid LIMIT ?`,
+      )
+      .all(...params, k) as { id: string; score: number }[];
+    return rows.map((r, i) => ({ id: r.id, score: r.score, rank: i + 1 }));
+  }
+
+  searchBatch(requests: SearchRequest[]): IndexHit[][] {
+    return requests.map((r) => this.search(r.query, r.k, r.filters));
   }
 
   info(ids: string[]): IndexedDocInfo[] {
@@ -123,7 +143,7 @@ export class Fts5Index {
     });
   }
 
-  stats(): { docs: number; shards: number } {
+  stats(): IndexStats {
     const docs = this.db.prepare('SELECT count(*) FROM docs').pluck().get() as number;
     const shards = this.db.prepare('SELECT count(*) FROM shards').pluck().get() as number;
     return { docs, shards };

@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { JsonlWriter, readJsonl } from '../jsonl.js';
+import type { Step } from '../runner.js';
+import type { Doc } from '../types.js';
+import { findDuplicates } from '../../stages/dedup/clusters.js';
+import { SignatureWriter } from '../../stages/dedup/signature-file.js';
+import type { RunContext } from './context.js';
+import { docStageStep, shardDocs, type DocStep } from './doc-steps.js';
+
+export const DEDUP = 'dedup';
+export const DEDUP_APPLY = 'dedup_apply';
+export const DEDUP_SIGNATURES = 'dedup_signatures';
+
+/** One document a global dedup pass decided to remove. */
+export interface PlannedRemoval {
+  id: string;
+  rule: string;
+  reason: string;
+  values: Record<string, unknown>;
+}
+
+/** Per shard of `upstream`: MinHash signatures, sorted LSH bucket keys, and the exact/URL keys, in one file. */
+export function signaturesStep(ctx: RunContext, upstream: DocStep): Step {
+  const config = ctx.loaded.config.dedup;
+  const minhash = config.minhash.enabled ? config.minhash : { ...config.minhash, bands: 0 };
+  return {
+    name: DEDUP_SIGNATURES,
+    after: [upstream.name],
+    shardsFromInputs: true,
+    listShards: () => upstream.listShards(),
+    outputPath: (shard) => join(ctx.paths.work, DEDUP_SIGNATURES, `${shard.id}.bin`),
+    async runShard(shard, work) {
+      const writer = new SignatureWriter(work.tempOutput!, minhash);
+      for await (const doc of shardDocs(ctx, upstream.name, shard.id)) {
+        work.signal.throwIfAborted();
+        writer.add(doc);
+      }
+      await writer.close();
+      work.counters.add(`${DEDUP_SIGNATURES}.docs`, writer.docs);
+      return { records: writer.docs };
+    },
+  };
+}
+
+/**
+ * Decides, over all documents of `upstream`, which are duplicates (URL, exact, MinHash near-duplicates)
+ * from the signature files, and writes the list of ids to remove, in id order.
+ */
+export function dedupStep(ctx: RunContext, upstream: DocStep): Step {
+  const config = ctx.loaded.config.dedup;
+  return {
+    name: DEDUP,
+    after: [DEDUP_SIGNATURES],
+    barrier: true,
+    listShards: async () => [{ id: 'all' }],
+    outputPath: () => join(ctx.paths.work, DEDUP, 'removals.jsonl.gz'),
+    async runShard(_shard, work) {
+      const files = (await upstream.listShards()).map((s) => {
+        const marker = ctx.state.read(DEDUP_SIGNATURES, s.id);
+        if (!marker?.output) throw new Error(`${DEDUP_SIGNATURES} shard ${s.id} is not complete`);
+        return marker.output.path;
+      });
+      const writer = await JsonlWriter.open(work.tempOutput!);
+      let stats;
+      try {
+        stats = await findDuplicates(files, config, (r: PlannedRemoval) => writer.write(r), work.log);
+      } finally {
+        await writer.close();
+      }
+      for (const [rule, n] of Object.entries(stats.removed)) work.counters.add(`dedup.planned.${rule}`, n);
+      work.counters.add('dedup.docs', stats.docs);
+      work.counters.add('dedup.near_clusters', stats.near_clusters);
+      return { records: writer.records, meta: { threshold: stats.threshold, buckets: stats.buckets } };
+    },
+  };
+}
+
+/** Drops, shard by shard, the documents the dedup pass listed. */
+export function dedupApplyStep(ctx: RunContext, upstream: DocStep): DocStep {
+  return docStageStep(ctx, {
+    name: DEDUP_APPLY,
+    upstream,
+    after: [DEDUP],
+    config: ctx.loaded.config.dedup,
+    async makeStage() {
+      const planned = new Map<string, PlannedRemoval>();
+      const marker = ctx.state.read(DEDUP, 'all');
+      if (!marker?.output) throw new Error('dedup has not run');
+      for await (const r of readJsonl<PlannedRemoval>(marker.output.path)) planned.set(r.id, r);
+      return async function* (docs: AsyncIterable<Doc>, stageCtx) {
+        for await (const doc of docs) {
+          const r = planned.get(doc.id);
+          if (r) stageCtx.remove?.({ rule: r.rule, reason: r.reason, values: r.values, record: doc });
+          else yield doc;
+        }
+      };
+    },
+  });
+}
