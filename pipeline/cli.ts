@@ -1,4 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { rename, rm } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { tempPathFor } from './atomic.js';
@@ -8,7 +10,11 @@ import { openRun, runPipeline } from './run.js';
 import { describeRun } from './status.js';
 import { Counters, type StageContext } from './types.js';
 import { codeVersion } from './version.js';
-import { Fts5Index } from '../stages/index/fts5.js';
+import { registerReportCommands } from './commands/report.js';
+import { registerInspectCommands } from './commands/inspect.js';
+import { registerCcCommands } from './commands/cc.js';
+import { resolveInputs } from '../stages/acquire/index.js';
+import { openSearchIndex } from '../stages/index/open.js';
 import { ingestConfigSchema } from '../stages/ingest/config.js';
 import { decodeHtml, extractMainText, readArchive } from '../stages/ingest/index.js';
 
@@ -70,11 +76,13 @@ export function buildCli(): Command {
   program
     .command('ingest')
     .description('turn WARC/WET files into clean documents (JSONL, gzip when --out ends in .gz)')
-    .argument('<files...>', 'WARC/WET files')
+    .argument('<files...>', 'WARC/WET files, local paths or http(s) URLs (downloaded first, with retries and resume)')
     .requiredOption('--out <file>', 'output, e.g. docs.jsonl.gz')
     .option('--on-error <mode>', 'fail: stop at malformed input; skip: count it and go on', 'fail')
-    .action(async (files: string[], opts) => {
+    .option('--cache-dir <dir>', 'where URLs are downloaded', join(tmpdir(), 'qcc-downloads'))
+    .action(async (inputs: string[], opts) => {
       const log = createLogger();
+      const files = await resolveInputs(inputs, { cacheDir: opts.cacheDir, log });
       const config = ingestConfigSchema.parse({ warc: files, on_error: opts.onError });
       const counters = new Counters();
       const ctx: StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
@@ -117,21 +125,27 @@ export function buildCli(): Command {
     .argument('<query>', 'free text; search syntax is treated as text')
     .action(async (query: string, opts) => {
       const run = openRun(opts.config, opts.out);
-      if (!existsSync(run.paths.index)) throw new Error(`no index yet at ${run.paths.index}: run \`qcc run --config ${opts.config} --stage index\` first`);
-      const index = new Fts5Index(run.paths.index, { readonly: true });
+      const config = run.loaded.config.index;
+      if (config.backend === 'fts5' && !existsSync(run.paths.index)) {
+        throw new Error(`no index yet at ${run.paths.index}: run \`qcc run --config ${opts.config} --stage index\` first`);
+      }
+      const index = openSearchIndex(config, { path: run.paths.index, readonly: true });
       try {
-        const hits = index.search(query, opts.k);
-        const docs = index.getDocs(hits.map((h) => h.id));
+        const hits = await index.search(query, opts.k);
+        const docs = await index.getDocs(hits.map((h) => h.id));
         hits.forEach((hit, i) => {
           const doc = docs[i]!;
           const snippet = doc.text.slice(0, 200).replace(/\s+/g, ' ');
           console.log(JSON.stringify({ rank: hit.rank, score: Number(hit.score.toFixed(4)), id: hit.id, url: doc.url, source: doc.source, snippet }));
         });
       } finally {
-        index.close();
+        await index.close();
       }
     });
 
+  registerReportCommands(program);
+  registerInspectCommands(program);
+  registerCcCommands(program);
   return program;
 }
 

@@ -66,6 +66,8 @@ export interface Doc {
   source: DocSource;
   lang?: { code: string; score: number };
   retrieval?: { hits: RetrievalHit[]; best_score: number; queries: number };
+  /** Signals quality filters recorded on a kept document (e.g. lines C4 removed). */
+  quality?: Record<string, unknown>;
   dedup?: { exact_hash: string };
 }
 

@@ -8,7 +8,7 @@ import { cc, haveSharedData, qcc, repo, sharedData, tempDir } from './helpers.js
 
 describe('qcc --help', () => {
   it('every command has help', async () => {
-    for (const cmd of [[], ['run'], ['status'], ['plan'], ['ingest'], ['extract'], ['search']]) {
+    for (const cmd of [[], ['run'], ['status'], ['plan'], ['ingest'], ['extract'], ['search'], ['report'], ['diff']]) {
       const r = await qcc([...cmd, '--help']);
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/Usage: qcc/);

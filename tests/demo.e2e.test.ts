@@ -54,7 +54,7 @@ describe.runIf(haveSharedData() && haveModel())('demo run end to end (real model
     for (const shard of [...manifest.shards, ...manifest.removed, ...manifest.files]) {
       const actual = await sha256File(join(versionDir, shard.path));
       expect(actual, shard.path).toEqual({ sha256: shard.sha256, bytes: shard.bytes });
-      expect((await readAllJsonl(join(versionDir, shard.path))).length, shard.path).toBe(shard.records);
+      if (shard.path.endsWith('.jsonl.gz')) expect((await readAllJsonl(join(versionDir, shard.path))).length, shard.path).toBe(shard.records);
     }
     expect(records.length).toBe(Object.values(manifest.domains).reduce((n, d) => n + d.records, 0));
     for (const f of manifest.funnel) expect(f.in, f.step).toBe(f.out + Object.values(f.removed).reduce((a, b) => a + b, 0));

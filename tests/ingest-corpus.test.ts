@@ -184,6 +184,7 @@ describe.runIf(haveSharedData())('readCorpus: fields, options and bad input', ()
       corpora: [{ path: 'x.jsonl', id_field: 'id', text_field: 'text' }],
       max_page_bytes: 5 * 1024 * 1024,
       min_text_chars: 200,
+      workers: 0,
       on_error: 'fail',
     });
     expect(() => ingestConfigSchema.parse({ warcs: [] })).toThrow();

@@ -371,3 +371,22 @@ describe.runIf(haveSharedData())('identifyLanguage on real sentences', () => {
     for (const s of ['', '   ', '12345 67 89 !!!']) expect(identifyLanguage(s)).toEqual({ code: 'und', score: 0 });
   });
 });
+
+describe('extractMainText: what follows the article', () => {
+  const para = (i: number) => `<p>Paragraph ${i} of the story tells what happened, in full sentences, with enough words to count as prose here.</p>`;
+  const story = Array.from({ length: 6 }, (_, i) => para(i)).join('');
+
+  it('cuts at a "Related posts" / "Kommentare" heading after the body, with what follows', () => {
+    for (const marker of ['Related posts', 'Ähnliche Beiträge', '3 Kommentare', 'Leave a Reply']) {
+      const html = `<body><h1>Title</h1>${story}<h3>${marker}</h3><p>Another story teaser that is long enough to be a paragraph of prose on its own.</p></body>`;
+      const text = extractMainText(html);
+      expect(text, marker).toContain('Paragraph 5 of the story');
+      expect(text, marker).not.toContain('Another story teaser');
+    }
+  });
+
+  it('keeps a section so named when most of the prose comes after it', () => {
+    const html = `<body><p>Intro that is long enough to be a paragraph of prose and so it is counted here.</p><h2>Comments</h2>${story}</body>`;
+    expect(extractMainText(html)).toContain('Paragraph 5 of the story');
+  });
+});

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { JsonlWriter, readJsonl } from '../jsonl.js';
 import type { ShardSpec } from '../runner.js';
 import type { Doc } from '../types.js';
-import { Fts5Index } from '../../stages/index/fts5.js';
+import { openSearchIndex } from '../../stages/index/open.js';
 import type { SearchIndex } from '../../stages/index/contract.js';
 import { aggregateHits } from '../../stages/retrieve/aggregate.js';
 import type { HitRow } from '../../stages/retrieve/retrieve.js';
@@ -44,7 +44,7 @@ export function candidatesStep(ctx: RunContext): DocStep {
         }
       };
       const candidates = await aggregateHits(rows());
-      index ??= new Fts5Index(ctx.paths.index, { readonly: true });
+      index ??= openSearchIndex(ctx.loaded.config.index, { path: ctx.paths.index, readonly: true });
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
         for (const batch of chunk([...candidates.keys()].sort(), FETCH_BATCH)) {

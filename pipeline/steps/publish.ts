@@ -8,6 +8,7 @@ import type { Counters, Removal } from '../types.js';
 import { VersionedDataset } from '../../stages/write/dataset.js';
 import type { FileEntry, InputFingerprint, Manifest } from '../../stages/write/manifest.js';
 import { datasetCard } from '../../stages/write/card.js';
+import { readReportStats, reportFileEntries, writeReport } from '../../stages/report/index.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
 import type { RunContext } from './context.js';
 import { REMOVED_SIDECAR, shardDocs, type DocStep } from './doc-steps.js';
@@ -184,7 +185,9 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpe
       files,
       config,
     };
-    await writeFileAtomic(join(tempDir, 'README.md'), datasetCard(manifest));
+    await writeReport(tempDir, manifest);
+    manifest.files.push(...(await reportFileEntries(tempDir)));
+    await writeFileAtomic(join(tempDir, 'README.md'), datasetCard(manifest, readReportStats(tempDir)));
     await writeFileAtomic(join(tempDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     await dataset.publish(tempDir, version);
     return { records: shards.reduce((n, s) => n + s.records, 0), meta: { version, parent } };

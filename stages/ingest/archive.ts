@@ -12,24 +12,34 @@
  * crawls (ClueWeb09) use bare LF.
  * Under on_error 'skip', reading resumes at the next gzip member (or "WARC/" line) after the fault.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { WARCParser, type WARCRecord } from 'warcio';
-import type { Doc, StageContext, WarcSource } from '../../pipeline/types.js';
+import type { Doc, StageContext } from '../../pipeline/types.js';
 import type { IngestConfig } from './config.js';
-import { decodeHtml } from './decode.js';
+import { buildDoc, counterPart, sha1Hex, type Built, type RecordHead } from './build-doc.js';
 import { IngestError, type IngestErrorKind } from './errors.js';
-import { extractMainText } from './extract.js';
-import { decodeBody, mimeOf, parseHttpResponse } from './http.js';
-import { identifyLanguage } from './langid.js';
+import { ExtractPool } from './extract-pool.js';
 
-const HTML_MIMES = new Set(['text/html', 'application/xhtml+xml']);
 const CRAWL_IN_NAME = /CC-MAIN-\d{4}-\d{2}(?!\d)/;
 
-export function sha1Hex(s: string): string {
-  return createHash('sha1').update(s).digest('hex');
+export { sha1Hex };
+
+/** The header fields buildDoc needs. */
+export function headOf(record: WARCRecord): RecordHead {
+  const h = record.warcHeaders.headers;
+  const head: RecordHead = { type: record.warcType, recordId: h.get('WARC-Record-ID')!.trim() };
+  const ct = h.get('Content-Type');
+  if (ct) head.contentType = ct;
+  const identified = h.get('WARC-Identified-Payload-Type');
+  if (identified) head.identifiedType = identified;
+  const date = h.get('WARC-Date');
+  if (date) head.date = date.trim();
+  const digest = h.get('WARC-Payload-Digest') ?? h.get('WARC-Block-Digest');
+  if (digest) head.digest = digest.trim();
+  if (record.warcTargetURI) head.targetUri = record.warcTargetURI;
+  return head;
 }
 
 /** "CC-MAIN-2024-22" from a path that contains it, else undefined. */
@@ -82,17 +92,47 @@ export async function* readArchive(file: string, ctx: StageContext<IngestConfig>
   const fromName = crawlFromFileName(file);
   if (fromName) state.crawl = fromName;
 
-  let start = 0;
-  while (start < size) {
-    const fault = yield* readFrom(file, start, size, gzip, ctx, state);
-    if (!fault) return;
-    if (ctx.config.on_error === 'fail') throw fault;
-    ctx.counters.add(`ingest.errors.${fault.kind}`);
-    ctx.log.warn(fault.message, { file, offset: fault.offset, kind: fault.kind });
-    const next = await findNextRecordStart(file, (fault.offset ?? start) + 1, size, gzip);
-    if (next === undefined) return;
-    ctx.log.warn(`${file}: resuming at offset ${next}`, { file, offset: next });
-    start = next;
+  const pool = ctx.config.workers > 0 ? new ExtractPool(ctx.config.workers) : undefined;
+  // Results not yet yielded, in file order; bounded so that memory stays bounded.
+  const window: (Built | Promise<Built>)[] = [];
+  const maxWindow = Math.max(1, ctx.config.workers * 8);
+  function* emit(built: Built): Generator<Doc> {
+    if ('skip' in built) {
+      ctx.counters.add(`ingest.skipped.${built.skip}`);
+      return;
+    }
+    ctx.counters.add('ingest.docs');
+    yield built.doc;
+  }
+  try {
+    let start = 0;
+    while (start < size) {
+      const records = readFrom(file, start, size, gzip, ctx, state, pool);
+      let step;
+      try {
+        step = await records.next();
+        while (!step.done) {
+          window.push(step.value);
+          while (window.length > (pool ? maxWindow : 0)) yield* emit(await window.shift()!);
+          step = await records.next();
+        }
+        while (window.length > 0) yield* emit(await window.shift()!);
+      } finally {
+        // Closes the file stream when the consumer stops early.
+        await records.return(undefined);
+      }
+      const fault = step.value;
+      if (!fault) return;
+      if (ctx.config.on_error === 'fail') throw fault;
+      ctx.counters.add(`ingest.errors.${fault.kind}`);
+      ctx.log.warn(fault.message, { file, offset: fault.offset, kind: fault.kind });
+      const next = await findNextRecordStart(file, (fault.offset ?? start) + 1, size, gzip);
+      if (next === undefined) return;
+      ctx.log.warn(`${file}: resuming at offset ${next}`, { file, offset: next });
+      start = next;
+    }
+  } finally {
+    await pool?.close();
   }
 }
 
@@ -115,7 +155,8 @@ async function* readFrom(
   gzip: boolean,
   ctx: StageContext<IngestConfig>,
   state: FileState,
-): AsyncGenerator<Doc, IngestError | undefined> {
+  pool: ExtractPool | undefined,
+): AsyncGenerator<Built | Promise<Built>, IngestError | undefined> {
   const stream = createReadStream(file, { start, highWaterMark: 1 << 16 });
   const parser = new WARCParser(stream, { parseHttp: false });
   const reader = parser._reader as unknown as ReaderInternals;
@@ -185,13 +226,8 @@ async function* readFrom(
         ctx.counters.add('ingest.skipped.too_large');
         continue;
       }
-      const built = buildDoc(file, record, block, offset, length, state, ctx.config);
-      if ('skip' in built) {
-        ctx.counters.add(`ingest.skipped.${built.skip}`);
-        continue;
-      }
-      ctx.counters.add('ingest.docs');
-      yield built.doc;
+      const input = { file, head: headOf(record), block, offset, length, config: ctx.config, crawl: state.crawl };
+      yield pool && type === 'response' ? pool.run(input) : buildDoc(input);
     }
   } finally {
     stream.destroy();
@@ -267,85 +303,26 @@ async function readBlock(record: WARCRecord, keep: boolean): Promise<{ block?: U
   return { block: Buffer.concat(chunks, got), got };
 }
 
-/** Counter-safe name part: lower-case, [a-z0-9._+/-], at most 60 characters. */
-function counterPart(s: string): string {
-  const clean = s
-    .toLowerCase()
-    .replace(/[^a-z0-9._+/-]+/g, '_')
-    .slice(0, 60);
-  return clean || 'unknown';
-}
-
 function warcinfoField(block: Uint8Array, name: string): string | undefined {
   const text = Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString('utf8');
   const re = new RegExp(`^${name}\\s*:\\s*(.+?)\\s*$`, 'im');
   return re.exec(text)?.[1];
 }
 
-function stripAngles(uri: string | null | undefined): string | undefined {
-  if (!uri) return undefined;
-  let u = uri.trim();
-  if (u.startsWith('<') && u.endsWith('>')) u = u.slice(1, -1).trim();
-  return u || undefined;
-}
-
-function sniffHtml(body: Uint8Array): boolean {
-  const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 1024))
-    .toString('latin1')
-    .toLowerCase();
-  return /<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]/.test(head);
-}
-
-type Built = { doc: Doc } | { skip: string };
-
-function buildDoc(
+/**
+ * A Doc from one response or conversion record's block, or the reason it gives none (counted as
+ * `ingest.skipped.<reason>`). Also used for records fetched by byte range.
+ */
+export function recordToDoc(
   file: string,
   record: WARCRecord,
   block: Uint8Array,
   offset: number,
   length: number,
-  state: FileState,
   config: IngestConfig,
+  crawl: string | undefined,
 ): Built {
-  const h = record.warcHeaders.headers;
-  const recordId = h.get('WARC-Record-ID')!.trim();
-  let text: string;
-  let contentType: string | undefined;
-  let kind: WarcSource['kind'];
-  if (record.warcType === 'conversion') {
-    kind = 'wet';
-    contentType = h.get('Content-Type') ?? undefined;
-    text = new TextDecoder('utf-8').decode(block).trim();
-  } else {
-    kind = 'warc';
-    const warcCt = mimeOf(h.get('Content-Type'));
-    if (warcCt && !warcCt.startsWith('application/http')) return { skip: `non_html:${counterPart(warcCt)}` };
-    const http = parseHttpResponse(block);
-    if (http.status === undefined) return { skip: 'http_status:invalid' };
-    if (http.status < 200 || http.status > 299) return { skip: `http_status:${http.status}` };
-    contentType = http.headers.get('content-type');
-    let mime = mimeOf(contentType);
-    if (!mime) mime = mimeOf(h.get('WARC-Identified-Payload-Type'));
-    if (!mime && sniffHtml(http.body)) mime = 'text/html';
-    if (!HTML_MIMES.has(mime)) return { skip: `non_html:${counterPart(mime || 'unknown')}` };
-    const body = decodeBody(http, config.max_page_bytes);
-    if (!body.ok) return { skip: body.reason };
-    text = extractMainText(decodeHtml(body.body, contentType));
-    if (!contentType) contentType = mime;
-  }
-  if (text.length < config.min_text_chars) return { skip: 'short_text' };
-
-  const source: WarcSource = { kind, warc_file: file, offset, length, record_id: recordId };
-  if (state.crawl) source.crawl = state.crawl;
-  const date = h.get('WARC-Date');
-  if (date) source.timestamp = date.trim();
-  const digest = h.get('WARC-Payload-Digest') ?? h.get('WARC-Block-Digest');
-  if (digest) source.content_digest = digest.trim();
-  if (contentType) source.content_type = contentType;
-  const doc: Doc = { id: sha1Hex(recordId), text, source, lang: identifyLanguage(text) };
-  const url = stripAngles(record.warcTargetURI);
-  if (url) doc.url = url;
-  return { doc };
+  return buildDoc({ file, head: headOf(record), block, offset, length, config, crawl });
 }
 
 /** What lies between the last complete record and the end of the file. */

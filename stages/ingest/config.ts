@@ -24,6 +24,11 @@ export const ingestConfigSchema = z
       .default(5 * 1024 * 1024),
     /** Documents whose extracted text is shorter than this are skipped (`ingest.skipped.short_text`). */
     min_text_chars: z.number().int().nonnegative().default(200),
+    /**
+     * Worker threads that extract pages while the main thread reads the archive (0: all on the main
+     * thread). Documents still come out in file order.
+     */
+    workers: z.number().int().nonnegative().default(0),
     /** 'fail': malformed input throws an IngestError. 'skip': count it, warn, and go on where possible. */
     on_error: z.enum(['fail', 'skip']).default('fail'),
   })

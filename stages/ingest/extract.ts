@@ -87,9 +87,23 @@ function classWords(value: string): string[] {
     .filter((w) => w.length > 0);
 }
 
+/** Verdicts by class/id value: the same few values recur on every element of a site's pages. */
+const nameVerdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 50_000;
+
 /** Whether a class/id value names a boilerplate element (exported for tests). */
 export function isBoilerplateName(classAndId: string): boolean {
-  if (!classAndId) return false;
+  if (!classAndId || classAndId === ' ') return false;
+  let verdict = nameVerdicts.get(classAndId);
+  if (verdict === undefined) {
+    verdict = judgeName(classAndId);
+    if (nameVerdicts.size >= MAX_VERDICTS) nameVerdicts.clear();
+    nameVerdicts.set(classAndId, verdict);
+  }
+  return verdict;
+}
+
+function judgeName(classAndId: string): boolean {
   const words = classWords(classAndId);
   let weak = false;
   let content = false;
@@ -394,6 +408,26 @@ function select(blocks: Block[]): Block[] {
   return out;
 }
 
+/**
+ * Headings that open what follows an article rather than the article itself: related posts,
+ * comments, "more on this", sharing. Matched on the whole (short) block text.
+ */
+const TAIL_MARKER =
+  /^(?:related(?: (?:posts?|articles?|stories|coverage|content|links))?|you (?:may|might) also like.*|more (?:on this|from|stories|articles|news).*|read more.*|explore further|see also|(?:\d+ )?comments?(?: \(\d+\))?|leave a (?:reply|comment)|post a comment|view comments|share(?: this)?(?: (?:article|post|story))?:?|ähnliche (?:beiträge|artikel)|verwandte (?:beiträge|artikel|themen)|mehr zum thema.*|weitere (?:artikel|beiträge|nachrichten|themen|informationen).*|das könnte sie auch interessieren|(?:\d+ )?kommentare?(?: \(\d+\))?|kommentar schreiben|schreibe einen kommentar|diesen artikel teilen|teilen:?|articles? (?:similaires|liés)|commentaires?|à lire aussi.*|lire aussi.*)$/i;
+
+/** Cuts the text at a tail marker that comes after most of the page's good prose. */
+function cutTail(blocks: Block[]): Block[] {
+  let total = 0;
+  for (const b of blocks) if (isGood(b)) total += b.chars;
+  let before = 0;
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (b.chars <= 60 && before >= 0.7 * total && TAIL_MARKER.test(b.text.replace(/[:.!»«"]+$/u, '').trim())) return blocks.slice(0, i);
+    if (isGood(b)) before += b.chars;
+  }
+  return blocks;
+}
+
 function render(blocks: Block[]): string {
   let s = '';
   let prev: Block | undefined;
@@ -436,5 +470,5 @@ function collect(html: string): Block[] {
  * table rows (cells joined by " | ") by single newlines, <pre> verbatim. Empty string if none.
  */
 export function extractMainText(html: string): string {
-  return render(select(collect(html)));
+  return render(cutTail(select(collect(html))));
 }

@@ -22,3 +22,5 @@ export { readCorpus, corpusDocId } from './corpus.js';
 export { decodeHtml, detectHtmlEncoding, charsetFromContentType, charsetFromMeta } from './decode.js';
 export { extractMainText, isBoilerplateName } from './extract.js';
 export { identifyLanguage, type LanguageGuess } from './langid.js';
+export { readMetadata, type MetadataRecord } from './metadata.js';
+export { recordToDoc } from './archive.js';

@@ -1,9 +1,9 @@
 import type { Query, StageContext } from '../../pipeline/types.js';
-import type { IndexHit } from '../index/fts5.js';
+import type { IndexHit, SearchRequest } from '../index/contract.js';
 import type { RetrieveConfig } from './config.js';
 
 export interface Searcher {
-  search(query: string, k: number): IndexHit[] | Promise<IndexHit[]>;
+  searchBatch(requests: SearchRequest[]): IndexHit[][] | Promise<IndexHit[][]>;
 }
 
 /** One retrieved (query, document) pair, as the retrieve shards store it. */
@@ -15,19 +15,37 @@ export interface HitRow {
   rank: number;
 }
 
-/** BM25 top-k per query, cut by an absolute floor and by a floor relative to the query's best hit. */
-export async function* retrieve(
-  queries: AsyncIterable<Query>,
-  ctx: StageContext<RetrieveConfig> & { index: Searcher },
-): AsyncIterable<HitRow> {
+type RetrieveCtx = StageContext<Pick<RetrieveConfig, 'top_k' | 'min_score' | 'min_relative_score'> & Partial<RetrieveConfig>> & {
+  index: Searcher;
+};
+
+async function* batches<T>(items: AsyncIterable<T>, size: number): AsyncIterable<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * BM25 top-k per query, cut by an absolute floor and by a floor relative to the query's best hit.
+ * Queries go to the index in batches, several batches in flight; rows come out in query order.
+ */
+export async function* retrieve(queries: AsyncIterable<Query>, ctx: RetrieveCtx): AsyncIterable<HitRow> {
   const { top_k, min_score, min_relative_score } = ctx.config;
-  for await (const query of queries) {
-    ctx.signal.throwIfAborted();
+  const batchSize = ctx.config.batch_size ?? 32;
+  const concurrency = ctx.config.concurrency ?? 2;
+  const inFlight: { queries: Query[]; hits: Promise<IndexHit[][]> }[] = [];
+
+  function* cut(query: Query, hits: IndexHit[]): Iterable<HitRow> {
     ctx.counters.add('retrieve.queries');
-    const hits = await ctx.index.search(query.text, top_k);
     if (hits.length === 0) {
       ctx.counters.add('retrieve.queries_without_hits');
-      continue;
+      return;
     }
     const floor = Math.max(min_score, hits[0]!.score * min_relative_score);
     for (const hit of hits) {
@@ -39,4 +57,19 @@ export async function* retrieve(
       yield { query_id: query.id, domain: query.domain, doc_id: hit.id, score: hit.score, rank: hit.rank };
     }
   }
+
+  async function* drainOne(): AsyncIterable<HitRow> {
+    const next = inFlight.shift()!;
+    const results = await next.hits;
+    for (const [i, query] of next.queries.entries()) yield* cut(query, results[i]!);
+  }
+
+  for await (const batch of batches(queries, batchSize)) {
+    ctx.signal.throwIfAborted();
+    const hits = Promise.resolve().then(() => ctx.index.searchBatch(batch.map((q) => ({ query: q.text, k: top_k }))));
+    hits.catch(() => {}); // awaited in order below; avoids an unhandled rejection while earlier batches drain
+    inFlight.push({ queries: batch, hits });
+    if (inFlight.length >= concurrency) yield* drainOne();
+  }
+  while (inFlight.length > 0) yield* drainOne();
 }

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Extraction quality on the two public sets with known main text.
+//   npx tsx scripts/bench/ingest/extraction-eval.mjs [--json]
+// trafilatura-eval: must-contain / must-not-contain snippets, micro P/R/F1 as in trafilatura's
+//   tests/eval_common.py (a must-contain snippet found = TP, missing = FN; a must-not-contain found = FP).
+// Readability test pages: token multiset P/R/F1 of the extracted text against expected.html's text.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Parser } from 'htmlparser2';
+import { decodeHtml, extractMainText } from '../../../stages/ingest/index.js';
+
+const shared = resolve(process.env.QCC_SHARED_DATA ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data'));
+const trafDir = join(shared, 'extraction', 'trafilatura-eval');
+const pagesDir = join(shared, 'extraction', 'mozilla-readability-test-pages');
+const f1 = (p, r) => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
+const norm = (s) => s.replace(/\s+/g, ' ').trim();
+
+function trafilaturaSet() {
+  const root = mkdtempSync(join(tmpdir(), 'qcc-traf-'));
+  try {
+    execFileSync('tar', ['-xJf', join(trafDir, 'html-tests-eval-and-cache.tar.xz'), '-C', root]);
+    const data = JSON.parse(readFileSync(join(trafDir, 'evaldata.json'), 'utf8'));
+    let tp = 0, fn = 0, fp = 0, tn = 0, ms = 0;
+    for (const entry of Object.values(data)) {
+      const file = [join(root, 'tests', 'eval', entry.file), join(root, 'tests', 'cache', entry.file)].find(existsSync);
+      const bytes = readFileSync(file);
+      const t0 = performance.now();
+      const text = norm(extractMainText(decodeHtml(bytes)));
+      ms += performance.now() - t0;
+      for (const s of entry.with) text.includes(norm(s)) ? tp++ : fn++;
+      for (const s of entry.without) text.includes(norm(s)) ? fp++ : tn++;
+    }
+    const precision = tp / (tp + fp);
+    const recall = tp / (tp + fn);
+    return { set: 'trafilatura-eval', pages: Object.keys(data).length, precision, recall, f1: f1(precision, recall), accuracy: (tp + tn) / (tp + tn + fp + fn), ms_per_page: ms / Object.keys(data).length };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function allText(html) {
+  const out = [];
+  let skip = 0;
+  const p = new Parser({
+    onopentag: (n) => { if (n === 'script' || n === 'style') skip++; out.push(' '); },
+    onclosetag: (n) => { if (n === 'script' || n === 'style') skip--; out.push(' '); },
+    ontext: (t) => { if (!skip) out.push(t); },
+  }, { decodeEntities: true });
+  p.write(html);
+  p.end();
+  return out.join('');
+}
+const tokens = (s) => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+function overlap(reference, got) {
+  const counts = new Map();
+  for (const t of reference) counts.set(t, (counts.get(t) ?? 0) + 1);
+  let n = 0;
+  for (const t of got) {
+    const c = counts.get(t) ?? 0;
+    if (c > 0) { n++; counts.set(t, c - 1); }
+  }
+  return n;
+}
+
+function readabilitySet() {
+  const names = readdirSync(pagesDir).filter((d) => existsSync(join(pagesDir, d, 'expected.html'))).sort();
+  let inter = 0, ref = 0, got = 0, ms = 0;
+  for (const name of names) {
+    const expected = tokens(allText(readFileSync(join(pagesDir, name, 'expected.html'), 'utf8')));
+    const html = readFileSync(join(pagesDir, name, 'source.html'), 'utf8');
+    const t0 = performance.now();
+    const x = tokens(extractMainText(html));
+    ms += performance.now() - t0;
+    inter += overlap(expected, x);
+    ref += expected.length;
+    got += x.length;
+  }
+  const precision = inter / got;
+  const recall = inter / ref;
+  return { set: 'mozilla-readability', pages: names.length, precision, recall, f1: f1(precision, recall), ms_per_page: ms / names.length };
+}
+
+const rows = [trafilaturaSet(), readabilitySet()];
+if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
+else {
+  console.log('| set | pages | metric | precision | recall | F1 | ms/page |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const metric = r.set === 'trafilatura-eval' ? 'snippets (micro)' : 'tokens (micro)';
+    console.log(`| ${r.set} | ${r.pages} | ${metric} | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} | ${r.f1.toFixed(3)} | ${r.ms_per_page.toFixed(1)} |`);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Text to comparison tokens so lightly edited copies still match: Unicode compatibility form, case,
+ * thousands separators ("1,000" = "1000"), trailing zero decimals ("2.50" = "2.5", "3.0" = "3"),
+ * punctuation and whitespace do not count.
+ */
+export function normaliseTokens(text: string): string[] {
+  const t = text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/(\d),(?=\d{3}(?!\d))/g, '$1')
+    .replace(/(\d)\.(\d*?)0+(?!\d)/g, (_m, a: string, b: string) => (b ? `${a}.${b}` : a))
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+  return t ? t.split(' ') : [];
+}
+
+/** FNV-1a over UTF-16 code units with a seed: fast, and good enough to spread tokens. */
+export function tokenHash(token: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < token.length; i++) {
+    h ^= token.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h >>> 0;
+}
+
+const B1 = 0x01000193;
+const B2 = 0x5bd1e995;
+
+function power(base: number, exp: number): number {
+  let r = 1;
+  for (let i = 0; i < exp; i++) r = Math.imul(r, base);
+  return r;
+}
+
+/**
+ * Keys of every window of `len` tokens, as 53-bit integers (two 32-bit rolling polynomial hashes):
+ * exact as a JS number, so a Map lookup needs no string.
+ */
+export function windowKeys(tokens: string[], len: number): Float64Array {
+  const count = tokens.length - len + 1;
+  if (count <= 0) return new Float64Array(0);
+  const h1 = new Int32Array(tokens.length);
+  const h2 = new Int32Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    h1[i] = tokenHash(tokens[i]!, 0x9e3779b9);
+    h2[i] = tokenHash(tokens[i]!, 0x85ebca6b);
+  }
+  const top1 = power(B1, len - 1);
+  const top2 = power(B2, len - 1);
+  const keys = new Float64Array(count);
+  let r1 = 0;
+  let r2 = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    if (i >= len) {
+      r1 = (r1 - Math.imul(h1[i - len]!, top1)) | 0;
+      r2 = (r2 - Math.imul(h2[i - len]!, top2)) | 0;
+    }
+    r1 = (Math.imul(r1, B1) + h1[i]!) | 0;
+    r2 = (Math.imul(r2, B2) + h2[i]!) | 0;
+    if (i >= len - 1) keys[i - len + 1] = (r1 >>> 0) * 2 ** 21 + ((r2 >>> 0) & 0x1fffff);
+  }
+  return keys;
+}

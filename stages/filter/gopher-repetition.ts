@@ -1,0 +1,102 @@
+import type { Doc } from '../../pipeline/types.js';
+import type { GopherRepetitionConfig } from './config.js';
+import { windowKeys } from '../decontam/normalise.js';
+import { words } from './text.js';
+import { checkStage, round, type Verdict } from './verdict.js';
+
+/** How many elements repeat an earlier one, and how many characters those repeats hold. */
+function duplicates(elements: string[]): { count: number; chars: number } {
+  const seen = new Set<string>();
+  let count = 0;
+  let chars = 0;
+  for (const e of elements) {
+    if (seen.has(e)) {
+      count++;
+      chars += e.length;
+    } else seen.add(e);
+  }
+  return { count, chars };
+}
+
+/** Characters of each window of n words (words plus the n-1 spaces between them), from prefix sums. */
+function windowChars(prefix: Float64Array, i: number, n: number): number {
+  return prefix[i + n]! - prefix[i]! + n - 1;
+}
+
+/** Characters of the most frequent n-gram times its count (0 when no n-gram repeats). */
+function topNgramChars(ws: string[], prefix: Float64Array, n: number): number {
+  const keys = windowKeys(ws, n);
+  const counts = new Map<number, number>();
+  let best = 0;
+  let bestAt = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const c = (counts.get(keys[i]!) ?? 0) + 1;
+    counts.set(keys[i]!, c);
+    if (c > best) {
+      best = c;
+      bestAt = i;
+    }
+  }
+  return best > 1 ? windowChars(prefix, bestAt, n) * best : 0;
+}
+
+/** Characters in n-grams that repeat an earlier one, counting overlapping repeats once (datatrove's find_all_duplicate). */
+function duplicatedNgramChars(ws: string[], prefix: Float64Array, n: number): number {
+  const keys = windowKeys(ws, n);
+  const seen = new Set<number>();
+  let chars = 0;
+  let i = 0;
+  while (i < keys.length) {
+    if (seen.has(keys[i]!)) {
+      chars += windowChars(prefix, i, n);
+      i += n;
+    } else {
+      seen.add(keys[i]!);
+      i++;
+    }
+  }
+  return chars;
+}
+
+/** Gopher repetition rules (Rae et al. 2021, table A1), in datatrove's GopherRepetitionFilter order. */
+export function gopherRepetitionCheck(text: string, cfg: GopherRepetitionConfig): Verdict | undefined {
+  const total = text.length;
+  if (total === 0) return undefined;
+  const paragraphs = text.trim().split(/\n{2,}/);
+  const para = duplicates(paragraphs);
+  const paraFrac = round(para.count / paragraphs.length);
+  if (paraFrac > cfg.dup_para_frac) {
+    return { rule: 'gopher_dup_para_frac', reason: `${paraFrac} of paragraphs are duplicates > ${cfg.dup_para_frac}`, values: { fraction: paraFrac, max: cfg.dup_para_frac } };
+  }
+  const paraChars = round(para.chars / total);
+  if (paraChars > cfg.dup_para_char_frac) {
+    return { rule: 'gopher_dup_para_char_frac', reason: `${paraChars} of characters in duplicate paragraphs > ${cfg.dup_para_char_frac}`, values: { fraction: paraChars, max: cfg.dup_para_char_frac } };
+  }
+  const lines = text.split(/\n+/);
+  const line = duplicates(lines);
+  const lineFrac = round(line.count / lines.length);
+  if (lineFrac > cfg.dup_line_frac) {
+    return { rule: 'gopher_dup_line_frac', reason: `${lineFrac} of lines are duplicates > ${cfg.dup_line_frac}`, values: { fraction: lineFrac, max: cfg.dup_line_frac } };
+  }
+  const lineChars = round(line.chars / total);
+  if (lineChars > cfg.dup_line_char_frac) {
+    return { rule: 'gopher_dup_line_char_frac', reason: `${lineChars} of characters in duplicate lines > ${cfg.dup_line_char_frac}`, values: { fraction: lineChars, max: cfg.dup_line_char_frac } };
+  }
+  const ws = words(text);
+  // n-grams are compared by a 53-bit hash of their words (no joined strings): the same counts, much faster.
+  const prefix = new Float64Array(ws.length + 1);
+  for (let i = 0; i < ws.length; i++) prefix[i + 1] = prefix[i]! + ws[i]!.length;
+  for (const [n, max] of cfg.top_n_grams) {
+    const frac = round(topNgramChars(ws, prefix, n) / total);
+    if (frac > max) return { rule: 'gopher_top_ngram', reason: `top ${n}-gram covers ${frac} of characters > ${max}`, values: { n, fraction: frac, max } };
+  }
+  for (const [n, max] of cfg.dup_n_grams) {
+    const frac = round(duplicatedNgramChars(ws, prefix, n) / total);
+    if (frac > max) return { rule: 'gopher_dup_ngram', reason: `duplicated ${n}-grams cover ${frac} of characters > ${max}`, values: { n, fraction: frac, max } };
+  }
+  return undefined;
+}
+
+export function gopherRepetitionStage(cfg: GopherRepetitionConfig) {
+  return checkStage((doc: Doc) => gopherRepetitionCheck(doc.text, cfg));
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
+
+export const DEFAULT_ES_URL = 'http://127.0.0.1:9200';
+
+export interface EsConnection {
+  client: Client;
+  /** The URL without credentials: the only form that appears in messages and logs. */
+  url: string;
+}
+
+/** The URL with any user:password removed, safe to print. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '<invalid QCC_ES_URL>';
+  }
+}
+
+/**
+ * A client from the environment only: QCC_ES_URL (default http://127.0.0.1:9200), QCC_ES_API_KEY or
+ * QCC_ES_USERNAME + QCC_ES_PASSWORD, QCC_ES_CA_CERT (a PEM file). Nothing of it sits in the config.
+ */
+export function connectFromEnv(
+  opts: { requestTimeoutMs: number; maxRetries: number },
+  env: NodeJS.ProcessEnv = process.env,
+): EsConnection {
+  const node = env.QCC_ES_URL || DEFAULT_ES_URL;
+  const url = redactUrl(node);
+  if (url.startsWith('<')) throw new Error(`QCC_ES_URL is not a valid URL`);
+  const options: ClientOptions = { node, requestTimeout: opts.requestTimeoutMs, maxRetries: opts.maxRetries, compression: false };
+  if (env.QCC_ES_API_KEY) options.auth = { apiKey: env.QCC_ES_API_KEY };
+  else if (env.QCC_ES_USERNAME || env.QCC_ES_PASSWORD) {
+    if (!env.QCC_ES_USERNAME || !env.QCC_ES_PASSWORD) throw new Error('QCC_ES_USERNAME and QCC_ES_PASSWORD must be set together');
+    options.auth = { username: env.QCC_ES_USERNAME, password: env.QCC_ES_PASSWORD };
+  }
+  if (env.QCC_ES_CA_CERT) {
+    try {
+      options.tls = { ca: readFileSync(env.QCC_ES_CA_CERT) };
+    } catch (err) {
+      throw new Error(`QCC_ES_CA_CERT: cannot read ${env.QCC_ES_CA_CERT}: ${(err as Error).message}`);
+    }
+  }
+  return { client: new Client(options), url };
+}
+
+/** Whether an error is worth retrying: the node is busy (429/503), restarting, or unreachable for now. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof errors.ConnectionError || err instanceof errors.TimeoutError || err instanceof errors.NoLivingConnectionsError) return true;
+  if (err instanceof errors.ResponseError) return [429, 502, 503, 504].includes(err.statusCode ?? 0);
+  return false;
+}
+
+/** Rewrites a client error into one that names the node and what was being done, without credentials. */
+export function describeEsError(err: unknown, url: string, what: string): Error {
+  if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError) {
+    return new Error(
+      `Elasticsearch at ${url} is not reachable while ${what} (${err.message}): start it (node scripts/es.mjs start) or set QCC_ES_URL`,
+    );
+  }
+  if (err instanceof errors.TimeoutError) return new Error(`Elasticsearch at ${url} timed out while ${what}`);
+  if (err instanceof errors.ResponseError) {
+    const reason = (err.body as { error?: { reason?: string; type?: string } } | undefined)?.error;
+    return new Error(`Elasticsearch at ${url} answered ${err.statusCode} while ${what}: ${reason?.type ?? ''} ${reason?.reason ?? err.message}`.trim());
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

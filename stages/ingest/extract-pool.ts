@@ -1,0 +1,86 @@
+/**
+ * Worker threads that run buildDoc (HTTP decoding, charset, extraction, language id: most of the
+ * CPU of ingest) while the main thread reads and parses the archive. Tasks go to the least busy
+ * worker; results come back as promises, which readArchive yields in file order.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Built, BuildInput } from './build-doc.js';
+
+interface Pending {
+  resolve: (b: Built) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * The worker next to this module, with this module's extension (.js once compiled, .mjs in a
+ * bundle); or, when this module runs as TypeScript source
+ * (tests, tsx), the .ts file behind a bootstrap that registers tsx's loader in the worker first
+ * (a worker does not inherit the parent's loader hooks).
+ */
+function startWorker(): Worker {
+  const ext = /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ?? '.js';
+  if (ext !== '.ts') return new Worker(new URL(`./extract-worker${ext}`, import.meta.url));
+  // The ESM entry of tsx's API, from its package exports (its CommonJS entry cannot be import()ed).
+  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const api = pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api']!.import.default)).href;
+  const entry = new URL('./extract-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true });
+}
+
+export class ExtractPool {
+  /** Worker threads alive across all pools (for tests: none may outlive its readArchive). */
+  static live = 0;
+  private readonly slots: Slot[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      const slot: Slot = { worker: startWorker(), pending: new Map() };
+      slot.worker.on('message', (m: { id: number; built?: Built; error?: string }) => {
+        const p = slot.pending.get(m.id);
+        if (!p) return;
+        slot.pending.delete(m.id);
+        if (m.built) p.resolve(m.built);
+        else p.reject(new Error(`extract worker: ${m.error}`));
+      });
+      const failAll = (e: Error) => {
+        for (const p of slot.pending.values()) p.reject(e);
+        slot.pending.clear();
+      };
+      slot.worker.on('error', failAll);
+      ExtractPool.live++;
+      slot.worker.on('exit', (code) => {
+        ExtractPool.live--;
+        if (!this.closed) failAll(new Error(`extract worker exited with code ${code}`));
+      });
+      this.slots.push(slot);
+    }
+  }
+
+  run(input: BuildInput): Promise<Built> {
+    let slot = this.slots[0]!;
+    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    const id = this.nextId++;
+    return new Promise<Built>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ ...input, id });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,39 @@
+/** A deterministic PRNG (mulberry32), so the same version always gives the same report. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function seedOf(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** A uniform sample of k items from a stream of unknown length (Algorithm R), seeded by a name. */
+export class Reservoir<T> {
+  readonly items: T[] = [];
+  private seen = 0;
+  private readonly random: () => number;
+
+  constructor(readonly k: number, name: string) {
+    this.random = mulberry32(seedOf(name));
+  }
+
+  /** `make` runs only for items that enter the sample, so building a sample item may be costly. */
+  offer(make: () => T): void {
+    this.seen++;
+    if (this.items.length < this.k) {
+      this.items.push(make());
+      return;
+    }
+    const j = Math.floor(this.random() * this.seen);
+    if (j < this.k) this.items[j] = make();
+  }
+}
