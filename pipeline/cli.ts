@@ -1,10 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rename, rm } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { tempPathFor } from './atomic.js';
-import { JsonlWriter } from './jsonl.js';
+import { writeJsonlAtomically } from './jsonl.js';
 import { createLogger } from './log.js';
 import { openRun, runPipeline } from './run.js';
 import { describeRun } from './status.js';
@@ -86,18 +84,10 @@ export function buildCli(): Command {
       const config = ingestConfigSchema.parse({ warc: files, on_error: opts.onError });
       const counters = new Counters();
       const ctx: StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
-      const tmp = tempPathFor(opts.out);
-      const writer = await JsonlWriter.open(tmp);
-      try {
+      const records = await writeJsonlAtomically(opts.out, async (writer) => {
         for (const file of files) for await (const doc of readArchive(file, ctx)) await writer.write(doc);
-        await writer.close();
-        await rename(tmp, opts.out);
-      } catch (err) {
-        await writer.close();
-        await rm(tmp, { force: true });
-        throw err;
-      }
-      log.info(`wrote ${writer.records} documents to ${opts.out}`, counters.toJSON());
+      });
+      log.info(`wrote ${records} documents to ${opts.out}`, counters.toJSON());
     });
 
   program

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { tempPathFor } from './atomic.js';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
 import { once } from 'node:events';
@@ -66,4 +67,20 @@ export async function readAllJsonl<T = unknown>(path: string): Promise<T[]> {
   const out: T[] = [];
   for await (const record of readJsonl<T>(path)) out.push(record);
   return out;
+}
+
+/** Fills a JSONL file that appears only once complete: on failure nothing is left at `path`. */
+export async function writeJsonlAtomically(path: string, fill: (writer: JsonlWriter) => Promise<void>): Promise<number> {
+  const tmp = tempPathFor(path);
+  const writer = await JsonlWriter.open(tmp);
+  try {
+    await fill(writer);
+    await writer.close();
+    await rename(tmp, path);
+  } catch (err) {
+    await writer.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return writer.records;
 }

@@ -3,12 +3,10 @@
  * Results go to stdout (one per line) or --out; progress and warnings to stderr.
  */
 import { createReadStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { tempPathFor } from '../atomic.js';
-import { JsonlWriter } from '../jsonl.js';
+import { writeJsonlAtomically } from '../jsonl.js';
 import { createLogger } from '../log.js';
 import { Counters } from '../types.js';
 import {
@@ -171,9 +169,7 @@ export function registerCcCommands(program: Command): void {
       ...(opts.minTextChars !== undefined ? { min_text_chars: opts.minTextChars } : {}),
     });
     const counters = new Counters();
-    const tmp = tempPathFor(opts.out);
-    const writer = await JsonlWriter.open(tmp);
-    try {
+    const records = await writeJsonlAtomically(opts.out, async (writer) => {
       for await (const { rec } of readCdxLines(cdx)) {
         const f = await fetchRecord(config.base_url, rec, ingest, { ...config, log });
         counters.add(`ingest.records.${f.warcType}`);
@@ -182,14 +178,8 @@ export function registerCcCommands(program: Command): void {
           await writer.write(f.doc);
         } else counters.add(`ingest.skipped.${f.skip}`);
       }
-      await writer.close();
-      await rename(tmp, opts.out);
-    } catch (err) {
-      await writer.close();
-      await rm(tmp, { force: true });
-      throw err;
-    }
-    log.info(`wrote ${writer.records} documents to ${opts.out}`, counters.toJSON());
+    });
+    log.info(`wrote ${records} documents to ${opts.out}`, counters.toJSON());
   });
 
   cc.command('cdxj')

@@ -54,7 +54,7 @@ interface FileState {
 }
 
 /** Reads the file's first bytes: gzip magic or not. */
-async function startsWithGzipMagic(file: string): Promise<boolean> {
+export async function startsWithGzipMagic(file: string): Promise<boolean> {
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(2);

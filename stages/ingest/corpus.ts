@@ -3,27 +3,16 @@
  * text and (optionally) url fields are read: every other field, labels above all, stays behind.
  */
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { CorpusSource, Doc, StageContext } from '../../pipeline/types.js';
-import { sha1Hex } from './archive.js';
+import { sha1Hex, startsWithGzipMagic } from './archive.js';
 import type { CorpusSpec, IngestConfig } from './config.js';
 import { IngestError } from './errors.js';
 import { identifyLanguage } from './langid.js';
-
-async function isGzip(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(b, 0, 2, 0);
-    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
-}
 
 /** The doc id of a corpus record: sha1 of "corpus:<file basename>:<original id>". */
 export function corpusDocId(file: string, originalId: string): string {
@@ -46,7 +35,7 @@ export async function* readCorpus(spec: CorpusSpec, ctx: StageContext<IngestConf
     );
   }
   const raw = createReadStream(file);
-  const gz = await isGzip(file);
+  const gz = await startsWithGzipMagic(file);
   const input: Readable = gz ? raw.pipe(zlib.createGunzip()) : raw;
   // pipe() does not forward errors: a read error must reach the iterator through the gunzip stream.
   if (gz) raw.on('error', (e) => input.destroy(e));
