@@ -121,8 +121,19 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   if (config.bootstrap.provider === 'llama' && typeof rawBootstrap.model === 'string' && config.bootstrap.model) {
     config.bootstrap.model = at(config.bootstrap.model);
   }
-  if (!existsSync(config.bootstrap.prompt)) {
-    throw new ConfigError(path, 'bootstrap.prompt', `file not found: ${config.bootstrap.prompt}`);
+  config.bootstrap.thought_prompt = typeof rawBootstrap.thought_prompt === 'string' ? at(config.bootstrap.thought_prompt) : fromRepo(config.bootstrap.thought_prompt);
+  const blocklist = config.bootstrap.postprocess.blocklist;
+  if (blocklist) {
+    const rawPost = (rawBootstrap.postprocess ?? {}) as Record<string, unknown>;
+    config.bootstrap.postprocess.blocklist = typeof rawPost.blocklist === 'string' ? at(blocklist) : fromRepo(blocklist);
+  }
+  const promptFiles: [string, string | undefined][] = [
+    ['bootstrap.prompt', config.bootstrap.prompt],
+    ['bootstrap.thought_prompt', config.bootstrap.thought_prompt],
+    ['bootstrap.postprocess.blocklist', config.bootstrap.postprocess.blocklist],
+  ];
+  for (const [key, file] of promptFiles) {
+    if (file && !existsSync(file)) throw new ConfigError(path, key, `file not found: ${file}`);
   }
 
   const outDir = overrides.out ? resolve(overrides.out) : at(config.out);

@@ -38,7 +38,9 @@ describe.runIf(haveSharedData() && haveModel())('demo run end to end (real model
 
   beforeAll(async () => {
     root = await tempDir('qcc-demo-');
-    env = { QCC_CACHE_DIR: join(root, 'llm-cache') };
+    // The demo's own LLM cache (out/.cache), shared with the report tests: only the first demo run of the
+    // suite calls the model; every run after it, here and there, must make zero calls.
+    env = { QCC_CACHE_DIR: process.env.QCC_CACHE_DIR ?? join(repo, 'out', '.cache') };
     const first = await qcc(['run', '--config', demo, '--out', join(root, 'a')], env);
     expect(first.code, first.stderr.slice(-2000)).toBe(0);
     expect(first.stdout).toMatch(/published v0001 \(parent: none\)/);
