@@ -49,27 +49,22 @@ export function buildCli(): Command {
       }
     });
 
-  program
-    .command('status')
-    .description("show a run's progress: shards done per stage, counters, published versions")
-    .requiredOption('--config <yaml>', 'run config')
-    .option('--out <dir>', 'output root (overrides the config)')
-    .option('--json', 'machine-readable output')
-    .action(async (opts) => {
-      const report = await describeRun(openRun(opts.config, opts.out), { shards: false });
-      console.log(opts.json ? JSON.stringify(report, null, 2) : report.text);
-    });
-
-  program
-    .command('plan')
-    .description('show what a run would do, shard by shard, without running anything')
-    .requiredOption('--config <yaml>', 'run config')
-    .option('--out <dir>', 'output root (overrides the config)')
-    .option('--json', 'machine-readable output')
-    .action(async (opts) => {
-      const report = await describeRun(openRun(opts.config, opts.out), { shards: true });
-      console.log(opts.json ? JSON.stringify(report, null, 2) : report.text);
-    });
+  const describeCommands = [
+    ['status', "show a run's progress: shards done per stage, counters, published versions", false],
+    ['plan', 'show what a run would do, shard by shard, without running anything', true],
+  ] as const;
+  for (const [name, description, shards] of describeCommands) {
+    program
+      .command(name)
+      .description(description)
+      .requiredOption('--config <yaml>', 'run config')
+      .option('--out <dir>', 'output root (overrides the config)')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) => {
+        const report = await describeRun(openRun(opts.config, opts.out), { shards });
+        console.log(opts.json ? JSON.stringify(report, null, 2) : report.text);
+      });
+  }
 
   program
     .command('ingest')

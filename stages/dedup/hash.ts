@@ -15,13 +15,3 @@ export function hashString32(s: string, seed = 0): number {
   return fmix32(h);
 }
 
-/** Deterministic pseudo-random 32-bit values (mulberry32), for the hash functions' parameters. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}

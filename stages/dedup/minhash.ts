@@ -1,5 +1,6 @@
 import type { MinhashConfig } from './config.js';
-import { fmix32, mulberry32 } from './hash.js';
+import { mulberry32 } from '../shared/random.js';
+import { fmix32 } from './hash.js';
 
 /**
  * MinHash signatures of word n-gram shingles, written by hand for speed (no per-word strings, typed

@@ -1,14 +1,4 @@
-/** A deterministic PRNG (mulberry32), so the same version always gives the same report. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniform } from '../shared/random.js';
 
 function seedOf(text: string): number {
   let h = 2166136261;
@@ -23,7 +13,7 @@ export class Reservoir<T> {
   private readonly random: () => number;
 
   constructor(readonly k: number, name: string) {
-    this.random = mulberry32(seedOf(name));
+    this.random = uniform(seedOf(name));
   }
 
   /** `make` runs only for items that enter the sample, so building a sample item may be costly. */

@@ -2,6 +2,7 @@
 // (seeded) from the sentence pool of the 20 Newsgroups posts, so its words, shingles and length are
 // real while its mix is new; every 10th is a light edit of an earlier one (a planted near-duplicate).
 import { readJsonl } from '../../../pipeline/jsonl.js';
+import { mulberry32 } from '../../../stages/shared/random.js';
 
 export async function loadPosts(file) {
   const posts = [];
@@ -20,15 +21,6 @@ export function sentencePool(posts) {
   return [...seen];
 }
 
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** Replaces one word in `every` with a marker: the Jaccard of 5-shingles falls by about 5/every. */
 export function lightEdit(text, every, salt) {

@@ -2,7 +2,8 @@
 // of the same 5-word shingles, on real posts plus edited copies spanning similarities 0.4-1.0.
 import { MinHasher, bandKeys, estimatedJaccard } from '../../../stages/dedup/minhash.js';
 import { hashString32 } from '../../../stages/dedup/hash.js';
-import { lightEdit, mulberry32 } from './derive.mjs';
+import { mulberry32 } from '../../../stages/shared/random.js';
+import { lightEdit } from './derive.mjs';
 
 function shingleSet(text, n) {
   const w = text.toLowerCase().split(/[^\p{L}\p{N}\p{M}]+/u).filter(Boolean);

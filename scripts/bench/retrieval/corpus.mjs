@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { uniform as rng } from '../../../stages/shared/random.js';
 
 const CHUNK = 40;
 const PER_DOC = 3;
@@ -17,18 +18,6 @@ export async function loadChunks(corpusPath) {
     for (let i = 0; i + CHUNK / 2 <= words.length; i += CHUNK) chunks.push(words.slice(i, i + CHUNK).join(' '));
   }
   return chunks;
-}
-
-/** A small, fast, seedable generator (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function* derivedDocs(chunks, n, corpusPath) {
