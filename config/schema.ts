@@ -5,8 +5,12 @@ import { decontamConfigSchema } from '../stages/decontam/config.js';
 import { filterConfigSchema } from '../stages/filter/config.js';
 import { indexConfigSchema } from '../stages/index/config.js';
 import { ingestConfigSchema } from '../stages/ingest/config.js';
+import { relevanceConfigSchema } from '../stages/relevance/config.js';
 import { retrieveConfigSchema } from '../stages/retrieve/config.js';
 import { writeConfigSchema } from '../stages/write/config.js';
+import { acquireConfigSchema } from '../stages/acquire/config.js';
+import { ccInputSpecSchema } from '../stages/acquire/crawls.js';
+import { storageConfigSchema } from '../stages/storage/config.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -33,14 +37,22 @@ export const configSchema = z
     cache_dir: z.string().optional(),
     seeds: seedsConfigSchema,
     bootstrap: bootstrapConfigSchema.prefault({}),
-    ingest: ingestConfigSchema,
+    /** Inputs and how they are read; `acquire` sets how URL inputs (http, s3) are downloaded. */
+    ingest: ingestConfigSchema.extend({
+      acquire: acquireConfigSchema.prefault({}),
+      /** Common Crawl releases to read (`latest`, `{latest: N}` or ids), resolved at the start of each run. */
+      cc: ccInputSpecSchema.optional(),
+    }),
     index: indexConfigSchema.prefault({}),
     retrieve: retrieveConfigSchema.prefault({}),
     candidates: candidatesConfigSchema.prefault({}),
+    relevance: relevanceConfigSchema.prefault({}),
     filters: filterConfigSchema.prefault({}),
     decontam: decontamConfigSchema.prefault({}),
     dedup: dedupConfigSchema.prefault({}),
     write: writeConfigSchema.prefault({}),
+    /** Object storage: s3:// inputs and, with `publish_to`, a copy of every published version. */
+    storage: storageConfigSchema.prefault({}),
   })
   .strict();
 

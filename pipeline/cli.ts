@@ -11,6 +11,10 @@ import { codeVersion } from './version.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerCcCommands } from './commands/cc.js';
+import { registerEvalCommands } from './commands/eval.js';
+import { registerReadCommands } from './commands/read.js';
+import { registerOpsCommands } from './commands/ops.js';
+import { EXIT_LOCKED, LockedError } from './lock.js';
 import { resolveInputs } from '../stages/acquire/index.js';
 import { openSearchIndex } from '../stages/index/open.js';
 import { ingestConfigSchema } from '../stages/ingest/config.js';
@@ -28,6 +32,8 @@ export function buildCli(): Command {
   const program = new Command('qcc')
     .description('Query of CC: mine a clean, versioned domain corpus from Common Crawl')
     .version(codeVersion().package)
+    // Options after a command are that command's: `qcc report --version v0001` is not the program's --version.
+    .enablePositionalOptions()
     .showHelpAfterError();
 
   program
@@ -35,17 +41,32 @@ export function buildCli(): Command {
     .description('run the pipeline (or one stage and what it needs) and publish a dataset version')
     .requiredOption('--config <yaml>', 'run config (see config/demo.yaml)')
     .option('--out <dir>', 'output root (overrides the config)')
-    .option('--stage <name>', 'run through this stage only: bootstrap, ingest, index, retrieve, candidates, dedup, dedup_apply, publish')
+    .option('--stage <name>', 'run through this step only (and the incomplete steps it needs): bootstrap, ingest, index, retrieve, candidates, relevance_model, relevance, filter, decontam, dedup_signatures, dedup, dedup_apply, publish')
     .option('--rank <i>', 'this worker among --world workers', int('--rank'), 0)
     .option('--world <n>', 'number of workers splitting the sharded stages', int('--world'), 1)
+    .option('--lock-wait <seconds>', "wait this long for another run's lease on the dataset (default: exit 75 at once)", int('--lock-wait'), 0)
+    .option('--lock-stale <seconds>', 'a lease without a heartbeat for this long is stale and taken over', (v) => {
+      const n = int('--lock-stale')(v);
+      if (n === 0) throw new InvalidArgumentError('--lock-stale must be positive');
+      return n;
+    }, 900)
     .action(async (opts) => {
-      const outcome = await runPipeline({ config: opts.config, out: opts.out, stage: opts.stage, rank: opts.rank, world: opts.world });
+      const outcome = await runPipeline({
+        config: opts.config,
+        out: opts.out,
+        stage: opts.stage,
+        rank: opts.rank,
+        world: opts.world,
+        lockWaitMs: opts.lockWait * 1000,
+        lockStaleMs: opts.lockStale * 1000,
+      });
       if (outcome.status === 'published') {
         console.log(`published ${outcome.version} (parent: ${outcome.parent ?? 'none'}) in ${outcome.datasetDir}`);
       } else if (outcome.status === 'up_to_date') {
-        console.log(`up to date: ${outcome.version} in ${outcome.datasetDir} already holds this config's run; nothing to do`);
+        console.log(`up to date: ${outcome.version} in ${outcome.datasetDir} already holds every input of this config's lineage; nothing to do`);
       } else {
-        console.log(`ran through ${outcome.through}; work in ${outcome.work}`);
+        if (outcome.status === 'worker_done') console.log(`rank ${outcome.rank} of ${outcome.world}: its shards are done; rank 0 publishes (work in ${outcome.work})`);
+        else console.log(`ran through ${outcome.through}; work in ${outcome.work}`);
       }
     });
 
@@ -61,8 +82,9 @@ export function buildCli(): Command {
       .option('--out <dir>', 'output root (overrides the config)')
       .option('--json', 'machine-readable output')
       .action(async (opts) => {
-        const report = await describeRun(openRun(opts.config, opts.out), { shards });
-        console.log(opts.json ? JSON.stringify(report, null, 2) : report.text);
+        const report = await describeRun(await openRun(opts.config, opts.out), { shards });
+        const { text, ...machine } = report;
+        console.log(opts.json ? JSON.stringify(machine, null, 2) : text);
       });
   }
 
@@ -109,7 +131,7 @@ export function buildCli(): Command {
     .option('-k <n>', 'number of hits', int('-k'), 10)
     .argument('<query>', 'free text; search syntax is treated as text')
     .action(async (query: string, opts) => {
-      const run = openRun(opts.config, opts.out);
+      const run = await openRun(opts.config, opts.out);
       const config = run.loaded.config.index;
       if (config.backend === 'fts5' && !existsSync(run.paths.index)) {
         throw new Error(`no index yet at ${run.paths.index}: run \`qcc run --config ${opts.config} --stage index\` first`);
@@ -131,18 +153,32 @@ export function buildCli(): Command {
   registerReportCommands(program);
   registerInspectCommands(program);
   registerCcCommands(program);
+  registerEvalCommands(program);
+  registerReadCommands(program);
+  registerOpsCommands(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildCli();
-  program.exitOverride();
+  // Subcommands do not inherit an override set after they were added: without it they exit(1) on usage errors.
+  const override = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
     const e = err as Error & { code?: string; exitCode?: number };
-    if (e.code?.startsWith('commander.')) return e.exitCode ?? 2;
+    // commander gives usage errors exit code 1; qcc keeps 1 for failed runs.
+    if (e.code?.startsWith('commander.')) return e.exitCode === 0 ? 0 : 2;
+    // Exit codes (docs/operations.md): 0 published or up to date, 1 failed, 2 usage, 75 dataset locked by another run.
+    if (err instanceof LockedError) {
+      process.stderr.write(`qcc: ${e.message}\n`);
+      return EXIT_LOCKED;
+    }
     process.stderr.write(`qcc: ${e.message}\n`);
     if (process.env.QCC_DEBUG && e.stack) process.stderr.write(e.stack + '\n');
     return 1;

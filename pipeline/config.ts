@@ -20,14 +20,22 @@ export class ConfigError extends Error {
 export interface LoadedConfig {
   file: string;
   config: QccConfig;
-  /** Stable hash of the validated, path-resolved config: names the run's work folder. */
+  /** Stable hash of the validated, path-resolved config (inputs included). */
   hash: string;
+  /**
+   * Hash of the config without its input lists: runs that share it form one lineage, whose versions
+   * each add the documents of inputs not consumed before.
+   */
+  lineageId: string;
   outDir: string;
   datasetDir: string;
   cacheDir: string;
-  /** Every archive file the run reads (folders in `ingest.warc` expanded, sorted). */
+  /** Every archive the run reads: local files (folders in `ingest.warc` expanded, sorted) and URLs. */
   archives: string[];
 }
+
+/** Inputs read over the network (downloaded into the cache by the ingest step). */
+export const REMOTE_INPUT = /^(https?|s3):\/\//i;
 
 const ARCHIVE_NAME = /\.(warc|wet|wat)(\.gz)?$|\.warc\.(wet|wat)(\.gz)?$/i;
 
@@ -64,6 +72,10 @@ function describeIssue(issue: z.core.$ZodIssue): { key: string; detail: string }
 function expandArchives(entries: string[], file: string): string[] {
   const out: string[] = [];
   entries.forEach((entry, i) => {
+    if (REMOTE_INPUT.test(entry)) {
+      out.push(entry);
+      return;
+    }
     if (!existsSync(entry)) throw new ConfigError(file, `ingest.warc[${i}]`, `file not found: ${entry}`);
     if (statSync(entry).isDirectory()) {
       const found = readdirSync(entry)
@@ -105,13 +117,13 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   config.seeds.files.forEach((f, i) => {
     if (!existsSync(f)) throw new ConfigError(path, `seeds.files[${i}]`, `file not found: ${f}`);
   });
-  config.ingest.warc = config.ingest.warc.map(at);
+  config.ingest.warc = config.ingest.warc.map((p) => (REMOTE_INPUT.test(p) ? p : at(p)));
   config.ingest.corpora = config.ingest.corpora.map((c) => ({ ...c, path: at(c.path) }));
   config.ingest.corpora.forEach((c, i) => {
     if (!existsSync(c.path)) throw new ConfigError(path, `ingest.corpora[${i}].path`, `file not found: ${c.path}`);
   });
-  if (config.ingest.warc.length === 0 && config.ingest.corpora.length === 0) {
-    throw new ConfigError(path, 'ingest', 'no inputs: give `ingest.warc` files or `ingest.corpora`');
+  if (config.ingest.warc.length === 0 && config.ingest.corpora.length === 0 && !config.ingest.cc) {
+    throw new ConfigError(path, 'ingest', 'no inputs: give `ingest.warc` files, `ingest.corpora` or `ingest.cc` crawls');
   }
   const archives = expandArchives(config.ingest.warc, path);
   // Relative prompt/model paths given in the config are the config's; defaults are the repository's.
@@ -140,8 +152,10 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   config.out = outDir;
   const cacheDir = config.cache_dir ? at(config.cache_dir) : join(outDir, '.cache');
   config.cache_dir = cacheDir;
-  // The output location is not part of a run's identity: the same run written elsewhere is the same run.
-  const { out: _out, cache_dir: _cache, ...identity } = config;
+  // Where data is read from and written to is not part of a run's identity: the same run elsewhere is the same run.
+  const { out: _out, cache_dir: _cache, storage: _storage, ...identity } = config;
   const hash = sha256Text(JSON.stringify(identity)).slice(0, 16);
-  return { file: path, config, hash, outDir, datasetDir: join(outDir, config.dataset), cacheDir, archives };
+  const { warc: _warc, corpora: _corpora, cc: _cc, acquire: _acquire, ...ingestSettings } = config.ingest;
+  const lineageId = sha256Text(JSON.stringify({ ...identity, ingest: ingestSettings })).slice(0, 16);
+  return { file: path, config, hash, lineageId, outDir, datasetDir: join(outDir, config.dataset), cacheDir, archives };
 }

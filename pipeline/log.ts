@@ -25,3 +25,12 @@ export function createLogger(base: Record<string, unknown> = {}, stream: NodeJS.
     error: (msg, fields) => emit('error', msg, fields),
   };
 }
+
+/** The same logger with fields added to every line (run id, step, shard), for log shippers to group by. */
+export function withFields(log: Logger, fields: Record<string, unknown>): Logger {
+  return {
+    info: (msg, more) => log.info(msg, { ...fields, ...more }),
+    warn: (msg, more) => log.warn(msg, { ...fields, ...more }),
+    error: (msg, more) => log.error(msg, { ...fields, ...more }),
+  };
+}

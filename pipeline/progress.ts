@@ -2,15 +2,15 @@ import cliProgress from 'cli-progress';
 
 export interface Progress {
   stepStarted(step: string, total: number, alreadyDone: number): void;
-  shardDone(step: string, shard: string, records: number): void;
+  shardDone(step: string, shard: string, records: number, counters?: Record<string, number>): void;
   stepFinished(step: string, counters: Record<string, number>): void;
   close(): void;
 }
 
 /** Bars on a terminal; one JSON line per event otherwise, so schedulers and log shippers can read it. */
-export function createProgress(stream: NodeJS.WriteStream = process.stderr, runId = ''): Progress {
+export function createProgress(stream: NodeJS.WriteStream = process.stderr, runId = '', rank = 0): Progress {
   if (stream.isTTY) return new BarProgress(stream);
-  return new JsonProgress(stream, runId);
+  return new JsonProgress(stream, runId, rank);
 }
 
 class JsonProgress implements Progress {
@@ -18,18 +18,19 @@ class JsonProgress implements Progress {
   constructor(
     private readonly stream: NodeJS.WriteStream,
     private readonly runId: string,
+    private readonly rank: number,
   ) {}
   private emit(event: Record<string, unknown>): void {
-    this.stream.write(JSON.stringify({ time: new Date().toISOString(), run: this.runId, ...event }) + '\n');
+    this.stream.write(JSON.stringify({ time: new Date().toISOString(), run: this.runId, rank: this.rank, ...event }) + '\n');
   }
   stepStarted(step: string, total: number, alreadyDone: number): void {
     this.totals.set(step, { total, done: alreadyDone });
     this.emit({ event: 'step_started', step, shards: total, already_done: alreadyDone });
   }
-  shardDone(step: string, shard: string, records: number): void {
+  shardDone(step: string, shard: string, records: number, counters?: Record<string, number>): void {
     const t = this.totals.get(step);
     if (t) t.done++;
-    this.emit({ event: 'shard_done', step, shard, records, done: t?.done, total: t?.total });
+    this.emit({ event: 'shard_done', step, shard, records, done: t?.done, total: t?.total, ...(counters ? { counters } : {}) });
   }
   stepFinished(step: string, counters: Record<string, number>): void {
     this.emit({ event: 'step_finished', step, counters });

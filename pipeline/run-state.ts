@@ -43,11 +43,20 @@ export class RunState {
   }
 
   /** Every marker of a step, in shard order. */
+  /** Steps with at least one completed shard. */
+  steps(): string[] {
+    if (!existsSync(this.stateDir)) return [];
+    return readdirSync(this.stateDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  }
+
   markers(step: string): ShardMarker[] {
     const dir = join(this.stateDir, step);
     if (!existsSync(dir)) return [];
     return readdirSync(dir)
-      .filter((name) => name.endsWith('.done.json'))
+      .filter((name) => name.endsWith('.done.json') && !name.startsWith('.tmp-')) // not a marker being written
       .sort()
       .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as ShardMarker);
   }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { loadConfig } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, withFields } from './log.js';
 import { runPaths } from './paths.js';
 import { createProgress } from './progress.js';
 import { runSteps } from './runner.js';
@@ -9,7 +9,10 @@ import type { RunContext } from './steps/context.js';
 import { createSteps } from './steps/all.js';
 import { PUBLISH } from './steps/publish.js';
 import { VersionedDataset } from '../stages/write/dataset.js';
+import { narrowToFresh, planLineage } from './lineage.js';
+import { resolveCrawls } from './crawl-inputs.js';
 import type { Logger } from './types.js';
+import { acquireDatasetLock, DEFAULT_LOCK_STALE_MS, type Lease } from './lock.js';
 
 export interface RunRequest {
   config: string;
@@ -18,40 +21,73 @@ export interface RunRequest {
   rank?: number;
   world?: number;
   log?: Logger;
+  /** How long rank 0 waits for another run's lease on the dataset (0: fail at once with LockedError). */
+  lockWaitMs?: number;
+  /** A lease whose heartbeat is older than this is stale and taken over. */
+  lockStaleMs?: number;
 }
 
 export type RunOutcome =
   | { status: 'published'; version: string; parent: string | null; datasetDir: string }
   | { status: 'up_to_date'; version: string; datasetDir: string }
-  | { status: 'partial'; through: string; datasetDir: string; work: string };
+  | { status: 'partial'; through: string; datasetDir: string; work: string }
+  /** A worker (rank > 0) whose shards are done; rank 0 runs the barrier steps and publishes. */
+  | { status: 'worker_done'; rank: number; world: number; datasetDir: string; work: string };
 
-export function openRun(configPath: string, out?: string, log: Logger = createLogger()): RunContext {
+/** Loads the config and plans the run against its lineage: which inputs are new, which versions came before. */
+export async function openRun(configPath: string, out?: string, log: Logger = createLogger()): Promise<RunContext> {
   const loaded = loadConfig(configPath, { out });
-  const paths = runPaths(loaded.datasetDir, loaded.hash);
-  return { loaded, paths, state: new RunState(paths.state), log };
+  const lineage = await planLineage(loaded, { log, resolveCrawls });
+  const paths = runPaths(loaded.datasetDir, lineage.runId);
+  return { loaded: narrowToFresh(loaded, lineage), paths, state: new RunState(paths.state), log, prior: lineage.prior, lineage };
 }
 
 export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
   const log = req.log ?? createLogger();
-  const ctx = openRun(req.config, req.out, log);
+  // --- dataset lease (pipeline/lock.ts): rank 0 publishes, so it alone holds the lease, from before the
+  // lineage is read until after publish; the other ranks only write idempotent shards.
+  const lease =
+    (req.rank ?? 0) === 0
+      ? await acquireDatasetLock(loadConfig(req.config, { out: req.out }).datasetDir, {
+          waitMs: req.lockWaitMs ?? 0,
+          staleMs: req.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
+          unlockHint: `qcc unlock --config ${req.config}${req.out ? ` --out ${req.out}` : ''}`,
+          log,
+        })
+      : null;
+  try {
+    return await runLeased(req, log, lease);
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function runLeased(req: RunRequest, log: Logger, lease: Lease | null): Promise<RunOutcome> {
+  const ctx = await openRun(req.config, req.out, log);
+  lease?.setRun(ctx.lineage.runId);
+  // --- end of the lease wiring
   const rank = req.rank ?? 0;
   const world = req.world ?? 1;
   if (world < 1 || rank < 0 || rank >= world) throw new Error(`--rank must be in [0, --world); got rank ${rank}, world ${world}`);
   const datasetDir = ctx.loaded.datasetDir;
   const dataset = new VersionedDataset(datasetDir);
-  const done = dataset.findRun(ctx.loaded.hash);
-  if (done && !req.stage) return { status: 'up_to_date', version: done, datasetDir };
+  const done = dataset.findRun(ctx.lineage.runId);
+  if (done) return { status: 'up_to_date', version: done, datasetDir };
+  if (ctx.lineage.fresh.length === 0) return { status: 'up_to_date', version: ctx.lineage.prior.at(-1)!.version, datasetDir };
 
   await mkdir(ctx.paths.work, { recursive: true });
-  log.info('run started', { run: ctx.loaded.hash, config: ctx.loaded.file, work: ctx.paths.work, rank, world });
+  const runLog = withFields(log, { run: ctx.lineage.runId, rank });
+  ctx.log = runLog;
+  runLog.info('run started', { lineage: ctx.lineage.id, new_inputs: ctx.lineage.fresh.length, config: ctx.loaded.file, work: ctx.paths.work, rank, world });
   const { steps, close } = createSteps(ctx);
-  const progress = createProgress(process.stderr, ctx.loaded.hash);
+  const progress = createProgress(process.stderr, ctx.lineage.runId, rank);
   try {
-    await runSteps(steps, ctx.state, { rank, world, through: req.stage, log, progress });
+    await runSteps(steps, ctx.state, { rank, world, through: req.stage, log: runLog, progress });
   } finally {
     progress.close();
     await close();
   }
+  if (rank > 0 && !req.stage) return { status: 'worker_done', rank, world, datasetDir, work: ctx.paths.work };
   const marker = ctx.state.read(PUBLISH, 'publish');
   if (!marker) return { status: 'partial', through: req.stage ?? 'all', datasetDir, work: ctx.paths.work };
   const meta = marker.meta as { version: string; parent?: string | null; up_to_date?: boolean };

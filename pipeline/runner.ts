@@ -5,6 +5,7 @@ import { sha256File, tempPathFor } from './atomic.js';
 import type { Progress } from './progress.js';
 import { RunState, type ShardMarker } from './run-state.js';
 import { Counters, type Logger } from './types.js';
+import { withFields } from './log.js';
 
 export interface ShardSpec {
   /** Stable and file-name safe: it names the shard's completion marker. */
@@ -97,7 +98,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, opts: RunOpt
     if (!announced) opts.log.info(`rank ${opts.rank} waiting for ${what}`);
     announced = true;
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await sleep(opts.pollMs ?? 2000, undefined, { signal: opts.signal });
+    await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal });
   }
 }
 
@@ -134,7 +135,7 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
       const temps = [tempOutput, ...Object.values(tempSidecars)].filter((p): p is string => p !== undefined);
       let outcome: ShardOutcome;
       try {
-        outcome = await step.runShard(shard, { tempOutput, tempSidecars, counters, log: opts.log, signal });
+        outcome = await step.runShard(shard, { tempOutput, tempSidecars, counters, log: withFields(opts.log, { step: step.name, shard: shard.id }), signal });
         for (const [name, path] of Object.entries(sidecars)) await rename(tempSidecars[name]!, path);
         if (finalPath && tempOutput) await rename(tempOutput, finalPath);
       } catch (err) {
@@ -154,7 +155,7 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
         ...(Object.keys(sides).length ? { sidecars: sides } : {}),
         meta: outcome.meta,
       });
-      opts.progress.shardDone(step.name, shard.id, outcome.records);
+      opts.progress.shardDone(step.name, shard.id, outcome.records, counters.toJSON());
     }
 
     if (shards.every((s) => state.isDone(step.name, s.id))) {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { stepCounters } from './runner.js';
+import { describeHolder, lockState } from './lock.js';
 import type { RunContext } from './steps/context.js';
 import { createSteps } from './steps/all.js';
 import { VersionedDataset } from '../stages/write/dataset.js';
@@ -22,7 +23,11 @@ export interface RunReport {
   versions: string[];
   latest: string | null;
   published_by_this_config: string | null;
+  /** Versions sharing this config's settings; the inputs they have not consumed yet. */
+  lineage: { id: string; versions: string[]; inputs_total: number; inputs_new: number };
   steps: StepReport[];
+  /** The dataset's run lease: held by whom, and whether it is stale (pipeline/lock.ts). */
+  lock: ReturnType<typeof lockState>;
   text: string;
 }
 
@@ -55,14 +60,21 @@ export async function describeRun(ctx: RunContext, opts: { shards: boolean }): P
   const dataset = new VersionedDataset(ctx.loaded.datasetDir);
   const versions = dataset.versions();
   const report: Omit<RunReport, 'text'> = {
-    run: ctx.loaded.hash,
+    run: ctx.lineage.runId,
     config: ctx.loaded.file,
     work: existsSync(ctx.paths.work) ? ctx.paths.work : `${ctx.paths.work} (not started)`,
     dataset: ctx.loaded.datasetDir,
     versions,
     latest: dataset.latest(),
-    published_by_this_config: dataset.findRun(ctx.loaded.hash),
+    published_by_this_config: dataset.findRun(ctx.lineage.runId),
+    lineage: {
+      id: ctx.lineage.id,
+      versions: ctx.lineage.prior.map((p) => p.version),
+      inputs_total: ctx.lineage.inputs.length,
+      inputs_new: ctx.lineage.fresh.length,
+    },
     steps: reports,
+    lock: lockState(ctx.loaded.datasetDir),
   };
   return { ...report, text: renderText(report, opts.shards) };
 }
@@ -72,9 +84,15 @@ function renderText(r: Omit<RunReport, 'text'>, withShards: boolean): string {
     `run ${r.run}  (config ${r.config})`,
     `work     ${r.work}`,
     `dataset  ${r.dataset}: ${r.versions.length ? r.versions.join(', ') : 'no versions yet'}; LATEST ${r.latest ?? '-'}`,
+    r.lineage.versions.length
+      ? `lineage ${r.lineage.id}: ${r.lineage.versions.join(', ')}; ${r.lineage.inputs_new} of ${r.lineage.inputs_total} inputs not consumed yet`
+      : `lineage ${r.lineage.id}: no version yet (a new config, or one whose settings changed: its first version will hold all ${r.lineage.inputs_total} inputs)`,
     r.published_by_this_config
       ? `this config's run is published as ${r.published_by_this_config}: \`qcc run\` would say "up to date"`
       : `this config's run is not published yet`,
+    r.lock.held
+      ? `lock     ${r.lock.file}: held by ${r.lock.holder ? describeHolder(r.lock.holder) : 'an unreadable lease'}${r.lock.stale ? ` (stale: ${r.lock.reason})` : ''}`
+      : `lock     none`,
     '',
   ];
   for (const s of r.steps) {

@@ -69,6 +69,17 @@ export interface Doc {
   /** Signals quality filters recorded on a kept document (e.g. lines C4 removed). */
   quality?: Record<string, unknown>;
   dedup?: { exact_hash: string };
+  /** The relevance step's verdict: LLM judgement if sampled, classifier score, how the document was found. */
+  relevance?: DocRelevance;
+}
+
+export interface DocRelevance {
+  judge?: { on_domain: boolean | null; reason: string; model: string };
+  score?: number;
+  threshold?: number;
+  found_by: 'bm25' | 'classifier';
+  /** The domain retrieval gave it, when the classifiers moved it to another. */
+  from_domain?: string;
 }
 
 /** A document a stage removed, and why. Nothing is dropped silently. */

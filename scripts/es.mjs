@@ -19,6 +19,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, renameSync } from 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runningPid } from './lib/pid-file.mjs';
 
 const VERSION = process.env.QCC_ES_VERSION ?? '8.19.21';
 const ARTIFACT = `org.elasticsearch.distribution.integ-test-zip:elasticsearch:${VERSION}:zip`;
@@ -58,24 +59,7 @@ function javaHome() {
   throw new Error('no JDK 17 found: set JAVA_HOME (or ES_JAVA_HOME) to a JDK 17 install');
 }
 
-function pidOf() {
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return undefined;
-  }
-  // A SIGKILLed node lingers as a zombie until its (re)parent reaps it: that is not running.
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    if (state === 'Z' || state === 'X') return undefined;
-  } catch {
-    // no /proc: trust kill(0)
-  }
-  return pid;
-}
+const pidOf = () => runningPid(pidFile);
 
 async function health(timeoutS) {
   try {

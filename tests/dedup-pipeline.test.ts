@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -6,6 +6,7 @@ import { readAllJsonl, readJsonl } from '../pipeline/jsonl.js';
 import { runPipeline } from '../pipeline/run.js';
 import { silentLogger, type Doc } from '../pipeline/types.js';
 import { inspectVersion, registerInspectCommands } from '../pipeline/commands/inspect.js';
+import { SignatureFile } from '../stages/dedup/index.js';
 import { filterConfigSchema, gopherQualityCheck, gopherRepetitionCheck } from '../stages/filter/index.js';
 import { haveSharedData, newsCorpus, sharedData, tempDir } from './helpers.js';
 
@@ -122,6 +123,21 @@ dedup: { minhash: { bands: 14, rows: 8 } }
     const r = (removed.get('gopher_dup_para_frac') ?? []).concat(removed.get('gopher_dup_line_frac') ?? []).find((x) => originalOf(x) === 'boilerplate');
     expect(r?.step).toBe('filter');
     expect(r?.values.fraction).toBeGreaterThan(0.3);
+  });
+
+  it("the dedup step's ledger sidecar holds the keys of exactly the published documents", async () => {
+    // Publish copies it to <version>/ledger/dedup-keys.bin; until then it is the dedup step's sidecar in the work folder.
+    const found = readdirSync(join(versionDir, '..', '..'), { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('dedup-keys.bin'));
+    expect(found.length).toBeGreaterThan(0);
+    const published: string[] = [];
+    for (const s of manifest.shards) for (const d of await readAllJsonl<Doc>(join(versionDir, s.path))) published.push(d.id);
+    const ledger = new SignatureFile(join(versionDir, '..', '..', found[0]!));
+    try {
+      expect(ledger.ids()).toEqual(published.sort());
+      expect(ledger.header).toMatchObject({ bands: 14, rows: 8 });
+    } finally {
+      ledger.close();
+    }
   });
 
   it('qcc inspect samples kept documents and removals by rule', async () => {

@@ -9,6 +9,7 @@ import type { DocStep } from './doc-steps.js';
 import { indexStep } from './index-step.js';
 import { ingestStep } from './ingest.js';
 import { publishStep } from './publish.js';
+import { relevanceSteps } from './relevance.js';
 import { retrieveStep } from './retrieve-step.js';
 
 /**
@@ -21,12 +22,14 @@ export function createSteps(ctx: RunContext): { steps: Step<any>[]; close(): Pro
   const retrieve = retrieveStep(ctx);
   const candidates = candidatesStep(ctx);
   const docSteps: DocStep[] = [candidates];
+  const relevance = relevanceSteps(ctx, candidates);
+  if (relevance) docSteps.push(relevance.docs);
   docSteps.push(filterStep(ctx, docSteps.at(-1)!));
   docSteps.push(decontamStep(ctx, docSteps.at(-1)!));
   const signatures = signaturesStep(ctx, docSteps.at(-1)!);
   const dedup = dedupStep(ctx, docSteps.at(-1)!);
   docSteps.push(dedupApplyStep(ctx, docSteps.at(-1)!));
-  const steps = [bootstrap, ingestStep(ctx), index, retrieve, candidates, ...docSteps.slice(1, -1), signatures, dedup, docSteps.at(-1)!, publishStep(ctx, docSteps)];
+  const steps = [bootstrap, ingestStep(ctx), index, retrieve, candidates, ...(relevance ? [relevance.model] : []), ...docSteps.slice(1, -1), signatures, dedup, docSteps.at(-1)!, publishStep(ctx, docSteps)];
   return {
     steps,
     async close() {

@@ -15,7 +15,7 @@ export const CANDIDATES = 'candidates';
 const FETCH_BATCH = 500;
 
 /** Where an id falls in [0, 1): ids are hex digests, so ranges of them are contiguous in sort order. */
-function position(id: string): number {
+export function position(id: string): number {
   const hex = /^[0-9a-f]{8}/.test(id) ? id.slice(0, 8) : createHash('sha1').update(id).digest('hex').slice(0, 8);
   return parseInt(hex, 16) / 2 ** 32;
 }

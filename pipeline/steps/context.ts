@@ -2,13 +2,20 @@ import type { LoadedConfig } from '../config.js';
 import type { RunPaths } from '../paths.js';
 import type { RunState } from '../run-state.js';
 import type { Logger } from '../types.js';
+import type { LineagePlan, PriorVersion } from '../lineage.js';
+
+export type { PriorVersion };
 
 /** What every step of a qcc run shares: the loaded config, the work folder and the run state. */
 export interface RunContext {
+  /** The config with its inputs narrowed to those this run consumes (see pipeline/lineage.ts). */
   loaded: LoadedConfig;
   paths: RunPaths;
   state: RunState;
   log: Logger;
+  /** Earlier versions of the same lineage, oldest first: this run deduplicates against them. */
+  prior: PriorVersion[];
+  lineage: LineagePlan;
 }
 
 export function chunk<T>(items: T[], size: number): T[][] {

@@ -1,8 +1,10 @@
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonlWriter, readJsonl } from '../jsonl.js';
 import type { Step } from '../runner.js';
 import type { Doc } from '../types.js';
 import { findDuplicates } from '../../stages/dedup/clusters.js';
+import type { PriorLedger } from '../../stages/dedup/ledger.js';
 import { SignatureWriter } from '../../stages/dedup/signature-file.js';
 import type { RunContext } from './context.js';
 import { docStageStep, shardDocs, type DocStep } from './doc-steps.js';
@@ -10,6 +12,22 @@ import { docStageStep, shardDocs, type DocStep } from './doc-steps.js';
 export const DEDUP = 'dedup';
 export const DEDUP_APPLY = 'dedup_apply';
 export const DEDUP_SIGNATURES = 'dedup_signatures';
+/** The dedup step's sidecar holding the keys of every document it keeps; publish copies it to `ledger/dedup-keys.bin`. */
+export const LEDGER_KEYS = 'ledger_keys';
+export const LEDGER_FILE = join('ledger', 'dedup-keys.bin');
+
+/** The ledgers of the earlier versions of the lineage (oldest first); a missing one is an error (that version's documents would come back). */
+async function priorLedgers(ctx: RunContext): Promise<PriorLedger[]> {
+  const ledgers: PriorLedger[] = [];
+  for (const p of ctx.prior) {
+    const path = join(p.dir, LEDGER_FILE);
+    if (!(await exists(path))) throw new Error(`${path} is missing: version ${p.version} cannot be deduplicated against (it was published without a dedup ledger)`);
+    ledgers.push({ version: p.version, path });
+  }
+  return ledgers;
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);
 
 /** One document a global dedup pass decided to remove. */
 export interface PlannedRemoval {
@@ -54,23 +72,27 @@ export function dedupStep(ctx: RunContext, upstream: DocStep): Step {
     barrier: true,
     listShards: async () => [{ id: 'all' }],
     outputPath: () => join(ctx.paths.work, DEDUP, 'removals.jsonl.gz'),
+    sidecarPaths: () => ({ [LEDGER_KEYS]: join(ctx.paths.work, DEDUP, 'dedup-keys.bin') }),
     async runShard(_shard, work) {
       const files = (await upstream.listShards()).map((s) => {
         const marker = ctx.state.read(DEDUP_SIGNATURES, s.id);
         if (!marker?.output) throw new Error(`${DEDUP_SIGNATURES} shard ${s.id} is not complete`);
         return marker.output.path;
       });
+      const prior = await priorLedgers(ctx);
       const writer = await JsonlWriter.open(work.tempOutput!);
       let stats;
       try {
-        stats = await findDuplicates(files, config, (r: PlannedRemoval) => writer.write(r), work.log);
+        stats = await findDuplicates(files, config, (r: PlannedRemoval) => writer.write(r), work.log, { prior, ledger: work.tempSidecars[LEDGER_KEYS] });
       } finally {
         await writer.close();
       }
       for (const [rule, n] of Object.entries(stats.removed)) work.counters.add(`dedup.planned.${rule}`, n);
       work.counters.add('dedup.docs', stats.docs);
+      work.counters.add('dedup.prior_docs', stats.prior_docs);
+      work.counters.add('dedup.ledger_docs', stats.ledger_docs ?? 0);
       work.counters.add('dedup.near_clusters', stats.near_clusters);
-      return { records: writer.records, meta: { threshold: stats.threshold, buckets: stats.buckets } };
+      return { records: writer.records, meta: { threshold: stats.threshold, buckets: stats.buckets, prior_versions: prior.map((p) => p.version), ledger_docs: stats.ledger_docs ?? 0 } };
     },
   };
 }

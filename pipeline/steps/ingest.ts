@@ -6,6 +6,9 @@ import type { Doc } from '../types.js';
 import { readArchive, readCorpus } from '../../stages/ingest/index.js';
 import type { IngestConfig } from '../../stages/ingest/config.js';
 import { shardId, type RunContext } from './context.js';
+import { REMOTE_INPUT } from '../config.js';
+import { inputKey } from '../lineage.js';
+import { resolveInputs } from '../../stages/acquire/inputs.js';
 
 export interface IngestShard extends ShardSpec {
   kind: 'archive' | 'corpus';
@@ -33,14 +36,23 @@ export function ingestStep(ctx: RunContext): Step<IngestShard> {
     outputPath: (shard) => join(ctx.paths.docs, `${shard.id}.jsonl.gz`),
     async runShard(shard, work) {
       const stageCtx = { config, log: work.log, counters: work.counters, signal: work.signal };
-      const docs: AsyncIterable<Doc> = shard.kind === 'archive' ? readArchive(shard.path, stageCtx) : readCorpus(shard.corpus!, stageCtx);
+      const remote = REMOTE_INPUT.test(shard.path);
+      // A URL input is downloaded (resumably, retried) into the cache and read from there; its documents
+      // name the URL, so their provenance does not depend on where the cache was.
+      const [local] = remote
+        ? await resolveInputs([shard.path], { cacheDir: join(ctx.loaded.cacheDir, 'inputs'), log: work.log, signal: work.signal, acquire: config.acquire, storage: ctx.loaded.config.storage })
+        : [shard.path];
+      const docs: AsyncIterable<Doc> = shard.kind === 'archive' ? readArchive(local!, stageCtx) : readCorpus(shard.corpus!, stageCtx);
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
-        for await (const doc of docs) await writer.write(doc);
+        for await (const doc of docs) {
+          if (remote && doc.source.kind !== 'corpus') doc.source.warc_file = shard.path;
+          await writer.write(doc);
+        }
       } finally {
         await writer.close();
       }
-      const input = { path: shard.path, ...(await sha256File(shard.path)) };
+      const input = { path: shard.path, key: inputKey(shard.path), ...(await sha256File(local!)) };
       return { records: writer.records, meta: { input, kind: shard.kind } };
     },
   };

@@ -1,13 +1,16 @@
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic, sha256File } from '../atomic.js';
 import { JsonlWriter, readJsonl } from '../jsonl.js';
-import type { ShardSpec, Step } from '../runner.js';
+import type { ShardSpec, ShardWork, Step } from '../runner.js';
 import { stepCounters } from '../runner.js';
 import { codeVersion } from '../version.js';
 import type { Counters, Removal } from '../types.js';
 import { VersionedDataset } from '../../stages/write/dataset.js';
 import type { FileEntry, InputFingerprint, Manifest } from '../../stages/write/manifest.js';
 import { datasetCard } from '../../stages/write/card.js';
+import { publishVersionToObjectStore } from '../../stages/storage/publish.js';
 import { readReportStats, reportFileEntries, writeReport } from '../../stages/report/index.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
 import type { RunContext } from './context.js';
@@ -15,8 +18,14 @@ import { REMOVED_SIDECAR, shardDocs, type DocStep } from './doc-steps.js';
 import { INDEX } from './index-step.js';
 import { INGEST } from './ingest.js';
 import { RETRIEVE } from './retrieve-step.js';
+import { DEDUP } from './dedup.js';
+import { RELEVANCE } from './relevance.js';
+import type { RelevanceSummary } from '../../stages/relevance/model-file.js';
+import { inputKey, LEDGER_DIR, LEDGER_INPUTS, type LedgerEntry } from '../lineage.js';
 
 export const PUBLISH = 'publish';
+/** The dedup step's side output: the keys of the documents it keeps, for later versions to check against. */
+const LEDGER_KEYS_SIDECAR = 'ledger_keys';
 
 async function fileEntry(versionDir: string, path: string, records: number): Promise<FileEntry> {
   return { path: relative(versionDir, path), records, ...(await sha256File(path)) };
@@ -39,6 +48,7 @@ const partName = (i: number, n: number) => `part-${String(i).padStart(5, '0')}-o
  */
 export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpec> {
   const { config, datasetDir, hash } = ctx.loaded;
+  const runId = ctx.lineage.runId;
   const final = docSteps.at(-1)!;
   return {
     name: PUBLISH,
@@ -47,15 +57,24 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpe
     listShards: async () => [{ id: 'publish' }],
     async runShard(_shard, work) {
       const dataset = new VersionedDataset(datasetDir);
-      const existing = dataset.findRun(hash);
+      const existing = dataset.findRun(runId);
       if (existing) {
         // A crash between publishing and moving LATEST: finish the move, publish nothing new.
         if (dataset.latest() !== existing && dataset.versions().at(-1) === existing) await dataset.pointLatestAt(existing);
+        await copyToObjectStore(existing, work);
         return { records: 0, meta: { version: existing, up_to_date: true } };
       }
-      return build(dataset, work.counters);
+      const built = await build(dataset, work.counters);
+      await copyToObjectStore(built.meta.version, work);
+      return built;
     },
   };
+
+  /** After the local publish (and again on a rerun, which then only checks what is there): the S3 copy. */
+  async function copyToObjectStore(version: string, work: ShardWork) {
+    if (!config.storage.publish_to) return;
+    await publishVersionToObjectStore(join(datasetDir, version), config.storage.publish_to, version, { storage: config.storage, log: work.log, signal: work.signal });
+  }
 
   async function writeData(versionDir: string, counters: Counters) {
     const finalShards = await final.listShards();
@@ -144,8 +163,30 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpe
     return rows;
   }
 
+  /**
+   * What later versions of the lineage need: the inputs consumed (so they are not read again) and the
+   * dedup keys of the published documents (so their duplicates are not published again).
+   */
+  async function writeLedger(versionDir: string, version: string): Promise<FileEntry[]> {
+    const entries: LedgerEntry[] = ctx.state.markers(INGEST).map((m) => {
+      const input = m.meta!.input as InputFingerprint & { key: string };
+      return { key: input.key ?? inputKey(input.path), kind: m.meta!.kind as LedgerEntry['kind'], location: input.path, bytes: input.bytes, sha256: input.sha256, version };
+    });
+    const inputsFile = join(versionDir, LEDGER_INPUTS);
+    await mkdir(dirname(inputsFile), { recursive: true });
+    await writeFileAtomic(inputsFile, entries.map((e) => JSON.stringify(e) + '\n').join(''));
+    const files = [await fileEntry(versionDir, inputsFile, entries.length)];
+    const keys = ctx.state.read(DEDUP, 'all')?.sidecars?.[LEDGER_KEYS_SIDECAR];
+    if (keys) {
+      const dest = join(versionDir, LEDGER_DIR, 'dedup-keys.bin');
+      await copyFile(keys.path, dest);
+      files.push(await fileEntry(versionDir, dest, Number(ctx.state.read(DEDUP, 'all')?.meta?.ledger_docs ?? 0)));
+    }
+    return files;
+  }
+
   async function build(dataset: VersionedDataset, counters: Counters) {
-    const parent = dataset.latest();
+    const parent = ctx.lineage.parent;
     const { version, tempDir } = await dataset.beginVersion();
     const { shards, domains } = await writeData(tempDir, counters);
     const removed = await writeRemoved(tempDir);
@@ -160,7 +201,8 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpe
     const inputsOf = (kind: string): InputFingerprint[] =>
       ingestMarkers.filter((m) => m.meta?.kind === kind).map((m) => m.meta!.input as InputFingerprint);
     const counts: Manifest['counts'] = {};
-    for (const step of [BOOTSTRAP, INGEST, INDEX, RETRIEVE, ...docSteps.map((s) => s.name)]) counts[step] = stepCounters(ctx.state, step);
+    const ordered = [BOOTSTRAP, INGEST, INDEX, RETRIEVE, ...docSteps.map((s) => s.name)];
+    for (const step of [...ordered, ...ctx.state.steps().filter((s) => !ordered.includes(s) && s !== PUBLISH)]) counts[step] = stepCounters(ctx.state, step);
     counts[PUBLISH] = counters.toJSON();
 
     const manifest: Manifest = {
@@ -168,10 +210,18 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpe
       version,
       parent,
       created: new Date().toISOString(),
-      run_id: hash,
+      run_id: runId,
       config_hash: hash,
       code_version: codeVersion(),
+      lineage: {
+        id: ctx.lineage.id,
+        base: ctx.lineage.base,
+        versions: [...ctx.lineage.prior.map((p) => p.version), version],
+        inputs_total: ctx.lineage.inputs.length,
+        inputs_new: ctx.lineage.fresh.length,
+      },
       inputs: {
+        ...(ctx.lineage.crawls.length ? { crawls: ctx.lineage.crawls } : {}),
         seeds: await Promise.all(config.seeds.files.map(async (path) => ({ path, ...(await sha256File(path)) }))),
         archives: inputsOf('archive'),
         corpora: inputsOf('corpus'),
@@ -185,6 +235,12 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpe
       files,
       config,
     };
+    manifest.files.push(...(await writeLedger(tempDir, version)));
+    const relevanceSummary = join(ctx.paths.work, RELEVANCE, 'model.json');
+    if (existsSync(relevanceSummary)) {
+      const { classifier: _weights, ...summary } = JSON.parse(readFileSync(relevanceSummary, 'utf8')) as RelevanceSummary;
+      manifest.relevance = summary;
+    }
     await writeReport(tempDir, manifest);
     manifest.files.push(...(await reportFileEntries(tempDir)));
     await writeFileAtomic(join(tempDir, 'README.md'), datasetCard(manifest, readReportStats(tempDir)));

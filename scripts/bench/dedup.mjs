@@ -3,8 +3,10 @@
 //   [--sample-docs 20000] [--runs 3] [--python /tmp/qcc-dedup-venv/bin/python] [--work /tmp/qcc-bench-dedup]
 // 1. MinHash signatures, docs/s on one core: qcc vs datatrove's MinhashDedupSignature on the same JSONL
 //    (read + signatures + write), runs interleaved, medians.
-// 2. The whole near-duplicate pass (signature files per shard, bucket runs merged from disk, union-find)
-//    on --docs documents derived from 20 Newsgroups (scripts/bench/dedup/derive.mjs), with peak memory.
+// 2. The whole near-duplicate pass (signature files per shard, key and bucket runs merged from disk,
+//    union-find, the run's ledger written) on --docs documents derived from 20 Newsgroups
+//    (scripts/bench/dedup/derive.mjs); the barrier runs in its own process (dedup/barrier.mjs), so its peak
+//    RSS is its own. Then the same shards as two versions: the second half deduplicated against the first's ledger.
 // 3. LSH quality: LSH pairs vs exact Jaccard on real posts plus edited copies.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,8 +15,7 @@ import { cpus } from 'node:os';
 import { readJsonl } from '../../pipeline/jsonl.js';
 import { dedupConfigSchema, impliedThreshold } from '../../stages/dedup/config.js';
 import { SignatureWriter } from '../../stages/dedup/signature-file.js';
-import { findDuplicates } from '../../stages/dedup/clusters.js';
-import { docId, derivedText, isPlanted, loadPosts, plantedSource, sentencePool } from './dedup/derive.mjs';
+import { docId, derivedText, derivedUrl, loadPosts, sentencePool } from './dedup/derive.mjs';
 import { lshQuality } from './dedup/quality.mjs';
 
 const arg = (name, def) => {
@@ -98,30 +99,38 @@ for (let s = 0, j = 0; j < N; s++) {
     const g = performance.now();
     const text = derivedText(pool, j);
     genSeconds += (performance.now() - g) / 1000;
-    w.add({ id: docId(j), text, source: { kind: 'corpus', file: 'derived', line: j, original_id: docId(j) } });
+    w.add({ id: docId(j), text, url: derivedUrl(j), source: { kind: 'corpus', file: 'derived', line: j, original_id: docId(j) } });
   }
   await w.close();
   files.push(w.path);
   log(`signatures: ${j} of ${N} documents, ${Math.round(j / ((performance.now() - sigStart) / 1000 - genSeconds))} docs/s`);
 }
 const sigSeconds = (performance.now() - sigStart) / 1000;
-const passStart = performance.now();
-const removedIds = new Map();
-const stats = await findDuplicates(files, cfg, (r) => void removedIds.set(r.id, r.rule), { info: (m, f) => log(`${m} ${JSON.stringify(f)}`), warn() {}, error() {} });
-const barrierSeconds = (performance.now() - passStart) / 1000;
-let planted = 0;
-let found = 0;
-for (let j = 0; j < N; j++) {
-  if (!isPlanted(j)) continue;
-  planted++;
-  // A planted copy is found if it or its source was removed as a duplicate of the other (the keeper is the longer).
-  if (removedIds.has(docId(j)) || removedIds.has(docId(plantedSource(j)))) found++;
-}
+const sigRss = Math.round(process.resourceUsage().maxRSS / 1024);
+const barrier = (args) => {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', new URL('./dedup/barrier.mjs', import.meta.url).pathname, JSON.stringify(args)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').at(-1));
+};
+// The whole pass, writing the run's ledger, in a process of its own (its peak RSS is the barrier's).
+const whole = barrier({ files, ledger: join(work, 'ledger.bin'), docs: N });
+log(`barrier: ${JSON.stringify(whole)}`);
+// Two versions: the first half of the shards published (its ledger), the second half deduplicated against it.
+const half = Math.floor(files.length / 2);
+const firstHalfDocs = Math.min(N, half * SHARD);
+const v1 = barrier({ files: files.slice(0, half), ledger: join(work, 'v1-ledger.bin'), docs: firstHalfDocs });
+const v2 = barrier({ files: files.slice(half), ledger: join(work, 'v2-ledger.bin'), prior: [{ version: 'v0001', path: join(work, 'v1-ledger.bin') }], first: firstHalfDocs, docs: N - firstHalfDocs });
+log(`two versions: ${JSON.stringify({ v1, v2 })}`);
 const pass = {
   docs: N, shards: files.length, signature_seconds: Number(sigSeconds.toFixed(1)), of_which_generating_text_seconds: Number(genSeconds.toFixed(1)),
-  signature_docs_per_s: Math.round(N / (sigSeconds - genSeconds)), barrier_seconds: Number(barrierSeconds.toFixed(1)),
-  whole_pass_docs_per_s: Math.round(N / (sigSeconds - genSeconds + barrierSeconds)), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-  removed: stats.removed, near_clusters: stats.near_clusters, rejected_pairs: stats.rejected_pairs, planted_near_duplicates: planted, planted_found: found,
+  signature_docs_per_s: Math.round(N / (sigSeconds - genSeconds)), signature_process_peak_rss_mb: sigRss,
+  barrier_seconds: whole.seconds, barrier_peak_rss_mb: whole.peak_rss_mb, ledger_bytes_per_doc: Math.round(whole.ledger_bytes / whole.stats.ledger_docs),
+  whole_pass_docs_per_s: Math.round(N / (sigSeconds - genSeconds + whole.seconds)),
+  removed: whole.stats.removed, near_clusters: whole.stats.near_clusters, rejected_pairs: whole.stats.rejected_pairs, planted_near_duplicates: whole.planted, planted_found: whole.planted_found,
+  two_versions: {
+    v1: { docs: firstHalfDocs, seconds: v1.seconds, peak_rss_mb: v1.peak_rss_mb, removed: v1.stats.removed },
+    v2: { docs: N - firstHalfDocs, prior_docs: v2.stats.prior_docs, seconds: v2.seconds, peak_rss_mb: v2.peak_rss_mb, removed: v2.stats.removed },
+    planted_found: v1.planted_found + v2.planted_found,
+  },
 };
 
 // 3. LSH quality on real posts.

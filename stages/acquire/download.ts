@@ -2,12 +2,15 @@
  * Downloads that survive faults: bytes go to `<dest>.part`, a retry resumes it with an HTTP Range
  * request, the size is checked against what the server declared, and only a complete file is
  * renamed to `dest`. A server that ignores Range (200 instead of 206) restarts the file.
+ * `s3://bucket/key` URLs take the same path through the AWS SDK (stages/storage/read.ts).
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AcquireError } from './errors.js';
 import { RetryableError, timedGet, withRetries, type RetryOptions } from './retry.js';
+import type { S3ClientSettings } from '../storage/client.js';
+import { isS3Url } from '../storage/s3-url.js';
 
 export interface DownloadResult {
   url: string;
@@ -26,6 +29,8 @@ export interface DownloadOptions extends RetryOptions {
   expectedSize?: number;
   /** Called as bytes arrive: (bytes so far, total if known). */
   onProgress?: (bytes: number, total?: number) => void;
+  /** For s3:// URLs: endpoint, region, path style (credentials come from the AWS environment). */
+  storage?: S3ClientSettings;
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {
@@ -48,6 +53,25 @@ export function parseContentRange(value: string | null): { start?: number; total
 }
 
 export async function downloadFile(url: string, dest: string, opts: DownloadOptions): Promise<DownloadResult> {
+  if (isS3Url(url)) {
+    // Loaded on first use: runs without s3:// inputs do not pay for the AWS SDK.
+    const [{ sharedS3Client }, { downloadObject }] = await Promise.all([import('../storage/client.js'), import('../storage/read.js')]);
+    return downloadObject(sharedS3Client({ ...opts.storage, timeout_ms: opts.timeout_ms }), url, dest, opts);
+  }
+  return resumableDownload(url, dest, opts, (part) => attempt(url, part, opts));
+}
+
+/**
+ * The download protocol every source shares: a complete `dest` is reused, bytes accumulate in
+ * `<dest>.part` across retried attempts (each resumes where the last stopped), and only a verified
+ * file is renamed to `dest`.
+ */
+export async function resumableDownload(
+  url: string,
+  dest: string,
+  opts: DownloadOptions,
+  attemptInto: (part: string) => Promise<number>,
+): Promise<DownloadResult> {
   const existing = await sizeOf(dest);
   if (existing !== undefined && (opts.expectedSize === undefined || existing === opts.expectedSize)) {
     return { url, dest, bytes: existing, attempts: 0, resumedFrom: existing, skipped: true };
@@ -58,7 +82,7 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
   let attempts = 0;
   const bytes = await withRetries(url, opts, async () => {
     attempts++;
-    return attempt(url, part, opts);
+    return attemptInto(part);
   });
   await rename(part, dest);
   return { url, dest, bytes, attempts, resumedFrom, skipped: false };

@@ -12,3 +12,4 @@ export { cdxRecordsOf, toCdxjLine, fromCdxjLine, cdxTimestamp, type CdxRecord } 
 export { surt } from './surt.js';
 export { fetchRecord, fetchRecordBytes, type FetchedRecord } from './fetch-record.js';
 export { resolveInputs } from './inputs.js';
+export { listCrawls, newestFirst, collinfoUrl, ccInputSpecSchema, resolveCcInputs, resolveCrawlIds, retryOptionsOf, type CrawlInfo, type CcInputSpec, type CcInputSpecInput } from './crawls.js';

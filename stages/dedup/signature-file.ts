@@ -8,12 +8,17 @@ import { sortByKey } from './radix-sort.js';
 
 /**
  * One shard's dedup input, in one binary file (u32 little-endian sections after a JSON header):
- * ids, per-document meta (META_FIELDS), MinHash signatures, and for each band the bucket keys
- * sorted by key, (hi, lo, local index) triples: the sorted runs the dedup barrier merges.
+ * ids, per-document meta (META_FIELDS), MinHash signatures, then sorted runs of (hi, lo, local index)
+ * triples: one per band (the bucket keys), then the exact-text keys, then the URL keys. The dedup
+ * barrier merges the runs of all shards from disk. A version's ledger (ledger.ts) has the same layout.
  */
-const MAGIC = 'QCCMH001';
+const MAGIC = 'QCCMH002';
 export const META_FIELDS = 7;
 export const Meta = { queries: 0, length: 1, exactHi: 2, exactLo: 3, urlHi: 4, urlLo: 5, time: 6 } as const;
+/** Sorted runs besides the bands' (run index = bands + offset). */
+export const KeyRun = { exact: 0, url: 1 } as const;
+export type KeyRunName = keyof typeof KeyRun;
+const KEY_RUNS = 2;
 
 export interface SignatureHeader {
   docs: number;
@@ -24,7 +29,39 @@ export interface SignatureHeader {
   first_id?: string;
   last_id?: string;
   /** Byte offsets from the start of the data (after the header). */
-  sections: { ids: number; ids_bytes: number; meta: number; signatures: number; bands: number };
+  sections: { ids: number; ids_bytes: number; meta: number; signatures: number; runs: number };
+}
+
+/** Where each section starts, for `docs` documents whose ids take `idsBytes` bytes joined by newlines. */
+export function layout(docs: number, idsBytes: number, perm: number): SignatureHeader['sections'] {
+  const idsPadded = (idsBytes + 3) & ~3;
+  const meta = idsPadded;
+  const signatures = meta + docs * META_FIELDS * 4;
+  return { ids: 0, ids_bytes: idsBytes, meta, signatures, runs: signatures + docs * perm * 4 };
+}
+
+/** The file's magic, header length and JSON header, padded so the data starts on a 4-byte boundary. */
+export function headerBytes(header: SignatureHeader): Buffer {
+  let json = Buffer.from(JSON.stringify(header), 'utf8');
+  json = Buffer.concat([json, Buffer.alloc(((json.length + 3) & ~3) - json.length, 0x20)]);
+  const lenBuf = Buffer.alloc(4);
+  lenBuf.writeUInt32LE(json.length);
+  return Buffer.concat([Buffer.from(MAGIC), lenBuf, json]);
+}
+
+/** (hi, lo, index) triples sorted by the 64-bit key hi:lo. */
+function sortedRun(hi: Uint32Array, lo: Uint32Array): Uint32Array {
+  const n = hi.length;
+  const idx = new Uint32Array(n);
+  for (let d = 0; d < n; d++) idx[d] = d;
+  sortByKey(hi, lo, idx);
+  const run = new Uint32Array(3 * n);
+  for (let d = 0; d < n; d++) {
+    run[3 * d] = hi[d]!;
+    run[3 * d + 1] = lo[d]!;
+    run[3 * d + 2] = idx[d]!;
+  }
+  return run;
 }
 
 class GrowingU32 {
@@ -89,40 +126,28 @@ export class SignatureWriter {
     const n = this.ids.length;
     const perm = bands * rows;
     const sigs = this.sigs.view();
+    const meta = this.meta.view();
     const keys = new Uint32Array(2 * bands);
-    const his = Array.from({ length: bands }, () => new Uint32Array(n));
-    const los = Array.from({ length: bands }, () => new Uint32Array(n));
+    const his = Array.from({ length: bands + KEY_RUNS }, () => new Uint32Array(n));
+    const los = Array.from({ length: bands + KEY_RUNS }, () => new Uint32Array(n));
     for (let d = 0; d < n; d++) {
       bandKeys(sigs.subarray(d * perm, (d + 1) * perm), bands, rows, keys);
       for (let b = 0; b < bands; b++) {
         his[b]![d] = keys[2 * b]!;
         los[b]![d] = keys[2 * b + 1]!;
       }
+      his[bands + KeyRun.exact]![d] = meta[d * META_FIELDS + Meta.exactHi]!;
+      los[bands + KeyRun.exact]![d] = meta[d * META_FIELDS + Meta.exactLo]!;
+      his[bands + KeyRun.url]![d] = meta[d * META_FIELDS + Meta.urlHi]!;
+      los[bands + KeyRun.url]![d] = meta[d * META_FIELDS + Meta.urlLo]!;
     }
-    const bandRuns = new Uint32Array(3 * n * bands);
-    for (let b = 0; b < bands; b++) {
-      const idx = new Uint32Array(n);
-      for (let d = 0; d < n; d++) idx[d] = d;
-      sortByKey(his[b]!, los[b]!, idx);
-      const base = 3 * n * b;
-      for (let d = 0; d < n; d++) {
-        bandRuns[base + 3 * d] = his[b]![d]!;
-        bandRuns[base + 3 * d + 1] = los[b]![d]!;
-        bandRuns[base + 3 * d + 2] = idx[d]!;
-      }
-    }
+    const runs = his.map((hi, r) => sortedRun(hi, los[r]!));
     const idsBuf = Buffer.from(this.ids.join('\n'), 'utf8');
-    const idsPadded = (idsBuf.length + 3) & ~3;
-    const meta = this.meta.view();
-    const sections = { ids: 0, ids_bytes: idsBuf.length, meta: idsPadded, signatures: idsPadded + meta.byteLength, bands: idsPadded + meta.byteLength + sigs.byteLength };
+    const sections = layout(n, idsBuf.length, perm);
     const header: SignatureHeader = { docs: n, ngram: this.cfg.ngram, bands, rows, seed: this.cfg.seed, first_id: this.ids[0], last_id: this.ids.at(-1), sections };
-    let json = Buffer.from(JSON.stringify(header), 'utf8');
-    json = Buffer.concat([json, Buffer.alloc(((json.length + 3) & ~3) - json.length, 0x20)]);
-    const lenBuf = Buffer.alloc(4);
-    lenBuf.writeUInt32LE(json.length);
     const file = await open(this.path, 'w');
     try {
-      for (const part of [Buffer.from(MAGIC), lenBuf, json, idsBuf, Buffer.alloc(idsPadded - idsBuf.length), u8(meta), u8(sigs), u8(bandRuns)]) {
+      for (const part of [headerBytes(header), idsBuf, Buffer.alloc(sections.meta - idsBuf.length), u8(meta), u8(sigs), ...runs.map(u8)]) {
         await file.write(part);
       }
     } finally {
@@ -132,7 +157,7 @@ export class SignatureWriter {
   }
 }
 
-const u8 = (a: Uint32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+export const u8 = (a: Uint32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Random access to a signature file: header, ids, meta, one signature, and band runs in blocks. */
 export class SignatureFile {
@@ -144,7 +169,9 @@ export class SignatureFile {
     this.fd = openSync(path, 'r');
     const head = Buffer.alloc(12);
     readSync(this.fd, head, 0, 12, 0);
-    if (head.subarray(0, 8).toString() !== MAGIC) throw new Error(`${path}: not a qcc MinHash signature file`);
+    const magic = head.subarray(0, 8).toString('latin1');
+    if (magic.startsWith('QCCMH') && magic !== MAGIC) throw new Error(`${path}: a signature file of an older qcc (${magic}, this one reads ${MAGIC}); delete it and run again`);
+    if (magic !== MAGIC) throw new Error(`${path}: not a qcc MinHash signature file`);
     const len = head.readUInt32LE(8);
     const json = Buffer.alloc(len);
     readSync(this.fd, json, 0, len, 12);
@@ -182,14 +209,28 @@ export class SignatureFile {
     return this.u32(this.header.sections.signatures + local * perm * 4, perm);
   }
 
-  /** The band's sorted (hi, lo, local) triples, `block` records at a time. */
-  *bandRun(band: number, block = 65536): Generator<Uint32Array> {
+  /** Signatures of documents from..from+count-1, back to back. */
+  signatures(from: number, count: number): Uint32Array {
+    const perm = this.header.bands * this.header.rows;
+    return this.u32(this.header.sections.signatures + from * perm * 4, count * perm);
+  }
+
+  /** Sorted run `run` (bands first, then the key runs) as (hi, lo, local) triples, `block` records at a time. */
+  *run(run: number, block = 65536): Generator<Uint32Array> {
     const n = this.header.docs;
-    const base = this.header.sections.bands + band * n * 12;
+    const base = this.header.sections.runs + run * n * 12;
     for (let at = 0; at < n; at += block) {
       const count = Math.min(block, n - at);
       yield this.u32(base + at * 12, count * 3);
     }
+  }
+
+  bandRun(band: number, block = 65536): Generator<Uint32Array> {
+    return this.run(band, block);
+  }
+
+  keyRun(name: KeyRunName, block = 65536): Generator<Uint32Array> {
+    return this.run(this.header.bands + KeyRun[name], block);
   }
 
   close(): void {

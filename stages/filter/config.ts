@@ -3,10 +3,18 @@ import { z } from 'zod';
 const fraction = z.number().min(0).max(1);
 const positiveInt = z.number().int().positive();
 
+/**
+ * What a word is: `whitespace` (runs of non-space characters, as the Gopher paper words its rules) or
+ * `punctuation` (punctuation split off as words of its own, approximating the spaCy tokens datatrove and
+ * FineWeb count; stricter on punctuation-heavy text: see docs/postprocess.md).
+ */
+const wordsSchema = z.enum(['whitespace', 'punctuation']).default('whitespace');
+
 /** Gopher quality rules (Rae et al. 2021, MassiveText, appendix A1; thresholds as datatrove's GopherQualityFilter). */
 export const gopherQualityConfigSchema = z
   .object({
     enabled: z.boolean().default(true),
+    words: wordsSchema,
     min_doc_words: positiveInt.default(50),
     max_doc_words: positiveInt.default(100_000),
     min_avg_word_length: z.number().nonnegative().default(3),
@@ -27,6 +35,7 @@ const ngramThreshold = z.tuple([positiveInt, fraction]);
 export const gopherRepetitionConfigSchema = z
   .object({
     enabled: z.boolean().default(true),
+    words: wordsSchema,
     dup_line_frac: fraction.default(0.3),
     dup_para_frac: fraction.default(0.3),
     dup_line_char_frac: fraction.default(0.2),

@@ -1,7 +1,7 @@
 import type { Doc } from '../../pipeline/types.js';
 import type { GopherRepetitionConfig } from './config.js';
 import { windowKeys } from '../decontam/normalise.js';
-import { words } from './text.js';
+import { punctuationWords, words } from './text.js';
 import { checkStage, round, type Verdict } from './verdict.js';
 
 /** How many elements repeat an earlier one, and how many characters those repeats hold. */
@@ -23,24 +23,27 @@ function windowChars(prefix: Float64Array, i: number, n: number): number {
   return prefix[i + n]! - prefix[i]! + n - 1;
 }
 
-/** Characters of the most frequent n-gram times its count (0 when no n-gram repeats). */
+/**
+ * Characters of the most frequent n-gram (words joined by spaces) times its count, as datatrove's
+ * find_top_duplicate: on a tie the n-gram seen first wins, and a text whose n-grams all differ counts its first.
+ */
 function topNgramChars(ws: string[], prefix: Float64Array, n: number): number {
   const keys = windowKeys(ws, n);
-  const counts = new Map<number, number>();
-  let best = 0;
-  let bestAt = 0;
+  const counts = new Map<number, { count: number; first: number }>();
+  let best: { count: number; first: number } | undefined;
   for (let i = 0; i < keys.length; i++) {
-    const c = (counts.get(keys[i]!) ?? 0) + 1;
-    counts.set(keys[i]!, c);
-    if (c > best) {
-      best = c;
-      bestAt = i;
-    }
+    let c = counts.get(keys[i]!);
+    if (!c) counts.set(keys[i]!, (c = { count: 0, first: i }));
+    c.count++;
+    if (!best || c.count > best.count || (c.count === best.count && c.first < best.first)) best = c;
   }
-  return best > 1 ? windowChars(prefix, bestAt, n) * best : 0;
+  return best ? windowChars(prefix, best.first, n) * best.count : 0;
 }
 
-/** Characters in n-grams that repeat an earlier one, counting overlapping repeats once (datatrove's find_all_duplicate). */
+/**
+ * Characters in n-grams that repeat an earlier one, counting overlapping repeats once, as datatrove's
+ * find_all_duplicate (which joins the words without spaces, so the spaces do not count).
+ */
 function duplicatedNgramChars(ws: string[], prefix: Float64Array, n: number): number {
   const keys = windowKeys(ws, n);
   const seen = new Set<number>();
@@ -48,7 +51,7 @@ function duplicatedNgramChars(ws: string[], prefix: Float64Array, n: number): nu
   let i = 0;
   while (i < keys.length) {
     if (seen.has(keys[i]!)) {
-      chars += windowChars(prefix, i, n);
+      chars += prefix[i + n]! - prefix[i]!;
       i += n;
     } else {
       seen.add(keys[i]!);
@@ -58,41 +61,44 @@ function duplicatedNgramChars(ws: string[], prefix: Float64Array, n: number): nu
   return chars;
 }
 
-/** Gopher repetition rules (Rae et al. 2021, table A1), in datatrove's GopherRepetitionFilter order. */
-export function gopherRepetitionCheck(text: string, cfg: GopherRepetitionConfig): Verdict | undefined {
+/**
+ * Gopher repetition rules (Rae et al. 2021, table A1), in datatrove's GopherRepetitionFilter order. Words are
+ * as `cfg.words` says unless `tokens` gives them (the cross-check feeds datatrove's spaCy tokens here).
+ */
+export function gopherRepetitionCheck(text: string, cfg: GopherRepetitionConfig, tokens?: string[]): Verdict | undefined {
   const total = text.length;
   if (total === 0) return undefined;
   const paragraphs = text.trim().split(/\n{2,}/);
   const para = duplicates(paragraphs);
-  const paraFrac = round(para.count / paragraphs.length);
+  const paraFrac = para.count / paragraphs.length;
   if (paraFrac > cfg.dup_para_frac) {
-    return { rule: 'gopher_dup_para_frac', reason: `${paraFrac} of paragraphs are duplicates > ${cfg.dup_para_frac}`, values: { fraction: paraFrac, max: cfg.dup_para_frac } };
+    return { rule: 'gopher_dup_para_frac', reason: `${round(paraFrac)} of paragraphs are duplicates > ${cfg.dup_para_frac}`, values: { fraction: round(paraFrac), max: cfg.dup_para_frac } };
   }
-  const paraChars = round(para.chars / total);
+  const paraChars = para.chars / total;
   if (paraChars > cfg.dup_para_char_frac) {
-    return { rule: 'gopher_dup_para_char_frac', reason: `${paraChars} of characters in duplicate paragraphs > ${cfg.dup_para_char_frac}`, values: { fraction: paraChars, max: cfg.dup_para_char_frac } };
+    return { rule: 'gopher_dup_para_char_frac', reason: `${round(paraChars)} of characters in duplicate paragraphs > ${cfg.dup_para_char_frac}`, values: { fraction: round(paraChars), max: cfg.dup_para_char_frac } };
   }
   const lines = text.split(/\n+/);
   const line = duplicates(lines);
-  const lineFrac = round(line.count / lines.length);
+  const lineFrac = line.count / lines.length;
   if (lineFrac > cfg.dup_line_frac) {
-    return { rule: 'gopher_dup_line_frac', reason: `${lineFrac} of lines are duplicates > ${cfg.dup_line_frac}`, values: { fraction: lineFrac, max: cfg.dup_line_frac } };
+    return { rule: 'gopher_dup_line_frac', reason: `${round(lineFrac)} of lines are duplicates > ${cfg.dup_line_frac}`, values: { fraction: round(lineFrac), max: cfg.dup_line_frac } };
   }
-  const lineChars = round(line.chars / total);
+  const lineChars = line.chars / total;
   if (lineChars > cfg.dup_line_char_frac) {
-    return { rule: 'gopher_dup_line_char_frac', reason: `${lineChars} of characters in duplicate lines > ${cfg.dup_line_char_frac}`, values: { fraction: lineChars, max: cfg.dup_line_char_frac } };
+    return { rule: 'gopher_dup_line_char_frac', reason: `${round(lineChars)} of characters in duplicate lines > ${cfg.dup_line_char_frac}`, values: { fraction: round(lineChars), max: cfg.dup_line_char_frac } };
   }
-  const ws = words(text);
+  const ws = tokens ?? (cfg.words === 'punctuation' ? punctuationWords(text) : words(text));
   // n-grams are compared by a 53-bit hash of their words (no joined strings): the same counts, much faster.
   const prefix = new Float64Array(ws.length + 1);
   for (let i = 0; i < ws.length; i++) prefix[i + 1] = prefix[i]! + ws[i]!.length;
   for (const [n, max] of cfg.top_n_grams) {
-    const frac = round(topNgramChars(ws, prefix, n) / total);
-    if (frac > max) return { rule: 'gopher_top_ngram', reason: `top ${n}-gram covers ${frac} of characters > ${max}`, values: { n, fraction: frac, max } };
+    const frac = topNgramChars(ws, prefix, n) / total;
+    if (frac > max) return { rule: 'gopher_top_ngram', reason: `top ${n}-gram covers ${round(frac)} of characters > ${max}`, values: { n, fraction: round(frac), max } };
   }
   for (const [n, max] of cfg.dup_n_grams) {
-    const frac = round(duplicatedNgramChars(ws, prefix, n) / total);
-    if (frac > max) return { rule: 'gopher_dup_ngram', reason: `duplicated ${n}-grams cover ${frac} of characters > ${max}`, values: { n, fraction: frac, max } };
+    const frac = duplicatedNgramChars(ws, prefix, n) / total;
+    if (frac > max) return { rule: 'gopher_dup_ngram', reason: `duplicated ${n}-grams cover ${round(frac)} of characters > ${max}`, values: { n, fraction: round(frac), max } };
   }
   return undefined;
 }

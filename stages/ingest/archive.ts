@@ -21,6 +21,7 @@ import type { IngestConfig } from './config.js';
 import { buildDoc, counterPart, sha1Hex, type Built, type RecordHead } from './build-doc.js';
 import { IngestError, type IngestErrorKind } from './errors.js';
 import { ExtractPool } from './extract-pool.js';
+import { GzipMembers } from './gzip-members.js';
 
 const CRAWL_IN_NAME = /CC-MAIN-\d{4}-\d{2}(?!\d)/;
 
@@ -75,7 +76,19 @@ function fsCode(e: unknown): string | undefined {
  * main text) and WET `conversion` records (text as is); counts every record read and every
  * response/conversion record not emitted, with its reason.
  */
-export async function* readArchive(file: string, ctx: StageContext<IngestConfig>): AsyncGenerator<Doc> {
+export function readArchive(file: string, ctx: StageContext<IngestConfig>): AsyncGenerator<Doc> {
+  return readArchiveWith(file, ctx, { fastGzip: true });
+}
+
+/**
+ * readArchive, with the native-zlib fast path for gzip files on or off (off: warcio reads every
+ * record; the tests check that both give the same documents and counters).
+ */
+export async function* readArchiveWith(
+  file: string,
+  ctx: StageContext<IngestConfig>,
+  opts: { fastGzip: boolean },
+): AsyncGenerator<Doc> {
   let size: number;
   let gzip: boolean;
   try {
@@ -106,8 +119,12 @@ export async function* readArchive(file: string, ctx: StageContext<IngestConfig>
   }
   try {
     let start = 0;
+    // gzip files start on the fast path; it hands over to the careful warcio path where it stops.
+    let fast = gzip && opts.fastGzip;
     while (start < size) {
-      const records = readFrom(file, start, size, gzip, ctx, state, pool);
+      const records = fast
+        ? readFast(file, start, size, ctx, state, pool)
+        : readFrom(file, start, size, gzip, ctx, state, pool, gzip && opts.fastGzip);
       let step;
       try {
         step = await records.next();
@@ -118,11 +135,18 @@ export async function* readArchive(file: string, ctx: StageContext<IngestConfig>
         }
         while (window.length > 0) yield* emit(await window.shift()!);
       } finally {
-        // Closes the file stream when the consumer stops early.
+        // Closes the file when the consumer stops early.
         await records.return(undefined);
       }
-      const fault = step.value;
-      if (!fault) return;
+      const result = step.value;
+      if (!result) return;
+      if (!(result instanceof IngestError)) {
+        // The fast path stopped at a member it does not vouch for, or warcio read past it cleanly.
+        fast = 'resume' in result;
+        start = 'resume' in result ? result.resume : result.stop;
+        continue;
+      }
+      const fault = result;
       if (ctx.config.on_error === 'fail') throw fault;
       ctx.counters.add(`ingest.errors.${fault.kind}`);
       ctx.log.warn(fault.message, { file, offset: fault.offset, kind: fault.kind });
@@ -130,10 +154,106 @@ export async function* readArchive(file: string, ctx: StageContext<IngestConfig>
       if (next === undefined) return;
       ctx.log.warn(`${file}: resuming at offset ${next}`, { file, offset: next });
       start = next;
+      fast = gzip && opts.fastGzip;
     }
   } finally {
     await pool?.close();
   }
+}
+
+/** Room for the WARC and HTTP headers above max_page_bytes when capping a member's inflated size. */
+const HEADER_SLACK = 256 * 1024;
+
+/**
+ * The fast path over a gzip file: one record per member, each member inflated whole by native zlib
+ * (gzip-members.ts) and its WARC head parsed here as warcio parses it. Returns `{ stop }` at the
+ * first member it does not fully vouch for (anything malformed, several records in one member, a
+ * block larger than the caps), undefined at a clean end.
+ */
+async function* readFast(
+  file: string,
+  start: number,
+  size: number,
+  ctx: StageContext<IngestConfig>,
+  state: FileState,
+  pool: ExtractPool | undefined,
+): AsyncGenerator<Built | Promise<Built>, { stop: number } | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const members = new GzipMembers(fh, start, size, ctx.config.max_page_bytes + HEADER_SLACK);
+    for (;;) {
+      ctx.signal.throwIfAborted();
+      const m = await members.next();
+      if (m === null) return undefined;
+      if ('stop' in m) return m;
+      const rec = parseWarcMember(m.data);
+      if (!rec) return { stop: m.offset };
+      const { head, block, declared } = rec;
+      const type = head.type;
+      ctx.counters.add(`ingest.records.${counterPart(type)}`);
+      state.lastMemberOffset = m.offset;
+      if (type === 'warcinfo') {
+        const partOf = warcinfoField(block, 'isPartOf');
+        if (partOf) state.crawl = partOf;
+        continue;
+      }
+      if (type !== 'response' && type !== 'conversion') continue;
+      if (declared > ctx.config.max_page_bytes) {
+        ctx.counters.add('ingest.skipped.too_large');
+        continue;
+      }
+      const input = { file, head, block, offset: m.offset, length: m.length, config: ctx.config, crawl: state.crawl };
+      yield pool && type === 'response' ? pool.run(input) : buildDoc(input);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+const WARC_STATUS = /^WARC\/\d+\.\d+$/;
+const DIGITS = /^\s*\d+\s*$/;
+
+/**
+ * One inflated member as exactly one WARC record, read as warcio reads it (header lines up to the
+ * first CRLFCRLF, names as written, values trimmed); undefined when it is anything else.
+ */
+function parseWarcMember(data: Buffer): { head: RecordHead; block: Buffer; declared: number } | undefined {
+  const nl = data.indexOf(10);
+  if (nl < 0) return undefined;
+  const status = data.toString('utf8', 0, nl).trimEnd();
+  if (!WARC_STATUS.test(status)) return undefined;
+  const end = data.indexOf('\r\n\r\n', nl - 1 < 0 ? 0 : nl - 1);
+  if (end < 0 || end <= nl) return undefined;
+  const fields = new Map<string, string>();
+  for (const line of data.toString('utf8', nl + 1, end).split('\n')) {
+    if (line.length === 0 || line === '\r') continue;
+    if (line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9) return undefined; // folded: warcio's case
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trimStart();
+    if (fields.has(name)) return undefined;
+    fields.set(name, line.slice(colon + 1).trim());
+  }
+  const type = fields.get('WARC-Type');
+  const cl = fields.get('Content-Length');
+  const recordId = fields.get('WARC-Record-ID');
+  if (!type || cl === undefined || !DIGITS.test(cl) || !recordId) return undefined;
+  const declared = Number(cl);
+  const from = end + 4;
+  if (data.length - from < declared) return undefined;
+  for (let i = from + declared; i < data.length; i++) if (data[i] !== 13 && data[i] !== 10) return undefined;
+  const head: RecordHead = { type, recordId: recordId.trim() };
+  const ct = fields.get('Content-Type');
+  if (ct) head.contentType = ct;
+  const identified = fields.get('WARC-Identified-Payload-Type');
+  if (identified) head.identifiedType = identified;
+  const date = fields.get('WARC-Date');
+  if (date) head.date = date;
+  const digest = fields.get('WARC-Payload-Digest') ?? fields.get('WARC-Block-Digest');
+  if (digest) head.digest = digest;
+  const uri = fields.get('WARC-Target-URI');
+  if (uri) head.targetUri = uri;
+  return { head, block: data.subarray(from, from + declared), declared };
 }
 
 function headerProblem(record: WARCRecord): string | undefined {
@@ -156,7 +276,9 @@ async function* readFrom(
   ctx: StageContext<IngestConfig>,
   state: FileState,
   pool: ExtractPool | undefined,
-): AsyncGenerator<Built | Promise<Built>, IngestError | undefined> {
+  /** Return `{ resume }` after the first record whose gzip member ends cleanly (back to the fast path). */
+  handBack = false,
+): AsyncGenerator<Built | Promise<Built>, IngestError | undefined | { resume: number }> {
   const stream = createReadStream(file, { start, highWaterMark: 1 << 16 });
   const parser = new WARCParser(stream, { parseHttp: false });
   const reader = parser._reader as unknown as ReaderInternals;
@@ -203,8 +325,11 @@ async function* readFrom(
         if (gzip && start + reader.getRawOffset() < size) return fault('truncated_gzip', offset, 'truncated gzip member');
         return fault('truncated_record', offset, `truncated record (Content-Length ${declared}, ${got} bytes)`);
       }
+      let memberEnd: Awaited<ReturnType<typeof checkMemberEnd>> | undefined;
+      const sameMember = offset === state.lastMemberOffset;
       if (gzip) {
         const end = await checkMemberEnd(reader);
+        memberEnd = end;
         if (end === 'truncated') return fault('truncated_gzip', offset, 'truncated gzip member');
         if (end === 'corrupt') return fault('corrupt_gzip', offset, 'corrupt gzip member');
         if ((end === 'shared' || offset === state.lastMemberOffset) && !state.warnedSharedMember) {
@@ -219,15 +344,14 @@ async function* readFrom(
       if (type === 'warcinfo') {
         const partOf = block ? warcinfoField(block, 'isPartOf') : undefined;
         if (partOf) state.crawl = partOf;
-        continue;
+      } else if (type === 'response' || type === 'conversion') {
+        if (tooLarge || !block) ctx.counters.add('ingest.skipped.too_large');
+        else {
+          const input = { file, head: headOf(record), block, offset, length, config: ctx.config, crawl: state.crawl };
+          yield pool && type === 'response' ? pool.run(input) : buildDoc(input);
+        }
       }
-      if (type !== 'response' && type !== 'conversion') continue;
-      if (tooLarge || !block) {
-        ctx.counters.add('ingest.skipped.too_large');
-        continue;
-      }
-      const input = { file, head: headOf(record), block, offset, length, config: ctx.config, crawl: state.crawl };
-      yield pool && type === 'response' ? pool.run(input) : buildDoc(input);
+      if (handBack && memberEnd === 'ok' && !sameMember) return { resume: offset + length };
     }
   } finally {
     stream.destroy();

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { Doc, WarcSource } from '../../pipeline/types.js';
 import type { IngestConfig } from './config.js';
-import { decodeHtml } from './decode.js';
-import { extractMainText } from './extract.js';
+import { htmlSource } from './decode.js';
+import { extractMainTextFrom } from './extract.js';
 import { decodeBody, mimeOf, parseHttpResponse } from './http.js';
 import { identifyLanguage } from './langid.js';
 
@@ -84,7 +84,7 @@ export function buildDoc({ file, head: h, block, offset, length, config, crawl }
     if (!HTML_MIMES.has(mime)) return { skip: `non_html:${counterPart(mime || 'unknown')}` };
     const body = decodeBody(http, config.max_page_bytes);
     if (!body.ok) return { skip: body.reason };
-    text = extractMainText(decodeHtml(body.body, contentType));
+    text = extractMainTextFrom(htmlSource(body.body, contentType));
     if (!contentType) contentType = mime;
   }
   if (text.length < config.min_text_chars) return { skip: 'short_text' };

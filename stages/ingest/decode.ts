@@ -4,6 +4,7 @@
  * UTF-8 is UTF-8, anything else windows-1252). Decoding uses the built-in TextDecoder (full ICU:
  * windows-1251, shift_jis, euc-kr, gbk...). Unknown labels fall back to sniffing; this never throws.
  */
+import { isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 
 const META_SCAN_BYTES = 2048;
@@ -11,7 +12,6 @@ const META_SCAN_BYTES = 2048;
 /** Single-byte legacy encodings: a page declared as one of these but valid multi-byte UTF-8 is UTF-8. */
 const SINGLE_BYTE = /^(windows-12\d\d|iso-8859-\d+|koi8-[ru]|ibm866|macintosh|x-mac-cyrillic|windows-874)$/;
 
-const utf8Fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** The charset parameter of a Content-Type header value, if any. */
 export function charsetFromContentType(contentType: string | undefined | null): string | undefined {
@@ -45,13 +45,11 @@ function hasNonAscii(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Decodes as UTF-8 if the bytes are valid UTF-8, else undefined. */
+/** Decodes as UTF-8 (without a BOM) if the bytes are valid UTF-8, else undefined. */
 function tryUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8Fatal.decode(bytes);
-  } catch {
-    return undefined;
-  }
+  if (!isUtf8(bytes)) return undefined;
+  const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return Buffer.from(bytes.buffer, bytes.byteOffset + from, bytes.byteLength - from).toString('utf8');
 }
 
 function bomEncoding(bytes: Uint8Array): string | undefined {
@@ -65,7 +63,13 @@ function bomEncoding(bytes: Uint8Array): string | undefined {
 class Utf8Probe {
   private done = false;
   private value: string | undefined;
+  private validity: boolean | undefined;
   constructor(private readonly bytes: Uint8Array) {}
+  /** Valid UTF-8, checked without decoding. */
+  get valid(): boolean {
+    if (this.validity === undefined) this.validity = this.done ? this.value !== undefined : isUtf8(this.bytes);
+    return this.validity;
+  }
   get text(): string | undefined {
     if (!this.done) {
       this.value = tryUtf8(this.bytes);
@@ -85,13 +89,13 @@ function detect(bytes: Uint8Array, contentTypeHeader: string | undefined, utf8: 
   let declared = fromHeader ?? fromMeta;
   // Servers often send a default "charset=UTF-8" for pages written in something else: if the bytes
   // are not UTF-8 and the page itself declares another charset, believe the page.
-  if (declared?.encoding === 'utf-8' && fromMeta && fromMeta.encoding !== 'utf-8' && utf8.text === undefined) {
+  if (declared?.encoding === 'utf-8' && fromMeta && fromMeta.encoding !== 'utf-8' && !utf8.valid) {
     declared = fromMeta;
   }
-  if (!declared) return utf8.text !== undefined ? 'utf-8' : 'windows-1252';
+  if (!declared) return utf8.valid ? 'utf-8' : 'windows-1252';
   // Declared single-byte (often a server default of ISO-8859-1) but the bytes are valid UTF-8 with
   // multi-byte sequences: that is UTF-8; legacy single-byte text is almost never valid UTF-8.
-  if (SINGLE_BYTE.test(declared.encoding) && hasNonAscii(bytes) && utf8.text !== undefined) return 'utf-8';
+  if (SINGLE_BYTE.test(declared.encoding) && hasNonAscii(bytes) && utf8.valid) return 'utf-8';
   return declared.encoding;
 }
 
@@ -111,4 +115,47 @@ export function decodeHtml(bytes: Uint8Array, contentTypeHeader?: string): strin
     // fall through to sniffing
   }
   return utf8.text ?? new TextDecoder('windows-1252').decode(bytes);
+}
+
+/**
+ * An HTML page for the scanner: `html` holds one character per byte (latin1) when the encoding lets
+ * the markup be read byte by byte, and `decodeRange` decodes only the byte ranges extraction keeps
+ * (text runs). Otherwise `html` is the whole page decoded and there is no decodeRange.
+ */
+export interface HtmlSource {
+  html: string;
+  decodeRange?: (from: number, to: number) => string;
+}
+
+/**
+ * Encodings in which bytes below 0x80 are always ASCII (never inside a multi-byte character), so a
+ * byte-range cut at '<', '>' or '&' never splits a character.
+ */
+const BYTEWISE_SAFE = /^(utf-8|windows-12\d\d|iso-8859-\d+|koi8-[ru]|ibm866|macintosh|x-mac-cyrillic|windows-874|gbk|gb18030|big5|shift_jis|euc-jp|euc-kr)$/;
+
+const decoders = new Map<string, TextDecoder>();
+function cachedDecoder(encoding: string): TextDecoder {
+  let d = decoders.get(encoding);
+  if (!d) {
+    d = new TextDecoder(encoding);
+    decoders.set(encoding, d);
+  }
+  return d;
+}
+
+/** The page as the scanner reads it: the same text as decodeHtml, decoded only where it is kept. */
+export function htmlSource(bytes: Uint8Array, contentTypeHeader?: string): HtmlSource {
+  let encoding: string;
+  try {
+    encoding = detect(bytes, contentTypeHeader, new Utf8Probe(bytes));
+  } catch {
+    encoding = '';
+  }
+  if (!encoding || !BYTEWISE_SAFE.test(encoding)) return { html: decodeHtml(bytes, contentTypeHeader) };
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset + bom, bytes.byteLength - bom);
+  const html = buf.toString('latin1');
+  if (encoding === 'utf-8') return { html, decodeRange: (from, to) => buf.toString('utf8', from, to) };
+  const dec = cachedDecoder(encoding);
+  return { html, decodeRange: (from, to) => dec.decode(buf.subarray(from, to)) };
 }

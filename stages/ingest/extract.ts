@@ -1,7 +1,7 @@
 /**
  * Main-text extraction from HTML.
  *
- * One pass over htmlparser2's streaming Parser callbacks, no DOM: this runs on every page at Common
+ * One pass of a hand-written scanner (html-scan.ts), no DOM: this runs on every page at Common
  * Crawl scale, where building a tree per page costs more than the rest of ingest together.
  *
  * The pass cuts the page into blocks at block-level elements (paragraphs, headings, list items, table
@@ -14,7 +14,8 @@
  * of the block list and dropping it is a truncation. A short post-pass then prefers <article>/<main>
  * when it holds enough text, drops link-heavy blocks, link-list runs and short orphans, and joins.
  */
-import { Parser } from 'htmlparser2';
+import type { HtmlSource } from './decode.js';
+import { scanHtml, type ScanAttrs } from './html-scan.js';
 
 type Kind = 'p' | 'h' | 'li' | 'row' | 'pre';
 
@@ -79,15 +80,31 @@ const CONTENT_WORDS = new Set([
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 const SOFT_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar', 'search']);
 
+/** Words of a class/id value: split at non-alphanumerics and camelCase humps, lower-cased. */
 function classWords(value: string): string[] {
-  return value
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w.length > 0);
+  const out: string[] = [];
+  let start = -1;
+  let prevLower = false;
+  for (let i = 0; i <= value.length; i++) {
+    const c = i < value.length ? value.charCodeAt(i) : 0;
+    const lower = c >= 97 && c <= 122;
+    const upper = c >= 65 && c <= 90;
+    const alnum = lower || upper || (c >= 48 && c <= 57);
+    if (start >= 0 && (!alnum || (upper && prevLower))) {
+      out.push(value.slice(start, i).toLowerCase());
+      start = -1;
+    }
+    if (alnum && start < 0) start = i;
+    prevLower = lower;
+  }
+  return out;
 }
 
-/** Verdicts by class/id value: the same few values recur on every element of a site's pages. */
+/**
+ * Verdicts by class/id value: the same few values recur on every element of a site's pages. Keys are
+ * built by concatenation, never a bare attribute value: that is a slice of the page's string and as
+ * a key would keep the whole page alive.
+ */
 const nameVerdicts = new Map<string, boolean>();
 const MAX_VERDICTS = 50_000;
 
@@ -101,6 +118,10 @@ export function isBoilerplateName(classAndId: string): boolean {
     nameVerdicts.set(classAndId, verdict);
   }
   return verdict;
+}
+
+function hasContentWord(classAndId: string): boolean {
+  return classWords(classAndId).some((w) => CONTENT_WORDS.has(w));
 }
 
 function judgeName(classAndId: string): boolean {
@@ -132,6 +153,8 @@ interface Frame {
   blockStart: number;
   article: boolean;
   link: boolean;
+  /** A <header> kept as part of the article. */
+  header?: boolean;
   /** Block kind this element sets for text directly inside it, if it is a block element. */
   kind?: Kind;
 }
@@ -139,8 +162,23 @@ interface Frame {
 /** Sentence-ending punctuation followed by space or the end. */
 const SENTENCE_END = /[.!?\u3002\uff01\uff1f](?:\s|$)/;
 
+/** Letters and digits (approximately \p{L}\p{N}: non-ASCII counts unless it is punctuation or space). */
+function isWordChar(c: number): boolean {
+  if (c < 0x80) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57);
+  if (c < 0xc0) return c === 0xaa || c === 0xb5 || c === 0xba;
+  return !((c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f) || (c >= 0xff00 && c <= 0xff0f) || c === 0xd7 || c === 0xf7);
+}
+
+/** Runs of word characters. */
 function countWords(s: string): number {
-  return s.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    const w = isWordChar(s.charCodeAt(i));
+    if (w && !inWord) n++;
+    inWord = w;
+  }
+  return n;
 }
 
 /** Running prose: sentences, with words of its own between any links (a wiki lead, not a menu). */
@@ -156,6 +194,11 @@ function isGood(b: Block): boolean {
 
 class Collector {
   readonly blocks: Block[] = [];
+  /**
+   * Relaxed: the second pass for pages where the first finds (almost) nothing: boilerplate-named
+   * regions are kept and <noscript> is read (Blogger, for one, puts the post in a <noscript> copy).
+   */
+  constructor(private readonly relaxed = false) {}
   /** goodPrefix[i] = good characters in blocks[0..i). */
   private readonly goodPrefix: number[] = [0];
   private readonly stack: Frame[] = [];
@@ -164,6 +207,7 @@ class Collector {
   private skipDepth = 0;
   private articleDepth = 0;
   private linkDepth = 0;
+  private headerDepth = 0;
 
   private parts: string[] = [];
   private partChars = 0;
@@ -173,26 +217,38 @@ class Collector {
   private cont = false;
   private startedInArticle = false;
 
-  /** Open elements: htmlparser2's own stack costs O(depth) per element, so depth is capped. */
+  /** Open elements: closing an end tag searches the stack, so depth is capped. */
   get depth(): number {
     return this.stack.length;
   }
 
-  open(name: string, attrs: Record<string, string>): void {
+  /**
+   * A <header> that belongs to the article (its title, lead, date), not the site's masthead: inside
+   * <article>/<main>, or named as content ("entry-header", "article-header").
+   */
+  private isContentHeader(cls: string, id: string): boolean {
+    return this.articleDepth > 0 || hasContentWord(`${cls} ${id}`);
+  }
+
+  get skipping(): boolean {
+    return this.skipDepth > 0;
+  }
+
+  open(name: string, attrs: ScanAttrs): void {
     if (this.skipDepth > 0) {
       this.stack.push({ name, drop: 1, blockStart: 0, article: false, link: false });
       this.skipDepth++;
       return;
     }
     const frame: Frame = { name, drop: 0, blockStart: 0, article: false, link: false };
-    const cls = attrs['class'] ?? '';
-    const id = attrs['id'] ?? '';
-    const role = attrs['role'];
+    const cls = attrs.cls ?? '';
+    const id = attrs.id ?? '';
+    const role = attrs.role;
     if (
-      SKIP_TAGS.has(name) ||
-      attrs['hidden'] !== undefined ||
-      attrs['aria-hidden'] === 'true' ||
-      (attrs['style'] !== undefined && HIDDEN_STYLE.test(attrs['style']))
+      (SKIP_TAGS.has(name) && !(this.relaxed && name === 'noscript') && !(name === 'header' && this.isContentHeader(cls, id))) ||
+      attrs.hidden ||
+      attrs.ariaHidden === 'true' ||
+      (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))
     ) {
       if (name !== 'html' && name !== 'body') {
         if (name === 'br' || BLOCK_TAGS.has(name)) this.flush();
@@ -203,27 +259,31 @@ class Collector {
       }
     }
     const isArticle =
-      name === 'article' || name === 'main' || role === 'main' || attrs['itemprop'] === 'articleBody';
+      name === 'article' || name === 'main' || role === 'main' || attrs.itemprop === 'articleBody';
     if (
       !isArticle &&
       name !== 'html' &&
       name !== 'body' &&
-      (SOFT_TAGS.has(name) || (role !== undefined && SOFT_ROLES.has(role)) || isBoilerplateName(`${cls} ${id}`))
+      (SOFT_TAGS.has(name) || (role !== undefined && SOFT_ROLES.has(role)) || ((cls !== '' || id !== '') && isBoilerplateName(`${cls} ${id}`)))
     ) {
       this.flush();
       frame.drop = 2;
       frame.blockStart = this.blocks.length;
     }
+    if (name === 'header') {
+      frame.header = true;
+      this.headerDepth++;
+    }
     if (isArticle) {
       frame.article = true;
       this.articleDepth++;
     }
-    if (name === 'a' && attrs['href'] !== undefined) {
+    if (name === 'a' && attrs.href !== undefined) {
       frame.link = true;
       this.linkDepth++;
     }
     if (name === 'br') {
-      // htmlparser2 closes void elements at once. A break is a newline in <pre>, a space in a table
+      // The scanner closes void elements at once. A break is a newline in <pre>, a space in a table
       // row, and elsewhere ends the block (a list item goes on without a new bullet).
       if (this.kind === 'pre') this.parts.push('\n');
       else if (this.kind === 'row') this.parts.push(' ');
@@ -273,6 +333,7 @@ class Collector {
       this.closeSoftRegion(frame.blockStart);
     }
     if (frame.article) this.articleDepth--;
+    if (frame.header) this.headerDepth--;
   }
 
   text(data: string): void {
@@ -293,7 +354,7 @@ class Collector {
     const end = this.blocks.length;
     const regionGood = this.goodPrefix[end]! - this.goodPrefix[start]!;
     const allGood = this.goodPrefix[end]!;
-    if (regionGood >= 1000 && regionGood >= 0.5 * allGood) return;
+    if (this.relaxed || (regionGood >= 500 && regionGood >= 0.5 * allGood)) return;
     this.blocks.length = start;
     this.goodPrefix.length = start + 1;
   }
@@ -302,7 +363,9 @@ class Collector {
     if (this.parts.length > 0 && this.partChars > 0) {
       const raw = this.parts.join('');
       const text = this.kind === 'pre' ? raw.replace(/^\s*\n|\s+$/g, '') : raw.replace(/\s+/g, ' ').trim();
-      if (text.length > 0) {
+      // The article's own title is metadata, as the reference extractions have it: of an article's
+      // <header>, the lead and other lines are kept, its headings are not.
+      if (text.length > 0 && !(this.kind === 'h' && this.headerDepth > 0)) {
         const block: Block = {
           text,
           kind: this.kind,
@@ -428,6 +491,32 @@ function cutTail(blocks: Block[]): Block[] {
   return blocks;
 }
 
+/** Site-footer lines: copyright, licence, image credits, "posted in", sign-in prompts. */
+const FOOTER_LINE =
+  /©|\(c\)\s|\bcopyright\b|all rights reserved|alle rechte vorbehalten|tous droits réservés|creative commons|\bcc[- ]by\b|\blizenz\b|licensed under|^(?:beitragsbild|titelbild|bildquelle|bildnachweis|foto|fotos|image|photo|credits?)\s*:|this entry was posted|bookmark the permalink|abgelegt unter|\bfiled under\b|\bimpressum\b|\bdatenschutz(?:erklärung)?\b|privacy policy|(?:eingeloggt|angemeldet|logged in|log in|sign in|registrier|register).{0,60}(?:kommentar|comment)|(?:kommentar|comment).{0,60}(?:eingeloggt|angemeldet|logged in|log in|sign in|registrier|register)/i;
+
+/** Date and byline lines: "23.06.2016 um 16:14 Uhr", "January 13, 2020 at 08:45 AM | categories: ...". */
+const DATE_IN_LINE =
+  /\b\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d\d\b|\b(?:19|20)\d\d-\d\d-\d\d\b|\b\d{1,2}\.?\s+(?:jan|feb|mar|mär|apr|may|mai|jun|jul|aug|sep|oct|okt|nov|dec|dez)[a-zä]*\.?\s+(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+(?:19|20)\d\d\b/i;
+const BYLINE_LINE = /^(?:von|by|par|por|verfasst von|geschrieben von|posted by|written by|autor(?:in)?|author|opublikowano|veröffentlicht|published|erstellt)\b/i;
+
+/**
+ * Drops short metadata lines at the edges of the text: before the first good block, dates and
+ * bylines; after the last, footer lines (copyright, licence, credits, sign-in prompts).
+ */
+function trimEdges(blocks: Block[]): Block[] {
+  const first = blocks.findIndex(isGood);
+  if (first < 0) return blocks;
+  let last = blocks.length - 1;
+  while (last >= 0 && !isGood(blocks[last]!)) last--;
+  return blocks.filter((b, i) => {
+    if (b.chars > 200 || b.kind === 'pre' || b.kind === 'row') return true;
+    if (i < first && b.chars <= 100 && (DATE_IN_LINE.test(b.text) || BYLINE_LINE.test(b.text))) return false;
+    if (i >= last && FOOTER_LINE.test(b.text)) return false;
+    return true;
+  });
+}
+
 function render(blocks: Block[]): string {
   let s = '';
   let prev: Block | undefined;
@@ -445,22 +534,10 @@ function render(blocks: Block[]): string {
 
 /** Parsing stops (keeping what it has) past this many open elements: pages of endless unclosed tags. */
 const MAX_DEPTH = 4096;
-const WRITE_CHUNK = 16 * 1024;
 
-function collect(html: string): Block[] {
-  const c = new Collector();
-  const parser = new Parser(
-    {
-      onopentag: (name, attrs) => c.open(name, attrs),
-      onclosetag: () => c.close(),
-      ontext: (data) => c.text(data),
-    },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
-  );
-  for (let at = 0; at < html.length && c.depth <= MAX_DEPTH; at += WRITE_CHUNK) {
-    parser.write(html.slice(at, at + WRITE_CHUNK));
-  }
-  parser.end();
+function collect({ html, decodeRange }: HtmlSource, relaxed = false): Block[] {
+  const c = new Collector(relaxed);
+  scanHtml(html, c, MAX_DEPTH, decodeRange);
   c.flush();
   return c.blocks;
 }
@@ -470,5 +547,17 @@ function collect(html: string): Block[] {
  * table rows (cells joined by " | ") by single newlines, <pre> verbatim. Empty string if none.
  */
 export function extractMainText(html: string): string {
-  return render(cutTail(select(collect(html))));
+  return extractMainTextFrom({ html });
+}
+
+/** extractMainText over a page as htmlSource (decode.ts) gives it: decoded only where kept. */
+/** Below this many characters the first pass's text is taken as a miss and the relaxed pass runs. */
+const RELAXED_BELOW = 250;
+
+export function extractMainTextFrom(source: HtmlSource): string {
+  const pick = (blocks: Block[]) => trimEdges(cutTail(select(blocks)));
+  const text = render(pick(collect(source)));
+  if (text.length >= RELAXED_BELOW) return text;
+  const relaxed = render(pick(collect(source, true)));
+  return relaxed.length > text.length ? relaxed : text;
 }

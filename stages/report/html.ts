@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import type { QueryYield } from '../relevance/yield.js';
 import type { Manifest } from '../write/manifest.js';
 import type { ReportStats, SampleDoc } from './stats.js';
 import { barChart, columnChart, esc, fmt, stackedBarChart, type Segment } from './svg.js';
@@ -120,6 +121,22 @@ function queriesSection(stats: ReportStats): string {
   );
 }
 
+/** With the relevance step: each query's judged precision and its confidence interval, pruned ones marked. */
+function relevanceSection(manifest: Manifest): string {
+  const yields = ((manifest.relevance?.yields ?? []) as QueryYield[]).filter((y) => y.judged > 0);
+  const judge = manifest.relevance?.judge as { judged?: number; on_domain?: number; calls?: number; model?: string | null } | undefined;
+  const rows = [...yields].sort((a, b) => (a.yield ?? -1) - (b.yield ?? -1) || a.text.localeCompare(b.text));
+  return (
+    `<p>${fmt(judge?.judged ?? 0)} documents judged by ${esc(judge?.model ?? 'the configured model')} (${fmt(judge?.on_domain ?? 0)} on-domain, ` +
+    `${fmt(judge?.calls ?? 0)} model calls); ${fmt(((manifest.relevance?.pruned_queries ?? []) as string[]).length)} queries pruned. Lowest yield first.</p>` +
+    table(
+      ['query', 'domain', 'hits', 'judged', 'on-domain', 'yield', 'interval', 'pruned'],
+      rows.map((y) => [esc(y.text), esc(y.domain), y.hits, y.judged, y.on_domain, y.yield === null ? '–' : y.yield.toFixed(2), `${y.low.toFixed(2)}–${y.high.toFixed(2)}`, y.pruned ? 'yes' : '']),
+      [false, false, true, true, true, true, false, false],
+    )
+  );
+}
+
 function provenance(doc: SampleDoc): string {
   const s = doc.source;
   const parts =
@@ -167,6 +184,7 @@ export function renderReport(manifest: Manifest, stats: ReportStats): string {
     ['timestamps', 'Common Crawl timestamps', timeSection(stats)],
     ['sites', 'Top sites and inputs', sitesSection(stats)],
     ['queries', 'Queries with the highest yield', queriesSection(stats)],
+    ...(manifest.relevance ? ([['relevance', 'Query yield judged by the LLM', relevanceSection(manifest)]] as [string, string, string][]) : []),
     ['samples', 'Sample documents per domain', samplesSection(stats)],
   ];
   return [

@@ -3,18 +3,10 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../pipeline/atomic.js';
 import type { Manifest } from './manifest.js';
+import { pidAlive } from '../shared/process.js';
 
 const VERSION_DIR = /^v(\d{4,})$/;
 const TEMP_DIR = /^\.tmp-(v\d{4,})-(\d+)$/;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * A dataset folder of immutable versions. A version is built in a temporary folder, renamed into

@@ -20,7 +20,14 @@ export interface Manifest {
   run_id: string;
   config_hash: string;
   code_version: { package: string; git?: string };
+  /**
+   * Versions of one lineage share a config apart from its inputs; each holds the documents of inputs
+   * not consumed before. The full dataset of this version is the union of `versions`' data.
+   */
+  lineage?: { id: string; base: boolean; versions: string[]; inputs_total: number; inputs_new: number };
   inputs: {
+    /** Common Crawl releases a crawl spec resolved to. */
+    crawls?: string[];
     seeds: InputFingerprint[];
     archives: InputFingerprint[];
     corpora: InputFingerprint[];
@@ -34,5 +41,7 @@ export interface Manifest {
   shards: FileEntry[];
   removed: FileEntry[];
   files: FileEntry[];
+  /** With `relevance.enabled`: per-domain classifiers, query yields and pruned queries, judging cost. */
+  relevance?: Record<string, unknown>;
   config: unknown;
 }

@@ -50,3 +50,9 @@ export function derivedText(pool, j) {
   for (let k = 0; k < n; k++) out.push(pool[rng() % pool.length]);
   return out.join(' ');
 }
+
+/** A URL per document; every 100th (never a planted one) repeats the URL of a document 1-3,000 before it. */
+export function derivedUrl(j) {
+  if (j % 100 === 50) return derivedUrl(j - 1 - (mulberry32(j)() % Math.min(j, 3000)));
+  return `https://site${j % 997}.example.org/post/${j}`;
+}

@@ -1,0 +1,53 @@
+/** Commands for operators: `qcc crawls` (Common Crawl releases) and `qcc unlock` (a dataset's run lease). */
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { describeHolder, removeDatasetLock } from '../lock.js';
+import { acquireConfigSchema, DEFAULT_INDEX_URL, listCrawls, retryOptionsOf } from '../../stages/acquire/index.js';
+
+function positiveInt(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+export function registerOpsCommands(program: Command): void {
+  program
+    .command('crawls')
+    .description("list the Common Crawl releases (the index server's collinfo.json), newest first")
+    .option('--index-url <url>', 'index server', DEFAULT_INDEX_URL)
+    .option('--limit <n>', 'show only the newest n', positiveInt('--limit'))
+    .option('--json', 'one JSON line per crawl: {id, name, timegate, cdx-api, from, to}')
+    .option('--retries <n>', 'attempts after the first on 5xx, 429, time-outs', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('--retries must be a non-negative integer');
+      return n;
+    }, 3)
+    .action(async (opts) => {
+      const acquire = acquireConfigSchema.parse({ index_url: opts.indexUrl, retries: opts.retries });
+      const crawls = await listCrawls(acquire.index_url, retryOptionsOf(acquire, createLogger()));
+      const shown = opts.limit ? crawls.slice(0, opts.limit) : crawls;
+      for (const c of shown) {
+        if (opts.json) console.log(JSON.stringify(c));
+        else console.log([c.id.padEnd(16), c.name.padEnd(22), c.from || c.to ? `${c.from ?? '?'} .. ${c.to ?? '?'}` : ''].join('  ').trimEnd());
+      }
+    });
+
+  program
+    .command('unlock')
+    .description("remove a dataset's run lease (left by a run that died); says whose it was")
+    .requiredOption('--config <yaml>', 'run config (names the dataset)')
+    .option('--out <dir>', 'output root (overrides the config)')
+    .option('--force', 'remove the lease even if its holder looks alive')
+    .action((opts) => {
+      const { datasetDir } = loadConfig(opts.config, { out: opts.out });
+      const { holder, verdict } = removeDatasetLock(datasetDir, { force: Boolean(opts.force) });
+      if (!holder) {
+        console.log(`no lease on ${datasetDir}: nothing to unlock`);
+        return;
+      }
+      console.log(`removed the lease of ${datasetDir}, held by ${describeHolder(holder)}${verdict ? ` (${verdict.reason})` : ''}`);
+    });
+}

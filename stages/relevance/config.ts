@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+export const DEFAULT_JUDGE_PROMPT = 'config/prompts/relevance-judge.v1.txt';
+export const DEFAULT_JUDGE_CHAT_PROMPT = 'config/prompts/relevance-judge-chat.v1.txt';
+
+const positiveInt = z.number().int().positive();
+const fraction = z.number().min(0).max(1);
+
+/**
+ * The `relevance:` slice of the run config: judge samples of each query's hits with the bootstrap's LLM
+ * provider (same cache, same budget keys), prune low-yield queries, train a per-domain classifier and
+ * filter (and optionally extend) the candidates with it. Off by default.
+ */
+export const relevanceConfigSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    judge: z
+      .object({
+        /** Hits judged per query (a deterministic sample); 0 = no LLM judging. */
+        per_query: z.number().int().min(0).default(2),
+        /** Judgements at most, over the whole run (the LLM is slow: the classifier does the heavy lifting). */
+        max_judgements: z.number().int().min(0).default(200),
+        /** Words of each document shown to the judge. */
+        doc_words: positiveInt.max(400).default(60),
+        /** Few-shot yes/no template for a base model (`provider: llama`); relative paths are the repository's. */
+        prompt: z.string().min(1).default(DEFAULT_JUDGE_PROMPT),
+        /** JSON chat template for OpenAI-compatible endpoints. */
+        chat_prompt: z.string().min(1).default(DEFAULT_JUDGE_CHAT_PROMPT),
+        max_tokens: positiveInt.default(4),
+        /** Topic text per domain shown to the judge (default: the domain name). */
+        topics: z.record(z.string(), z.string().min(1)).default({}),
+      })
+      .strict()
+      .prefault({}),
+    yield: z
+      .object({
+        /** A query whose yield upper confidence bound is below this is pruned. */
+        floor: fraction.default(0.2),
+        /** Wilson interval confidence level. */
+        confidence: z.number().gt(0).lt(1).default(0.9),
+        /** Judgements a query needs before it can be pruned. */
+        min_judged: positiveInt.default(2),
+      })
+      .strict()
+      .prefault({}),
+    classifier: z
+      .object({
+        enabled: z.boolean().default(true),
+        /**
+         * `nb_em`: semi-supervised multinomial Naive Bayes, the domains competing with a background class, EM over
+         * the whole index (weak positives clamped); a document belongs to the most probable class.
+         * `logistic`: one logistic regression per domain with self-training and a held-back threshold.
+         */
+        method: z.enum(['nb_em', 'logistic']).default('nb_em'),
+        /** nb_em: EM rounds over the index. */
+        em_iterations: z.number().int().min(0).max(100).default(20),
+        /** nb_em: additive smoothing per hashed feature (small: a feature space of 2^hash_bits is mostly empty). */
+        em_alpha: z.number().positive().default(0.04),
+        /** nb_em: weight of an unlabelled document in the M-step (Nigam's EM-λ; under 1 keeps the classes near their seeds). */
+        em_unlabeled_weight: z.number().gt(0).max(1).default(1),
+        /** Feature space: 2^hash_bits weights per domain. */
+        hash_bits: z.number().int().min(10).max(24).default(18),
+        /** Word n-grams up to this length (the logistic model did best with 2, Naive Bayes with 1). */
+        word_ngrams: z.number().int().min(1).max(3).default(1),
+        /** Character n-gram length (0 = none); taken inside words, with word boundaries (logistic: 4). */
+        char_ngrams: z.number().int().min(0).max(6).default(0),
+        /** Only the first this many characters of a document are featurised. */
+        max_chars: positiveInt.default(4000),
+        epochs: positiveInt.max(50).default(6),
+        learning_rate: z.number().positive().default(0.5),
+        l2: z.number().min(0).default(1e-6),
+        /** Weak positives: documents found by at least this many kept queries of their domain... */
+        positive_min_queries: positiveInt.default(3),
+        /** ...or ranked at or above this (1 = best) by one of them. */
+        positive_rank: positiveInt.default(1),
+        /** Random index documents drawn as negatives, per positive. */
+        negatives_per_positive: z.number().min(0).default(3),
+        /** Self-training rounds: the index is scored and its most confident documents join the positives. */
+        self_training_rounds: z.number().int().min(0).max(5).default(2),
+        /** Per self-training round, at most this many new positives per domain, as a multiple of the current ones. */
+        self_training_growth: z.number().positive().default(1),
+        /** The threshold is the lowest score whose held-back precision reaches this. */
+        target_precision: fraction.default(0.9),
+        /** Share of the labelled examples held back to choose the threshold. */
+        holdout: z.number().gt(0).lt(1).default(0.25),
+        seed: z.number().int().min(0).default(1),
+      })
+      .strict()
+      .prefault({}),
+    /** Score the whole index, not only BM25 hits, and add documents above the threshold (`found_by: classifier`). */
+    recall_round: z.boolean().default(true),
+  })
+  .strict();
+
+export type RelevanceConfig = z.output<typeof relevanceConfigSchema>;
+export type RelevanceConfigInput = z.input<typeof relevanceConfigSchema>;

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readAllJsonl } from '../pipeline/jsonl.js';
+import type { Doc } from '../pipeline/types.js';
+import type { Manifest } from '../stages/write/manifest.js';
+import { haveModel, haveSharedData, qcc, tempDir } from './helpers.js';
+import { writeRelevanceConfig } from './relevance-helpers.js';
+
+const readVersion = async (dir: string) => {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  const docs: Doc[] = [];
+  for (const s of manifest.shards) docs.push(...(await readAllJsonl<Doc>(join(dir, s.path))));
+  const removed: { step: string; rule: string; record: Doc }[] = [];
+  for (const s of manifest.removed) removed.push(...(await readAllJsonl<{ step: string; rule: string; record: Doc }>(join(dir, s.path))));
+  return { manifest, docs, removed };
+};
+
+/** The whole loop with the real model (a few judgements) on the real 20 Newsgroups posts, then a cached rerun. */
+describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, classify, recall round', () => {
+  let root: string;
+  let config: string;
+  let first: Awaited<ReturnType<typeof readVersion>>;
+
+  beforeAll(async () => {
+    root = await tempDir('qcc-rel-loop-');
+    config = await writeRelevanceConfig(root, '  enabled: true\n  judge: { per_query: 1, max_judgements: 4 }\n  classifier: { self_training_rounds: 1 }');
+    const run = await qcc(['run', '--config', config]);
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    first = await readVersion(join(root, 'out', 'rel-test', 'v0001'));
+  }, 900_000);
+
+  it('records judgements, scores and how each document was found, and the funnel adds up', () => {
+    const { manifest, docs } = first;
+    const judge = manifest.counts['relevance']!;
+    expect(judge['relevance.judge.pairs']).toBe(4);
+    expect((judge['relevance.judge.llm_calls'] ?? 0) + (judge['relevance.judge.llm_cache_hits'] ?? 0)).toBe(4);
+    const row = manifest.funnel.find((f) => f.step === 'relevance')!;
+    expect(row.in).toBe(row.out + Object.values(row.removed).reduce((a, b) => a + b, 0));
+    for (const doc of docs) expect(['bm25', 'classifier']).toContain(doc.relevance?.found_by);
+    const scored = docs.filter((d) => d.relevance?.score !== undefined);
+    expect(scored.length).toBeGreaterThan(0);
+    for (const d of scored) expect(d.relevance!.score!).toBeGreaterThanOrEqual(d.relevance!.threshold!);
+    const recall = docs.filter((d) => d.relevance?.found_by === 'classifier');
+    // The recall round's finds then pass the filters and dedup like every other document.
+    const added = manifest.counts['relevance']!['relevance.added.recall_round']!;
+    expect(added).toBeGreaterThan(0);
+    expect(recall.length).toBeGreaterThan(0);
+    expect(recall.length).toBeLessThanOrEqual(added);
+    expect(recall.every((d) => !d.retrieval)).toBe(true);
+    console.log(`relevance loop: ${docs.length} published (${recall.length} from the recall round), removed ${JSON.stringify(row.removed)}`);
+  });
+
+  it('keeps the removed documents with their rule and score', () => {
+    const below = first.removed.filter((r) => r.rule === 'relevance.below_threshold');
+    expect(below.length).toBe(first.manifest.counts['relevance']!['relevance.removed.relevance.below_threshold'] ?? 0);
+    for (const r of below) expect(r.record.relevance!.score!).toBeLessThan(r.record.relevance!.threshold!);
+  });
+
+  it('reruns from the cache with no model calls and the same dataset', async () => {
+    const again = await qcc(['run', '--config', config, '--out', join(root, 'again')]);
+    expect(again.code, again.stderr.slice(-3000)).toBe(0);
+    const second = await readVersion(join(root, 'again', 'rel-test', 'v0001'));
+    expect(second.manifest.counts['relevance']!['relevance.judge.llm_calls'] ?? 0).toBe(0);
+    expect(second.manifest.counts['relevance']!['relevance.judge.llm_cache_hits']).toBe(4);
+    expect(second.manifest.shards).toEqual(first.manifest.shards);
+    expect(second.manifest.removed).toEqual(first.manifest.removed);
+  }, 900_000);
+});
