@@ -139,10 +139,12 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
     const rawPost = (rawBootstrap.postprocess ?? {}) as Record<string, unknown>;
     config.bootstrap.postprocess.blocklist = typeof rawPost.blocklist === 'string' ? at(blocklist) : fromRepo(blocklist);
   }
+  if (config.bootstrap.thought_parents_by_yield) config.bootstrap.thought_parents_by_yield = at(config.bootstrap.thought_parents_by_yield);
   const promptFiles: [string, string | undefined][] = [
     ['bootstrap.prompt', config.bootstrap.prompt],
     ['bootstrap.thought_prompt', config.bootstrap.thought_prompt],
     ['bootstrap.postprocess.blocklist', config.bootstrap.postprocess.blocklist],
+    ['bootstrap.thought_parents_by_yield', config.bootstrap.thought_parents_by_yield],
   ];
   for (const [key, file] of promptFiles) {
     if (file && !existsSync(file)) throw new ConfigError(path, key, `file not found: ${file}`);

@@ -47,6 +47,12 @@ export const bootstrapConfigSchema = z
     thought_max_tokens: positiveInt.default(160),
     /** Per seed and round, at most this many parent questions are expanded (the first, in order). */
     thought_parents_per_seed: positiveInt.default(2),
+    /**
+     * An earlier run's query yields (a version's manifest.json with `relevance.yields`, or the relevance
+     * step's model.json): parents are then taken highest judged yield first, so thought generation goes
+     * deeper where retrieval paid. Relative paths are the config's.
+     */
+    thought_parents_by_yield: z.string().min(1).optional(),
     /** Query budget per domain (seed queries included); split evenly over the domain's seeds. */
     max_queries_per_domain: positiveInt.optional(),
     /** Requests in flight at once against the backend (llama runs one at a time regardless). */

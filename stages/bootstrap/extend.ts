@@ -4,6 +4,7 @@
  * 2..), all as queries with lineage.
  */
 import { createHash } from 'node:crypto';
+import { byYield, readQueryYields } from './parent-yields.js';
 import type { Query, Seed, StageContext } from '../../pipeline/types.js';
 import { sharesContentTerm } from '../shared/terms.js';
 import { bootstrapConfigSchema, type BootstrapConfigInput } from './config.js';
@@ -39,6 +40,7 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
   }
   const template = useLlm && config.samples_per_seed > 0 ? loadTemplate(config.prompt) : undefined;
   const thoughtTemplate = useLlm && config.thought_rounds > 0 ? loadTemplate(config.thought_prompt, 'question') : undefined;
+  const parentYields = thoughtTemplate && config.thought_parents_by_yield ? readQueryYields(config.thought_parents_by_yield) : undefined;
   const model = provider ? `${provider.name}:${provider.model}` : undefined;
   const seen = new Set<string>();
   const removeDropped = (rule: string, reason: string, record: unknown, values?: Record<string, unknown>) =>
@@ -149,7 +151,8 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
     if (seed.type === 'question' && config.include_seeds) previous.unshift(seedQuery);
     for (let round = 2; round <= config.thought_rounds + 1 && previous.length > 0 && yielded < quota; round++) {
       ctx.signal.throwIfAborted();
-      previous = yield* thinkRound(round, previous.slice(0, config.thought_parents_per_seed), thoughtTemplate);
+      const ranked = parentYields ? byYield(previous, parentYields) : previous;
+      previous = yield* thinkRound(round, ranked.slice(0, config.thought_parents_per_seed), thoughtTemplate);
     }
 
     async function* thinkRound(round: number, parents: Query[], t: PromptTemplate): AsyncGenerator<Query, Query[]> {
