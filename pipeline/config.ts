@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { configSchema, type QccConfig } from '../config/schema.js';
 import { sha256Text } from './atomic.js';
 import { fromRepo } from './repo.js';
+import { isUrl } from '../stages/acquire/inputs.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -33,9 +34,6 @@ export interface LoadedConfig {
   /** Every archive the run reads: local files (folders in `ingest.warc` expanded, sorted) and URLs. */
   archives: string[];
 }
-
-/** Inputs read over the network (downloaded into the cache by the ingest step). */
-export const REMOTE_INPUT = /^(https?|s3):\/\//i;
 
 const ARCHIVE_NAME = /\.(warc|wet|wat)(\.gz)?$|\.warc\.(wet|wat)(\.gz)?$/i;
 
@@ -72,7 +70,7 @@ function describeIssue(issue: z.core.$ZodIssue): { key: string; detail: string }
 function expandArchives(entries: string[], file: string): string[] {
   const out: string[] = [];
   entries.forEach((entry, i) => {
-    if (REMOTE_INPUT.test(entry)) {
+    if (isUrl(entry)) {
       out.push(entry);
       return;
     }
@@ -117,7 +115,7 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   config.seeds.files.forEach((f, i) => {
     if (!existsSync(f)) throw new ConfigError(path, `seeds.files[${i}]`, `file not found: ${f}`);
   });
-  config.ingest.warc = config.ingest.warc.map((p) => (REMOTE_INPUT.test(p) ? p : at(p)));
+  config.ingest.warc = config.ingest.warc.map((p) => (isUrl(p) ? p : at(p)));
   config.ingest.corpora = config.ingest.corpora.map((c) => ({ ...c, path: at(c.path) }));
   config.ingest.corpora.forEach((c, i) => {
     if (!existsSync(c.path)) throw new ConfigError(path, `ingest.corpora[${i}].path`, `file not found: ${c.path}`);

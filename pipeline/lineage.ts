@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Text } from './atomic.js';
-import { REMOTE_INPUT, type LoadedConfig } from './config.js';
+import type { LoadedConfig } from './config.js';
+import { isUrl } from '../stages/acquire/inputs.js';
 import type { Logger } from './types.js';
 import { VersionedDataset } from '../stages/write/dataset.js';
 import type { CorpusSpec } from '../stages/ingest/config.js';
@@ -59,7 +60,7 @@ export function inputKey(location: string): string {
 
 function refOf(location: string, kind: InputRef['kind']): InputRef {
   const ref: InputRef = { key: inputKey(location), kind, location };
-  if (!REMOTE_INPUT.test(location) && existsSync(location)) ref.bytes = statSync(location).size;
+  if (!isUrl(location) && existsSync(location)) ref.bytes = statSync(location).size;
   return ref;
 }
 

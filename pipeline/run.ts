@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { loadConfig } from './config.js';
+import { loadConfig, type LoadedConfig } from './config.js';
 import { createLogger, withFields } from './log.js';
 import { runPaths } from './paths.js';
 import { createProgress } from './progress.js';
@@ -36,7 +36,10 @@ export type RunOutcome =
 
 /** Loads the config and plans the run against its lineage: which inputs are new, which versions came before. */
 export async function openRun(configPath: string, out?: string, log: Logger = createLogger()): Promise<RunContext> {
-  const loaded = loadConfig(configPath, { out });
+  return planRun(loadConfig(configPath, { out }), log);
+}
+
+async function planRun(loaded: LoadedConfig, log: Logger): Promise<RunContext> {
   const lineage = await planLineage(loaded, { log, resolveCrawls });
   const paths = runPaths(loaded.datasetDir, lineage.runId);
   return { loaded: narrowToFresh(loaded, lineage), paths, state: new RunState(paths.state), log, prior: lineage.prior, lineage };
@@ -44,11 +47,12 @@ export async function openRun(configPath: string, out?: string, log: Logger = cr
 
 export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
   const log = req.log ?? createLogger();
+  const loaded = loadConfig(req.config, { out: req.out });
   // --- dataset lease (pipeline/lock.ts): rank 0 publishes, so it alone holds the lease, from before the
   // lineage is read until after publish; the other ranks only write idempotent shards.
   const lease =
     (req.rank ?? 0) === 0
-      ? await acquireDatasetLock(loadConfig(req.config, { out: req.out }).datasetDir, {
+      ? await acquireDatasetLock(loaded.datasetDir, {
           waitMs: req.lockWaitMs ?? 0,
           staleMs: req.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
           unlockHint: `qcc unlock --config ${req.config}${req.out ? ` --out ${req.out}` : ''}`,
@@ -56,14 +60,14 @@ export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
         })
       : null;
   try {
-    return await runLeased(req, log, lease);
+    return await runLeased(req, loaded, log, lease);
   } finally {
     await lease?.release();
   }
 }
 
-async function runLeased(req: RunRequest, log: Logger, lease: Lease | null): Promise<RunOutcome> {
-  const ctx = await openRun(req.config, req.out, log);
+async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lease: Lease | null): Promise<RunOutcome> {
+  const ctx = await planRun(loaded, log);
   lease?.setRun(ctx.lineage.runId);
   // --- end of the lease wiring
   const rank = req.rank ?? 0;

@@ -6,9 +6,8 @@ import type { Doc } from '../types.js';
 import { readArchive, readCorpus } from '../../stages/ingest/index.js';
 import type { IngestConfig } from '../../stages/ingest/config.js';
 import { shardId, type RunContext } from './context.js';
-import { REMOTE_INPUT } from '../config.js';
 import { inputKey } from '../lineage.js';
-import { resolveInputs } from '../../stages/acquire/inputs.js';
+import { isUrl, resolveInputs } from '../../stages/acquire/inputs.js';
 
 export interface IngestShard extends ShardSpec {
   kind: 'archive' | 'corpus';
@@ -36,7 +35,7 @@ export function ingestStep(ctx: RunContext): Step<IngestShard> {
     outputPath: (shard) => join(ctx.paths.docs, `${shard.id}.jsonl.gz`),
     async runShard(shard, work) {
       const stageCtx = { config, log: work.log, counters: work.counters, signal: work.signal };
-      const remote = REMOTE_INPUT.test(shard.path);
+      const remote = isUrl(shard.path);
       // A URL input is downloaded (resumably, retried) into the cache and read from there; its documents
       // name the URL, so their provenance does not depend on where the cache was.
       const [local] = remote

@@ -33,7 +33,8 @@ export interface DownloadOptions extends RetryOptions {
   storage?: S3ClientSettings;
 }
 
-async function sizeOf(path: string): Promise<number | undefined> {
+/** A file's size, or undefined when it does not exist. */
+export async function sizeOf(path: string): Promise<number | undefined> {
   try {
     return (await stat(path)).size;
   } catch (e) {

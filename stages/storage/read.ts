@@ -1,12 +1,12 @@
 /** Reading objects: HEAD, streams, and resumable downloads to a local file (Range, size check, retries). */
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createWriteStream } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { AcquireError } from '../acquire/errors.js';
 import { RetryableError } from '../acquire/retry.js';
 import type { DownloadOptions, DownloadResult } from '../acquire/download.js';
-import { parseContentRange, resumableDownload } from '../acquire/download.js';
+import { parseContentRange, resumableDownload, sizeOf } from '../acquire/download.js';
 import { isNotFound, statusOf, storageError } from './errors.js';
 import { parseS3Url } from './s3-url.js';
 
@@ -92,15 +92,6 @@ export async function readObjectBytes(client: S3Client, url: string, signal?: Ab
 /** A small object as UTF-8 text; undefined when it does not exist. */
 export async function readObjectText(client: S3Client, url: string, signal?: AbortSignal): Promise<string | undefined> {
   return (await readObjectBytes(client, url, signal))?.toString('utf8');
-}
-
-async function sizeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
 }
 
 /**
