@@ -8,62 +8,38 @@
 //   node --import tsx scripts/bench/relevance-quality.mjs --work <out>/<dataset>/.work/<run> \
 //     [--labels ../shared/data/corpora/20news-bydate-train.jsonl.gz] [--config config/relevance-20news.yaml] \
 //     [--set classifier.key=value ...]
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { readAllJsonl, readJsonl } from '../../pipeline/jsonl.js';
-import { loadConfig } from '../../pipeline/config.js';
-import { relevanceConfigSchema } from '../../stages/relevance/config.js';
-import { domainEvidence, judgeKey } from '../../stages/relevance/evidence.js';
-import { trainClassifiers } from '../../stages/relevance/train.js';
-import { featurizerOf } from '../../stages/relevance/train.js';
-import { scoringTableOf, decide } from '../../stages/relevance/model-file.js';
-import { silentLogger } from '../../pipeline/types.js';
+import { argOf, loadWork, pipelineEvidence, relevanceConfigOf, trainDomains, acceptedOverIndex, POSITIVE_LABEL, DEFAULT_LABELS, DEFAULT_CONFIG } from './relevance-load.mjs';
 
 const args = process.argv.slice(2);
-const arg = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+const arg = (name, dflt) => argOf(args, name, dflt);
 const work = arg('work');
 if (!work) throw new Error('--work <out>/<dataset>/.work/<run> is required');
-const shared = process.env.QCC_SHARED_DATA ?? new URL('../../../shared/data', import.meta.url).pathname;
-const labelsFile = arg('labels', join(shared, 'corpora', '20news-bydate-train.jsonl.gz'));
-const configFile = arg('config', new URL('../../config/relevance-20news.yaml', import.meta.url).pathname);
-const positiveLabel = { medicine: 'sci.med', space: 'sci.space', electronics: 'sci.electronics', cryptography: 'sci.crypt' };
+const labelsFile = arg('labels', DEFAULT_LABELS);
+const configFile = arg('config', DEFAULT_CONFIG);
+const positiveLabel = POSITIVE_LABEL;
 
-const loaded = await loadConfig(configFile);
-const base = relevanceConfigSchema.parse(loaded.config.relevance ?? {});
 const overrides = {};
 for (let i = 0; i < args.length; i++) {
   if (args[i] !== '--set') continue;
   const [key, value] = args[i + 1].split('=');
   overrides[key.replace(/^classifier\./, '')] = JSON.parse(value);
 }
-const config = relevanceConfigSchema.parse({ ...base, classifier: { ...base.classifier, ...overrides } });
+const config = await relevanceConfigOf(configFile, overrides);
 
 const t0 = Date.now();
-const labels = new Map();
-for await (const r of readJsonl(labelsFile)) labels.set(r.id, r.label);
-const docs = [];
-for (const f of readdirSync(join(work, 'docs')).sort()) for await (const d of readJsonl(join(work, 'docs', f))) docs.push(d);
-const labelOf = new Map(docs.map((d) => [d.id, labels.get(d.source?.original_id)]));
-const queries = new Map((await readAllJsonl(join(work, 'queries.jsonl'))).map((q) => [q.id, q]));
-const candidates = [];
-for (const f of readdirSync(join(work, 'candidates')).filter((f) => f.endsWith('.jsonl.gz') && !f.includes('removed')).sort()) {
-  for await (const d of readJsonl(join(work, 'candidates', f))) candidates.push({ id: d.id, domain: d.domain, hits: d.retrieval?.hits ?? [] });
-}
-const verdicts = new Map();
-try {
-  for await (const j of readJsonl(join(work, 'relevance', 'judgements.jsonl.gz'))) verdicts.set(judgeKey(j.domain, j.doc_id), j.on_domain);
-} catch {
-  console.warn('no judgements: weak labels only');
-}
-const domains = [...new Set([...queries.values()].map((q) => q.domain))].sort();
+const loaded = await loadWork(work, labelsFile);
+const { docs, labelOf, candidates, verdicts, domains } = loaded;
 console.log(`loaded ${docs.length} docs, ${candidates.length} candidates, ${verdicts.size} judgements in ${Date.now() - t0} ms`);
 
-const evidence = domainEvidence(domains, candidates, queries, new Set(), verdicts, config.classifier);
+const ev = pipelineEvidence(loaded, config);
+const { evidence } = ev;
+if (ev.pruned.size) console.log(`${ev.pruned.size} queries pruned by their judged yield`);
 for (const d of domains) {
   const e = evidence.get(d);
+  if (!e) {
+    console.log(`evidence ${d}: none (every judgement off-domain: no classifier)`);
+    continue;
+  }
   const on = [...e.positives].filter((id) => labelOf.get(id) === positiveLabel[d]).length;
   console.log(`evidence ${d}: ${e.positives.size} positives (${((100 * on) / Math.max(1, e.positives.size)).toFixed(0)}% on-domain), ${e.negatives.size} judged negatives`);
 }
@@ -79,7 +55,7 @@ if (arg('variant') === 'nbem') {
   const sparse = docs.map((d) => sparseOf(fz.extract(d.text), nb.sublinear ?? true));
   const clamp = new Int32Array(docs.length).fill(-1);
   domains.forEach((d, k) => {
-    const pos = evidence.get(d).positives;
+    const pos = evidence.get(d)?.positives ?? new Set();
     docs.forEach((doc, i) => {
       if (pos.has(doc.id)) clamp[i] = clamp[i] === -1 ? k : -2;
     });
@@ -134,35 +110,16 @@ if (arg('variant') === 'nbem') {
 }
 
 const t1 = Date.now();
-const { trainNaiveBayes } = await import('../../stages/relevance/train-nb.js');
-const trained = await (config.classifier.method === 'nb_em' ? trainNaiveBayes : trainClassifiers)({
-  domains,
-  evidence,
-  candidateDomain: new Map(candidates.map((c) => [c.id, c.domain])),
-  scan: async function* () {
-    yield* docs;
-  },
-  indexSize: docs.length,
-  config: config.classifier,
-  log: silentLogger,
-});
+const model = await trainDomains(loaded, config, ev);
 const trainMs = Date.now() - t1;
-const ordered = [...trained.values()].sort((a, b) => a.domain.localeCompare(b.domain));
-const scoring = scoringTableOf(ordered.map((c) => ({ domain: c.domain, model: c.model, threshold: c.threshold })));
-const featurizer = featurizerOf(config.classifier);
+const { trained, ordered } = model;
 
 // What the pipeline keeps: every index document a classifier accepts (candidates stay in their own domain when
 // they pass there), so the accepted set over the whole index is the classifier + recall-round output.
-const candidateDomain = new Map(candidates.map((c) => [c.id, c.domain]));
-const accepted = new Map(domains.map((d) => [d, []]));
 const margins = new Map(ordered.map((c) => [c.domain, []]));
-for (const doc of docs) {
-  const f = featurizer.extract(doc.text);
-  const v = decide(scoring, f, candidateDomain.get(doc.id), config.classifier.method !== 'nb_em');
-  if (v.domain) accepted.get(v.domain).push(doc.id);
-  const all = scoring.table.margins(f.indices, f.count);
-  ordered.forEach((c, k) => margins.get(c.domain).push({ id: doc.id, excess: all[k] - scoring.thresholds[k] }));
-}
+const accepted = acceptedOverIndex(loaded, config, model, {
+  onMargins: (doc, all) => ordered.forEach((c, k) => margins.get(c.domain).push({ id: doc.id, excess: all[k] - model.scoring.thresholds[k] })),
+});
 
 console.log(`trained in ${trainMs} ms: ${JSON.stringify(overrides)}`);
 for (const d of domains) {

@@ -15,7 +15,9 @@
  * when it holds enough text, drops link-heavy blocks, link-list runs and short orphans, and joins.
  */
 import type { HtmlSource } from './decode.js';
+import { hasContentWord, isBoilerplateName } from './class-names.js';
 import { scanHtml, type ScanAttrs } from './html-scan.js';
+import { countRun, type RunCounts } from './text-run.js';
 
 type Kind = 'p' | 'h' | 'li' | 'row' | 'pre';
 
@@ -55,95 +57,8 @@ const BLOCK_TAGS = new Set([
 
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 
-/**
- * Words in class/id naming boilerplate. Matched as whole words of the class/id, split at spaces,
- * '-', '_' and camelCase humps, so "ad" matches "ad-slot" and "top_ad" but not "header" or "load".
- */
-const BOILER_STRONG = new Set([
-  'cookie', 'cookies', 'cookiebanner', 'consent', 'gdpr', 'advert', 'adverts', 'advertisement', 'advertising',
-  'ad', 'ads', 'adsense', 'adslot', 'dfp', 'sponsor', 'sponsored', 'newsletter', 'popup', 'modal',
-  'breadcrumb', 'breadcrumbs', 'share', 'sharing', 'sharebar', 'social', 'sociable', 'outbrain',
-  'taboola', 'disqus', 'skiplink', 'paywall', 'signup', 'login', 'promo', 'newsletters', 'editsection',
-]);
-/** Weaker signals: ignored when the same class/id also says it is content ("article-header"). */
-const BOILER_WEAK = new Set([
-  'nav', 'navbar', 'navigation', 'menu', 'menubar', 'submenu', 'footer', 'header', 'masthead', 'sidebar',
-  'banner', 'related', 'widget', 'widgets', 'comment', 'comments', 'pagination', 'pager', 'toolbar',
-  'topbar', 'subscribe', 'skip', 'tags', 'tagcloud', 'footnav', 'mobilenav', 'offcanvas', 'recommended',
-  'trending', 'popular', 'rss', 'print', 'utility', 'caption', 'credit', 'credits', 'copyright', 'byline',
-  'author', 'bio', 'meta',
-]);
-const CONTENT_WORDS = new Set([
-  'article', 'main', 'body', 'content', 'post', 'entry', 'story', 'text', 'prose', 'blog', 'column',
-]);
-
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 const SOFT_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar', 'search']);
-
-/** Words of a class/id value: split at non-alphanumerics and camelCase humps, lower-cased. */
-function classWords(value: string): string[] {
-  const out: string[] = [];
-  let start = -1;
-  let prevLower = false;
-  for (let i = 0; i <= value.length; i++) {
-    const c = i < value.length ? value.charCodeAt(i) : 0;
-    const lower = c >= 97 && c <= 122;
-    const upper = c >= 65 && c <= 90;
-    const alnum = lower || upper || (c >= 48 && c <= 57);
-    if (start >= 0 && (!alnum || (upper && prevLower))) {
-      out.push(value.slice(start, i).toLowerCase());
-      start = -1;
-    }
-    if (alnum && start < 0) start = i;
-    prevLower = lower;
-  }
-  return out;
-}
-
-/**
- * Verdicts by class/id value: the same few values recur on every element of a site's pages. Keys are
- * built by concatenation, never a bare attribute value: that is a slice of the page's string and as
- * a key would keep the whole page alive.
- */
-const nameVerdicts = new Map<string, boolean>();
-const MAX_VERDICTS = 50_000;
-
-/** Whether a class/id value names a boilerplate element (exported for tests). */
-export function isBoilerplateName(classAndId: string): boolean {
-  if (!classAndId || classAndId === ' ') return false;
-  let verdict = nameVerdicts.get(classAndId);
-  if (verdict === undefined) {
-    verdict = judgeName(classAndId);
-    if (nameVerdicts.size >= MAX_VERDICTS) nameVerdicts.clear();
-    nameVerdicts.set(classAndId, verdict);
-  }
-  return verdict;
-}
-
-function hasContentWord(classAndId: string): boolean {
-  return classWords(classAndId).some((w) => CONTENT_WORDS.has(w));
-}
-
-function judgeName(classAndId: string): boolean {
-  const words = classWords(classAndId);
-  let weak = false;
-  let content = false;
-  for (const w of words) {
-    if (BOILER_STRONG.has(w)) return true;
-    if (BOILER_WEAK.has(w)) weak = true;
-    else if (CONTENT_WORDS.has(w)) content = true;
-  }
-  return weak && !content;
-}
-
-function nonWs(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 32 && c !== 160) n++;
-  }
-  return n;
-}
 
 interface Frame {
   name: string;
@@ -161,25 +76,6 @@ interface Frame {
 
 /** Sentence-ending punctuation followed by space or the end. */
 const SENTENCE_END = /[.!?\u3002\uff01\uff1f](?:\s|$)/;
-
-/** Letters and digits (approximately \p{L}\p{N}: non-ASCII counts unless it is punctuation or space). */
-function isWordChar(c: number): boolean {
-  if (c < 0x80) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57);
-  if (c < 0xc0) return c === 0xaa || c === 0xb5 || c === 0xba;
-  return !((c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f) || (c >= 0xff00 && c <= 0xff0f) || c === 0xd7 || c === 0xf7);
-}
-
-/** Runs of word characters. */
-function countWords(s: string): number {
-  let n = 0;
-  let inWord = false;
-  for (let i = 0; i < s.length; i++) {
-    const w = isWordChar(s.charCodeAt(i));
-    if (w && !inWord) n++;
-    inWord = w;
-  }
-  return n;
-}
 
 /** Running prose: sentences, with words of its own between any links (a wiki lead, not a menu). */
 function isProse(b: Block): boolean {
@@ -210,6 +106,7 @@ class Collector {
   private headerDepth = 0;
 
   private parts: string[] = [];
+  private readonly counts: RunCounts = { chars: 0, words: 0 };
   private partChars = 0;
   private partLinkChars = 0;
   private partPlainWords = 0;
@@ -227,11 +124,16 @@ class Collector {
    * <article>/<main>, or named as content ("entry-header", "article-header").
    */
   private isContentHeader(cls: string, id: string): boolean {
-    return this.articleDepth > 0 || hasContentWord(`${cls} ${id}`);
+    return this.articleDepth > 0 || hasContentWord(cls, id);
   }
 
   get skipping(): boolean {
     return this.skipDepth > 0;
+  }
+
+  /** Whitespace is verbatim only in <pre>; elsewhere flush() collapses it. */
+  get keepsSpace(): boolean {
+    return this.kind === 'pre';
   }
 
   open(name: string, attrs: ScanAttrs): void {
@@ -264,7 +166,7 @@ class Collector {
       !isArticle &&
       name !== 'html' &&
       name !== 'body' &&
-      (SOFT_TAGS.has(name) || (role !== undefined && SOFT_ROLES.has(role)) || ((cls !== '' || id !== '') && isBoilerplateName(`${cls} ${id}`)))
+      (SOFT_TAGS.has(name) || (role !== undefined && SOFT_ROLES.has(role)) || ((cls !== '' || id !== '') && isBoilerplateName(cls, id)))
     ) {
       this.flush();
       frame.drop = 2;
@@ -338,7 +240,9 @@ class Collector {
 
   text(data: string): void {
     if (this.skipDepth > 0 || data.length === 0) return;
-    const n = nonWs(data);
+    const counts = this.counts;
+    countRun(data, this.linkDepth === 0, counts);
+    const n = counts.chars;
     if (this.parts.length === 0) {
       if (n === 0) return;
       this.startedInArticle = this.articleDepth > 0;
@@ -346,7 +250,7 @@ class Collector {
     this.parts.push(data);
     this.partChars += n;
     if (this.linkDepth > 0) this.partLinkChars += n;
-    else if (n > 0) this.partPlainWords += countWords(data);
+    else this.partPlainWords += counts.words;
   }
 
   /** Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it. */

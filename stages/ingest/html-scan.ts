@@ -24,6 +24,11 @@ export interface ScanAttrs {
 export interface ScanHandler {
   /** True while nothing inside the current element is wanted: text and attributes are not read. */
   readonly skipping: boolean;
+  /**
+   * False when any whitespace-only text run is as good as a single space (text outside <pre> is
+   * whitespace-normalised anyway); the scanner then passes SPACE instead of slicing the run.
+   */
+  readonly keepsSpace: boolean;
   /** Open elements; scanning stops (closing what is open) past maxDepth. */
   readonly depth: number;
   open(name: string, attrs: ScanAttrs): void;
@@ -64,13 +69,68 @@ const VOID = new Set([
   'isindex', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr',
 ]);
 
+/**
+ * The HTML elements, so that a tag's name is looked up by a hash of its characters and never sliced
+ * into a new string: a fresh string costs a hash on every Set/Map lookup and a string-table probe as a
+ * property key, which made name lookups the scanner's largest cost.
+ */
+const KNOWN_TAGS = [
+  'a', 'abbr', 'acronym', 'address', 'area', 'article', 'aside', 'audio', 'b', 'base', 'basefont', 'bdi', 'bdo',
+  'big', 'blink', 'blockquote', 'body', 'br', 'button', 'canvas', 'caption', 'center', 'cite', 'code', 'col',
+  'colgroup', 'command', 'data', 'datalist', 'dd', 'del', 'details', 'dfn', 'dialog', 'dir', 'div', 'dl', 'dt',
+  'em', 'embed', 'fieldset', 'figcaption', 'figure', 'font', 'footer', 'form', 'frame', 'frameset', 'h1', 'h2',
+  'h3', 'h4', 'h5', 'h6', 'head', 'header', 'hgroup', 'hr', 'html', 'i', 'iframe', 'image', 'img', 'input', 'ins',
+  'isindex', 'kbd', 'keygen', 'label', 'legend', 'li', 'link', 'main', 'map', 'mark', 'marquee', 'math', 'menu',
+  'meta', 'meter', 'nav', 'nobr', 'noframes', 'noscript', 'object', 'ol', 'optgroup', 'option', 'output', 'p',
+  'param', 'path', 'picture', 'pre', 'progress', 'q', 'rp', 'rt', 'ruby', 's', 'samp', 'script', 'search',
+  'section', 'select', 'small', 'source', 'span', 'strike', 'strong', 'style', 'sub', 'summary', 'sup', 'svg',
+  'table', 'tbody', 'td', 'template', 'textarea', 'tfoot', 'th', 'thead', 'time', 'title', 'tr', 'track', 'tt',
+  'u', 'ul', 'var', 'video', 'wbr', 'g', 'use', 'rect', 'circle', 'polygon', 'defs', 'symbol', 'lineargradient',
+  'stop', 'clippath', 'noindex', 'fb:like', 'o:p',
+];
 /** Raw-text elements: their content is not markup (and extraction never wants it). */
-const RAW_END: Record<string, RegExp> = {
-  script: /<\/script[\s/>]/gi,
-  style: /<\/style[\s/>]/gi,
-  textarea: /<\/textarea[\s/>]/gi,
-  title: /<\/title[\s/>]/gi,
-};
+const RAW_END = new Map<string, RegExp>([
+  ['script', /<\/script[\s/>]/gi],
+  ['style', /<\/style[\s/>]/gi],
+  ['textarea', /<\/textarea[\s/>]/gi],
+  ['title', /<\/title[\s/>]/gi],
+]);
+
+/** What the scanner needs to know of an element, looked up once per tag. */
+interface TagInfo {
+  name: string;
+  /** Opening this element closes these while they are the current element. */
+  impliesClose: Set<string> | undefined;
+  isVoid: boolean;
+  /** Raw-text element: its content runs to this end tag. */
+  rawEnd: RegExp | undefined;
+}
+
+function tagInfo(name: string): TagInfo {
+  return { name, impliesClose: IMPLIES_CLOSE.get(name), isVoid: VOID.has(name), rawEnd: RAW_END.get(name) };
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+const TAG_BY_HASH = new Map<number, TagInfo>();
+for (const t of KNOWN_TAGS) {
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < t.length; i++) hash = Math.imul(hash ^ t.charCodeAt(i), FNV_PRIME);
+  const other = TAG_BY_HASH.get(hash);
+  if (other !== undefined && other.name !== t) throw new Error(`tag names collide: ${t}, ${other.name}`);
+  TAG_BY_HASH.set(hash, tagInfo(t));
+}
+
+/** The element named at html[from, to), whose lower-cased characters hash to `hash`. */
+function tagAt(html: string, from: number, to: number, hash: number): TagInfo {
+  const known = TAG_BY_HASH.get(hash);
+  if (known !== undefined && known.name.length === to - from && isWordAt(html, from, known.name)) return known;
+  const name = html.slice(from, to);
+  return tagInfo(hasUpper(name) ? name.toLowerCase() : name);
+}
+
+/** What a whitespace-only text run is passed as when the handler does not keep spacing. */
+export const SPACE = ' ';
 
 function isWs(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13 || c === 12;
@@ -88,42 +148,86 @@ function hasUpper(s: string): boolean {
   return false;
 }
 
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
-}
 
 function resetAttrs(a: ScanAttrs): void {
   a.cls = a.id = a.role = a.style = a.itemprop = a.href = a.ariaHidden = undefined;
   a.hidden = false;
 }
 
-/** Stores one attribute if extraction reads it (the first occurrence wins, as in htmlparser2). */
-function setAttr(a: ScanAttrs, name: string, value: string): void {
-  const v = () => (value.indexOf('&') >= 0 ? decodeHTMLAttribute(value) : value);
-  switch (name) {
-    case 'class':
+/** True if html[from, from + word.length) is `word` (lower-case ASCII), ignoring ASCII case. */
+function isWordAt(html: string, from: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) {
+    let c = html.charCodeAt(from + k);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+const enum Attr {
+  None,
+  Class,
+  Id,
+  Role,
+  Style,
+  Itemprop,
+  Href,
+  Hidden,
+  AriaHidden,
+}
+
+/**
+ * Which attribute extraction reads, if any, the name at html[from, to) is: compared in place, since
+ * slicing every attribute name of every tag into a string was a large share of the scanner's garbage.
+ */
+function attrAt(html: string, from: number, to: number): Attr {
+  switch (to - from) {
+    case 2:
+      return isWordAt(html, from, 'id') ? Attr.Id : Attr.None;
+    case 4:
+      return isWordAt(html, from, 'href') ? Attr.Href : isWordAt(html, from, 'role') ? Attr.Role : Attr.None;
+    case 5:
+      return isWordAt(html, from, 'class') ? Attr.Class : isWordAt(html, from, 'style') ? Attr.Style : Attr.None;
+    case 6:
+      return isWordAt(html, from, 'hidden') ? Attr.Hidden : Attr.None;
+    case 8:
+      return isWordAt(html, from, 'itemprop') ? Attr.Itemprop : Attr.None;
+    case 11:
+      return isWordAt(html, from, 'aria-hidden') ? Attr.AriaHidden : Attr.None;
+    default:
+      return Attr.None;
+  }
+}
+
+/** Stores one attribute's value (the first occurrence wins, as in htmlparser2). */
+function setAttr(a: ScanAttrs, which: Attr, html: string, from: number, to: number): void {
+  const v = () => {
+    const value = html.slice(from, to);
+    return value.indexOf('&') >= 0 ? decodeHTMLAttribute(value) : value;
+  };
+  switch (which) {
+    case Attr.Class:
       if (a.cls === undefined) a.cls = v();
       break;
-    case 'id':
+    case Attr.Id:
       if (a.id === undefined) a.id = v();
       break;
-    case 'role':
+    case Attr.Role:
       if (a.role === undefined) a.role = v();
       break;
-    case 'style':
+    case Attr.Style:
       if (a.style === undefined) a.style = v();
       break;
-    case 'itemprop':
+    case Attr.Itemprop:
       if (a.itemprop === undefined) a.itemprop = v();
       break;
-    case 'href':
+    case Attr.Href:
       if (a.href === undefined) a.href = v();
       break;
-    case 'hidden':
+    case Attr.Hidden:
       a.hidden = true;
       break;
-    case 'aria-hidden':
+    case Attr.AriaHidden:
       if (a.ariaHidden === undefined) a.ariaHidden = v();
       break;
   }
@@ -142,10 +246,18 @@ export function scanHtml(
     cls: undefined, id: undefined, role: undefined, style: undefined, itemprop: undefined, href: undefined,
     hidden: false, ariaHidden: undefined,
   };
+  // Most text runs of a page are the whitespace between tags, and most of the rest are ASCII: both are
+  // recognised in place before any string is made.
   const emitText = (from: number, to: number) => {
     if (to <= from || h.skipping) return;
-    let raw = html.slice(from, to);
-    if (decodeRange !== undefined && !isAscii(raw)) raw = decodeRange(from, to);
+    let k = from;
+    while (k < to && isWs(html.charCodeAt(k))) k++;
+    if (k === to && !h.keepsSpace) {
+      h.text(SPACE);
+      return;
+    }
+    while (k < to && html.charCodeAt(k) < 0x80) k++;
+    const raw = k === to || decodeRange === undefined ? html.slice(from, to) : decodeRange(from, to);
     h.text(raw.indexOf('&') >= 0 ? decodeHTML(raw) : raw);
   };
   const closeTo = (pos: number) => {
@@ -166,16 +278,18 @@ export function scanHtml(
     const c = html.charCodeAt(lt + 1);
     if (isLetter(c)) {
       // Open tag: name, then attributes up to an unquoted '>'.
-      let i = lt + 2;
+      let i = lt + 1;
+      let hash = FNV_OFFSET;
       while (i < n) {
         const d = html.charCodeAt(i);
         if (isWs(d) || d === 47 /* / */ || d === 62 /* > */) break;
+        hash = Math.imul(hash ^ (d >= 65 && d <= 90 ? d + 32 : d), FNV_PRIME);
         i++;
       }
       if (i >= n) break; // unterminated tag at the end: dropped, as htmlparser2 does
       emitText(pos, lt);
-      let name = html.slice(lt + 1, i);
-      if (hasUpper(name)) name = name.toLowerCase();
+      const tag = tagAt(html, lt + 1, i, hash);
+      const name = tag.name;
       const wantAttrs = !h.skipping;
       if (wantAttrs) resetAttrs(attrs);
       // Attributes.
@@ -198,7 +312,8 @@ export function scanHtml(
         }
         const ne = i;
         while (i < n && isWs(html.charCodeAt(i))) i++;
-        let value = '';
+        let vs = i;
+        let ve = i;
         if (html.charCodeAt(i) === 61) {
           i++;
           while (i < n && isWs(html.charCodeAt(i))) i++;
@@ -209,29 +324,29 @@ export function scanHtml(
               i = n;
               break;
             }
-            if (wantAttrs) value = html.slice(i + 1, close);
+            vs = i + 1;
+            ve = close;
             i = close + 1;
           } else {
-            const vs = i;
+            vs = i;
             while (i < n) {
               d = html.charCodeAt(i);
               if (isWs(d) || d === 62) break;
               i++;
             }
-            if (wantAttrs) value = html.slice(vs, i);
+            ve = i;
           }
         }
         if (wantAttrs && ne > ns) {
-          let an = html.slice(ns, ne);
-          if (hasUpper(an)) an = an.toLowerCase();
-          setAttr(attrs, an, value);
+          const which = attrAt(html, ns, ne);
+          if (which !== Attr.None) setAttr(attrs, which, html, vs, ve);
         }
       }
       if (end < 0) break; // unterminated tag at the end
       pos = end + 1;
       if (!wantAttrs) resetAttrs(attrs);
 
-      const implied = IMPLIES_CLOSE.get(name);
+      const implied = tag.impliesClose;
       if (implied) {
         while (stack.length > 0 && implied.has(stack[stack.length - 1]!)) {
           stack.pop();
@@ -239,12 +354,12 @@ export function scanHtml(
         }
       }
       h.open(name, attrs);
-      if (VOID.has(name)) {
+      if (tag.isVoid) {
         h.close();
         continue;
       }
       stack.push(name);
-      const raw = RAW_END[name];
+      const raw = tag.rawEnd;
       if (raw) {
         raw.lastIndex = pos;
         const m = raw.exec(html);
@@ -258,18 +373,20 @@ export function scanHtml(
     if (c === 47 /* / */ && isLetter(html.charCodeAt(lt + 2))) {
       // End tag.
       let i = lt + 2;
+      let hash = FNV_OFFSET;
       while (i < n) {
         const d = html.charCodeAt(i);
         if (isWs(d) || d === 47 || d === 62) break;
+        hash = Math.imul(hash ^ (d >= 65 && d <= 90 ? d + 32 : d), FNV_PRIME);
         i++;
       }
       const gt = html.indexOf('>', i);
       if (gt < 0) break;
       emitText(pos, lt);
       pos = gt + 1;
-      let name = html.slice(lt + 2, i);
-      if (hasUpper(name)) name = name.toLowerCase();
-      if (VOID.has(name)) {
+      const tag = tagAt(html, lt + 2, i, hash);
+      const name = tag.name;
+      if (tag.isVoid) {
         if (name === 'br') {
           resetAttrs(attrs);
           h.open('br', attrs);

@@ -20,7 +20,8 @@ export { readArchive, crawlFromFileName, findNextRecordStart } from './archive.j
 export { readRecordAt, type RecordAt } from './reread.js';
 export { readCorpus, corpusDocId } from './corpus.js';
 export { decodeHtml, detectHtmlEncoding, charsetFromContentType, charsetFromMeta } from './decode.js';
-export { extractMainText, isBoilerplateName } from './extract.js';
+export { extractMainText } from './extract.js';
+export { isBoilerplateName } from './class-names.js';
 export { identifyLanguage, type LanguageGuess } from './langid.js';
 export { readMetadata, type MetadataRecord } from './metadata.js';
 export { recordToDoc } from './archive.js';

@@ -1,0 +1,94 @@
+/**
+ * Whether an element's class/id names it as boilerplate (cookie banner, sidebar, share buttons...).
+ * Words are matched whole: a class/id value is split at non-alphanumerics and camelCase humps, so
+ * "ad" matches "ad-slot" and "top_ad" but not "header" or "load".
+ */
+
+/** Words naming boilerplate whatever else the class/id says. */
+const BOILER_STRONG = new Set([
+  'cookie', 'cookies', 'cookiebanner', 'consent', 'gdpr', 'advert', 'adverts', 'advertisement', 'advertising',
+  'ad', 'ads', 'adsense', 'adslot', 'dfp', 'sponsor', 'sponsored', 'newsletter', 'popup', 'modal',
+  'breadcrumb', 'breadcrumbs', 'share', 'sharing', 'sharebar', 'social', 'sociable', 'outbrain',
+  'taboola', 'disqus', 'skiplink', 'paywall', 'signup', 'login', 'promo', 'newsletters', 'editsection',
+]);
+/** Weaker signals: ignored when the same class/id also says it is content ("article-header"). */
+const BOILER_WEAK = new Set([
+  'nav', 'navbar', 'navigation', 'menu', 'menubar', 'submenu', 'footer', 'header', 'masthead', 'sidebar',
+  'banner', 'related', 'widget', 'widgets', 'comment', 'comments', 'pagination', 'pager', 'toolbar',
+  'topbar', 'subscribe', 'skip', 'tags', 'tagcloud', 'footnav', 'mobilenav', 'offcanvas', 'recommended',
+  'trending', 'popular', 'rss', 'print', 'utility', 'caption', 'credit', 'credits', 'copyright', 'byline',
+  'author', 'bio', 'meta',
+]);
+const CONTENT_WORDS = new Set([
+  'article', 'main', 'body', 'content', 'post', 'entry', 'story', 'text', 'prose', 'blog', 'column',
+]);
+
+const STRONG = 1;
+const WEAK = 2;
+const CONTENT = 4;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** Flags of each listed word, under the hash flagsOf computes while reading a word. */
+const WORD_FLAGS = new Map<number, number>();
+const WORD_TEXT = new Map<number, string>();
+for (const [words, flag] of [[BOILER_STRONG, STRONG], [BOILER_WEAK, WEAK], [CONTENT_WORDS, CONTENT]] as const) {
+  for (const w of words) {
+    let h = FNV_OFFSET;
+    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), FNV_PRIME);
+    if (WORD_TEXT.has(h)) throw new Error(`class-name words collide: ${w}, ${WORD_TEXT.get(h)}`);
+    WORD_FLAGS.set(h, flag);
+    WORD_TEXT.set(h, w);
+  }
+}
+
+function sameWordLower(value: string, from: number, to: number, word: string): boolean {
+  if (to - from !== word.length) return false;
+  for (let i = from; i < to; i++) {
+    const c = value.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== word.charCodeAt(i - from)) return false;
+  }
+  return true;
+}
+
+/**
+ * The flags of a class/id value's words, in one pass that hashes each word as it reads it: this runs
+ * on every element of every page, and splitting into word strings allocated more than the rest of it.
+ */
+function flagsOf(value: string): number {
+  let flags = 0;
+  let start = -1;
+  let h = 0;
+  let prevLower = false;
+  for (let i = 0; i <= value.length; i++) {
+    const c = i < value.length ? value.charCodeAt(i) : 0;
+    const lower = c >= 97 && c <= 122;
+    const upper = c >= 65 && c <= 90;
+    const alnum = lower || upper || (c >= 48 && c <= 57);
+    if (start >= 0 && (!alnum || (upper && prevLower))) {
+      const f = WORD_FLAGS.get(h);
+      if (f !== undefined && sameWordLower(value, start, i, WORD_TEXT.get(h)!)) flags |= f;
+      start = -1;
+    }
+    if (alnum) {
+      if (start < 0) {
+        start = i;
+        h = FNV_OFFSET;
+      }
+      h = Math.imul(h ^ (upper ? c + 32 : c), FNV_PRIME);
+    }
+    prevLower = lower;
+  }
+  return flags;
+}
+
+/** A class or id naming boilerplate: a strong word in either, or a weak one with no content word. */
+export function isBoilerplateName(cls: string, id = ''): boolean {
+  const flags = flagsOf(cls) | flagsOf(id);
+  return (flags & STRONG) !== 0 || ((flags & WEAK) !== 0 && (flags & CONTENT) === 0);
+}
+
+/** A class or id that says the element is content ("entry-header", "article-body"). */
+export function hasContentWord(cls: string, id = ''): boolean {
+  return ((flagsOf(cls) | flagsOf(id)) & CONTENT) !== 0;
+}
