@@ -105,7 +105,7 @@ export async function* readArchiveWith(
   const fromName = crawlFromFileName(file);
   if (fromName) state.crawl = fromName;
 
-  const pool = ctx.config.workers > 0 ? new ExtractPool(ctx.config.workers) : undefined;
+  const pool = ctx.config.workers > 0 ? new ExtractPool(ctx.config.workers, ctx.config) : undefined;
   // Results not yet yielded, in file order; bounded so that memory stays bounded.
   const window: (Built | Promise<Built>)[] = [];
   const maxWindow = Math.max(1, ctx.config.workers * 8);

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Built, BuildInput } from './build-doc.js';
+import type { IngestConfig } from './config.js';
 
 interface Pending {
   resolve: (b: Built) => void;
@@ -26,16 +27,17 @@ interface Slot {
  * (tests, tsx), the .ts file behind a bootstrap that registers tsx's loader in the worker first
  * (a worker does not inherit the parent's loader hooks).
  */
-function startWorker(): Worker {
+function startWorker(config: IngestConfig): Worker {
+  const workerData = { config };
   const ext = /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ?? '.js';
-  if (ext !== '.ts') return new Worker(new URL(`./extract-worker${ext}`, import.meta.url));
+  if (ext !== '.ts') return new Worker(new URL(`./extract-worker${ext}`, import.meta.url), { workerData });
   // The ESM entry of tsx's API, from its package exports (its CommonJS entry cannot be import()ed).
   const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
   const api = pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api']!.import.default)).href;
   const entry = new URL('./extract-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData });
 }
 
 export class ExtractPool {
@@ -45,9 +47,10 @@ export class ExtractPool {
   private nextId = 0;
   private closed = false;
 
-  constructor(size: number) {
+  /** `config` goes to each worker once, not with every task. */
+  constructor(size: number, config: IngestConfig) {
     for (let i = 0; i < size; i++) {
-      const slot: Slot = { worker: startWorker(), pending: new Map() };
+      const slot: Slot = { worker: startWorker(config), pending: new Map() };
       slot.worker.on('message', (m: { id: number; built?: Built; error?: string }) => {
         const p = slot.pending.get(m.id);
         if (!p) return;
@@ -73,9 +76,10 @@ export class ExtractPool {
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
+    const { config: _sentOnce, ...task } = input;
     return new Promise<Built>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ ...input, id });
+      slot.worker.postMessage({ ...task, id });
     });
   }
 
