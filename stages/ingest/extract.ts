@@ -12,7 +12,9 @@
  * they close, unless they turn out to hold most of the page's prose (a page-wide ASP.NET <form>, a
  * "has-sidebar" wrapper): blocks are appended in document order, so such a region is always the tail
  * of the block list and dropping it is a truncation. A short post-pass then prefers <article>/<main>
- * when it holds enough text, drops link-heavy blocks, link-list runs and short orphans, and joins.
+ * when it holds enough text, drops link-heavy blocks, link-list runs and short orphans, cuts at a
+ * "related posts" heading, keeps little outside the innermost element holding most of the prose (the
+ * body), and joins.
  */
 import type { HtmlSource } from './decode.js';
 import { hasContentWord, isBoilerplateName } from './class-names.js';
@@ -33,6 +35,14 @@ interface Block {
   inArticle: boolean;
   /** A list item continued after a <br>: no bullet. */
   cont: boolean;
+  /** Index in the page's block list. */
+  idx: number;
+}
+
+/** The blocks [start, end) of one block-level element. */
+interface Region {
+  start: number;
+  end: number;
 }
 
 /** Never collected, nor anything inside. */
@@ -72,6 +82,8 @@ interface Frame {
   header?: boolean;
   /** Block kind this element sets for text directly inside it, if it is a block element. */
   kind?: Kind;
+  /** Block index when this block element opened. */
+  regionStart?: number;
 }
 
 /** Sentence-ending punctuation followed by space or the end. */
@@ -90,9 +102,12 @@ function isGood(b: Block): boolean {
 
 class Collector {
   readonly blocks: Block[] = [];
+  /** Block elements that hold blocks, in the order they closed. */
+  readonly regions: Region[] = [];
   /**
    * Relaxed: the second pass for pages where the first finds (almost) nothing: boilerplate-named
-   * regions are kept and <noscript> is read (Blogger, for one, puts the post in a <noscript> copy).
+   * regions are kept, <noscript> is read (Blogger, for one, puts the post in a <noscript> copy) and so
+   * is <header> (an unclosed site header holds the whole page).
    */
   constructor(private readonly relaxed = false) {}
   /** goodPrefix[i] = good characters in blocks[0..i). */
@@ -147,7 +162,7 @@ class Collector {
     const id = attrs.id ?? '';
     const role = attrs.role;
     if (
-      (SKIP_TAGS.has(name) && !(this.relaxed && name === 'noscript') && !(name === 'header' && this.isContentHeader(cls, id))) ||
+      (SKIP_TAGS.has(name) && !(this.relaxed && (name === 'noscript' || name === 'header')) && !(name === 'header' && this.isContentHeader(cls, id))) ||
       attrs.hidden ||
       attrs.ariaHidden === 'true' ||
       (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))
@@ -211,6 +226,7 @@ class Collector {
                 : 'p';
         this.kind = frame.kind;
         this.kinds.push(frame.kind);
+        frame.regionStart = this.blocks.length;
       }
     }
     this.stack.push(frame);
@@ -229,6 +245,7 @@ class Collector {
       // Text after a nested block belongs to the nearest enclosing block element.
       this.kinds.pop();
       this.kind = this.kinds[this.kinds.length - 1] ?? 'p';
+      if (this.blocks.length > frame.regionStart! + 1) this.regions.push({ start: frame.regionStart!, end: this.blocks.length });
     }
     if (frame.drop === 2) {
       this.flush();
@@ -261,6 +278,8 @@ class Collector {
     if (this.relaxed || (regionGood >= 500 && regionGood >= 0.5 * allGood)) return;
     this.blocks.length = start;
     this.goodPrefix.length = start + 1;
+    const regions = this.regions;
+    while (regions.length > 0 && regions[regions.length - 1]!.end > start) regions.pop();
   }
 
   flush(): void {
@@ -278,6 +297,7 @@ class Collector {
           plainWords: this.partPlainWords,
           inArticle: this.startedInArticle,
           cont: this.cont,
+          idx: this.blocks.length,
         };
         this.blocks.push(block);
         this.goodPrefix.push(this.goodPrefix[this.goodPrefix.length - 1]! + (isGood(block) ? block.chars : 0));
@@ -380,7 +400,7 @@ function select(blocks: Block[]): Block[] {
  * comments, "more on this", sharing. Matched on the whole (short) block text.
  */
 const TAIL_MARKER =
-  /^(?:related(?: (?:posts?|articles?|stories|coverage|content|links))?|you (?:may|might) also like.*|more (?:on this|from|stories|articles|news).*|read more.*|explore further|see also|(?:\d+ )?comments?(?: \(\d+\))?|leave a (?:reply|comment)|post a comment|view comments|share(?: this)?(?: (?:article|post|story))?:?|ähnliche (?:beiträge|artikel)|verwandte (?:beiträge|artikel|themen)|mehr zum thema.*|weitere (?:artikel|beiträge|nachrichten|themen|informationen).*|das könnte sie auch interessieren|(?:\d+ )?kommentare?(?: \(\d+\))?|kommentar schreiben|schreibe einen kommentar|diesen artikel teilen|teilen:?|articles? (?:similaires|liés)|commentaires?|à lire aussi.*|lire aussi.*)$/i;
+  /^(?:related(?: (?:posts?|articles?|stories|coverage|content|links))?|you (?:may|might) also like.*|more (?:on this|from|stories|articles|news).*|read more.*|explore further|see also|(?:\d+ )?comments?(?: \(\d+\))?|leave a (?:reply|comment)|post a comment|view comments|share(?: this)?(?: (?:article|post|story))?:?|ähnliche (?:beiträge|artikel)|verwandte (?:beiträge|artikel|themen)|mehr zum thema.*|weitere (?:artikel|beiträge|nachrichten|themen|informationen).*|(?:das )?könnte (?:sie|dich|euch) auch interessieren|lesen sie (?:auch|mehr).*|(?:zum )?weiterlesen|lust auf mehr|entdecke (?:mehr|weitere).*|top[- ]themen.*|empfehlungen (?:aus|der|für).*|zobacz (?:też|także|również)|czytaj (?:też|także|również)|(?:también )?te puede interesar|lee también|más noticias.*|noticias relacionadas|also read|recommended(?: for you)?|more (?:in|about|like this).*|(?:\d+ )?kommentare?(?: \(\d+\))?|kommentar schreiben|schreibe einen kommentar|diesen artikel teilen|teilen:?|articles? (?:similaires|liés)|commentaires?|à lire aussi.*|lire aussi.*)$/i;
 
 /** Cuts the text at a tail marker that comes after most of the page's good prose. */
 function cutTail(blocks: Block[]): Block[] {
@@ -439,11 +459,57 @@ function render(blocks: Block[]): string {
 /** Parsing stops (keeping what it has) past this many open elements: pages of endless unclosed tags. */
 const MAX_DEPTH = 4096;
 
-function collect({ html, decodeRange }: HtmlSource, relaxed = false): Block[] {
+function collect({ html, decodeRange }: HtmlSource, relaxed = false): { blocks: Block[]; regions: Region[] } {
   const c = new Collector(relaxed);
   scanHtml(html, c, MAX_DEPTH, decodeRange);
   c.flush();
-  return c.blocks;
+  return { blocks: c.blocks, regions: c.regions };
+}
+
+/** The body is the innermost block element holding this share of the kept prose. */
+const BODY_SHARE = 0.85;
+/** Past the body, a block is kept only if it is good prose of at least this many characters. */
+const AFTER_BODY_CHARS = 200;
+
+/**
+ * The innermost block element holding most of the kept prose is the article's body. What lies
+ * outside it must stand on its own: before it, good prose and headings (a lead, the title of the
+ * section); after it, only long good prose (teasers of other articles, author bios, sign-up prompts
+ * and "about us" lines are short).
+ */
+function focusBody(blocks: Block[], regions: Region[]): Block[] {
+  let total = 0;
+  for (const b of blocks) if (isGood(b)) total += b.chars;
+  if (total === 0) return blocks;
+  // Good characters by page block index, as a prefix over the kept blocks.
+  const idx: number[] = [];
+  const prefix: number[] = [0];
+  for (const b of blocks) {
+    idx.push(b.idx);
+    prefix.push(prefix[prefix.length - 1]! + (isGood(b) ? b.chars : 0));
+  }
+  const lowerBound = (x: number) => {
+    let lo = 0;
+    let hi = idx.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (idx[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let best: Region | undefined;
+  for (const r of regions) {
+    if (best !== undefined && r.end - r.start >= best.end - best.start) continue;
+    const good = prefix[lowerBound(r.end)]! - prefix[lowerBound(r.start)]!;
+    if (good >= BODY_SHARE * total) best = r;
+  }
+  if (best === undefined) return blocks;
+  const { start, end } = best;
+  return blocks.filter((b) => {
+    if (b.idx >= start && b.idx < end) return true;
+    return b.idx < start ? isGood(b) || b.kind === 'h' : isGood(b) && b.chars >= AFTER_BODY_CHARS;
+  });
 }
 
 /**
@@ -459,7 +525,7 @@ export function extractMainText(html: string): string {
 const RELAXED_BELOW = 250;
 
 export function extractMainTextFrom(source: HtmlSource): string {
-  const pick = (blocks: Block[]) => trimEdges(cutTail(select(blocks)));
+  const pick = ({ blocks, regions }: { blocks: Block[]; regions: Region[] }) => trimEdges(focusBody(cutTail(select(blocks)), regions));
   const text = render(pick(collect(source)));
   if (text.length >= RELAXED_BELOW) return text;
   const relaxed = render(pick(collect(source, true)));

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Extraction quality on the two public sets with known main text.
-//   npx tsx scripts/bench/ingest/extraction-eval.mjs [--json]
+//   npx tsx scripts/bench/ingest/extraction-eval.mjs [--json] [--halves]
+// --halves: also trafilatura-eval's two halves, split by a stable hash of each page's file name
+//   (halfOf: first byte of the SHA-1 of `entry.file`, even = A, odd = B). Rules were developed on A
+//   and checked on B, so B's figure shows whether a change generalises.
 // trafilatura-eval: must-contain / must-not-contain snippets, micro P/R/F1 as in trafilatura's
 //   tests/eval_common.py (a must-contain snippet found = TP, missing = FN; a must-not-contain found = FP).
 // Readability test pages: token multiset P/R/F1 of the extracted text against expected.html's text.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,25 +20,37 @@ const trafDir = join(shared, 'extraction', 'trafilatura-eval');
 const pagesDir = join(shared, 'extraction', 'mozilla-readability-test-pages');
 const f1 = (p, r) => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
 const norm = (s) => s.replace(/\s+/g, ' ').trim();
+export const halfOf = (file) => (createHash('sha1').update(file).digest()[0] % 2 === 0 ? 'A' : 'B');
 
 function trafilaturaSet() {
   const root = mkdtempSync(join(tmpdir(), 'qcc-traf-'));
   try {
     execFileSync('tar', ['-xJf', join(trafDir, 'html-tests-eval-and-cache.tar.xz'), '-C', root]);
     const data = JSON.parse(readFileSync(join(trafDir, 'evaldata.json'), 'utf8'));
-    let tp = 0, fn = 0, fp = 0, tn = 0, ms = 0;
+    const counts = () => ({ pages: 0, tp: 0, fn: 0, fp: 0, tn: 0 });
+    const all = counts();
+    const halves = { A: counts(), B: counts() };
+    let ms = 0;
     for (const entry of Object.values(data)) {
       const file = [join(root, 'tests', 'eval', entry.file), join(root, 'tests', 'cache', entry.file)].find(existsSync);
       const bytes = readFileSync(file);
       const t0 = performance.now();
       const text = norm(extractMainText(decodeHtml(bytes)));
       ms += performance.now() - t0;
-      for (const s of entry.with) text.includes(norm(s)) ? tp++ : fn++;
-      for (const s of entry.without) text.includes(norm(s)) ? fp++ : tn++;
+      for (const c of [all, halves[halfOf(entry.file)]]) {
+        c.pages++;
+        for (const s of entry.with) text.includes(norm(s)) ? c.tp++ : c.fn++;
+        for (const s of entry.without) text.includes(norm(s)) ? c.fp++ : c.tn++;
+      }
     }
-    const precision = tp / (tp + fp);
-    const recall = tp / (tp + fn);
-    return { set: 'trafilatura-eval', pages: Object.keys(data).length, precision, recall, f1: f1(precision, recall), accuracy: (tp + tn) / (tp + tn + fp + fn), ms_per_page: ms / Object.keys(data).length };
+    const row = (set, c) => {
+      const precision = c.tp / (c.tp + c.fp);
+      const recall = c.tp / (c.tp + c.fn);
+      return { set, pages: c.pages, precision, recall, f1: f1(precision, recall), accuracy: (c.tp + c.tn) / (c.tp + c.tn + c.fp + c.fn), ms_per_page: ms / all.pages };
+    };
+    const rows = [row('trafilatura-eval', all)];
+    if (process.argv.includes('--halves')) rows.push(row('trafilatura-eval half A', halves.A), row('trafilatura-eval half B', halves.B));
+    return rows;
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -82,13 +98,13 @@ function readabilitySet() {
   return { set: 'mozilla-readability', pages: names.length, precision, recall, f1: f1(precision, recall), ms_per_page: ms / names.length };
 }
 
-const rows = [trafilaturaSet(), readabilitySet()];
+const rows = [...trafilaturaSet(), readabilitySet()];
 if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
 else {
   console.log('| set | pages | metric | precision | recall | F1 | ms/page |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    const metric = r.set === 'trafilatura-eval' ? 'snippets (micro)' : 'tokens (micro)';
+    const metric = r.set.startsWith('trafilatura-eval') ? 'snippets (micro)' : 'tokens (micro)';
     console.log(`| ${r.set} | ${r.pages} | ${metric} | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} | ${r.f1.toFixed(3)} | ${r.ms_per_page.toFixed(1)} |`);
   }
 }
