@@ -79,11 +79,11 @@ interface Frame {
   article: boolean;
   link: boolean;
   /** A <header> kept as part of the article. */
-  header?: boolean;
+  header: boolean;
   /** Block kind this element sets for text directly inside it, if it is a block element. */
-  kind?: Kind;
+  kind: Kind | undefined;
   /** Block index when this block element opened. */
-  regionStart?: number;
+  regionStart: number;
 }
 
 /** Sentence-ending punctuation followed by space or the end. */
@@ -112,7 +112,31 @@ class Collector {
   constructor(private readonly relaxed = false) {}
   /** goodPrefix[i] = good characters in blocks[0..i). */
   private readonly goodPrefix: number[] = [0];
-  private readonly stack: Frame[] = [];
+  /**
+   * Open elements, innermost last: frames[0, open). Frame objects are reused by depth (one per element
+   * of every page was a large share of the garbage).
+   */
+  private readonly frames: Frame[] = [];
+  private openCount = 0;
+
+  private pushFrame(name: string): Frame {
+    let f = this.frames[this.openCount];
+    if (f === undefined) {
+      f = { name, drop: 0, blockStart: 0, article: false, link: false, header: false, kind: undefined, regionStart: 0 };
+      this.frames.push(f);
+    } else {
+      f.name = name;
+      f.drop = 0;
+      f.blockStart = 0;
+      f.article = false;
+      f.link = false;
+      f.header = false;
+      f.kind = undefined;
+      f.regionStart = 0;
+    }
+    this.openCount++;
+    return f;
+  }
   /** Kinds of the open block elements, innermost last. */
   private readonly kinds: Kind[] = [];
   private skipDepth = 0;
@@ -121,7 +145,10 @@ class Collector {
   private headerDepth = 0;
 
   private parts: string[] = [];
-  private readonly counts: RunCounts = { chars: 0, words: 0 };
+  private readonly counts: RunCounts = { chars: 0, words: 0, messy: false, startsSpace: false, endsSpace: false };
+  /** The parts so far hold whitespace other than single spaces between words (see flush). */
+  private partsMessy = false;
+  private partsEndSpace = false;
   private partChars = 0;
   private partLinkChars = 0;
   private partPlainWords = 0;
@@ -131,7 +158,7 @@ class Collector {
 
   /** Open elements: closing an end tag searches the stack, so depth is capped. */
   get depth(): number {
-    return this.stack.length;
+    return this.openCount;
   }
 
   /**
@@ -153,11 +180,11 @@ class Collector {
 
   open(name: string, attrs: ScanAttrs): void {
     if (this.skipDepth > 0) {
-      this.stack.push({ name, drop: 1, blockStart: 0, article: false, link: false });
+      this.pushFrame(name).drop = 1;
       this.skipDepth++;
       return;
     }
-    const frame: Frame = { name, drop: 0, blockStart: 0, article: false, link: false };
+    const frame = this.pushFrame(name);
     const cls = attrs.cls ?? '';
     const id = attrs.id ?? '';
     const role = attrs.role;
@@ -171,7 +198,6 @@ class Collector {
         if (name === 'br' || BLOCK_TAGS.has(name)) this.flush();
         frame.drop = 1;
         this.skipDepth++;
-        this.stack.push(frame);
         return;
       }
     }
@@ -203,7 +229,7 @@ class Collector {
       // The scanner closes void elements at once. A break is a newline in <pre>, a space in a table
       // row, and elsewhere ends the block (a list item goes on without a new bullet).
       if (this.kind === 'pre') this.parts.push('\n');
-      else if (this.kind === 'row') this.parts.push(' ');
+      else if (this.kind === 'row') this.pushSeparator(' ');
       else {
         const k = this.kind;
         this.flush();
@@ -212,7 +238,7 @@ class Collector {
       }
     } else if (BLOCK_TAGS.has(name)) {
       if ((name === 'td' || name === 'th') && this.kind === 'row') {
-        if (this.parts.length > 0 && this.partChars > 0) this.parts.push(' | ');
+        if (this.parts.length > 0 && this.partChars > 0) this.pushSeparator(' | ');
       } else {
         this.flush();
         frame.kind = HEADINGS.has(name)
@@ -229,12 +255,12 @@ class Collector {
         frame.regionStart = this.blocks.length;
       }
     }
-    this.stack.push(frame);
   }
 
   close(): void {
-    const frame = this.stack.pop();
-    if (!frame) return;
+    if (this.openCount === 0) return;
+    // The frame object is reused by the next open(): read what is needed here.
+    const frame = this.frames[--this.openCount]!;
     if (frame.drop === 1 && this.skipDepth > 0) {
       this.skipDepth--;
       return;
@@ -245,7 +271,7 @@ class Collector {
       // Text after a nested block belongs to the nearest enclosing block element.
       this.kinds.pop();
       this.kind = this.kinds[this.kinds.length - 1] ?? 'p';
-      if (this.blocks.length > frame.regionStart! + 1) this.regions.push({ start: frame.regionStart!, end: this.blocks.length });
+      if (this.blocks.length > frame.regionStart + 1) this.regions.push({ start: frame.regionStart, end: this.blocks.length });
     }
     if (frame.drop === 2) {
       this.flush();
@@ -253,6 +279,12 @@ class Collector {
     }
     if (frame.article) this.articleDepth--;
     if (frame.header) this.headerDepth--;
+  }
+
+  /** A separator between cells or lines; it may double a space, so the block gets the full whitespace pass. */
+  private pushSeparator(s: string): void {
+    this.parts.push(s);
+    this.partsMessy = true;
   }
 
   text(data: string): void {
@@ -265,6 +297,8 @@ class Collector {
       this.startedInArticle = this.articleDepth > 0;
     }
     this.parts.push(data);
+    if (counts.messy || (counts.startsSpace && this.partsEndSpace)) this.partsMessy = true;
+    this.partsEndSpace = counts.endsSpace;
     this.partChars += n;
     if (this.linkDepth > 0) this.partLinkChars += n;
     else this.partPlainWords += counts.words;
@@ -285,7 +319,9 @@ class Collector {
   flush(): void {
     if (this.parts.length > 0 && this.partChars > 0) {
       const raw = this.parts.join('');
-      const text = this.kind === 'pre' ? raw.replace(/^\s*\n|\s+$/g, '') : raw.replace(/\s+/g, ' ').trim();
+      // Parts with nothing but single spaces between words need only the trim.
+      const text =
+        this.kind === 'pre' ? raw.replace(/^\s*\n|\s+$/g, '') : this.partsMessy ? raw.replace(/\s+/g, ' ').trim() : raw.trim();
       // The article's own title is metadata, as the reference extractions have it: of an article's
       // <header>, the lead and other lines are kept, its headings are not.
       if (text.length > 0 && !(this.kind === 'h' && this.headerDepth > 0)) {
@@ -303,7 +339,9 @@ class Collector {
         this.goodPrefix.push(this.goodPrefix[this.goodPrefix.length - 1]! + (isGood(block) ? block.chars : 0));
       }
     }
-    this.parts = [];
+    this.parts.length = 0;
+    this.partsMessy = false;
+    this.partsEndSpace = false;
     this.partChars = 0;
     this.partLinkChars = 0;
     this.partPlainWords = 0;

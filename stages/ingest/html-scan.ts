@@ -199,36 +199,37 @@ function attrAt(html: string, from: number, to: number): Attr {
   }
 }
 
+function attrValue(html: string, from: number, to: number): string {
+  const value = html.slice(from, to);
+  return value.indexOf('&') >= 0 ? decodeHTMLAttribute(value) : value;
+}
+
 /** Stores one attribute's value (the first occurrence wins, as in htmlparser2). */
 function setAttr(a: ScanAttrs, which: Attr, html: string, from: number, to: number): void {
-  const v = () => {
-    const value = html.slice(from, to);
-    return value.indexOf('&') >= 0 ? decodeHTMLAttribute(value) : value;
-  };
   switch (which) {
     case Attr.Class:
-      if (a.cls === undefined) a.cls = v();
+      if (a.cls === undefined) a.cls = attrValue(html, from, to);
       break;
     case Attr.Id:
-      if (a.id === undefined) a.id = v();
+      if (a.id === undefined) a.id = attrValue(html, from, to);
       break;
     case Attr.Role:
-      if (a.role === undefined) a.role = v();
+      if (a.role === undefined) a.role = attrValue(html, from, to);
       break;
     case Attr.Style:
-      if (a.style === undefined) a.style = v();
+      if (a.style === undefined) a.style = attrValue(html, from, to);
       break;
     case Attr.Itemprop:
-      if (a.itemprop === undefined) a.itemprop = v();
+      if (a.itemprop === undefined) a.itemprop = attrValue(html, from, to);
       break;
     case Attr.Href:
-      if (a.href === undefined) a.href = v();
+      if (a.href === undefined) a.href = attrValue(html, from, to);
       break;
     case Attr.Hidden:
       a.hidden = true;
       break;
     case Attr.AriaHidden:
-      if (a.ariaHidden === undefined) a.ariaHidden = v();
+      if (a.ariaHidden === undefined) a.ariaHidden = attrValue(html, from, to);
       break;
   }
 }
