@@ -129,7 +129,7 @@ export async function* readArchiveWith(
       try {
         step = await records.next();
         while (!step.done) {
-          window.push(step.value);
+          window.push(step.value.result);
           while (window.length > (pool ? maxWindow : 0)) yield* emit(await window.shift()!);
           step = await records.next();
         }
@@ -161,6 +161,14 @@ export async function* readArchiveWith(
   }
 }
 
+/**
+ * A record handed on: its document, or the promise of it from an extract worker. Wrapped, because an
+ * async generator awaits a promise it yields, and that would wait for every worker result in turn.
+ */
+interface Dispatched {
+  result: Built | Promise<Built>;
+}
+
 /** Room for the WARC and HTTP headers above max_page_bytes when capping a member's inflated size. */
 const HEADER_SLACK = 256 * 1024;
 
@@ -177,7 +185,7 @@ async function* readFast(
   ctx: StageContext<IngestConfig>,
   state: FileState,
   pool: ExtractPool | undefined,
-): AsyncGenerator<Built | Promise<Built>, { stop: number } | undefined> {
+): AsyncGenerator<Dispatched, { stop: number } | undefined> {
   const fh = await open(file, 'r');
   try {
     const members = new GzipMembers(fh, start, size, ctx.config.max_page_bytes + HEADER_SLACK);
@@ -203,7 +211,7 @@ async function* readFast(
         continue;
       }
       const input = { file, head, block, offset: m.offset, length: m.length, config: ctx.config, crawl: state.crawl };
-      yield pool && type === 'response' ? pool.run(input) : buildDoc(input);
+      yield { result: pool && type === 'response' ? pool.run(input) : buildDoc(input) };
     }
   } finally {
     await fh.close();
@@ -278,7 +286,7 @@ async function* readFrom(
   pool: ExtractPool | undefined,
   /** Return `{ resume }` after the first record whose gzip member ends cleanly (back to the fast path). */
   handBack = false,
-): AsyncGenerator<Built | Promise<Built>, IngestError | undefined | { resume: number }> {
+): AsyncGenerator<Dispatched, IngestError | undefined | { resume: number }> {
   const stream = createReadStream(file, { start, highWaterMark: 1 << 16 });
   const parser = new WARCParser(stream, { parseHttp: false });
   const reader = parser._reader as unknown as ReaderInternals;
@@ -348,7 +356,7 @@ async function* readFrom(
         if (tooLarge || !block) ctx.counters.add('ingest.skipped.too_large');
         else {
           const input = { file, head: headOf(record), block, offset, length, config: ctx.config, crawl: state.crawl };
-          yield pool && type === 'response' ? pool.run(input) : buildDoc(input);
+          yield { result: pool && type === 'response' ? pool.run(input) : buildDoc(input) };
         }
       }
       if (handBack && memberEnd === 'ok' && !sameMember) return { resume: offset + length };

@@ -30,15 +30,17 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
 /** Flags of each listed word, under the hash flagsOf computes while reading a word. */
+/** Keys are masked to 30 bits: small integers are stored unboxed, so a lookup allocates and hashes nothing. */
+const SMI = 0x3fffffff;
 const WORD_FLAGS = new Map<number, number>();
 const WORD_TEXT = new Map<number, string>();
 for (const [words, flag] of [[BOILER_STRONG, STRONG], [BOILER_WEAK, WEAK], [CONTENT_WORDS, CONTENT]] as const) {
   for (const w of words) {
     let h = FNV_OFFSET;
     for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), FNV_PRIME);
-    if (WORD_TEXT.has(h)) throw new Error(`class-name words collide: ${w}, ${WORD_TEXT.get(h)}`);
-    WORD_FLAGS.set(h, flag);
-    WORD_TEXT.set(h, w);
+    if (WORD_TEXT.has(h & SMI)) throw new Error(`class-name words collide: ${w}, ${WORD_TEXT.get(h & SMI)}`);
+    WORD_FLAGS.set(h & SMI, flag);
+    WORD_TEXT.set(h & SMI, w);
   }
 }
 
@@ -66,8 +68,8 @@ function flagsOf(value: string): number {
     const upper = c >= 65 && c <= 90;
     const alnum = lower || upper || (c >= 48 && c <= 57);
     if (start >= 0 && (!alnum || (upper && prevLower))) {
-      const f = WORD_FLAGS.get(h);
-      if (f !== undefined && sameWordLower(value, start, i, WORD_TEXT.get(h)!)) flags |= f;
+      const f = WORD_FLAGS.get(h & SMI);
+      if (f !== undefined && sameWordLower(value, start, i, WORD_TEXT.get(h & SMI)!)) flags |= f;
       start = -1;
     }
     if (alnum) {

@@ -339,7 +339,7 @@ class Collector {
         this.goodPrefix.push(this.goodPrefix[this.goodPrefix.length - 1]! + (isGood(block) ? block.chars : 0));
       }
     }
-    this.parts.length = 0;
+    this.parts = [];
     this.partsMessy = false;
     this.partsEndSpace = false;
     this.partChars = 0;

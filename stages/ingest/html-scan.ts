@@ -112,18 +112,20 @@ function tagInfo(name: string): TagInfo {
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
+/** Keys are masked to 30 bits: small integers are stored unboxed, so a lookup allocates and hashes nothing. */
+const SMI = 0x3fffffff;
 const TAG_BY_HASH = new Map<number, TagInfo>();
 for (const t of KNOWN_TAGS) {
   let hash = FNV_OFFSET;
   for (let i = 0; i < t.length; i++) hash = Math.imul(hash ^ t.charCodeAt(i), FNV_PRIME);
-  const other = TAG_BY_HASH.get(hash);
+  const other = TAG_BY_HASH.get(hash & SMI);
   if (other !== undefined && other.name !== t) throw new Error(`tag names collide: ${t}, ${other.name}`);
-  TAG_BY_HASH.set(hash, tagInfo(t));
+  TAG_BY_HASH.set(hash & SMI, tagInfo(t));
 }
 
 /** The element named at html[from, to), whose lower-cased characters hash to `hash`. */
 function tagAt(html: string, from: number, to: number, hash: number): TagInfo {
-  const known = TAG_BY_HASH.get(hash);
+  const known = TAG_BY_HASH.get(hash & SMI);
   if (known !== undefined && known.name.length === to - from && isWordAt(html, from, known.name)) return known;
   const name = html.slice(from, to);
   return tagInfo(hasUpper(name) ? name.toLowerCase() : name);
