@@ -20,7 +20,7 @@ import type { Doc, StageContext } from '../../pipeline/types.js';
 import type { IngestConfig } from './config.js';
 import { buildDoc, counterPart, sha1Hex, type Built, type RecordHead } from './build-doc.js';
 import { IngestError, type IngestErrorKind } from './errors.js';
-import { ExtractPool } from './extract-pool.js';
+import { BATCH, ExtractPool } from './extract-pool.js';
 import { GzipMembers } from './gzip-members.js';
 
 const CRAWL_IN_NAME = /CC-MAIN-\d{4}-\d{2}(?!\d)/;
@@ -108,7 +108,8 @@ export async function* readArchiveWith(
   const pool = ctx.config.workers > 0 ? new ExtractPool(ctx.config.workers, ctx.config) : undefined;
   // Results not yet yielded, in file order; bounded so that memory stays bounded.
   const window: (Built | Promise<Built>)[] = [];
-  const maxWindow = Math.max(1, ctx.config.workers * 8);
+  // Several batches per worker in flight, so that a worker has the next batch while its last replies travel.
+  const maxWindow = Math.max(1, ctx.config.workers * BATCH * 4);
   function* emit(built: Built): Generator<Doc> {
     if ('skip' in built) {
       ctx.counters.add(`ingest.skipped.${built.skip}`);

@@ -16,10 +16,18 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+type Task = Omit<BuildInput, 'config'> & { id: number };
+type Reply = { id: number; built?: Built; error?: string };
+
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Tasks not yet sent: they go in batches, since each message costs a wake-up of the other thread. */
+  batch: Task[];
 }
+
+/** Tasks per message. */
+export const BATCH = 8;
 
 /**
  * The worker next to this module, with this module's extension (.js once compiled, .mjs in a
@@ -46,17 +54,20 @@ export class ExtractPool {
   private readonly slots: Slot[] = [];
   private nextId = 0;
   private closed = false;
+  private flushQueued = false;
 
   /** `config` goes to each worker once, not with every task. */
   constructor(size: number, config: IngestConfig) {
     for (let i = 0; i < size; i++) {
-      const slot: Slot = { worker: startWorker(config), pending: new Map() };
-      slot.worker.on('message', (m: { id: number; built?: Built; error?: string }) => {
-        const p = slot.pending.get(m.id);
-        if (!p) return;
-        slot.pending.delete(m.id);
-        if (m.built) p.resolve(m.built);
-        else p.reject(new Error(`extract worker: ${m.error}`));
+      const slot: Slot = { worker: startWorker(config), pending: new Map(), batch: [] };
+      slot.worker.on('message', (replies: Reply[]) => {
+        for (const m of replies) {
+          const p = slot.pending.get(m.id);
+          if (!p) continue;
+          slot.pending.delete(m.id);
+          if (m.built) p.resolve(m.built);
+          else p.reject(new Error(`extract worker: ${m.error}`));
+        }
       });
       const failAll = (e: Error) => {
         for (const p of slot.pending.values()) p.reject(e);
@@ -72,15 +83,32 @@ export class ExtractPool {
     }
   }
 
+  /**
+   * The document of one record, built by the least busy worker. A task is sent when its worker's batch
+   * is full, or at the latest when the event loop next turns (before any wait for a result).
+   */
   run(input: BuildInput): Promise<Built> {
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
     const { config: _sentOnce, ...task } = input;
-    return new Promise<Built>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ ...task, id });
-    });
+    const result = new Promise<Built>((resolve, reject) => slot.pending.set(id, { resolve, reject }));
+    slot.batch.push({ ...task, id });
+    if (slot.batch.length >= BATCH) this.send(slot);
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => {
+        this.flushQueued = false;
+        for (const s of this.slots) this.send(s);
+      });
+    }
+    return result;
+  }
+
+  private send(slot: Slot): void {
+    if (slot.batch.length === 0 || this.closed) return;
+    slot.worker.postMessage(slot.batch);
+    slot.batch = [];
   }
 
   async close(): Promise<void> {
