@@ -19,7 +19,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, renameSync } from 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runningPid } from './lib/pid-file.mjs';
+import { runningPid, stopServer } from './lib/pid-file.mjs';
 
 const VERSION = process.env.QCC_ES_VERSION ?? '8.19.21';
 const ARTIFACT = `org.elasticsearch.distribution.integ-test-zip:elasticsearch:${VERSION}:zip`;
@@ -171,22 +171,7 @@ async function start() {
 }
 
 async function stop() {
-  const pid = pidOf();
-  if (pid === undefined) {
-    log('not running');
-    return;
-  }
-  process.kill(pid, 'SIGTERM');
-  const t0 = Date.now();
-  while (Date.now() - t0 < 60_000) {
-    if (pidOf() === undefined) {
-      log(`stopped pid ${pid}`);
-      rmSync(pidFile, { force: true });
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`pid ${pid} did not stop within 60 s of SIGTERM`);
+  await stopServer(pidFile, { timeoutMs: 60_000, log });
 }
 
 async function status() {

@@ -23,7 +23,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writ
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runningPid } from './lib/pid-file.mjs';
+import { runningPid, stopServer } from './lib/pid-file.mjs';
 
 const VERSION = process.env.QCC_S3PROXY_VERSION ?? '4.1.0';
 const ARTIFACT = `org.gaul:s3proxy:${VERSION}:jar:jar-with-dependencies`;
@@ -183,23 +183,7 @@ async function start() {
 }
 
 async function stop() {
-  const pid = pidOf();
-  if (pid === undefined) {
-    rmSync(pidFile, { force: true });
-    log('not running');
-    return;
-  }
-  process.kill(pid, 'SIGTERM');
-  const t0 = Date.now();
-  while (Date.now() - t0 < 30_000) {
-    if (pidOf() === undefined) {
-      rmSync(pidFile, { force: true });
-      log(`stopped pid ${pid}`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`pid ${pid} did not stop within 30 s of SIGTERM`);
+  await stopServer(pidFile, { timeoutMs: 30_000, log });
 }
 
 async function status() {

@@ -6,7 +6,7 @@ import type { ShardSpec, Step } from '../runner.js';
 import type { Doc, Query, Removal } from '../types.js';
 import { createProvider, type LlmProvider } from '../../stages/bootstrap/index.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
-import { domainEvidence, judgeKey, pickJudgements, queryYields, type CandidateInfo } from '../../stages/relevance/evidence.js';
+import { domainEvidence, judgedOffDomainOnly, judgeKey, pickJudgements, queryYields, type CandidateInfo } from '../../stages/relevance/evidence.js';
 import { judgeExcerpt, judgeOne, loadJudgeTemplate, type Judgement } from '../../stages/relevance/judge.js';
 import { decide, loadClassifiers, packWeights, scoringTableOf, type LoadedClassifier, type RelevanceSummary } from '../../stages/relevance/model-file.js';
 import { featurizerOf, trainClassifiers, type DomainClassifier, type TrainingDoc } from '../../stages/relevance/train.js';
@@ -118,10 +118,10 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
       const domainSummary: RelevanceSummary['domains'] = {};
       const trainable: string[] = [];
       for (const d of domains) {
-        const judged = [...judgements.entries()].filter(([k, j]) => k.startsWith(`${d}\u0000`) && j.on_domain !== null);
+        const offOnly = judgedOffDomainOnly(d, verdicts);
         if (!config.classifier.enabled) domainSummary[d] = { threshold: null, bias: 0, weights_offset: null, skipped: 'relevance.classifier.enabled is false' };
-        else if (judged.length > 0 && judged.every(([, j]) => j.on_domain === false)) {
-          const why = `no positive judgements (${judged.length} judged, all off-domain): classifier skipped, its documents are kept unfiltered`;
+        else if (offOnly > 0) {
+          const why = `no positive judgements (${offOnly} judged, all off-domain): classifier skipped, its documents are kept unfiltered`;
           log.warn(`relevance: domain ${d}: ${why}`, { domain: d });
           domainSummary[d] = { threshold: null, bias: 0, weights_offset: null, skipped: why };
         } else trainable.push(d);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readAllJsonl, readJsonl } from '../../pipeline/jsonl.js';
 import { loadConfig } from '../../pipeline/config.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
-import { domainEvidence, judgeKey, queryYields } from '../../stages/relevance/evidence.js';
+import { domainEvidence, judgedOffDomainOnly, judgeKey, queryYields } from '../../stages/relevance/evidence.js';
 import { trainClassifiers, featurizerOf } from '../../stages/relevance/train.js';
 import { trainNaiveBayes } from '../../stages/relevance/train-nb.js';
 import { scoringTableOf, decide } from '../../stages/relevance/model-file.js';
@@ -70,10 +70,7 @@ export async function loadWork(work, labelsFile = DEFAULT_LABELS) {
 export function pipelineEvidence(loaded, config) {
   const { domains, candidates, queries, verdicts } = loaded;
   const pruned = new Set(queryYields(candidates, queries, verdicts, config.yield).filter((y) => y.pruned).map((y) => y.query_id));
-  const trainable = domains.filter((d) => {
-    const judged = [...verdicts].filter(([k, v]) => k.startsWith(`${d}\u0000`) && v !== null);
-    return !(judged.length > 0 && judged.every(([, v]) => v === false));
-  });
+  const trainable = domains.filter((d) => judgedOffDomainOnly(d, verdicts) === 0);
   const evidence = domainEvidence(trainable, candidates, queries, pruned, verdicts, config.classifier);
   return { pruned, evidence, trained: trainable.filter((d) => evidence.get(d).positives.size > 0) };
 }

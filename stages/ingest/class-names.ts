@@ -3,6 +3,7 @@
  * Words are matched whole: a class/id value is split at non-alphanumerics and camelCase humps, so
  * "ad" matches "ad-slot" and "top_ad" but not "header" or "load".
  */
+import { HASH_START, hashStep, WordTable } from './word-table.js';
 
 /** Words naming boilerplate whatever else the class/id says. */
 const BOILER_STRONG = new Set([
@@ -26,32 +27,13 @@ const CONTENT_WORDS = new Set([
 const STRONG = 1;
 const WEAK = 2;
 const CONTENT = 4;
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
 
 /** Flags of each listed word, under the hash flagsOf computes while reading a word. */
-/** Keys are masked to 30 bits: small integers are stored unboxed, so a lookup allocates and hashes nothing. */
-const SMI = 0x3fffffff;
-const WORD_FLAGS = new Map<number, number>();
-const WORD_TEXT = new Map<number, string>();
-for (const [words, flag] of [[BOILER_STRONG, STRONG], [BOILER_WEAK, WEAK], [CONTENT_WORDS, CONTENT]] as const) {
-  for (const w of words) {
-    let h = FNV_OFFSET;
-    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), FNV_PRIME);
-    if (WORD_TEXT.has(h & SMI)) throw new Error(`class-name words collide: ${w}, ${WORD_TEXT.get(h & SMI)}`);
-    WORD_FLAGS.set(h & SMI, flag);
-    WORD_TEXT.set(h & SMI, w);
-  }
-}
-
-function sameWordLower(value: string, from: number, to: number, word: string): boolean {
-  if (to - from !== word.length) return false;
-  for (let i = from; i < to; i++) {
-    const c = value.charCodeAt(i);
-    if ((c >= 65 && c <= 90 ? c + 32 : c) !== word.charCodeAt(i - from)) return false;
-  }
-  return true;
-}
+const WORDS = new WordTable<number>(
+  ([[BOILER_STRONG, STRONG], [BOILER_WEAK, WEAK], [CONTENT_WORDS, CONTENT]] as const).flatMap(([words, flag]) =>
+    [...words].map((w) => [w, flag] as const),
+  ),
+);
 
 /**
  * The flags of a class/id value's words, in one pass that hashes each word as it reads it: this runs
@@ -68,16 +50,15 @@ function flagsOf(value: string): number {
     const upper = c >= 65 && c <= 90;
     const alnum = lower || upper || (c >= 48 && c <= 57);
     if (start >= 0 && (!alnum || (upper && prevLower))) {
-      const f = WORD_FLAGS.get(h & SMI);
-      if (f !== undefined && sameWordLower(value, start, i, WORD_TEXT.get(h & SMI)!)) flags |= f;
+      flags |= WORDS.get(h, value, start, i) ?? 0;
       start = -1;
     }
     if (alnum) {
       if (start < 0) {
         start = i;
-        h = FNV_OFFSET;
+        h = HASH_START;
       }
-      h = Math.imul(h ^ (upper ? c + 32 : c), FNV_PRIME);
+      h = hashStep(h, c);
     }
     prevLower = lower;
   }

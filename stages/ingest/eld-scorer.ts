@@ -74,10 +74,11 @@ const TABLE_KEY = new Float64Array(1 << TABLE_BITS);
 const TABLE_START = new Int32Array(1 << TABLE_BITS).fill(-1);
 const TABLE_COUNT = new Uint8Array(1 << TABLE_BITS);
 
-function slotOf(key: number, keys: Float64Array, used: (slot: number) => boolean, mask: number): number {
-  let slot = hashKey(key) & mask;
-  while (used(slot) && keys[slot] !== key) slot = (slot + 1) & mask;
-  return slot;
+/** The slot holding `key`, or the free slot where it would go. */
+function tableSlot(key: number): number {
+  let t = hashKey(key) & TABLE_MASK;
+  while (TABLE_START[t]! >= 0 && TABLE_KEY[t] !== key) t = (t + 1) & TABLE_MASK;
+  return t;
 }
 
 {
@@ -85,7 +86,7 @@ function slotOf(key: number, keys: Float64Array, used: (slot: number) => boolean
   for (const [gram, scores] of Object.entries(ngramsData.ngrams)) {
     let key = POW[6]! * gram.length;
     for (let i = 0; i < gram.length; i++) key += gram.charCodeAt(i) * POW[i]!;
-    const slot = slotOf(key, TABLE_KEY, (s) => TABLE_START[s]! >= 0, TABLE_MASK);
+    const slot = tableSlot(key);
     TABLE_KEY[slot] = key;
     TABLE_START[slot] = at;
     for (const [lang, score] of Object.entries(scores)) {
@@ -128,8 +129,7 @@ function addNgram(key: number): void {
   seenStamp[slot] = stamp;
   seenKey[slot] = key;
   seenCount++;
-  let t = hashKey(key) & TABLE_MASK;
-  while (TABLE_START[t]! >= 0 && TABLE_KEY[t] !== key) t = (t + 1) & TABLE_MASK;
+  const t = tableSlot(key);
   const start = TABLE_START[t]!;
   if (start < 0) return;
   const end = start + TABLE_COUNT[t]!;

@@ -8,6 +8,7 @@
  * the handler takes are decoded from their bytes (see htmlSource in decode.ts).
  */
 import { decodeHTML, decodeHTMLAttribute } from 'entities';
+import { HASH_START, hashStep, WordTable } from './word-table.js';
 
 /** The attributes extraction reads; undefined when absent. One record is reused for every tag. */
 export interface ScanAttrs {
@@ -110,23 +111,12 @@ function tagInfo(name: string): TagInfo {
   return { name, impliesClose: IMPLIES_CLOSE.get(name), isVoid: VOID.has(name), rawEnd: RAW_END.get(name) };
 }
 
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
-/** Keys are masked to 30 bits: small integers are stored unboxed, so a lookup allocates and hashes nothing. */
-const SMI = 0x3fffffff;
-const TAG_BY_HASH = new Map<number, TagInfo>();
-for (const t of KNOWN_TAGS) {
-  let hash = FNV_OFFSET;
-  for (let i = 0; i < t.length; i++) hash = Math.imul(hash ^ t.charCodeAt(i), FNV_PRIME);
-  const other = TAG_BY_HASH.get(hash & SMI);
-  if (other !== undefined && other.name !== t) throw new Error(`tag names collide: ${t}, ${other.name}`);
-  TAG_BY_HASH.set(hash & SMI, tagInfo(t));
-}
+const TAGS = new WordTable(KNOWN_TAGS.map((t) => [t, tagInfo(t)] as const));
 
-/** The element named at html[from, to), whose lower-cased characters hash to `hash`. */
+/** The element named at html[from, to), whose characters hash to `hash`. */
 function tagAt(html: string, from: number, to: number, hash: number): TagInfo {
-  const known = TAG_BY_HASH.get(hash & SMI);
-  if (known !== undefined && known.name.length === to - from && isWordAt(html, from, known.name)) return known;
+  const known = TAGS.get(hash, html, from, to);
+  if (known !== undefined) return known;
   const name = html.slice(from, to);
   return tagInfo(hasUpper(name) ? name.toLowerCase() : name);
 }
@@ -156,84 +146,21 @@ function resetAttrs(a: ScanAttrs): void {
   a.hidden = false;
 }
 
-/** True if html[from, from + word.length) is `word` (lower-case ASCII), ignoring ASCII case. */
-function isWordAt(html: string, from: number, word: string): boolean {
-  for (let k = 0; k < word.length; k++) {
-    let c = html.charCodeAt(from + k);
-    if (c >= 65 && c <= 90) c += 32;
-    if (c !== word.charCodeAt(k)) return false;
-  }
-  return true;
-}
-
-const enum Attr {
-  None,
-  Class,
-  Id,
-  Role,
-  Style,
-  Itemprop,
-  Href,
-  Hidden,
-  AriaHidden,
-}
-
-/**
- * Which attribute extraction reads, if any, the name at html[from, to) is: compared in place, since
- * slicing every attribute name of every tag into a string was a large share of the scanner's garbage.
- */
-function attrAt(html: string, from: number, to: number): Attr {
-  switch (to - from) {
-    case 2:
-      return isWordAt(html, from, 'id') ? Attr.Id : Attr.None;
-    case 4:
-      return isWordAt(html, from, 'href') ? Attr.Href : isWordAt(html, from, 'role') ? Attr.Role : Attr.None;
-    case 5:
-      return isWordAt(html, from, 'class') ? Attr.Class : isWordAt(html, from, 'style') ? Attr.Style : Attr.None;
-    case 6:
-      return isWordAt(html, from, 'hidden') ? Attr.Hidden : Attr.None;
-    case 8:
-      return isWordAt(html, from, 'itemprop') ? Attr.Itemprop : Attr.None;
-    case 11:
-      return isWordAt(html, from, 'aria-hidden') ? Attr.AriaHidden : Attr.None;
-    default:
-      return Attr.None;
-  }
-}
+/** The attributes extraction reads, under their ScanAttrs keys. */
+const ATTRS = new WordTable<keyof ScanAttrs>([
+  ['class', 'cls'], ['id', 'id'], ['role', 'role'], ['style', 'style'], ['itemprop', 'itemprop'], ['href', 'href'],
+  ['hidden', 'hidden'], ['aria-hidden', 'ariaHidden'],
+]);
 
 function attrValue(html: string, from: number, to: number): string {
   const value = html.slice(from, to);
   return value.indexOf('&') >= 0 ? decodeHTMLAttribute(value) : value;
 }
 
-/** Stores one attribute's value (the first occurrence wins, as in htmlparser2). */
-function setAttr(a: ScanAttrs, which: Attr, html: string, from: number, to: number): void {
-  switch (which) {
-    case Attr.Class:
-      if (a.cls === undefined) a.cls = attrValue(html, from, to);
-      break;
-    case Attr.Id:
-      if (a.id === undefined) a.id = attrValue(html, from, to);
-      break;
-    case Attr.Role:
-      if (a.role === undefined) a.role = attrValue(html, from, to);
-      break;
-    case Attr.Style:
-      if (a.style === undefined) a.style = attrValue(html, from, to);
-      break;
-    case Attr.Itemprop:
-      if (a.itemprop === undefined) a.itemprop = attrValue(html, from, to);
-      break;
-    case Attr.Href:
-      if (a.href === undefined) a.href = attrValue(html, from, to);
-      break;
-    case Attr.Hidden:
-      a.hidden = true;
-      break;
-    case Attr.AriaHidden:
-      if (a.ariaHidden === undefined) a.ariaHidden = attrValue(html, from, to);
-      break;
-  }
+/** Stores one attribute (the first occurrence wins, as in htmlparser2); `hidden` needs no value. */
+function setAttr(a: ScanAttrs, key: keyof ScanAttrs, html: string, from: number, to: number): void {
+  if (key === 'hidden') a.hidden = true;
+  else if (a[key] === undefined) a[key] = attrValue(html, from, to);
 }
 
 /** Scans `html`, calling the handler; stops early (closing all open elements) past maxDepth. */
@@ -282,11 +209,11 @@ export function scanHtml(
     if (isLetter(c)) {
       // Open tag: name, then attributes up to an unquoted '>'.
       let i = lt + 1;
-      let hash = FNV_OFFSET;
+      let hash = HASH_START;
       while (i < n) {
         const d = html.charCodeAt(i);
         if (isWs(d) || d === 47 /* / */ || d === 62 /* > */) break;
-        hash = Math.imul(hash ^ (d >= 65 && d <= 90 ? d + 32 : d), FNV_PRIME);
+        hash = hashStep(hash, d);
         i++;
       }
       if (i >= n) break; // unterminated tag at the end: dropped, as htmlparser2 does
@@ -308,9 +235,11 @@ export function scanHtml(
           break;
         }
         const ns = i;
+        let nameHash = HASH_START;
         while (i < n) {
           d = html.charCodeAt(i);
           if (isWs(d) || d === 47 || d === 62 || d === 61 /* = */) break;
+          nameHash = hashStep(nameHash, d);
           i++;
         }
         const ne = i;
@@ -341,8 +270,8 @@ export function scanHtml(
           }
         }
         if (wantAttrs && ne > ns) {
-          const which = attrAt(html, ns, ne);
-          if (which !== Attr.None) setAttr(attrs, which, html, vs, ve);
+          const key = ATTRS.get(nameHash, html, ns, ne);
+          if (key !== undefined) setAttr(attrs, key, html, vs, ve);
         }
       }
       if (end < 0) break; // unterminated tag at the end
@@ -376,11 +305,11 @@ export function scanHtml(
     if (c === 47 /* / */ && isLetter(html.charCodeAt(lt + 2))) {
       // End tag.
       let i = lt + 2;
-      let hash = FNV_OFFSET;
+      let hash = HASH_START;
       while (i < n) {
         const d = html.charCodeAt(i);
         if (isWs(d) || d === 47 || d === 62) break;
-        hash = Math.imul(hash ^ (d >= 65 && d <= 90 ? d + 32 : d), FNV_PRIME);
+        hash = hashStep(hash, d);
         i++;
       }
       const gt = html.indexOf('>', i);

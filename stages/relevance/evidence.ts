@@ -72,6 +72,21 @@ export function queryYields(candidates: CandidateInfo[], queries: Map<string, Qu
 }
 
 /**
+ * How many readable judgements a domain has when every one of them says off-domain (its classifier is then
+ * not trained); 0 when it has none or any says on-domain.
+ */
+export function judgedOffDomainOnly(domain: string, verdicts: Map<string, boolean | null>): number {
+  const prefix = judgeKey(domain, '');
+  let judged = 0;
+  for (const [key, v] of verdicts) {
+    if (v === null || !key.startsWith(prefix)) continue;
+    if (v) return 0;
+    judged++;
+  }
+  return judged;
+}
+
+/**
  * Training evidence per domain: judged on-domain documents, plus weak positives (found by at least
  * `positive_min_queries` kept queries of the domain, or ranked at or above `positive_rank` by one), minus
  * documents judged off-domain, which become negatives.

@@ -5,6 +5,7 @@
  */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { StorageConfigInput } from './config.js';
+import { withoutCredentials } from '../shared/url.js';
 
 export type S3ClientSettings = Pick<StorageConfigInput, 'endpoint' | 'region' | 'force_path_style'> & {
   /** No response bytes for this long aborts a request (the caller retries it). */
@@ -63,12 +64,5 @@ export function sharedS3Client(settings: S3ClientSettings = {}, env: NodeJS.Proc
 export function describeEndpoint(settings: S3ClientSettings = {}, env: NodeJS.ProcessEnv = process.env): string {
   const endpoint = resolveEndpoint(settings, env);
   if (!endpoint) return `AWS S3 (${settings.region ?? 'us-east-1'})`;
-  try {
-    const u = new URL(endpoint);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return 'a custom endpoint';
-  }
+  return withoutCredentials(endpoint) ?? 'a custom endpoint';
 }

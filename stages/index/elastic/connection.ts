@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
+import { withoutCredentials } from '../../shared/url.js';
 
 export const DEFAULT_ES_URL = 'http://127.0.0.1:9200';
 
@@ -11,14 +12,7 @@ export interface EsConnection {
 
 /** The URL with any user:password removed, safe to print. */
 export function redactUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '<invalid QCC_ES_URL>';
-  }
+  return withoutCredentials(raw) ?? '<invalid QCC_ES_URL>';
 }
 
 /**
