@@ -8,20 +8,24 @@
 //   half A = posts whose sha1("holdout\0" + post id) (stages/relevance/train.ts unitHash) is under 0.5, B = the rest;
 //   the post id is the corpus record's `id` (the document's source.original_id), so the split is stable.
 //
-// Selection criterion (fixed before looking): the setting with the largest min(F1 sci.med, F1 sci.space) on the
-// selection half, ties to the earlier grid row; its figures on the other half are the held-out estimate. One split
-// is one draw, so the selection is repeated over --splits more (salts holdout-1..N) and summarised, next to the
+// Selection criterion (fixed before looking): the setting with the largest min(F1) over the focus domains (default
+// medicine and space: sci.med and sci.space) on the selection half, ties to the earlier grid row; its figures on the
+// other half are the held-out estimate. One split is one draw, so the selection is repeated over --splits more (salts holdout-1..N) and summarised, next to the
 // default's figures on the same halves. Finally the spread of the full-set figures over the grid.
 // P and R are those of the documents the classifiers accept over the whole index (the relevance step's output
 // incl. the recall round, as relevance-quality.mjs computes it); recall is over the half's labelled index posts.
 //
 //   node --import tsx scripts/bench/relevance-holdout.mjs --work <out>/qcc-relevance-20news/.work/<run> \
-//     [--labels ../shared/data/corpora/20news-bydate-train.jsonl.gz] [--config config/relevance-20news.yaml] \
-//     [--splits 20] [--json results.json]
+//     [--labels <file.jsonl.gz> --field label --positive <domain=label> ... [--id-field id]] [--focus d1,d2] \
+//     [--config config/relevance-20news.yaml] [--splits 20] [--json results.json]
+//
+// Labels as `qcc eval domain`; without them the 20 Newsgroups training posts with the demo domains
+// (medicine=sci.med, space=sci.space, electronics=sci.electronics, cryptography=sci.crypt) and focus medicine,space.
+// With --positive the focus is every --positive domain unless --focus names some.
 import { writeFileSync } from 'node:fs';
 import { unitHash, featurizerOf } from '../../stages/relevance/train.js';
 import { wilsonInterval } from '../../stages/relevance/yield.js';
-import { argOf, loadWork, relevanceConfigOf, withClassifier, trainDomains, acceptedOverIndex, POSITIVE_LABEL, DEFAULT_LABELS, DEFAULT_CONFIG } from './relevance-load.mjs';
+import { argOf, argsOf, labelSpecOf, loadWork, relevanceConfigOf, withClassifier, trainDomains, acceptedOverIndex, DEFAULT_CONFIG } from './relevance-load.mjs';
 
 const args = process.argv.slice(2);
 const work = argOf(args, 'work');
@@ -35,11 +39,15 @@ const GRID = {
   positive_min_queries: [2, 3, 4],
 };
 // The NB-EM background is not a setting: train-nb.ts always fits exactly one background class.
-const FOCUS = ['medicine', 'space'];
 const HALVES = ['A', 'B', 'all'];
+const labelSpec = labelSpecOf(args);
+const POSITIVE_LABEL = labelSpec.positive;
+const FOCUS = argOf(args, 'focus', argsOf(args, 'positive').length ? Object.keys(POSITIVE_LABEL).join(',') : 'medicine,space').split(',').filter(Boolean);
+for (const d of FOCUS) if (!POSITIVE_LABEL[d]) throw new Error(`--focus ${d}: not a --positive domain (${Object.keys(POSITIVE_LABEL).join(', ')})`);
+const focusNames = FOCUS.map((d) => POSITIVE_LABEL[d]).join(', ');
 
 const t0 = Date.now();
-const loaded = await loadWork(work, argOf(args, 'labels', DEFAULT_LABELS));
+const loaded = await loadWork(work, labelSpec);
 const configFile = argOf(args, 'config', DEFAULT_CONFIG);
 const baseConfig = await relevanceConfigOf(configFile);
 const defaults = baseConfig.classifier;
@@ -109,7 +117,7 @@ const f3 = (x) => x.toFixed(3).replace(/^0/, '');
 const pr = (c) => `${f3(P(c))}/${f3(R(c))}`.padEnd(11);
 const criterion = (m, h) => Math.min(...FOCUS.map((d) => F1(m[h][d])));
 
-const short = { medicine: 'med', space: 'space', electronics: 'elec', cryptography: 'crypt' };
+const short = Object.fromEntries(domains.map((d) => [d, d.slice(0, 5)]));
 console.log(`\n${settings.length} settings (* = the config's default); P/R of the accepted documents on half A, half B, all posts`);
 const cols = [...domains.flatMap((d) => [[d, 'A'], [d, 'B']]), ...FOCUS.map((d) => [d, 'all'])];
 console.log(`${'setting'.padEnd(26)} ${cols.map(([d, h]) => `${short[d]} ${h}`.padEnd(11)).join('')}train s`);
@@ -135,7 +143,7 @@ const wilsonR = (c) => {
   return `[${f3(w.low)}, ${f3(w.high)}]`;
 };
 const dflt = results.find((r) => isDefault(r.setting));
-console.log(`\nSelection: max over the grid of min(F1 sci.med, F1 sci.space) on one half, reported on the other (R with a 90% Wilson interval)`);
+console.log(`\nSelection: max over the grid of min(F1 of ${focusNames}) on one half, reported on the other (R with a 90% Wilson interval)`);
 for (const [on, off] of [['A', 'B'], ['B', 'A']]) {
   const best = select(on);
   console.log(`selected on ${on}: ${nameOf(best.setting)}  (criterion on ${on} ${f3(criterion(best.measured, on))}, on ${off} ${f3(criterion(best.measured, off))})`);
@@ -164,7 +172,8 @@ for (let k = 1; k <= splits; k++) {
     const best = select(on, rows);
     const m = best.measured[off];
     const d = rows.find((r) => isDefault(r.setting))?.measured[off];
-    heldOut.push({ split: k, on, setting: best.setting, medicine: m.medicine, space: m.space, default: d && { medicine: d.medicine, space: d.space } });
+    const focusOf = (x) => Object.fromEntries(FOCUS.map((f) => [f, x[f]]));
+    heldOut.push({ split: k, on, setting: best.setting, ...focusOf(m), default: d && focusOf(d) });
     parts.push(`${on}→${off} ${nameOf(best.setting).padEnd(24)} ${FOCUS.map((d) => `${short[d]} ${pr(m[d])}`).join('')}`);
   }
   console.log(`  split ${String(k).padStart(2)}: ${parts.join(' | ')}`);
@@ -175,13 +184,14 @@ if (heldOut.length) {
     return `${f3(xs.reduce((a, b) => a + b, 0) / xs.length)} (${f3(Math.min(...xs))}–${f3(Math.max(...xs))})`;
   };
   const meets = heldOut.filter((h) => FOCUS.every((d) => P(h[d]) >= 0.9 && R(h[d]) >= 0.7)).length;
-  console.log(`held-out over ${heldOut.length} selections: mean (min–max) sci.med P ${stat((h) => P(h.medicine))} R ${stat((h) => R(h.medicine))}; sci.space P ${stat((h) => P(h.space))} R ${stat((h) => R(h.space))}`);
-  console.log(`  both sci.med and sci.space at P >= 0.9, R >= 0.7 on the held-out half: ${meets} of ${heldOut.length}; the default was selected ${heldOut.filter((h) => isDefault(h.setting)).length} times`);
+  const figures = (rows) => FOCUS.map((d) => `${POSITIVE_LABEL[d]} P ${stat((h) => P(h[d]), rows)} R ${stat((h) => R(h[d]), rows)}`).join('; ');
+  console.log(`held-out over ${heldOut.length} selections: mean (min–max) ${figures(heldOut)}`);
+  console.log(`  all of ${focusNames} at P >= 0.9, R >= 0.7 on the held-out half: ${meets} of ${heldOut.length}; the default was selected ${heldOut.filter((h) => isDefault(h.setting)).length} times`);
   const withDefault = heldOut.filter((h) => h.default).map((h) => h.default);
   if (withDefault.length) {
     const meetsDefault = withDefault.filter((h) => FOCUS.every((d) => P(h[d]) >= 0.9 && R(h[d]) >= 0.7)).length;
-    console.log(`the default on the same ${withDefault.length} halves (no selection): sci.med P ${stat((h) => P(h.medicine), withDefault)} R ${stat((h) => R(h.medicine), withDefault)}; sci.space P ${stat((h) => P(h.space), withDefault)} R ${stat((h) => R(h.space), withDefault)}`);
-    console.log(`  both at P >= 0.9, R >= 0.7: ${meetsDefault} of ${withDefault.length}`);
+    console.log(`the default on the same ${withDefault.length} halves (no selection): ${figures(withDefault)}`);
+    console.log(`  all at P >= 0.9, R >= 0.7: ${meetsDefault} of ${withDefault.length}`);
   }
 }
 
@@ -191,9 +201,9 @@ const quantiles = (xs) => {
   return `${f3(s[0])} / ${f3(mid)} / ${f3(s[s.length - 1])}`;
 };
 const passing = results.filter((r) => FOCUS.every((d) => P(r.measured.all[d]) >= 0.9 && R(r.measured.all[d]) >= 0.7));
-console.log(`\nSpread over the ${results.length} settings, all labelled posts (a setting that accepts nothing counts P 0): ${passing.length} reach P >= 0.9 at R >= 0.7 for both sci.med and sci.space`);
+console.log(`\nSpread over the ${results.length} settings, all labelled posts (a setting that accepts nothing counts P 0): ${passing.length} reach P >= 0.9 at R >= 0.7 for all of ${focusNames}`);
 for (const d of domains) {
   console.log(`  ${POSITIVE_LABEL[d].padEnd(16)} P min/median/max ${quantiles(results.map((r) => P(r.measured.all[d])))}   R ${quantiles(results.map((r) => R(r.measured.all[d])))}`);
 }
 console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ work, grid: GRID, totals: main.totals, results: results.map(({ accepted, ...r }) => r), held_out: heldOut }, null, 1));
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ work, labels: labelSpec, focus: FOCUS, grid: GRID, totals: main.totals, results: results.map(({ accepted, ...r }) => r), held_out: heldOut }, null, 1));

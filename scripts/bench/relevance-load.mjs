@@ -1,7 +1,8 @@
 // Shared by the offline relevance benches (relevance-quality.mjs, relevance-holdout.mjs): load a finished run's
-// work folder once (ingested documents, BM25 candidates, queries, judgements) with the 20 Newsgroups labels, and
-// train + apply the domain classifiers from it the way pipeline/steps/relevance.ts does. Labels are read here
-// only to measure; the training below never sees them.
+// work folder once (ingested documents, BM25 candidates, queries, judgements) with the labels of any labelled
+// corpus (`--labels <file> --field <name> --positive domain=label`, as `qcc eval domain`), and train + apply the
+// domain classifiers from it the way pipeline/steps/relevance.ts does. Labels are read here only to measure; the
+// training below never sees them.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAllJsonl, readJsonl } from '../../pipeline/jsonl.js';
@@ -12,17 +13,50 @@ import { trainClassifiers, featurizerOf } from '../../stages/relevance/train.js'
 import { trainNaiveBayes } from '../../stages/relevance/train-nb.js';
 import { scoringTableOf, decide } from '../../stages/relevance/model-file.js';
 import { silentLogger } from '../../pipeline/types.js';
-
-export const POSITIVE_LABEL = { medicine: 'sci.med', space: 'sci.space', electronics: 'sci.electronics', cryptography: 'sci.crypt' };
+import { parsePositive, readLabels } from '../../pipeline/commands/eval.js';
 
 const shared = process.env.QCC_SHARED_DATA ?? new URL('../../../shared/data', import.meta.url).pathname;
+/**
+ * Without label flags the benches measure the run of config/relevance-20news.yaml: the 20 Newsgroups training posts
+ * with the demo seeds' domains. Any other corpus: --labels, --field and --positive, all three.
+ */
 export const DEFAULT_LABELS = join(shared, 'corpora', '20news-bydate-train.jsonl.gz');
+export const DEFAULT_POSITIVE = { medicine: 'sci.med', space: 'sci.space', electronics: 'sci.electronics', cryptography: 'sci.crypt' };
 export const DEFAULT_CONFIG = new URL('../../config/relevance-20news.yaml', import.meta.url).pathname;
 
 /** `--name value` from argv, or the default. */
 export function argOf(args, name, dflt) {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
+}
+
+/** Every value of a repeatable `--name value`. */
+export function argsOf(args, name) {
+  return args.flatMap((a, i) => (a === `--${name}` && i + 1 < args.length ? [args[i + 1]] : []));
+}
+
+/**
+ * The labels to measure with, as `qcc eval domain` takes them: `--labels <file> --field <name> --positive
+ * domain=label ...` [`--id-field id`]. No flags: the 20 Newsgroups defaults above. Returns {file, field, idField,
+ * positive: {domain: label}}.
+ */
+export function labelSpecOf(args) {
+  const file = argOf(args, 'labels');
+  const field = argOf(args, 'field');
+  const positives = argsOf(args, 'positive');
+  const idField = argOf(args, 'id-field', 'id');
+  if (file === undefined && field === undefined && positives.length === 0) return { file: DEFAULT_LABELS, field: 'label', idField, positive: { ...DEFAULT_POSITIVE } };
+  if (!file || !field || positives.length === 0) throw new Error('give --labels <file>, --field <name> and --positive <domain=label> (repeatable) together, or none of them for the 20 Newsgroups defaults');
+  return { file, field, idField, positive: Object.fromEntries(positives.map(parsePositive)) };
+}
+
+/** Checks that every --positive label occurs in the labels and every domain in the run. */
+export function checkPositive(spec, loaded) {
+  const known = new Set(loaded.labels.values());
+  for (const [domain, label] of Object.entries(spec.positive)) {
+    if (!known.has(label)) throw new Error(`label "${label}" does not occur in ${spec.file} (labels there: ${[...known].sort().join(', ')})`);
+    if (!loaded.domains.includes(domain)) throw new Error(`domain "${domain}" is not a domain of this run (domains: ${loaded.domains.join(', ')})`);
+  }
 }
 
 /** The run config's `relevance:` slice, parsed with its defaults, with `classifier` keys overridden. */
@@ -39,11 +73,11 @@ export function withClassifier(config, overrides) {
 /**
  * Everything the relevance model step reads, plus labels: `docs` (ingested, in file order), `labelOf` (doc id →
  * label), `originalId` (doc id → the corpus record's id), `queries`, `candidates` ({id, domain, hits}),
- * `verdicts` (judgeKey → on_domain), `domains` (sorted, from the queries, as the pipeline takes them).
+ * `verdicts` (judgeKey → on_domain), `domains` (sorted, from the queries, as the pipeline takes them). `spec` is
+ * labelSpecOf's (the labels file, its label and id fields); its --positive pairs are checked against the run.
  */
-export async function loadWork(work, labelsFile = DEFAULT_LABELS) {
-  const labels = new Map();
-  for await (const r of readJsonl(labelsFile)) labels.set(r.id, r.label);
+export async function loadWork(work, spec = labelSpecOf([])) {
+  const labels = await readLabels(spec.file, spec.field, spec.idField);
   const docs = [];
   for (const f of readdirSync(join(work, 'docs')).sort()) for await (const d of readJsonl(join(work, 'docs', f))) docs.push(d);
   const originalId = new Map(docs.map((d) => [d.id, d.source?.original_id]));
@@ -60,7 +94,9 @@ export async function loadWork(work, labelsFile = DEFAULT_LABELS) {
     console.warn(`${work}: no relevance/judgements.jsonl.gz: weak labels only`);
   }
   const domains = [...new Set([...queries.values()].map((q) => q.domain))].sort();
-  return { docs, labelOf, originalId, queries, candidates, verdicts, domains, candidateDomain: new Map(candidates.map((c) => [c.id, c.domain])) };
+  const loaded = { docs, labels, labelOf, originalId, queries, candidates, verdicts, domains, candidateDomain: new Map(candidates.map((c) => [c.id, c.domain])) };
+  checkPositive(spec, loaded);
+  return loaded;
 }
 
 /**

@@ -3,18 +3,23 @@
 // domain's model, one interleaved table), with the ingest reader over a real WARC as the baseline measured in the same run.
 // Docs per CPU-second is the per-core figure on a shared machine; medians over --runs runs.
 //
-//   node --import tsx scripts/bench/relevance.mjs [--runs 5] [--domains 4] [--warc <file.warc.gz>] [--warc-passes 20]
+//   node --import tsx scripts/bench/relevance.mjs [--runs 5] [--domains 4] [--warc <file.warc.gz>] [--warc-passes 20] \
+//     [--labels <file.jsonl.gz> --field label --positive <domain=label> ... [--id-field id] [--text-field text]]
 //
-// Inputs: the 20 Newsgroups training posts (11,314) and, for the baseline and a web-text sample,
-// ../shared/data/cc/commoncrawl/CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz.
+// Inputs: a labelled corpus, whose texts are scored and whose --positive labels give the models to score with (each
+// label against the rest); without label flags the 20 Newsgroups training posts (11,314) with models for sci.med,
+// sci.space, sci.electronics, sci.crypt, rec.autos, comp.graphics (the first --domains). For the baseline and a
+// web-text sample, ../shared/data/cc/commoncrawl/CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz.
 import { join } from 'node:path';
 import { readJsonl } from '../../pipeline/jsonl.js';
+import { readLabels } from '../../pipeline/commands/eval.js';
 import { readArchive } from '../../stages/ingest/index.js';
 import { ingestConfigSchema } from '../../stages/ingest/config.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { featurizerOf } from '../../stages/relevance/train.js';
 import { PackedExamples, ScoringTable, trainLogistic } from '../../stages/relevance/linear.js';
 import { Counters, silentLogger } from '../../pipeline/types.js';
+import { argsOf, labelSpecOf } from './relevance-load.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,7 +27,7 @@ const arg = (name, dflt) => {
 };
 const shared = process.env.QCC_SHARED_DATA ?? new URL('../../../shared/data', import.meta.url).pathname;
 const runs = Number(arg('runs', '5'));
-const domains = Number(arg('domains', '4'));
+const domainsArg = arg('domains');
 const warc = arg('warc', join(shared, 'cc', 'commoncrawl', 'CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz'));
 const warcPasses = Number(arg('warc-passes', '20'));
 const median = (xs) => {
@@ -35,12 +40,22 @@ const cpuSeconds = (start) => {
 };
 
 const config = relevanceConfigSchema.parse({ enabled: true }).classifier;
+const byFlags = argsOf(process.argv, 'positive').length > 0;
+const labelSpec = labelSpecOf(process.argv.slice(2));
+const textField = arg('text-field', 'text');
+const labels = await readLabels(labelSpec.file, labelSpec.field, labelSpec.idField);
 const posts = [];
-for await (const r of readJsonl(join(shared, 'corpora', '20news-bydate-train.jsonl.gz'))) posts.push(r);
+for await (const r of readJsonl(labelSpec.file)) {
+  if (typeof r[textField] !== 'string') throw new Error(`${labelSpec.file}: record ${r[labelSpec.idField]} has no string field "${textField}" (--text-field)`);
+  posts.push({ text: r[textField], label: labels.get(String(r[labelSpec.idField])) });
+}
+const known = new Set(labels.values());
+for (const label of Object.values(labelSpec.positive)) if (!known.has(label)) throw new Error(`label "${label}" does not occur in ${labelSpec.file}`);
+const corpusName = labelSpec.file.split('/').at(-1);
 
-// Real models to score with: one per domain, each a newsgroup against the rest (1 epoch is enough for speed).
+// Real models to score with: one per domain, each a label against the rest (1 epoch is enough for speed).
 const featurizer = featurizerOf(config);
-const groups = ['sci.med', 'sci.space', 'sci.electronics', 'sci.crypt', 'rec.autos', 'comp.graphics'].slice(0, domains);
+const groups = (byFlags ? Object.values(labelSpec.positive) : ['sci.med', 'sci.space', 'sci.electronics', 'sci.crypt', 'rec.autos', 'comp.graphics']).slice(0, domainsArg ? Number(domainsArg) : byFlags ? undefined : 4);
 const table = new ScoringTable(groups, groups.map((g) => {
   const ex = new PackedExamples();
   for (const p of posts) ex.add(featurizer.extract(p.text), p.label === g ? 1 : 0);
@@ -79,9 +94,9 @@ for (let run = 0; run < runs; run++) {
   rows.web.push(webTexts.length / scoreOnce(webTexts));
 }
 const ingestRate = median(rows.ingest);
-console.log(`relevance classifier, ${domains} domain models, hash_bits ${config.hash_bits}, word n-grams ${config.word_ngrams}, char ${config.char_ngrams}-grams, max_chars ${config.max_chars}; ${runs} runs, medians, docs per CPU-second (one core)`);
+console.log(`relevance classifier, ${groups.length} domain models (${groups.join(', ')}), hash_bits ${config.hash_bits}, word n-grams ${config.word_ngrams}, char ${config.char_ngrams}-grams, max_chars ${config.max_chars}; ${runs} runs, medians, docs per CPU-second (one core)`);
 console.log(`| input | docs | avg chars scored | docs/s per core | × ingest reader |`);
 console.log(`|---|---:|---:|---:|---:|`);
 console.log(`| ingest reader (readArchive, ${warcPasses} passes over ${warc.split('/').at(-1)}) | ${webTexts.length} | - | ${Math.round(ingestRate)} | 1.0 |`);
-console.log(`| classifier on 20 Newsgroups posts | ${postTexts.length} | ${chars(postTexts)} | ${Math.round(median(rows.posts))} | ${(median(rows.posts) / ingestRate).toFixed(1)} |`);
+console.log(`| classifier on ${corpusName} | ${postTexts.length} | ${chars(postTexts)} | ${Math.round(median(rows.posts))} | ${(median(rows.posts) / ingestRate).toFixed(1)} |`);
 console.log(`| classifier on the WARC's extracted pages | ${webTexts.length} | ${chars(webTexts)} | ${Math.round(median(rows.web))} | ${(median(rows.web) / ingestRate).toFixed(1)} |`);
