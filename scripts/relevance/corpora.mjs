@@ -3,7 +3,8 @@
 // prepare-corpora.mjs (which writes them) and tests/relevance-corpora.test.ts. Labels are for measuring only.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
@@ -53,9 +54,21 @@ export function zipMember(zip, member) {
   }
 }
 
-function zipNames(zip) {
+/** Calls `read(dir)` with the archive's members extracted into a temporary folder (removed afterwards). */
+function withExtracted(zip, read) {
   if (!existsSync(zip)) throw new Error(`corpus not found: ${zip}`);
-  return execFileSync('unzip', ['-Z1', zip], { maxBuffer: 16 * 1024 * 1024 }).toString('utf8').split('\n').filter(Boolean);
+  const dir = mkdtempSync(join(tmpdir(), 'qcc-corpus-'));
+  try {
+    try {
+      execFileSync('unzip', ['-qq', zip, '-d', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (err) {
+      if (err.code === 'ENOENT') throw new Error(`reading ${zip} needs the unzip program (apt-get install unzip)`);
+      throw new Error(`${zip}: cannot extract: ${err.stderr?.toString().trim() || err.message}`);
+    }
+    return read(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -127,12 +140,19 @@ export function untag(line) {
  * part (religion, the smallest chosen genre, has 17 texts). Ids: brown-<text>-<passage>; the unit is the text.
  */
 export function readBrown(zip, pieces = 4) {
-  const names = new Set(zipNames(zip));
-  const cats = zipMember(zip, 'brown/cats.txt').split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => p.length >= 2 && p[0]);
+  return withExtracted(zip, (dir) => brownDocs(zip, join(dir, 'brown'), pieces));
+}
+
+function brownDocs(zip, dir, pieces) {
+  const member = (name) => {
+    const file = join(dir, name);
+    if (!existsSync(file)) throw new Error(`${zip}: no brown/${name} in the archive`);
+    return readFileSync(file, 'utf8');
+  };
+  const cats = member('cats.txt').split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => p.length >= 2 && p[0]);
   const docs = [];
   for (const [name, label] of cats) {
-    if (!names.has(`brown/${name}`)) throw new Error(`${zip}: cats.txt names ${name}, which is not in the archive`);
-    const sentences = zipMember(zip, `brown/${name}`).split('\n').map(untag).filter(Boolean);
+    const sentences = member(name).split('\n').map(untag).filter(Boolean);
     const total = sentences.reduce((n, s) => n + wordCount(s), 0);
     const cut = Array.from({ length: pieces }, () => []);
     let seen = 0;

@@ -5,7 +5,7 @@
 // and part and the median words per document. Same input, same bytes out.
 //
 //   node scripts/relevance/prepare-corpora.mjs [--corpus 20news,bbc,abc,brown] [--out out/corpora] [--from <corpora dir>]
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CORPORA, median, partOf, wordCount } from './corpora.mjs';
@@ -29,7 +29,9 @@ function writeGz(file, docs) {
 }
 
 mkdirSync(outDir, { recursive: true });
-const summary = {};
+const summaryFile = join(outDir, 'summary.json');
+// The corpora not prepared this time keep their entry.
+const summary = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) : {};
 for (const name of names) {
   const t0 = Date.now();
   const docs = CORPORA[name].read(from);
@@ -54,5 +56,5 @@ for (const name of names) {
   for (const l of labels) console.log(`| ${l} | ${entry.parts.dev.labels[l]} | ${entry.parts.val.labels[l]} |`);
   console.log(`| all (median words) | ${entry.parts.dev.docs} (${entry.parts.dev.median_words}) | ${entry.parts.val.docs} (${entry.parts.val.median_words}) |`);
 }
-writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 1) + '\n');
+writeFileSync(summaryFile, JSON.stringify(summary, null, 1) + '\n');
 console.log(`\nwrote ${names.map((n) => `${n}-{dev,val}.jsonl.gz`).join(', ')} and summary.json to ${outDir}`);
