@@ -140,10 +140,12 @@ function latestVersion(datasetDir) {
 function runFacts(manifest) {
   const c = manifest.counts ?? {};
   const all = Object.assign({}, ...Object.values(c));
+  // The funnel names every removal rule per step, ingest's skips (short_text, ...) included.
   const removed = {};
-  for (const [k, v] of Object.entries(all)) if (k.startsWith('ingest.skipped.') && v) removed[k] = v;
-  for (const step of manifest.funnel ?? []) for (const [rule, n] of Object.entries(step.removed ?? {})) if (n) removed[rule] = (removed[rule] ?? 0) + n;
+  for (const step of manifest.funnel ?? []) for (const [rule, n] of Object.entries(step.removed ?? {})) if (n) removed[`${step.step}: ${rule}`] = n;
+  const ingest = (manifest.funnel ?? []).find((f) => f.step === 'ingest');
   return {
+    input_docs: ingest?.in ?? 0,
     model_calls: (all['bootstrap.llm_calls'] ?? 0) + (all['relevance.judge.llm_calls'] ?? 0),
     cache_hits: (all['bootstrap.llm_cache_hits'] ?? 0) + (all['relevance.judge.llm_cache_hits'] ?? 0),
     judgements: all['relevance.judge.pairs'] ?? 0,
@@ -180,13 +182,17 @@ async function runOne({ corpus, part, mode }) {
       result.error = `no published version in ${runDir}`;
       return result;
     }
+    writeFileSync(join(runDir, 'bench-run.json'), JSON.stringify({ config, exit: r.code, wall_s: result.wall_s, finished: new Date().toISOString() }) + '\n');
   } else {
-    result.reused = true;
+    // The wall time of the run that made it, if this bench made it.
+    const made = join(runDir, 'bench-run.json');
+    result.reused = existsSync(made) ? JSON.parse(readFileSync(made, 'utf8')) : true;
   }
   result.version = version;
   const manifest = JSON.parse(readFileSync(join(version, 'manifest.json'), 'utf8'));
   Object.assign(result, runFacts(manifest));
   const positives = Object.entries(EVAL_CORPORA[corpus].positive).map(([d, l]) => ['--positive', `${d}=${l}`]).flat();
+  rmSync(join(runDir, 'eval.log'), { force: true });
   const e = await run(process.execPath, [qcc, 'eval', 'domain', version, '--labels', labels, '--field', 'label', ...positives, '--json'], { env, log: join(runDir, 'eval.log') });
   if (e.code !== 0) {
     result.error = `qcc eval domain exited ${e.code} (see ${join(runDir, 'eval.log')})`;
@@ -199,8 +205,9 @@ async function runOne({ corpus, part, mode }) {
 
 function findVersion(runDir) {
   if (!existsSync(runDir)) return undefined;
-  for (const name of readdirSync(runDir)) {
-    const v = latestVersion(join(runDir, name));
+  for (const entry of readdirSync(runDir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const v = latestVersion(join(runDir, entry.name));
     if (v) return v;
   }
   return undefined;
@@ -242,12 +249,12 @@ for (const corpus of corpora) {
   }
 }
 lines.push('');
-lines.push('| corpus | part | mode | wall s | model calls (cached) | queries | judgements | published | removed by rule |');
-lines.push('|---|---|---|---:|---:|---:|---:|---:|---|');
+lines.push('| corpus | part | mode | wall s | model calls (cached) | queries | judgements | input docs | ingested | published | removed (step: rule count) |');
+lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const r of results) {
   const removed = Object.entries(r.removed ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
-  const wall = r.reused ? 'reused' : (r.wall_s ?? '-');
-  lines.push(`| ${r.corpus} | ${r.part} | ${r.mode} | ${wall} | ${r.error ? `error: ${r.error}` : `${r.model_calls} (${r.cache_hits})`} | ${r.queries ?? '-'} | ${r.judgements ?? '-'} | ${r.published ?? '-'} | ${removed} |`);
+  const wall = r.reused ? `${r.reused.wall_s ?? '-'} (reused)` : (r.wall_s ?? '-');
+  lines.push(`| ${r.corpus} | ${r.part} | ${r.mode} | ${wall} | ${r.error ? `error: ${r.error}` : `${r.model_calls} (${r.cache_hits})`} | ${r.queries ?? '-'} | ${r.judgements ?? '-'} | ${r.input_docs ?? '-'} | ${r.ingested ?? '-'} | ${r.published ?? '-'} | ${removed} |`);
 }
 console.log(lines.join('\n'));
 console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s; runs in ${outRoot}; LLM cache ${cacheDir}${sets.length ? `; --set ${sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''}`);
