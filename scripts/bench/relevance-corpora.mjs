@@ -6,15 +6,17 @@
 // (cache_dir, default out/.cache) is shared by all runs, so a rerun makes no model calls.
 //
 //   node scripts/bench/relevance-corpora.mjs [--corpus 20news,bbc,abc,brown] [--part dev|val|both] \
-//     [--mode full,seed-only] [--set key=value ...] [--jobs 1|2] [--reuse] [--json results.json]
+//     [--mode full,seed-only] [--set key=value ...] [--jobs 1|2] [--reuse] [--dry-run] [--json results.json]
 //
 // Needs the corpora (node scripts/relevance/prepare-corpora.mjs) and a build (npx tsc -p tsconfig.json).
 // --set applies a config key (dots for nesting, value read as YAML) to the runs of both modes, except keys under
 // bootstrap. and relevance., which only the full loop has. --reuse evaluates a finished version in the run folder
-// instead of running again (the default removes the run folder first, so code changes are measured).
+// instead of running again (the default removes the run folder first, so code changes are measured). --dry-run
+// prints each run's command and (with --set) its derived config, checked by the pipeline's config loader.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
@@ -47,9 +49,10 @@ const modes = list('mode', 'seed-only,full', Object.keys(MODES));
 const jobs = Number(arg('jobs', '1'));
 if (!(jobs >= 1 && jobs <= 2)) throw new Error('--jobs: 1 or 2 (the machine is shared; each run can use a core and the model)');
 const reuse = args.includes('--reuse');
+const dryRun = args.includes('--dry-run');
 const jsonOut = arg('json');
-const corporaDir = resolve(process.env.QCC_EVAL_CORPORA ?? join(repo, 'out', 'corpora'));
-const cacheDir = resolve(process.env.QCC_CACHE_DIR ?? join(repo, 'out', '.cache'));
+const corporaDir = resolve(process.env.QCC_EVAL_CORPORA || join(repo, 'out', 'corpora'));
+const cacheDir = resolve(process.env.QCC_CACHE_DIR || join(repo, 'out', '.cache'));
 const outRoot = resolve(arg('out', join(repo, 'out', 'eval')));
 const sets = [];
 args.forEach((a, i) => {
@@ -67,9 +70,11 @@ const PATH_KEYS = ['out', 'cache_dir', 'seeds.files.*', 'ingest.warc.*', 'ingest
 
 function absolutize(value, dir) {
   const abs = (p) => (isAbsolute(p) || p === '' ? p : resolve(dir, p));
-  // ${NAME:-default}: the default is a path relative to the config too.
-  const withDefaults = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*):-([^}]*)\}/g, (_m, name, d) => `\${${name}:-${abs(d)}}`);
-  return withDefaults.startsWith('${') ? withDefaults : abs(withDefaults);
+  // A value that starts with ${NAME:-default}: that default is the path's root, relative to the config too (a
+  // ${...} further in is part of a file name, e.g. the part).
+  const lead = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/.exec(value);
+  if (!lead) return abs(value);
+  return lead[2] === undefined ? value : `\${${lead[1]}:-${abs(lead[2])}}${value.slice(lead[0].length)}`;
 }
 
 function mapPaths(node, keys, dir) {
@@ -163,6 +168,18 @@ async function runOne({ corpus, part, mode }) {
   const env = { ...process.env, QCC_EVAL_PART: part, QCC_EVAL_CORPORA: corporaDir, QCC_CACHE_DIR: cacheDir };
   const result = { corpus, part, mode, run_dir: runDir };
   let version = reuse ? findVersion(runDir) : undefined;
+  if (dryRun) {
+    // The config each run would use, checked by the pipeline's own loader; nothing is run or removed.
+    const dir = mkdtempSync(join(tmpdir(), 'qcc-eval-dry-'));
+    const config = configFor(corpus, mode, dir);
+    const { loadConfig } = await import(join(repo, 'dist', 'pipeline', 'config.js'));
+    Object.assign(process.env, { QCC_EVAL_PART: part, QCC_EVAL_CORPORA: corporaDir, QCC_CACHE_DIR: cacheDir });
+    const loaded = loadConfig(config, { out: runDir });
+    process.stdout.write(`${corpus} ${part} ${mode}: qcc run --config ${config} --out ${runDir}\n  dataset ${loaded.datasetDir}, ingests ${loaded.config.ingest.corpora.map((c) => c.path).join(', ')}, seeds ${loaded.config.seeds.files.join(', ')}\n`);
+    if (config.startsWith(dir)) process.stdout.write(readFileSync(config, 'utf8').replace(/^/gm, '    ') + '\n');
+    rmSync(dir, { recursive: true, force: true });
+    return { ...result, dry_run: true };
+  }
   if (!version) {
     rmSync(runDir, { recursive: true, force: true });
     mkdirSync(runDir, { recursive: true });
@@ -226,6 +243,11 @@ await Promise.all(
     }
   }),
 );
+
+if (dryRun) {
+  for (const r of results) if (r.error) console.error(`${r.corpus} ${r.part} ${r.mode}: ${r.error}`);
+  process.exit(results.some((r) => r.error) ? 1 : 0);
+}
 
 const f3 = (x) => (x === null || x === undefined ? '-' : x.toFixed(3));
 const stageOf = (r, domain, stage = 'published') => r?.domains?.find((d) => d.domain === domain)?.stages.find((s) => s.stage === stage);

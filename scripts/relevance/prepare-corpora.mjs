@@ -18,7 +18,7 @@ const arg = (name, dflt) => {
 const repo = new URL('../..', import.meta.url).pathname;
 const shared = process.env.QCC_SHARED_DATA ?? join(repo, '..', 'shared', 'data');
 const from = resolve(arg('from', join(shared, 'corpora')));
-const outDir = resolve(arg('out', process.env.QCC_EVAL_CORPORA ?? join(repo, 'out', 'corpora')));
+const outDir = resolve(arg('out', process.env.QCC_EVAL_CORPORA || join(repo, 'out', 'corpora')));
 const names = arg('corpus', Object.keys(CORPORA).join(',')).split(',').filter(Boolean);
 for (const n of names) if (!CORPORA[n]) throw new Error(`--corpus ${n}: unknown corpus (known: ${Object.keys(CORPORA).join(', ')})`);
 
