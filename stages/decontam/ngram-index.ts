@@ -2,6 +2,7 @@ import { eng } from 'stopword';
 import type { DecontamConfig } from './config.js';
 import { bagKeys, normaliseTokens, orderedKeys, tokenHashes } from './normalise.js';
 import type { BenchmarkItem } from './benchmarks.js';
+import { KeyTable } from './key-table.js';
 import { Postings } from './postings.js';
 import { findShortItem, ShortItems } from './short-items.js';
 
@@ -36,6 +37,8 @@ const isContent = (t: string) => t.length > 1 && !STOPWORDS.has(t);
 /** Content words a run of min_short_words or more words must hold (whole short fields and excerpts alike). */
 export const MIN_CONTENT_WORDS = 3;
 
+const SHARED = 2 ** 30;
+
 type Cfg = Pick<DecontamConfig, 'n' | 'min_matches' | 'min_short_words' | 'excerpts'>;
 
 /**
@@ -48,8 +51,8 @@ type Cfg = Pick<DecontamConfig, 'n' | 'min_matches' | 'min_short_words' | 'excer
  * Memory is a few numbers per window of the test sets, nothing per document.
  */
 export class BenchmarkIndex {
-  /** n-gram key → the item holding it, or -1 - i for shared[i], the items of an n-gram several items hold. */
-  private readonly ngramOwner = new Map<number, number>();
+  /** n-gram key → the item holding it, or SHARED + i for shared[i], the items of an n-gram several items hold. */
+  private readonly ngramOwner = new KeyTable();
   private readonly shared: number[][] = [];
   private readonly itemNgrams: number[] = [];
   private readonly spans = new Postings();
@@ -84,13 +87,13 @@ export class BenchmarkIndex {
   /** Records that the item holds the n-gram; false if it was recorded for this item already. */
   private own(key: number, item: number): boolean {
     const owner = this.ngramOwner.get(key);
-    if (owner === undefined) this.ngramOwner.set(key, item);
+    if (owner === -1) this.ngramOwner.set(key, item);
     else if (owner === item) return false;
-    else if (owner >= 0) {
-      this.ngramOwner.set(key, -1 - this.shared.length);
+    else if (owner < SHARED) {
+      this.ngramOwner.set(key, SHARED + this.shared.length);
       this.shared.push([owner, item]);
     } else {
-      const list = this.shared[-1 - owner]!;
+      const list = this.shared[owner - SHARED]!;
       if (list.at(-1) === item) return false;
       list.push(item);
     }
@@ -121,9 +124,9 @@ export class BenchmarkIndex {
     };
     for (let i = 0; i < keys.length; i++) {
       const owner = this.ngramOwner.get(keys[i]!);
-      if (owner === undefined) continue;
-      if (owner >= 0) hit(owner, i);
-      else for (const item of this.shared[-1 - owner]!) hit(item, i);
+      if (owner === -1) continue;
+      if (owner < SHARED) hit(owner, i);
+      else for (const item of this.shared[owner - SHARED]!) hit(item, i);
     }
     let best: number | undefined;
     for (const [item, set] of ngramHits) {

@@ -1,3 +1,5 @@
+import { KeyTable } from './key-table.js';
+
 /** A growable Int32Array (the index is built once; a plain array would cost twice the memory). */
 class IntList {
   data = new Int32Array(1024);
@@ -28,7 +30,7 @@ export interface Run {
  * A field's postings are numbered consecutively, so the posting after `p` in the field is `p + 1`.
  */
 export class Postings {
-  private readonly head = new Map<number, number>();
+  private readonly head = new KeyTable();
   private readonly item = new IntList();
   private readonly field = new IntList();
   private readonly offset = new IntList();
@@ -44,7 +46,7 @@ export class Postings {
       const p = this.item.push(item);
       this.field.push(field);
       this.offset.push(o);
-      this.next.push(this.head.get(key) ?? -1);
+      this.next.push(this.head.get(key));
       this.head.set(key, p);
     }
   }
@@ -55,22 +57,28 @@ export class Postings {
    */
   longestRun(docKeys: Float64Array, accept: (item: number, field: number, windows: number, at: number) => boolean): Run | undefined {
     let best: Run | undefined;
-    let prev = new Map<number, number>();
+    // The postings found at the previous place and the runs they end; a run continues only from p - 1 to p.
+    let prev: number[] = [];
+    let prevLen: number[] = [];
+    let prevN = 0;
+    let cur: number[] = [];
+    let curLen: number[] = [];
     for (let at = 0; at < docKeys.length; at++) {
-      let p = this.head.get(docKeys[at]!);
-      if (p === undefined) {
-        if (prev.size) prev = new Map();
-        continue;
-      }
-      const cur = new Map<number, number>();
-      for (; p !== -1; p = this.next.data[p]!) {
-        const len = (this.offset.data[p]! > 0 ? (prev.get(p - 1) ?? 0) : 0) + 1;
-        cur.set(p, len);
+      let curN = 0;
+      for (let p = this.head.get(docKeys[at]!); p !== -1; p = this.next.data[p]!) {
+        let len = 1;
+        if (this.offset.data[p]! > 0) {
+          for (let k = 0; k < prevN; k++) if (prev[k] === p - 1) len += prevLen[k]!;
+        }
+        cur[curN] = p;
+        curLen[curN++] = len;
         const item = this.item.data[p]!;
         const field = this.field.data[p]!;
         if ((!best || len > best.windows) && accept(item, field, len, at - len + 1)) best = { item, field, windows: len, at: at - len + 1 };
       }
-      prev = cur;
+      [prev, cur] = [cur, prev];
+      [prevLen, curLen] = [curLen, prevLen];
+      prevN = curN;
     }
     return best;
   }

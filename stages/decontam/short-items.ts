@@ -1,3 +1,4 @@
+import { KeyTable } from './key-table.js';
 import { orderedKeys, tokenHashes, type TokenHashes } from './normalise.js';
 
 interface ShortItem {
@@ -23,7 +24,9 @@ export interface FieldsTogether {
  * (twice the item's length plus 10: room for labels such as "A." and for reordered choices).
  */
 export class ShortItems {
-  private readonly byLength = new Map<number, Map<number, ShortItem[]>>();
+  /** Anchor length → anchor key → index in `lists`. */
+  private readonly byLength = new Map<number, KeyTable>();
+  readonly lists: ShortItem[][] = [];
   private count = 0;
 
   constructor(private readonly minWords: number) {}
@@ -42,16 +45,19 @@ export class ShortItems {
     const len = fields[anchor]!.length;
     const key = orderedKeys(tokenHashes(fields[anchor]!), len)[0]!;
     let table = this.byLength.get(len);
-    if (!table) this.byLength.set(len, (table = new Map()));
+    if (!table) this.byLength.set(len, (table = new KeyTable()));
     const list = table.get(key);
-    if (list) list.push({ item, fields, anchor, words });
-    else table.set(key, [{ item, fields, anchor, words }]);
+    if (list >= 0) this.lists[list]!.push({ item, fields, anchor, words });
+    else {
+      table.set(key, this.lists.length);
+      this.lists.push([{ item, fields, anchor, words }]);
+    }
     this.count++;
     return true;
   }
 
   /** Lengths of the anchors, and the anchors of each length. */
-  get tables(): Iterable<[number, Map<number, ShortItem[]>]> {
+  get tables(): Iterable<[number, KeyTable]> {
     return this.byLength;
   }
 }
@@ -69,9 +75,9 @@ export function findShortItem(short: ShortItems, tokens: string[], hashes: Token
   for (const [len, table] of short.tables) {
     const keys = orderedKeys(hashes, len);
     for (let at = 0; at < keys.length; at++) {
-      const candidates = table.get(keys[at]!);
-      if (!candidates) continue;
-      for (const c of candidates) {
+      const list = table.get(keys[at]!);
+      if (list === -1) continue;
+      for (const c of short.lists[list]!) {
         const reach = 2 * c.words + 10;
         let first = at;
         let last = at + len;

@@ -209,12 +209,12 @@ export function decontamConfig(overrides = {}) {
   return decontamConfigSchema.parse({ benchmarks, ...overrides });
 }
 
-/** Runs the decontam stage over the documents; removals by document id. */
-export async function runStage(index, cfg, docs) {
+/** Runs the decontam stage (or another version's `stage` factory) over the documents; removals by document id. */
+export async function runStage(index, cfg, docs, stage = decontamStage) {
   const removed = new Map();
   const ctx = { ...testContext(cfg), remove: (r) => removed.set(r.record.id, r) };
   let kept = 0;
-  for await (const _ of decontamStage(index, cfg.n)((async function* () { yield* docs; })(), ctx)) kept++;
+  for await (const _ of stage(index, cfg.n)((async function* () { yield* docs; })(), ctx)) kept++;
   return { removed, kept };
 }
 
