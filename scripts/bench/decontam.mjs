@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Decontamination benchmark. Run: node --import tsx scripts/bench/decontam.mjs [--per-kind 100] [--seed 1]
+// Decontamination benchmark. Run: node --expose-gc --import tsx scripts/bench/decontam.mjs [--per-kind 100] [--seed 1]
 //   [--splits dev,val] [--runs 3] [--baseline <git rev>] [--no-speed]
 // 1. Planted items (scripts/bench/decontam/planted.mjs): per benchmark (GSM8K, HumanEval, ARC-Challenge) and
 //    kind (verbatim, short items, spelled-out numbers, swapped words, excerpts, punctuation/case), up to
@@ -35,12 +35,18 @@ const news = await P.loadPosts('20ng');
 const bbc = await P.loadPosts('bbc');
 const hosts = [...news, ...bbc];
 const cfg = P.decontamConfig();
+/** Heap and array buffers in use after a full collection (run with --expose-gc; without it the figure is rough). */
+const memory = () => {
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
 let t = performance.now();
-const heap0 = process.memoryUsage().heapUsed;
+const mem0 = memory();
 const index = await P.buildBenchmarkIndex(cfg);
 const buildMs = performance.now() - t;
-const heapMb = (process.memoryUsage().heapUsed - heap0) / 1e6;
-log(`index: ${index.items.length} items, ${index.size} keys, built in ${buildMs.toFixed(0)} ms, ~${heapMb.toFixed(0)} MB heap`);
+const indexMb = (memory() - mem0) / 1e6;
+log(`index: ${index.items.length} items, ${index.size} keys, built in ${buildMs.toFixed(0)} ms, ${indexMb.toFixed(0)} MB${globalThis.gc ? '' : ' (no --expose-gc: rough)'}`);
 
 // 1. planted recall
 const tables = {};
@@ -94,11 +100,13 @@ if (!process.argv.includes('--no-speed')) {
   const old = await import(join(dir, 'stages', 'decontam', 'index.ts'));
   const oldCfg = old.decontamConfigSchema.parse({ benchmarks: P.benchmarks });
   t = performance.now();
+  const oldMem0 = memory();
   const oldIndex = await old.buildBenchmarkIndex(oldCfg);
   const oldBuildMs = performance.now() - t;
+  const oldMb = (memory() - oldMem0) / 1e6;
   const peers = [
-    { name: `baseline ${baselineRev.slice(0, 7)}`, run: () => P.runStage(oldIndex, oldCfg, news, old.decontamStage), rates: [], removed: 0, build: oldBuildMs, keys: oldIndex.size },
-    { name: 'this tree', run: () => P.runStage(index, cfg, news), rates: [], removed: 0, build: buildMs, keys: index.size },
+    { name: `baseline ${baselineRev.slice(0, 7)}`, run: () => P.runStage(oldIndex, oldCfg, news, old.decontamStage), rates: [], removed: 0, build: oldBuildMs, keys: oldIndex.size, mb: oldMb },
+    { name: 'this tree', run: () => P.runStage(index, cfg, news), rates: [], removed: 0, build: buildMs, keys: index.size, mb: indexMb },
   ];
   for (let r = 0; r < RUNS; r++) {
     for (const p of peers) {
@@ -109,9 +117,8 @@ if (!process.argv.includes('--no-speed')) {
     }
   }
   console.log(`\n## Speed: decontam stage on the ${news.length} 20 Newsgroups posts (one core, median of ${RUNS}, interleaved)\n`);
-  console.log('| version | docs/s | ratio | removed | index keys | index build (ms) |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| version | docs/s | ratio | removed | index keys | index build (ms) | index memory (MB) |');
+  console.log('|---|---|---|---|---|---|---|');
   const ref = median(peers[0].rates);
-  for (const p of peers) console.log(`| ${p.name} | ${median(p.rates).toFixed(0)} | ${(median(p.rates) / ref).toFixed(2)}x | ${p.removed} | ${p.keys} | ${p.build.toFixed(0)} |`);
-  console.log(`\nIndex heap of this tree: ~${heapMb.toFixed(0)} MB for ${index.items.length} items.`);
+  for (const p of peers) console.log(`| ${p.name} | ${median(p.rates).toFixed(0)} | ${(median(p.rates) / ref).toFixed(2)}x | ${p.removed} | ${p.keys} | ${p.build.toFixed(0)} | ${p.mb.toFixed(0)} |`);
 }

@@ -35,8 +35,7 @@ export const decontamConfigSchema = z
     excerpts: z.boolean().default(true),
     benchmarks: z.array(benchmarkConfigSchema).default([]),
   })
-  .strict()
-  .refine((c) => c.min_short_words < c.n, { message: 'min_short_words must be smaller than n', path: ['min_short_words'] });
+  .strict();
 
 export type BenchmarkConfig = z.infer<typeof benchmarkConfigSchema>;
 export type DecontamConfig = z.infer<typeof decontamConfigSchema>;
