@@ -46,9 +46,13 @@ describe.runIf(haveSharedData())('decontamination against the real test sets', (
     expect(count('arc-challenge')).toBe(1150);
   });
 
-  it('normalisation ignores case, spacing, punctuation and number formatting', () => {
+  it('normalisation ignores case, spacing, punctuation, number formatting and spelled-out numbers', () => {
     expect(normaliseTokens('She sold 1,000 eggs for $2.50!')).toEqual(normaliseTokens('she  sold 1000 eggs, for $2.5'));
     expect(normaliseTokens('3.0 apples')).toEqual(['3', 'apples']);
+    // Spelled-out numbers are digits; only words joined by spaces, hyphens or "and" make one number.
+    expect(normaliseTokens('Twenty-five hens laid three thousand and five eggs, 2 million in all')).toEqual(normaliseTokens('25 hens laid 3005 eggs, 2000000 in all'));
+    expect(normaliseTokens('one hundred*five=five hundred')).toEqual(['100', '5', '500']);
+    expect(normaliseTokens('a hundred men, thousands of them')).toEqual(['a', 'hundred', 'men', 'thousands', 'of', 'them']);
   });
 
   it('removes real posts carrying lightly edited benchmark items, names the item, and keeps clean posts', async () => {

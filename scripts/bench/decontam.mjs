@@ -9,7 +9,8 @@
 // 2. False positives: the stage over every clean post (11,314 20 Newsgroups, 2,225 BBC), no item planted.
 // 3. Speed: docs/s of the stage on the 11,314 20 Newsgroups posts, this tree against the decontam stage of
 //    --baseline (default: the merge base with main), loaded from `git archive` in the same process, runs
-//    interleaved, medians; index build time, keys and heap.
+//    interleaved, medians; index build time, keys and memory.
+// Recall and false positives are given for the baseline too (same benchmark entries, its defaults).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,30 +49,46 @@ const buildMs = performance.now() - t;
 const indexMb = (memory() - mem0) / 1e6;
 log(`index: ${index.items.length} items, ${index.size} keys, built in ${buildMs.toFixed(0)} ms, ${indexMb.toFixed(0)} MB${globalThis.gc ? '' : ' (no --expose-gc: rough)'}`);
 
+// The decontam stage of the baseline revision, from `git archive`, with the same benchmark entries.
+const dir = join(repo, '.cache', 'decontam-baseline', baselineRev);
+if (!existsSync(join(dir, 'stages', 'decontam', 'index.ts'))) {
+  mkdirSync(dir, { recursive: true });
+  execFileSync('sh', ['-c', `git archive ${baselineRev} stages/decontam pipeline | tar -x -C '${dir}'`], { cwd: repo });
+}
+const old = await import(join(dir, 'stages', 'decontam', 'index.ts'));
+const oldCfg = old.decontamConfigSchema.parse({ benchmarks: P.benchmarks });
+t = performance.now();
+const oldMem0 = memory();
+const oldIndex = await old.buildBenchmarkIndex(oldCfg);
+const oldBuildMs = performance.now() - t;
+const oldMb = (memory() - oldMem0) / 1e6;
+const base = `baseline ${baselineRev.slice(0, 7)}`;
+
 // 1. planted recall
 const tables = {};
+const oldTables = {};
 for (const split of SPLITS) {
   const planted = P.plantSample(items, hosts, { split, perKind: PER_KIND, seed: SEED });
-  const { removed } = await P.runStage(index, cfg, planted.map((p) => p.doc));
-  tables[split] = P.recallTable(planted, removed);
-  log(`${split}: ${planted.length} planted copies, ${tables[split].misses.length} missed`);
+  const docs = planted.map((p) => p.doc);
+  tables[split] = P.recallTable(planted, (await P.runStage(index, cfg, docs)).removed);
+  oldTables[split] = P.recallTable(planted, (await P.runStage(oldIndex, oldCfg, docs, old.decontamStage)).removed);
+  log(`${split}: ${planted.length} planted copies, ${tables[split].misses.length} missed (${base}: ${oldTables[split].misses.length})`);
 }
-console.log(`\n## Planted items (up to ${PER_KIND} per benchmark and kind, seed ${SEED}): found / planted\n`);
-console.log(`| benchmark | kind | ${SPLITS.map((s) => `${s} found/planted | ${s} recall`).join(' | ')} |`);
-console.log(`|---|---|${SPLITS.map(() => '---|---').join('|')}|`);
-const byKey = (split) => new Map(tables[split].cells.map((c) => [`${c.benchmark}/${c.kind}`, c]));
-const maps = Object.fromEntries(SPLITS.map((s) => [s, byKey(s)]));
+console.log(`\n## Planted items (up to ${PER_KIND} per benchmark and kind, seed ${SEED}): found / planted, recall, ${base}'s recall\n`);
+console.log(`| benchmark | kind | ${SPLITS.map((s) => `${s} found/planted | ${s} recall | ${s} ${base}`).join(' | ')} |`);
+console.log(`|---|---|${SPLITS.map(() => '---|---|---').join('|')}|`);
+const cellsOf = (table) => new Map(table.cells.map((c) => [`${c.benchmark}/${c.kind}`, c]));
+const row = (c, o) => (c ? `${c.found}/${c.planted} | ${pct(c.found, c.planted)} | ${pct(o.found, o.planted)}` : '– | – | –');
 for (const b of P.benchmarks) {
   for (const kind of P.KINDS) {
-    const cells = SPLITS.map((s) => maps[s].get(`${b.name}/${kind}`));
-    if (cells.every((c) => !c)) continue;
-    console.log(`| ${b.name} | ${kind} | ${cells.map((c) => (c ? `${c.found}/${c.planted} | ${pct(c.found, c.planted)}` : '– | –')).join(' | ')} |`);
+    const key = `${b.name}/${kind}`;
+    if (SPLITS.every((s) => !cellsOf(tables[s]).get(key))) continue;
+    console.log(`| ${b.name} | ${kind} | ${SPLITS.map((s) => row(cellsOf(tables[s]).get(key), cellsOf(oldTables[s]).get(key))).join(' | ')} |`);
   }
 }
-for (const kind of P.KINDS) {
-  const sums = SPLITS.map((s) => tables[s].cells.filter((c) => c.kind === kind).reduce((a, c) => [a[0] + c.found, a[1] + c.planted], [0, 0]));
-  console.log(`| **all** | ${kind} | ${sums.map(([f, n]) => `${f}/${n} | ${pct(f, n)}`).join(' | ')} |`);
-}
+const total = (table, kind) =>
+  table.cells.filter((c) => c.kind === kind).reduce((a, c) => ({ found: a.found + c.found, planted: a.planted + c.planted }), { found: 0, planted: 0 });
+for (const kind of P.KINDS) console.log(`| **all** | ${kind} | ${SPLITS.map((s) => row(total(tables[s], kind), total(oldTables[s], kind))).join(' | ')} |`);
 for (const split of SPLITS) {
   console.log(`\nMissed (${split}):`);
   for (const m of tables[split].misses) {
@@ -82,30 +99,19 @@ for (const split of SPLITS) {
 
 // 2. false positives on clean posts
 console.log('\n## False positives on clean real posts\n');
-console.log('| corpus | posts | removed |');
-console.log('|---|---|---|');
+console.log(`| corpus | posts | removed | ${base} removed |`);
+console.log('|---|---|---|---|');
 for (const [name, docs] of [['20 Newsgroups train', news], ['BBC News', bbc]]) {
   const { removed } = await P.runStage(index, cfg, docs);
-  console.log(`| ${name} | ${docs.length} | ${removed.size} |`);
+  const { removed: oldRemoved } = await P.runStage(oldIndex, oldCfg, docs, old.decontamStage);
+  console.log(`| ${name} | ${docs.length} | ${removed.size} | ${oldRemoved.size} |`);
   for (const r of removed.values()) console.log(`  - ${r.record.id}: ${r.reason}`);
 }
 
 // 3. speed against the baseline
 if (!process.argv.includes('--no-speed')) {
-  const dir = join(repo, '.cache', 'decontam-baseline', baselineRev);
-  if (!existsSync(join(dir, 'stages', 'decontam', 'index.ts'))) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('sh', ['-c', `git archive ${baselineRev} stages/decontam pipeline | tar -x -C '${dir}'`], { cwd: repo });
-  }
-  const old = await import(join(dir, 'stages', 'decontam', 'index.ts'));
-  const oldCfg = old.decontamConfigSchema.parse({ benchmarks: P.benchmarks });
-  t = performance.now();
-  const oldMem0 = memory();
-  const oldIndex = await old.buildBenchmarkIndex(oldCfg);
-  const oldBuildMs = performance.now() - t;
-  const oldMb = (memory() - oldMem0) / 1e6;
   const peers = [
-    { name: `baseline ${baselineRev.slice(0, 7)}`, run: () => P.runStage(oldIndex, oldCfg, news, old.decontamStage), rates: [], removed: 0, build: oldBuildMs, keys: oldIndex.size, mb: oldMb },
+    { name: base, run: () => P.runStage(oldIndex, oldCfg, news, old.decontamStage), rates: [], removed: 0, build: oldBuildMs, keys: oldIndex.size, mb: oldMb },
     { name: 'this tree', run: () => P.runStage(index, cfg, news), rates: [], removed: 0, build: buildMs, keys: index.size, mb: indexMb },
   ];
   for (let r = 0; r < RUNS; r++) {
