@@ -29,8 +29,9 @@ export interface Contamination {
 }
 
 /**
- * Words that say something: not a stopword, not one letter or digit (so "1 2 3" says nothing, "9300" does). A run of benchmark words counts only
- * with enough of them, since "1 2 3 4 5 6 7 8 9" or "when it is at the end of the" is in many texts.
+ * Words that say something: not a stopword, not one letter or digit ("1 2 3" says nothing, "9300" does). A run
+ * of benchmark words counts only with enough of them: "1 2 3 4 5 6 7 8 9" and "when it is at the end of the"
+ * are HumanEval 8-grams found in real posts.
  */
 const STOPWORDS = new Set(eng);
 const isContent = (t: string) => t.length > 1 && !STOPWORDS.has(t);
