@@ -18,6 +18,9 @@ export async function buildBenchmarkIndex(cfg: DecontamConfig): Promise<Benchmar
   return index;
 }
 
+/** "an 8-word", "an 11-word", "a 10-word". */
+const article = (n: number) => (/^8/.test(String(n)) || n === 11 || n === 18 ? 'an' : 'a');
+
 /** What matched, in words: which rule, how much of the item, which field. */
 export function contaminationReason(c: Contamination, n: number): string {
   const item = `${c.benchmark} item ${c.item_id}`;
@@ -27,7 +30,7 @@ export function contaminationReason(c: Contamination, n: number): string {
     case 'whole_field':
       return `whole field \`${c.field}\` of ${item} (${c.field_words} words)`;
     case 'excerpt':
-      return `a ${c.matched_words}-word excerpt of field \`${c.field}\` (${c.field_words} words) of ${item}`;
+      return `${article(c.matched_words!)} ${c.matched_words}-word excerpt of field \`${c.field}\` (${c.field_words} words) of ${item}`;
     case 'fields_together':
       return `all ${c.fields} fields of ${item} within ${c.span_words} words (each too short to match alone)`;
   }

@@ -5,6 +5,7 @@
 //
 // Items are split in two halves by a hash of their id: `dev` (looked at while tuning the matcher) and `val`
 // (held out: only measured). Within a half, the items of each kind are the first by a seeded hash.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readJsonl } from '../../../pipeline/jsonl.js';
@@ -165,6 +166,36 @@ export async function loadPosts(corpus, limit = Infinity) {
     docs.push({ id: `${corpus}-${r.id}`, text: r.text, source: { kind: 'corpus', file, line: docs.length + 1, original_id: r.id } });
     if (docs.length >= limit) break;
   }
+  return docs;
+}
+
+/**
+ * More clean real text for the false-positive count, from the NLTK corpora (read with `unzip -p`): ABC science
+ * and rural transcripts in chunks of about 300 words, the inaugural addresses, and the 500 Brown texts with their
+ * part-of-speech tags removed.
+ */
+export function loadNltkTexts() {
+  const zip = (name) => join(sharedData, 'corpora', `nltk-${name}.zip`);
+  const read = (name, member) => execFileSync('unzip', ['-p', zip(name), member], { maxBuffer: 1 << 28 }).toString('latin1');
+  const members = (name) =>
+    execFileSync('unzip', ['-Z1', zip(name)], { encoding: 'utf8' }).split('\n').filter((m) => m && !m.endsWith('/'));
+  const docs = [];
+  const add = (corpus, id, text) => docs.push({ id: `${corpus}-${id}`, text, source: { kind: 'corpus', file: zip(corpus), line: docs.length + 1, original_id: id } });
+  for (const member of ['abc/rural.txt', 'abc/science.txt']) {
+    let chunk = [];
+    let words = 0;
+    for (const para of read('abc', member).split(/\n\s*\n/)) {
+      chunk.push(para);
+      words += para.split(/\s+/).length;
+      if (words >= 300) {
+        add('abc', `${member}#${docs.length}`, chunk.join('\n\n'));
+        chunk = [];
+        words = 0;
+      }
+    }
+  }
+  for (const m of members('inaugural').filter((m) => m.endsWith('.txt'))) add('inaugural', m, read('inaugural', m));
+  for (const m of members('brown').filter((m) => /\/c[a-r]\d\d$/.test(m))) add('brown', m, read('brown', m).replace(/\/\S+/g, ''));
   return docs;
 }
 
