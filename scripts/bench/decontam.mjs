@@ -99,8 +99,8 @@ for (const split of SPLITS) {
 }
 
 // 2. false positives on clean posts
-console.log('\n## False positives on clean real posts\n');
-console.log(`| corpus | posts | removed | ${base} removed |`);
+console.log('\n## False positives on clean real text\n');
+console.log(`| corpus | documents | removed | ${base} removed |`);
 console.log('|---|---|---|---|');
 const nltk = P.loadNltkTexts();
 const nltkOf = (c) => nltk.filter((d) => d.id.startsWith(`${c}-`));
