@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,9 +46,13 @@ describe.runIf(haveSharedData())('decontamination against the real test sets', (
     expect(count('arc-challenge')).toBe(1150);
   });
 
-  it('normalisation ignores case, spacing, punctuation and number formatting', () => {
+  it('normalisation ignores case, spacing, punctuation, number formatting and spelled-out numbers', () => {
     expect(normaliseTokens('She sold 1,000 eggs for $2.50!')).toEqual(normaliseTokens('she  sold 1000 eggs, for $2.5'));
     expect(normaliseTokens('3.0 apples')).toEqual(['3', 'apples']);
+    // Spelled-out numbers are digits; only words joined by spaces, hyphens or "and" make one number.
+    expect(normaliseTokens('Twenty-five hens laid three thousand and five eggs, 2 million in all')).toEqual(normaliseTokens('25 hens laid 3005 eggs, 2000000 in all'));
+    expect(normaliseTokens('one hundred*five=five hundred')).toEqual(['100', '5', '500']);
+    expect(normaliseTokens('a hundred men, thousands of them')).toEqual(['a', 'hundred', 'men', 'thousands', 'of', 'them']);
   });
 
   it('removes real posts carrying lightly edited benchmark items, names the item, and keeps clean posts', async () => {
@@ -112,4 +116,47 @@ describe.runIf(haveSharedData())('decontamination against the real test sets', (
   it('a field no item has is an error naming the file', async () => {
     await expect(readBenchmark({ file: bench('gsm8k/test.jsonl'), fields: ['problem'] })).rejects.toThrow(/gsm8k\/test\.jsonl.*problem/);
   });
+
+  describe('entries that name a folder or a glob (MMLU-style: one headerless CSV per subject)', () => {
+    let dir: string;
+    let arcItems: Awaited<ReturnType<typeof readBenchmark>>;
+    const csvRow = (i: (typeof arcItems)[number]) => [i.texts[0]!, ...i.texts.slice(1, 5), 'A'].map((v) => `"${v.replace(/"/g, '""')}"`).join(',');
+    const mmlu = (file: string) => ({ file, fields: ['question', 'A', 'B', 'C', 'D'], columns: ['question', 'A', 'B', 'C', 'D', 'answer'] });
+    beforeAll(async () => {
+      arcItems = (await readBenchmark({ file: bench('arc-challenge/ARC-Challenge-Test.jsonl'), fields: ['question.stem', 'question.choices.text'] })).filter((i) => i.texts.length === 5);
+      dir = join(await tempDir(), 'mmlu');
+      mkdirSync(dir);
+      // Real ARC questions with their four choices, 20 per "subject" file; a dev file and a README beside them.
+      for (const [k, subject] of ['astronomy_test', 'biology_test', 'chemistry_dev'].entries()) {
+        writeFileSync(join(dir, `${subject}.csv`), arcItems.slice(k * 20, k * 20 + 20).map(csvRow).join('\n') + '\n');
+      }
+      writeFileSync(join(dir, 'README.txt'), 'not a test set\n');
+    });
+
+    it('a folder reads every test set file in it; ids name the file, the benchmark is the folder', async () => {
+      const items = await readBenchmark(mmlu(dir));
+      expect(items.length).toBe(60);
+      expect(items[0]).toMatchObject({ benchmark: 'mmlu', id: 'astronomy_test/row-1', texts: arcItems[0]!.texts });
+      expect(items[59]!.id).toBe('chemistry_dev/row-20');
+    });
+
+    it('a glob reads the files it matches, and a planted item is removed naming its file and row', async () => {
+      const cfg = decontamConfigSchema.parse({ benchmarks: [{ name: 'mmlu', ...mmlu(join(dir, '*_test.csv')) }] });
+      const index = await buildBenchmarkIndex(cfg);
+      expect(index.items.map((i) => i.id.split('/')[0])).toEqual([...Array(20).fill('astronomy_test'), ...Array(20).fill('biology_test')]);
+      const item = arcItems[25]!; // biology_test row 6
+      const hit = index.match(`Quiz night.\n${item.texts[0]}\n${item.texts.slice(1).map((c, k) => `${'ABCD'[k]}) ${c}`).join('\n')}\nGood luck.`);
+      expect(hit).toMatchObject({ benchmark: 'mmlu', item_id: 'biology_test/row-6' });
+    });
+
+    it('an entry that matches nothing is an error naming the entry and the pattern', async () => {
+      const none = decontamConfigSchema.parse({ benchmarks: [mmlu(join(dir, '*.parquet'))] });
+      await expect(buildBenchmarkIndex(none)).rejects.toThrow(/decontam\.benchmarks\[0\]: file: .*mmlu\/\*\.parquet matches no file/);
+      const empty = join(await tempDir(), 'empty');
+      mkdirSync(empty);
+      await expect(readBenchmark(mmlu(empty))).rejects.toThrow(/file: .*empty is a folder with no \.jsonl, \.json, \.csv or \.parquet file/);
+      await expect(readBenchmark(mmlu(join(dir, 'missing.csv')))).rejects.toThrow(/file: .*missing\.csv: no such file or folder/);
+    });
+  });
 });
+

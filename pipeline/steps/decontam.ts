@@ -5,7 +5,7 @@ import { configPath } from './filter.js';
 
 export const DECONTAM = 'decontam';
 
-/** Removes documents sharing n-grams with the configured benchmark test sets, naming benchmark and item. */
+/** Removes documents holding items of the configured benchmark test sets, naming benchmark, item and what matched. */
 export function decontamStep(ctx: RunContext, upstream: DocStep): DocStep {
   const cfg = ctx.loaded.config.decontam;
   const resolved = { ...cfg, benchmarks: cfg.benchmarks.map((b) => ({ ...b, file: configPath(ctx, b.file) })) };
@@ -16,7 +16,7 @@ export function decontamStep(ctx: RunContext, upstream: DocStep): DocStep {
     async makeStage() {
       if (!resolved.enabled || resolved.benchmarks.length === 0) return async function* (docs) { yield* docs; };
       const index = await buildBenchmarkIndex(resolved);
-      ctx.log.info('decontam index built', { items: index.items.length, ngrams: index.size, short_fields_skipped: index.skippedShortFields });
+      ctx.log.info('decontam index built', { items: index.items.length, keys: index.size, short_items_skipped: index.skippedShortItems });
       return decontamStage(index, resolved.n);
     },
   });

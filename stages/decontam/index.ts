@@ -4,9 +4,10 @@ import type { DecontamConfig } from './config.js';
 import { BenchmarkIndex, type Contamination } from './ngram-index.js';
 
 export { decontamConfigSchema, benchmarkConfigSchema, type DecontamConfig, type BenchmarkConfig } from './config.js';
-export { readBenchmark, valuesAt, benchmarkName, type BenchmarkItem } from './benchmarks.js';
-export { BenchmarkIndex, type Contamination } from './ngram-index.js';
+export { readBenchmark, benchmarkFiles, valuesAt, benchmarkName, type BenchmarkItem } from './benchmarks.js';
+export { BenchmarkIndex, type Contamination, type MatchRule } from './ngram-index.js';
 export { normaliseTokens, windowKeys } from './normalise.js';
+export { numberWordsToDigits } from './number-words.js';
 
 /** Loads every configured test set into one n-gram index (benchmark file paths already resolved). */
 export async function buildBenchmarkIndex(cfg: DecontamConfig): Promise<BenchmarkIndex> {
@@ -17,11 +18,25 @@ export async function buildBenchmarkIndex(cfg: DecontamConfig): Promise<Benchmar
   return index;
 }
 
+/** "an 8-word", "an 11-word", "a 10-word". */
+const article = (n: number) => (/^8/.test(String(n)) || n === 11 || n === 18 ? 'an' : 'a');
+
+/** What matched, in words: which rule, how much of the item, which field. */
 export function contaminationReason(c: Contamination, n: number): string {
-  return `shares ${c.matched_ngrams} of ${c.item_ngrams} ${n}-grams with ${c.benchmark} item ${c.item_id}`;
+  const item = `${c.benchmark} item ${c.item_id}`;
+  switch (c.rule) {
+    case 'ngrams':
+      return `${c.matched_ngrams} of ${c.item_ngrams} ${n}-grams of ${item}`;
+    case 'whole_field':
+      return `whole field \`${c.field}\` of ${item} (${c.field_words} words)`;
+    case 'excerpt':
+      return `${article(c.matched_words!)} ${c.matched_words}-word excerpt of field \`${c.field}\` (${c.field_words} words) of ${item}`;
+    case 'fields_together':
+      return `all ${c.fields} fields of ${item} within ${c.span_words} words (each too short to match alone)`;
+  }
 }
 
-/** Removes documents that share n-grams with a benchmark item; the removal names the benchmark and item. */
+/** Removes documents that hold a benchmark item; the removal names the benchmark, the item and what matched. */
 export function decontamStage(index: BenchmarkIndex, n: number): Stage<Doc, Doc> {
   return async function* (input, ctx) {
     for await (const doc of input) {

@@ -1,94 +1,188 @@
+import { eng } from 'stopword';
 import type { DecontamConfig } from './config.js';
-import { normaliseTokens, windowKeys } from './normalise.js';
+import { bagKeys, normaliseTokens, orderedKeys, tokenHashes } from './normalise.js';
 import type { BenchmarkItem } from './benchmarks.js';
+import { KeyTable } from './key-table.js';
+import { Postings } from './postings.js';
+import { findShortItem, ShortItems } from './short-items.js';
+
+/** How a document matched an item. */
+export type MatchRule = 'ngrams' | 'whole_field' | 'excerpt' | 'fields_together';
 
 export interface Contamination {
   benchmark: string;
   item_id: string;
+  rule: MatchRule;
   /** Distinct n-grams of the item found in the document. */
   matched_ngrams: number;
   /** n-grams the item has (so matched / item = how much of it the page holds). */
   item_ngrams: number;
-  /** The first matching window of the document, normalised. */
+  /** whole_field / excerpt: the field the words come from, its length and how many of its words the page holds. */
+  field?: string;
+  field_words?: number;
+  matched_words?: number;
+  /** fields_together: how many fields the item has (all found) and the span of the page holding them. */
+  fields?: number;
+  span_words?: number;
+  /** The matching words of the document, normalised (the first n-gram, the field or excerpt, the anchor field). */
   example: string;
 }
 
 /**
- * Every n-gram of every benchmark item, keyed by a 53-bit hash. Fields shorter than n words are indexed
- * whole (at their own length) so short questions are caught too.
+ * Words that say something: not a stopword, not one letter or digit ("1 2 3" says nothing, "9300" does). A run
+ * of benchmark words counts only with enough of them: "1 2 3 4 5 6 7 8 9" and "when it is at the end of the"
+ * are HumanEval 8-grams found in real posts.
+ */
+const STOPWORDS = new Set(eng);
+const isContent = (t: string) => t.length > 1 && !STOPWORDS.has(t);
+/** Content words a run of min_short_words or more words must hold (whole short fields and excerpts alike). */
+export const MIN_CONTENT_WORDS = 3;
+
+const SHARED = 2 ** 30;
+
+type Cfg = Pick<DecontamConfig, 'n' | 'min_matches' | 'min_short_words' | 'excerpts'>;
+
+/**
+ * The benchmark items, indexed three ways (all on normalised tokens):
+ * - every n-word window of every field, order inside the window ignored (catches swapped words): `ngrams`;
+ * - every min_short_words-word window of every field, in order, with its place in the field, so a run of them
+ *   is a whole short field (`whole_field`) or an excerpt of a longer one (`excerpt`);
+ * - items whose every field is shorter than min_short_words: their longest field, whole, as an anchor; the
+ *   other fields must then appear near it (`fields_together`, a question with its choices).
+ * Memory is a few numbers per window of the test sets, nothing per document.
  */
 export class BenchmarkIndex {
-  private readonly byLength = new Map<number, Map<number, number>>();
+  /** n-gram key → the item holding it, or SHARED + i for shared[i], the items of an n-gram several items hold. */
+  private readonly ngramOwner = new KeyTable();
+  private readonly shared: number[][] = [];
   private readonly itemNgrams: number[] = [];
+  private readonly spans = new Postings();
+  private readonly fieldWords: number[][] = [];
+  private readonly shortItems: ShortItems;
   readonly items: BenchmarkItem[] = [];
-  skippedShortFields = 0;
+  /** Items no rule can match: every field shorter than min_short_words and too few fields or words in all. */
+  skippedShortItems = 0;
 
-  constructor(private readonly cfg: Pick<DecontamConfig, 'n' | 'min_matches' | 'min_short_words'>) {}
+  constructor(private readonly cfg: Cfg) {
+    this.shortItems = new ShortItems(cfg.min_short_words);
+  }
 
   add(item: BenchmarkItem): void {
     const index = this.items.length;
     this.items.push(item);
+    const { n, min_short_words: m } = this.cfg;
+    const tokenised = item.texts.map(normaliseTokens);
+    this.fieldWords.push(tokenised.map((t) => t.length));
     let grams = 0;
-    for (const text of item.texts) {
-      const tokens = normaliseTokens(text);
-      let len = this.cfg.n;
-      if (tokens.length < this.cfg.n) {
-        if (this.cfg.min_short_words === 0 || tokens.length < this.cfg.min_short_words) {
-          if (tokens.length > 0) this.skippedShortFields++;
-          continue;
-        }
-        len = tokens.length;
-      }
-      let table = this.byLength.get(len);
-      if (!table) this.byLength.set(len, (table = new Map()));
-      for (const key of windowKeys(tokens, len)) {
-        if (!table.has(key)) {
-          table.set(key, index);
-          grams++;
-        }
-      }
+    for (const [f, tokens] of tokenised.entries()) {
+      const hashes = tokenHashes(tokens);
+      for (const key of bagKeys(hashes, n)) if (this.own(key, index)) grams++;
+      if (m > 0 && (tokens.length >= n ? this.cfg.excerpts : tokens.length >= m)) this.spans.addField(orderedKeys(hashes, m), index, f);
     }
     this.itemNgrams.push(grams);
+    const longest = Math.max(0, ...tokenised.map((t) => t.length));
+    const unmatched = longest < (m > 0 ? m : n);
+    if (unmatched && !(m > 0 && longest > 0 && this.shortItems.add(index, tokenised))) this.skippedShortItems++;
   }
 
+  /** Records that the item holds the n-gram; false if it was recorded for this item already. */
+  private own(key: number, item: number): boolean {
+    const owner = this.ngramOwner.get(key);
+    if (owner === -1) this.ngramOwner.set(key, item);
+    else if (owner === item) return false;
+    else if (owner < SHARED) {
+      this.ngramOwner.set(key, SHARED + this.shared.length);
+      this.shared.push([owner, item]);
+    } else {
+      const list = this.shared[owner - SHARED]!;
+      if (list.at(-1) === item) return false;
+      list.push(item);
+    }
+    return true;
+  }
+
+  /** Keys held (n-grams, short windows, anchors). */
   get size(): number {
-    let n = 0;
-    for (const t of this.byLength.values()) n += t.size;
-    return n;
+    return this.ngramOwner.size + this.spans.keys + this.shortItems.keys;
   }
 
-  /** The item the text overlaps most, if it shares at least min_matches of its n-grams. */
+  /** The strongest evidence that the text holds a benchmark item: most n-grams, then the longest run, then fields together. */
   match(text: string): Contamination | undefined {
     const tokens = normaliseTokens(text);
-    const hits = new Map<number, Set<number>>();
-    const firstAt = new Map<number, { at: number; len: number }>();
-    for (const [len, table] of this.byLength) {
-      const keys = windowKeys(tokens, len);
-      for (let i = 0; i < keys.length; i++) {
-        const item = table.get(keys[i]!);
-        if (item === undefined) continue;
-        let set = hits.get(item);
-        if (!set) {
-          hits.set(item, (set = new Set()));
-          firstAt.set(item, { at: i, len });
-        }
-        set.add(keys[i]!);
+    const hashes = tokenHashes(tokens);
+    const { n, min_short_words: m } = this.cfg;
+
+    const ngramHits = new Map<number, Set<number>>();
+    const firstAt = new Map<number, number>();
+    const keys = bagKeys(hashes, n);
+    const hit = (item: number, i: number) => {
+      let set = ngramHits.get(item);
+      if (!set) {
+        ngramHits.set(item, (set = new Set()));
+        firstAt.set(item, i);
       }
+      set.add(keys[i]!);
+    };
+    for (let i = 0; i < keys.length; i++) {
+      const owner = this.ngramOwner.get(keys[i]!);
+      if (owner === -1) continue;
+      if (owner < SHARED) hit(owner, i);
+      else for (const item of this.shared[owner - SHARED]!) hit(item, i);
     }
     let best: number | undefined;
-    for (const [item, set] of hits) {
+    for (const [item, set] of ngramHits) {
       if (set.size < this.cfg.min_matches) continue;
-      if (best === undefined || set.size > hits.get(best)!.size) best = item;
+      const lead = best === undefined ? -1 : ngramHits.get(best)!.size;
+      // Most shared n-grams; on a tie the item the page holds more of (a test set may hold near-copies).
+      if (set.size > lead || (set.size === lead && this.itemNgrams[item]! < this.itemNgrams[best!]!)) best = item;
     }
-    if (best === undefined) return undefined;
-    const item = this.items[best]!;
-    const first = firstAt.get(best)!;
-    return {
-      benchmark: item.benchmark,
-      item_id: item.id,
-      matched_ngrams: hits.get(best)!.size,
-      item_ngrams: this.itemNgrams[best]!,
-      example: tokens.slice(first.at, first.at + first.len).join(' '),
-    };
+    const base = (item: number, rule: MatchRule) => ({
+      benchmark: this.items[item]!.benchmark,
+      item_id: this.items[item]!.id,
+      rule,
+      matched_ngrams: ngramHits.get(item)?.size ?? 0,
+      item_ngrams: this.itemNgrams[item]!,
+    });
+    if (best !== undefined) {
+      const at = firstAt.get(best)!;
+      return { ...base(best, 'ngrams'), example: tokens.slice(at, at + n).join(' ') };
+    }
+
+    if (m > 0) {
+      let content: Int32Array | undefined; // content words before each token
+      const contentIn = (at: number, len: number) => {
+        if (!content) {
+          content = new Int32Array(tokens.length + 1);
+          for (let i = 0; i < tokens.length; i++) content[i + 1] = content[i]! + (isContent(tokens[i]!) ? 1 : 0);
+        }
+        return content[at + len]! - content[at]!;
+      };
+      const run = this.spans.longestRun(orderedKeys(hashes, m), (item, field, windows, at) => {
+        const words = this.fieldWords[item]![field]!;
+        const matched = windows + m - 1;
+        return (this.cfg.excerpts || (words < n && matched === words)) && contentIn(at, matched) >= MIN_CONTENT_WORDS;
+      });
+      if (run) {
+        const words = this.fieldWords[run.item]![run.field]!;
+        const matched = run.windows + m - 1;
+        return {
+          ...base(run.item, matched === words ? 'whole_field' : 'excerpt'),
+          field: this.items[run.item]!.fields[run.field]!,
+          field_words: words,
+          matched_words: matched,
+          example: tokens.slice(run.at, run.at + matched).join(' '),
+        };
+      }
+      const together = findShortItem(this.shortItems, tokens, hashes);
+      if (together) {
+        return {
+          ...base(together.item, 'fields_together'),
+          fields: together.fields,
+          span_words: together.span,
+          example: tokens.slice(together.anchorAt, together.anchorAt + together.anchorWords).join(' '),
+        };
+      }
+    }
+    return undefined;
   }
 }

@@ -1,12 +1,12 @@
+import { numberWordsToDigits } from './number-words.js';
+
 /**
  * Text to comparison tokens so lightly edited copies still match: Unicode compatibility form, case,
  * thousands separators ("1,000" = "1000"), trailing zero decimals ("2.50" = "2.5", "3.0" = "3"),
- * punctuation and whitespace do not count.
+ * spelled-out numbers ("twenty-five" = "25"), punctuation and whitespace do not count.
  */
 export function normaliseTokens(text: string): string[] {
-  const t = text
-    .normalize('NFKC')
-    .toLowerCase()
+  const t = numberWordsToDigits(text.normalize('NFKC').toLowerCase())
     .replace(/(\d),(?=\d{3}(?!\d))/g, '$1')
     .replace(/(\d)\.(\d*?)0+(?!\d)/g, (_m, a: string, b: string) => (b ? `${a}.${b}` : a))
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
@@ -36,32 +36,72 @@ function power(base: number, exp: number): number {
   return r;
 }
 
-/**
- * Keys of every window of `len` tokens, as 53-bit integers (two 32-bit rolling polynomial hashes):
- * exact as a JS number, so a Map lookup needs no string.
- */
-export function windowKeys(tokens: string[], len: number): Float64Array {
-  const count = tokens.length - len + 1;
-  if (count <= 0) return new Float64Array(0);
+/** Two independent 32-bit hashes per token, computed once per text and shared by every window length. */
+export interface TokenHashes {
+  h1: Int32Array;
+  h2: Int32Array;
+}
+
+export function tokenHashes(tokens: string[]): TokenHashes {
   const h1 = new Int32Array(tokens.length);
   const h2 = new Int32Array(tokens.length);
   for (let i = 0; i < tokens.length; i++) {
     h1[i] = tokenHash(tokens[i]!, 0x9e3779b9);
     h2[i] = tokenHash(tokens[i]!, 0x85ebca6b);
   }
+  return { h1, h2 };
+}
+
+const pack = (a: number, b: number) => (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
+
+/**
+ * Keys of every window of `len` tokens, as 53-bit integers (two 32-bit rolling polynomial hashes):
+ * exact as a JS number, so a Map lookup needs no string.
+ */
+export function windowKeys(tokens: string[], len: number): Float64Array {
+  return orderedKeys(tokenHashes(tokens), len);
+}
+
+export function orderedKeys({ h1, h2 }: TokenHashes, len: number): Float64Array {
+  const count = h1.length - len + 1;
+  if (count <= 0) return new Float64Array(0);
   const top1 = power(B1, len - 1);
   const top2 = power(B2, len - 1);
   const keys = new Float64Array(count);
   let r1 = 0;
   let r2 = 0;
-  for (let i = 0; i < tokens.length; i++) {
+  for (let i = 0; i < h1.length; i++) {
     if (i >= len) {
       r1 = (r1 - Math.imul(h1[i - len]!, top1)) | 0;
       r2 = (r2 - Math.imul(h2[i - len]!, top2)) | 0;
     }
     r1 = (Math.imul(r1, B1) + h1[i]!) | 0;
     r2 = (Math.imul(r2, B2) + h2[i]!) | 0;
-    if (i >= len - 1) keys[i - len + 1] = (r1 >>> 0) * 2 ** 21 + ((r2 >>> 0) & 0x1fffff);
+    if (i >= len - 1) keys[i - len + 1] = pack(r1, r2);
+  }
+  return keys;
+}
+
+/**
+ * Keys of every window of `len` tokens that ignore the order of the tokens inside the window (the sums of
+ * the token hashes, a multiset hash): a copy with two words swapped keeps the key of every window holding
+ * both or neither of them.
+ */
+export function bagKeys({ h1, h2 }: TokenHashes, len: number): Float64Array {
+  const count = h1.length - len + 1;
+  if (count <= 0) return new Float64Array(0);
+  const keys = new Float64Array(count);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < h1.length; i++) {
+    if (i >= len) {
+      s1 = (s1 - h1[i - len]!) | 0;
+      s2 = (s2 - h2[i - len]!) | 0;
+    }
+    s1 = (s1 + h1[i]!) | 0;
+    s2 = (s2 + h2[i]!) | 0;
+    // Mixed once more so that a bag key never equals an ordered key of the same tokens by construction.
+    if (i >= len - 1) keys[i - len + 1] = pack(Math.imul(s1 ^ len, 0x2c1b3c6d), s2 ^ 0x5bd1e995);
   }
   return keys;
 }
