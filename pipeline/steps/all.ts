@@ -10,6 +10,7 @@ import { indexStep } from './index-step.js';
 import { ingestStep } from './ingest.js';
 import { publishStep } from './publish.js';
 import { relevanceSteps } from './relevance.js';
+import { relevanceEstimateStep } from './relevance-estimate.js';
 import { retrieveStep } from './retrieve-step.js';
 
 /**
@@ -29,7 +30,21 @@ export function createSteps(ctx: RunContext): { steps: Step<any>[]; close(): Pro
   const signatures = signaturesStep(ctx, docSteps.at(-1)!);
   const dedup = dedupStep(ctx, docSteps.at(-1)!);
   docSteps.push(dedupApplyStep(ctx, docSteps.at(-1)!));
-  const steps = [bootstrap, ingestStep(ctx), index, retrieve, candidates, ...(relevance ? [relevance.model] : []), ...docSteps.slice(1, -1), signatures, dedup, docSteps.at(-1)!, publishStep(ctx, docSteps)];
+  const estimate = relevance ? relevanceEstimateStep(ctx, docSteps.at(-1)!) : undefined;
+  const steps = [
+    bootstrap,
+    ingestStep(ctx),
+    index,
+    retrieve,
+    candidates,
+    ...(relevance ? [relevance.model] : []),
+    ...docSteps.slice(1, -1),
+    signatures,
+    dedup,
+    docSteps.at(-1)!,
+    ...(estimate ? [estimate] : []),
+    publishStep(ctx, docSteps, estimate ? [estimate.name] : []),
+  ];
   return {
     steps,
     async close() {

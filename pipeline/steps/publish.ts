@@ -10,6 +10,7 @@ import type { Counters, Removal } from '../types.js';
 import { VersionedDataset } from '../../stages/write/dataset.js';
 import type { FileEntry, InputFingerprint, Manifest } from '../../stages/write/manifest.js';
 import { datasetCard } from '../../stages/write/card.js';
+import { funnelWarnings } from '../../stages/filter/funnel-warnings.js';
 import { publishVersionToObjectStore } from '../../stages/storage/publish.js';
 import { readReportStats, reportFileEntries, writeReport } from '../../stages/report/index.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
@@ -46,13 +47,13 @@ const partName = (i: number, n: number) => `part-${String(i).padStart(5, '0')}-o
  * every step's removals under `removed/<rule>.jsonl.gz`, the queries, the manifest (with the funnel) and the
  * dataset card; built in a temporary folder and published by rename.
  */
-export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpec> {
+export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: string[] = []): Step<ShardSpec> {
   const { config, datasetDir, hash } = ctx.loaded;
   const runId = ctx.lineage.runId;
   const final = docSteps.at(-1)!;
   return {
     name: PUBLISH,
-    after: [final.name],
+    after: [final.name, ...alsoAfter],
     barrier: true,
     listShards: async () => [{ id: 'publish' }],
     async runShard(_shard, work) {
@@ -235,11 +236,16 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpe
       files,
       config,
     };
+    const warnings = funnelWarnings(manifest.funnel);
+    for (const w of warnings) ctx.log.warn(w.message, { code: w.code, step: w.step, rule: w.rule, ...w.values });
+    if (warnings.length) manifest.warnings = warnings;
     manifest.files.push(...(await writeLedger(tempDir, version)));
     const relevanceSummary = join(ctx.paths.work, RELEVANCE, 'model.json');
     if (existsSync(relevanceSummary)) {
       const { classifier: _weights, ...summary } = JSON.parse(readFileSync(relevanceSummary, 'utf8')) as RelevanceSummary;
       manifest.relevance = summary;
+      const estimate = join(ctx.paths.work, RELEVANCE, 'estimate.json');
+      if (existsSync(estimate)) manifest.relevance.estimate = JSON.parse(readFileSync(estimate, 'utf8'));
     }
     await writeReport(tempDir, manifest);
     manifest.files.push(...(await reportFileEntries(tempDir)));

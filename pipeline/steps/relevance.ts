@@ -3,11 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonlWriter, readAllJsonl, readJsonl } from '../jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
-import type { Doc, Query, Removal } from '../types.js';
+import type { Counters, Doc, Query, Removal } from '../types.js';
 import { createProvider, type LlmProvider } from '../../stages/bootstrap/index.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
-import { domainEvidence, judgedOffDomainOnly, judgeKey, pickJudgements, queryYields, type CandidateInfo } from '../../stages/relevance/evidence.js';
-import { judgeExcerpt, judgeOne, loadJudgeTemplate, type Judgement } from '../../stages/relevance/judge.js';
+import { checkJudge, verdictTally, type RelevanceWarning } from '../../stages/relevance/diagnostics.js';
+import { domainEvidence, judgedOffDomainOnly, judgeKey, pickControls, pickJudgements, queryYields, type CandidateInfo, type JudgePick } from '../../stages/relevance/evidence.js';
+import { guardedScoreIndex } from '../../stages/relevance/index-scan.js';
+import { emptyUsage, judgeAll, judgeExcerpt, loadJudgeTemplate, tallyUsage, type Judgement, type JudgeRequest, type JudgeUsage } from '../../stages/relevance/judge.js';
 import { decide, loadClassifiers, packWeights, scoringTableOf, type LoadedClassifier, type RelevanceSummary } from '../../stages/relevance/model-file.js';
 import { featurizerOf, trainClassifiers, type DomainClassifier, type TrainingDoc } from '../../stages/relevance/train.js';
 import { trainNaiveBayes } from '../../stages/relevance/train-nb.js';
@@ -24,6 +26,31 @@ const JUDGEMENTS = 'judgements';
 const RECALL = 'recall';
 
 const round4 = (x: number) => Number(x.toFixed(4));
+
+async function indexIds(scan: () => AsyncIterable<Doc>): Promise<string[]> {
+  const ids = new Set<string>();
+  for await (const doc of scan()) ids.add(doc.id);
+  return [...ids];
+}
+
+/** The pairs with the excerpt of their document, read in one pass over the index. */
+export async function withExcerpts(pairs: JudgePick[], scan: () => AsyncIterable<Doc>, words: number): Promise<JudgeRequest[]> {
+  const wanted = new Set(pairs.map((p) => p.doc_id));
+  const texts = new Map<string, string>();
+  for await (const doc of scan()) if (wanted.has(doc.id) && !texts.has(doc.id)) texts.set(doc.id, judgeExcerpt(doc.text, words));
+  return pairs.map((p) => ({ ...p, excerpt: texts.get(p.doc_id) ?? '' }));
+}
+
+function countUsage(counters: Counters, usage: JudgeUsage): void {
+  counters.add('relevance.judge.pairs', usage.judged);
+  counters.add('relevance.judge.on_domain', usage.on_domain);
+  counters.add('relevance.judge.off_domain', usage.off_domain);
+  counters.add('relevance.judge.unreadable', usage.unreadable);
+  counters.add('relevance.judge.llm_calls', usage.calls);
+  counters.add('relevance.judge.llm_cache_hits', usage.cached);
+  counters.add('relevance.judge.prompt_tokens', usage.prompt_tokens);
+  counters.add('relevance.judge.completion_tokens', usage.completion_tokens);
+}
 
 /**
  * The relevance loop, when `relevance.enabled`: a barrier step that judges samples of each query's hits,
@@ -52,11 +79,18 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
         for await (const doc of shardDocs(ctx, upstream.name, shard.id)) candidates.push({ id: doc.id, domain: doc.domain!, hits: doc.retrieval?.hits ?? [] });
       }
       const domains = [...new Set([...queries.values()].map((q) => q.domain))].sort();
+      const ingestFiles = ctx.state.markers(INGEST).map((m) => m.output!.path);
+      const indexSize = ctx.state.markers(INGEST).reduce((n, m) => n + m.records, 0);
+      const scan = async function* (): AsyncIterable<Doc> {
+        for (const file of ingestFiles) yield* readJsonl<Doc>(file);
+      };
 
-      // 1. Judge samples of each query's hits.
+      // 1. Judge samples of each query's hits, and random index documents as controls on the judge.
       const picks = config.judge.per_query > 0 ? pickJudgements(candidates, queries, config.judge) : [];
+      const controls = picks.length > 0 ? pickControls(await indexIds(scan), candidates, domains, config.judge.controls_per_domain) : [];
       const judgements = new Map<string, Judgement>();
-      const usage = { judged: 0, on_domain: 0, off_domain: 0, unreadable: 0, calls: 0, cached: 0, prompt_tokens: 0, completion_tokens: 0, model: null as string | null, prompt_version: null as string | null };
+      const controlJudgements = new Map<string, Judgement>();
+      const usage = emptyUsage();
       if (picks.length > 0) {
         const provider: LlmProvider | null = createProvider(ctx.loaded.config.bootstrap, { cacheDir: join(ctx.loaded.cacheDir, 'llm') });
         if (!provider) {
@@ -64,52 +98,42 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
         } else {
           try {
             const template = loadJudgeTemplate(provider.name === 'openai' ? config.judge.chat_prompt : config.judge.prompt);
-            const wanted = new Map(picks.map((p) => [p.doc_id, p]));
-            const texts = new Map<string, string>();
-            for (const shard of await upstream.listShards()) {
-              for await (const doc of shardDocs(ctx, upstream.name, shard.id)) if (wanted.has(doc.id)) texts.set(doc.id, judgeExcerpt(doc.text, config.judge.doc_words));
-            }
-            log.info(`relevance: judging ${picks.length} (domain, document) pairs with ${provider.name} ${provider.model}`);
-            let done = 0;
-            await Promise.all(
-              picks.map(async (p) => {
-                const topic = config.judge.topics[p.domain] ?? p.domain;
-                const j = await judgeOne(provider, template, topic, texts.get(p.doc_id)!, { maxTokens: config.judge.max_tokens, seed: 1, signal });
-                judgements.set(judgeKey(p.domain, p.doc_id), j);
-                done++;
-                if (done % 25 === 0 || done === picks.length) log.info(`relevance: judged ${done}/${picks.length}`);
-              }),
-            );
-            for (const j of judgements.values()) {
-              usage.judged++;
-              if (j.on_domain === true) usage.on_domain++;
-              else if (j.on_domain === false) usage.off_domain++;
-              else usage.unreadable++;
-              if (j.cached) usage.cached++;
-              else usage.calls++;
-              // Tokens of cached answers too: the cost of the judgements, whichever run paid it.
-              usage.prompt_tokens += j.prompt_tokens;
-              usage.completion_tokens += j.completion_tokens;
-              usage.model = j.model;
-              usage.prompt_version = j.prompt_version;
-            }
+            const requests = await withExcerpts([...picks, ...controls], scan, config.judge.doc_words);
+            log.info(`relevance: judging ${picks.length} (domain, document) pairs and ${controls.length} random controls with ${provider.name} ${provider.model}`);
+            const answers = await judgeAll(provider, template, requests, (d) => config.judge.topics[d] ?? d, {
+              maxTokens: config.judge.max_tokens,
+              seed: 1,
+              signal,
+              onProgress: (done, total) => {
+                if (done % 25 === 0 || done === total) log.info(`relevance: judged ${done}/${total}`);
+              },
+            });
+            answers.forEach((j, i) => (i < picks.length ? judgements : controlJudgements).set(judgeKey(requests[i]!.domain, requests[i]!.doc_id), j));
+            tallyUsage(usage, answers);
           } finally {
             await provider.close();
           }
         }
       }
-      counters.add('relevance.judge.pairs', usage.judged);
-      counters.add('relevance.judge.on_domain', usage.on_domain);
-      counters.add('relevance.judge.off_domain', usage.off_domain);
-      counters.add('relevance.judge.unreadable', usage.unreadable);
-      counters.add('relevance.judge.llm_calls', usage.calls);
-      counters.add('relevance.judge.llm_cache_hits', usage.cached);
-      counters.add('relevance.judge.prompt_tokens', usage.prompt_tokens);
-      counters.add('relevance.judge.completion_tokens', usage.completion_tokens);
+      countUsage(counters, usage);
 
-      // 2. Query yields and pruning.
-      const verdicts = new Map([...judgements].map(([k, j]) => [k, j.on_domain]));
-      const yields = queryYields(candidates, queries, verdicts, config.yield);
+      const warnings: RelevanceWarning[] = [];
+      const judgeWarning = checkJudge(verdictTally(judgements), verdictTally(controlJudgements), {
+        min_controls: config.guards.judge_min_controls,
+        max_control_yes: config.guards.judge_max_control_yes,
+        min_separation: config.guards.judge_min_separation,
+      });
+      if (judgeWarning) {
+        warnings.push(judgeWarning);
+        log.warn(`relevance: ${judgeWarning.message}; ${judgeWarning.action}`, { code: judgeWarning.code, ...judgeWarning.values });
+        counters.add('relevance.warning.judge_one_way');
+      }
+      const judgeInformative = !judgeWarning;
+
+      // 2. Query yields and pruning: only a judge that discriminates prunes or labels.
+      const allVerdicts = new Map([...judgements].map(([k, j]) => [k, j.on_domain]));
+      const verdicts = judgeInformative ? allVerdicts : new Map<string, boolean | null>();
+      const yields = queryYields(candidates, queries, allVerdicts, config.yield).map((y) => (judgeInformative ? y : { ...y, pruned: false }));
       const pruned = new Set(yields.filter((y) => y.pruned).map((y) => y.query_id));
       counters.add('relevance.queries.pruned', pruned.size);
       if (pruned.size) log.info(`relevance: ${pruned.size} of ${yields.length} queries pruned (yield under ${config.yield.floor})`);
@@ -132,16 +156,12 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
         log.warn(`relevance: domain ${d}: ${why}`, { domain: d });
         domainSummary[d] = { threshold: null, bias: 0, weights_offset: null, skipped: why };
       }
-      const ingestFiles = ctx.state.markers(INGEST).map((m) => m.output!.path);
-      const indexSize = ctx.state.markers(INGEST).reduce((n, m) => n + m.records, 0);
-      const scan = async function* (): AsyncIterable<Doc> {
-        for (const file of ingestFiles) yield* readJsonl<Doc>(file);
-      };
+      const candidateDomain = new Map(candidates.map((c) => [c.id, c.domain]));
       const train = config.classifier.method === 'nb_em' ? trainNaiveBayes : trainClassifiers;
       const trained = await train({
         domains: trainable.filter((d) => evidence.get(d)!.positives.size > 0),
         evidence,
-        candidateDomain: new Map(candidates.map((c) => [c.id, c.domain])),
+        candidateDomain,
         scan: scan as () => AsyncIterable<TrainingDoc>,
         indexSize,
         config: config.classifier,
@@ -154,24 +174,39 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
         if (!Number.isFinite(c.threshold)) domainSummary[c.domain]!.skipped = `no threshold reaches target_precision ${config.classifier.target_precision}: nothing passes`;
       });
 
-      // 4. Recall round: index documents no kept query reached, on-domain by a classifier.
+      // 4. Every index document scored. The guards take out a classifier that stalled or flooded (its domain keeps
+      // its retrieved set); the recall round adds what the remaining ones accept that no query reached.
+      const retrievedOf = new Map<string, number>();
+      for (const c of candidates) retrievedOf.set(c.domain, (retrievedOf.get(c.domain) ?? 0) + 1);
+      const usable = ordered.filter((c) => Number.isFinite(c.threshold)).map((c) => ({ domain: c.domain, model: c.model, threshold: c.threshold }));
+      const guarded = await guardedScoreIndex(
+        scan,
+        usable,
+        featurizerOf(config.classifier),
+        candidateDomain,
+        config.classifier.method !== 'nb_em',
+        { positives: (d) => evidence.get(d)?.positives.size ?? 0, retrieved: (d) => retrievedOf.get(d) ?? 0, indexSize },
+        config.guards,
+        signal,
+      );
+      for (const w of guarded.warnings) {
+        warnings.push(w);
+        log.warn(`relevance: ${w.message}; ${w.action}`, { code: w.code, domain: w.domain, ...w.values });
+        const entry = domainSummary[w.domain!]!;
+        entry.threshold = null;
+        entry.skipped = `${w.code}: ${w.action}`;
+        entry.fallback = 'retrieved';
+        counters.add(`relevance.warning.${w.code}`);
+      }
+      for (const c of guarded.active) domainSummary[c.domain]!.accepted = guarded.accepted.get(c.domain) ?? 0;
+
       let recallDocs = 0;
       const recallWriter = await JsonlWriter.open(work.tempSidecars[RECALL]!);
       try {
-        if (config.recall_round && ordered.length > 0) {
-          const classifiers = scoringTableOf(ordered.filter((c) => Number.isFinite(c.threshold)).map((c) => ({ domain: c.domain, model: c.model, threshold: c.threshold })));
-          const isCandidate = new Set(candidates.map((c) => c.id));
-          const featurizer = featurizerOf(config.classifier);
-          const found: Doc[] = [];
-          const seen = new Set<string>();
-          for await (const doc of scan()) {
-            if (isCandidate.has(doc.id) || seen.has(doc.id)) continue;
-            seen.add(doc.id);
-            const verdict = decide(classifiers, featurizer.extract(doc.text), undefined, config.classifier.method !== 'nb_em');
-            if (!verdict.domain) continue;
-            found.push({ ...doc, domain: verdict.domain, relevance: { score: round4(verdict.margin), threshold: round4(verdict.threshold), found_by: 'classifier' } });
-          }
-          found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        if (config.recall_round) {
+          const found = guarded.found
+            .map(({ doc, domain, margin, threshold }) => ({ ...doc, domain, relevance: { score: round4(margin), threshold: round4(threshold), found_by: 'classifier' as const } }))
+            .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
           for (const doc of found) await recallWriter.write(doc);
           recallDocs = found.length;
           counters.add('relevance.recall_round.docs', recallDocs);
@@ -182,9 +217,11 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
 
       const judgementWriter = await JsonlWriter.open(work.tempSidecars[JUDGEMENTS]!);
       try {
-        for (const [key, j] of [...judgements].sort(([a], [b]) => a.localeCompare(b))) {
-          const [domain, doc_id] = key.split('\u0000');
-          await judgementWriter.write({ domain, doc_id, on_domain: j.on_domain, reason: j.reason, model: j.model, prompt_version: j.prompt_version });
+        for (const [kind, map] of [['hit', judgements], ['control', controlJudgements]] as const) {
+          for (const [key, j] of [...map].sort(([a], [b]) => a.localeCompare(b))) {
+            const [domain, doc_id] = key.split('\u0000');
+            await judgementWriter.write({ domain, doc_id, kind, on_domain: j.on_domain, reason: j.reason, model: j.model, prompt_version: j.prompt_version });
+          }
         }
       } finally {
         await judgementWriter.close();
@@ -195,8 +232,9 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
         domains: Object.fromEntries(Object.entries(domainSummary).sort(([a], [b]) => a.localeCompare(b))),
         yields,
         pruned_queries: [...pruned].sort(),
-        judge: usage,
+        judge: { ...usage, informative: judgeInformative, hits: verdictTally(judgements), controls: verdictTally(controlJudgements) },
         recall_round: config.recall_round ? { docs: recallDocs } : null,
+        warnings,
       };
       await writeFile(work.tempOutput!, JSON.stringify(summary, null, 1) + '\n');
       return { records: ordered.length, meta: { pruned: pruned.size, recall_docs: recallDocs } };
@@ -210,7 +248,9 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
     if (!marker?.output || !marker.sidecars) throw new Error(`${RELEVANCE_MODEL} is not complete`);
     const summary = JSON.parse(readFileSync(marker.output.path, 'utf8')) as RelevanceSummary;
     const judgements = new Map<string, Judgement>();
-    for await (const j of readJsonl<Judgement & { domain: string; doc_id: string }>(marker.sidecars[JUDGEMENTS]!.path)) judgements.set(judgeKey(j.domain, j.doc_id), j);
+    for await (const j of readJsonl<Judgement & { domain: string; doc_id: string; kind?: string }>(marker.sidecars[JUDGEMENTS]!.path)) {
+      if (j.kind !== 'control') judgements.set(judgeKey(j.domain, j.doc_id), j);
+    }
     const classifiers = loadClassifiers(summary, marker.sidecars[WEIGHTS]!.path);
     return (loaded = { summary, classifiers, scoring: scoringTableOf(classifiers), judgements });
   };

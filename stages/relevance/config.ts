@@ -29,6 +29,11 @@ export const relevanceConfigSchema = z
         max_tokens: positiveInt.default(4),
         /** Topic text per domain shown to the judge (default: the domain name). */
         topics: z.record(z.string(), z.string().min(1)).default({}),
+        /**
+         * Random index documents judged per domain as controls (mostly off-domain): a judge that says yes to them as
+         * readily as to retrieved hits is flagged and its labels are not used (0 = no check).
+         */
+        controls_per_domain: z.number().int().min(0).default(4),
       })
       .strict()
       .prefault({}),
@@ -54,7 +59,15 @@ export const relevanceConfigSchema = z
         method: z.enum(['nb_em', 'logistic']).default('nb_em'),
         /** nb_em: EM rounds over the index. */
         em_iterations: z.number().int().min(0).max(100).default(20),
-        /** nb_em: additive smoothing per hashed feature (small: a feature space of 2^hash_bits is mostly empty). */
+        /**
+         * nb_em: how class word distributions are smoothed. `corpus` (default): a Dirichlet prior of `em_mu` tokens
+         * centred on the index's own distribution, so a word a class has not seen counts as it does in the index
+         * (holds for short texts and few positives); `additive`: `em_alpha` per hashed feature (the earlier default).
+         */
+        em_smoothing: z.enum(['corpus', 'additive']).default('corpus'),
+        /** nb_em, `em_smoothing: corpus`: the prior's mass in tokens. */
+        em_mu: z.number().positive().default(7000),
+        /** nb_em, `em_smoothing: additive`: smoothing per hashed feature (small: a feature space of 2^hash_bits is mostly empty). */
         em_alpha: z.number().positive().default(0.04),
         /** nb_em: weight of an unlabelled document in the M-step (Nigam's EM-λ; under 1 keeps the classes near their seeds). */
         em_unlabeled_weight: z.number().gt(0).max(1).default(1),
@@ -71,8 +84,10 @@ export const relevanceConfigSchema = z
         l2: z.number().min(0).default(1e-6),
         /** Weak positives: documents found by at least this many kept queries of their domain... */
         positive_min_queries: positiveInt.default(3),
-        /** ...or ranked at or above this (1 = best) by one of them. */
-        positive_rank: positiveInt.default(1),
+        /** ...each ranking it at or above this (a deep hit of a query is weak evidence; independent of the index size)... */
+        positive_max_rank: positiveInt.default(10),
+        /** ...or ranked at or above this (1 = best) by one of them (0 = off). */
+        positive_rank: z.number().int().min(0).default(1),
         /** Random index documents drawn as negatives, per positive. */
         negatives_per_positive: z.number().min(0).default(3),
         /** Self-training rounds: the index is scored and its most confident documents join the positives. */
@@ -89,6 +104,40 @@ export const relevanceConfigSchema = z
       .prefault({}),
     /** Score the whole index, not only BM25 hits, and add documents above the threshold (`found_by: classifier`). */
     recall_round: z.boolean().default(true),
+    /**
+     * Checks on what was learned (docs/relevance.md, "Diagnostics"): a domain whose classifier stalls or floods
+     * falls back to its retrieved set; a judge that does not discriminate is not used.
+     */
+    guards: z
+      .object({
+        /** Stalled: the classifier accepts fewer than this × its positives over the whole index. */
+        min_kept_of_positives: z.number().min(0).default(1.1),
+        /** Flooded: it accepts more than this share of the index... */
+        max_index_share: fraction.default(0.5),
+        /** ...or more than this many times the domain's retrieved set. */
+        max_growth: z.number().positive().default(8),
+        /** The judge is checked once it has this many readable control judgements. */
+        judge_min_controls: z.number().int().min(1).default(8),
+        /** The judge does not discriminate when it says yes to at least this share of random documents... */
+        judge_max_control_yes: fraction.default(0.5),
+        /** ...or when its yes-rate on hits exceeds that on random documents by less than this. */
+        judge_min_separation: fraction.default(0.25),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Quality without labels: a fresh judged sample of each domain's published documents (estimated precision
+     * with a Wilson interval) and of the documents relevance removed (estimated on-domain documents removed).
+     */
+    estimate: z
+      .object({
+        enabled: z.boolean().default(true),
+        published_sample: z.number().int().min(0).default(20),
+        removed_sample: z.number().int().min(0).default(10),
+        confidence: z.number().gt(0).lt(1).default(0.9),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -87,8 +87,9 @@ export function judgedOffDomainOnly(domain: string, verdicts: Map<string, boolea
 }
 
 /**
- * Training evidence per domain: judged on-domain documents, plus weak positives (found by at least
- * `positive_min_queries` kept queries of the domain, or ranked at or above `positive_rank` by one), minus
+ * Training evidence per domain: judged on-domain documents, plus weak positives (ranked at or above
+ * `positive_max_rank` by at least `positive_min_queries` kept queries of the domain, or at or above `positive_rank`
+ * by one), minus
  * documents judged off-domain, which become negatives.
  */
 export function domainEvidence(
@@ -112,7 +113,26 @@ export function domainEvidence(
     const kept = c.hits.filter((h) => !pruned.has(h.query_id) && queries.get(h.query_id)?.domain === c.domain);
     if (kept.length === 0) continue;
     const best = Math.min(...kept.map((h) => h.rank));
-    if ((kept.length >= classifier.positive_min_queries || best <= classifier.positive_rank) && !e.negatives.has(c.id)) e.positives.add(c.id);
+    const strong = kept.filter((h) => h.rank <= classifier.positive_max_rank).length;
+    if ((strong >= classifier.positive_min_queries || best <= classifier.positive_rank) && !e.negatives.has(c.id)) e.positives.add(c.id);
   }
   return evidence;
+}
+
+/**
+ * Control pairs for checking the judge: per domain, `perDomain` index documents that are not among the domain's
+ * candidates, chosen by a hash (mostly off-domain for any one domain, whatever the corpus).
+ */
+export function pickControls(indexIds: string[], candidates: CandidateInfo[], domains: string[], perDomain: number): JudgePick[] {
+  if (perDomain <= 0) return [];
+  const retrieved = new Set(candidates.map((c) => judgeKey(c.domain, c.id)));
+  const picks: JudgePick[] = [];
+  for (const domain of domains) {
+    const pool = indexIds
+      .filter((id) => !retrieved.has(judgeKey(domain, id)))
+      .map((id) => ({ id, h: unitHash(`${domain}/${id}`, 'control') }))
+      .sort((a, b) => a.h - b.h || (a.id < b.id ? -1 : 1));
+    for (const { id } of pool.slice(0, perDomain)) picks.push({ domain, doc_id: id });
+  }
+  return picks;
 }

@@ -99,3 +99,60 @@ export async function judgeOne(provider: LlmProvider, t: JudgeTemplate, topic: s
     completion_tokens: res.completionTokens,
   };
 }
+
+/** One (domain, document) pair to judge with the excerpt the judge sees. */
+export interface JudgeRequest {
+  domain: string;
+  doc_id: string;
+  excerpt: string;
+}
+
+export interface JudgeUsage {
+  judged: number;
+  on_domain: number;
+  off_domain: number;
+  unreadable: number;
+  calls: number;
+  cached: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  model: string | null;
+  prompt_version: string | null;
+}
+
+export const emptyUsage = (): JudgeUsage => ({ judged: 0, on_domain: 0, off_domain: 0, unreadable: 0, calls: 0, cached: 0, prompt_tokens: 0, completion_tokens: 0, model: null, prompt_version: null });
+
+/** Adds judgements to a usage tally (cached answers count their tokens too: the cost, whichever run paid it). */
+export function tallyUsage(usage: JudgeUsage, judgements: Iterable<Judgement>): JudgeUsage {
+  for (const j of judgements) {
+    usage.judged++;
+    if (j.on_domain === true) usage.on_domain++;
+    else if (j.on_domain === false) usage.off_domain++;
+    else usage.unreadable++;
+    if (j.cached) usage.cached++;
+    else usage.calls++;
+    usage.prompt_tokens += j.prompt_tokens;
+    usage.completion_tokens += j.completion_tokens;
+    usage.model = j.model;
+    usage.prompt_version = j.prompt_version;
+  }
+  return usage;
+}
+
+/** Judges every request (in order, one model call each unless cached); `onProgress` sees the running count. */
+export async function judgeAll(
+  provider: LlmProvider,
+  template: JudgeTemplate,
+  requests: JudgeRequest[],
+  topicOf: (domain: string) => string,
+  opts: JudgeOptions & { onProgress?: (done: number, total: number) => void },
+): Promise<Judgement[]> {
+  let done = 0;
+  return Promise.all(
+    requests.map(async (r) => {
+      const j = await judgeOne(provider, template, topicOf(r.domain), r.excerpt, opts);
+      opts.onProgress?.(++done, requests.length);
+      return j;
+    }),
+  );
+}

@@ -1,6 +1,8 @@
 /** The trained relevance model on disk: a JSON summary (thresholds, yields, judge usage) and the weights. */
 import { readFileSync } from 'node:fs';
 import type { RelevanceConfig } from './config.js';
+import type { JudgeTally, RelevanceWarning } from './diagnostics.js';
+import type { JudgeUsage } from './judge.js';
 import { LinearModel, ScoringTable } from './linear.js';
 import type { DomainClassifier } from './train.js';
 import type { QueryYield } from './yield.js';
@@ -8,11 +10,26 @@ import type { QueryYield } from './yield.js';
 export interface RelevanceSummary {
   classifier: RelevanceConfig['classifier'];
   /** Per domain: its classifier (threshold, training counts, offset of its weights), or why it was skipped. */
-  domains: Record<string, { threshold: number | null; bias: number; weights_offset: number | null; skipped?: string; stats?: DomainClassifier['stats'] }>;
+  domains: Record<
+    string,
+    {
+      threshold: number | null;
+      bias: number;
+      weights_offset: number | null;
+      skipped?: string;
+      stats?: DomainClassifier['stats'];
+      /** Set when a guard took the classifier out: the domain keeps its retrieved set. */
+      fallback?: 'retrieved';
+      /** Index documents the classifiers put in the domain. */
+      accepted?: number;
+    }
+  >;
   yields: QueryYield[];
   pruned_queries: string[];
-  judge: { judged: number; on_domain: number; off_domain: number; unreadable: number; calls: number; cached: number; prompt_tokens: number; completion_tokens: number; model: string | null; prompt_version: string | null };
+  judge: JudgeUsage & { informative?: boolean; hits?: JudgeTally; controls?: JudgeTally };
   recall_round: { docs: number } | null;
+  /** What the guards saw and did (docs/relevance.md, "Diagnostics"). */
+  warnings?: RelevanceWarning[];
 }
 
 /** Weights of all classifiers, one after another, as little-endian float32. */

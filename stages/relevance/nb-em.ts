@@ -33,8 +33,16 @@ export interface NbEmOptions {
   /** Background components (the off-domain rest of the index is a mixture of topics). */
   background: number;
   iterations: number;
-  /** Laplace smoothing per feature. */
+  /** Laplace smoothing per feature (`smoothing: 'additive'`). */
   alpha: number;
+  /**
+   * `additive`: p(f|c) = (n(f,c) + alpha) / (n(c) + alpha·dims), every class pulled toward the uniform distribution.
+   * `corpus`: p(f|c) = (n(f,c) + mu·p(f|index)) / (n(c) + mu), a Dirichlet prior centred on the whole index's
+   * distribution: a word a class has not seen counts as it does in the index, not as a rare hash bucket.
+   */
+  smoothing?: 'additive' | 'corpus';
+  /** Dirichlet prior mass, in tokens (`smoothing: 'corpus'`). */
+  mu?: number;
   /** Weight of unlabelled documents in the M-step. */
   unlabeledWeight: number;
   /** Initial background component of an unlabelled document, in [0, background). */
@@ -70,6 +78,22 @@ export function nbEm(docs: SparseDoc[], clamp: Int32Array, domains: number, opts
   const logPrior = new Float64Array(classes);
   const scores = new Float64Array(classes);
 
+  // The index's own feature distribution: the centre of the Dirichlet prior (lightly smoothed itself).
+  let indexDist: Float64Array | undefined;
+  if (opts.smoothing === 'corpus') {
+    indexDist = new Float64Array(dims);
+    let total = 0;
+    for (const { indices, values } of docs) {
+      for (let k = 0; k < indices.length; k++) {
+        indexDist[indices[k]!] = indexDist[indices[k]!]! + values[k]!;
+        total += values[k]!;
+      }
+    }
+    const floor = 0.01;
+    for (let f = 0; f < dims; f++) indexDist[f] = (indexDist[f]! + floor) / (total + floor * dims);
+  }
+  const mu = opts.mu ?? 0;
+
   const mStep = () => {
     counts.fill(0);
     totals.fill(0);
@@ -92,8 +116,13 @@ export function nbEm(docs: SparseDoc[], clamp: Int32Array, domains: number, opts
     for (let c = 0; c < classes; c++) {
       logPrior[c] = Math.log((mass[c]! + 1) / (allMass + classes));
       const base = c * dims;
-      const denom = Math.log(totals[c]! + opts.alpha * dims);
-      for (let f = 0; f < dims; f++) logProb[base + f] = Math.log(counts[base + f]! + opts.alpha) - denom;
+      if (indexDist) {
+        const denom = Math.log(totals[c]! + mu);
+        for (let f = 0; f < dims; f++) logProb[base + f] = Math.log(counts[base + f]! + mu * indexDist[f]!) - denom;
+      } else {
+        const denom = Math.log(totals[c]! + opts.alpha * dims);
+        for (let f = 0; f < dims; f++) logProb[base + f] = Math.log(counts[base + f]! + opts.alpha) - denom;
+      }
     }
   };
 

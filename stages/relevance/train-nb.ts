@@ -53,6 +53,8 @@ export async function trainNaiveBayes(input: TrainInput): Promise<Map<string, Do
     background: components,
     iterations: config.em_iterations,
     alpha: config.em_alpha,
+    smoothing: config.em_smoothing,
+    mu: config.em_mu,
     unlabeledWeight: config.em_unlabeled_weight,
     initialComponent: () => 0,
   });

@@ -1,3 +1,4 @@
+import type { FunnelWarning } from '../filter/funnel-warnings.js';
 export interface FileEntry {
   /** Relative to the version folder. */
   path: string;
@@ -43,5 +44,7 @@ export interface Manifest {
   files: FileEntry[];
   /** With `relevance.enabled`: per-domain classifiers, query yields and pruned queries, judging cost. */
   relevance?: Record<string, unknown>;
+  /** What the run noticed and did about it (a rule that removed most documents; relevance warnings are in `relevance.warnings`). */
+  warnings?: FunnelWarning[];
   config: unknown;
 }

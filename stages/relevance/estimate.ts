@@ -1,0 +1,61 @@
+/**
+ * How good the published domain is, without labels: a fresh sample of each domain's published documents is
+ * judged, giving an estimated precision with a Wilson interval; a sample of the documents the relevance step
+ * removed is judged too, giving an estimate of how many on-domain documents it removed.
+ */
+import { unitHash } from './train.js';
+import { wilsonInterval } from './yield.js';
+
+/** Up to `n` ids chosen by a hash of (salt, domain, id): random, yet the same on every run. */
+export function sampleIds(ids: Iterable<string>, n: number, domain: string, salt: string): string[] {
+  return [...ids]
+    .map((id) => ({ id, h: unitHash(`${domain}/${id}`, salt) }))
+    .sort((a, b) => a.h - b.h || (a.id < b.id ? -1 : 1))
+    .slice(0, n)
+    .map((x) => x.id);
+}
+
+export interface ShareEstimate {
+  /** Readable judgements in the sample (unreadable answers are left out). */
+  sample: number;
+  on_domain: number;
+  /** on_domain / sample, or null with an empty sample. */
+  share: number | null;
+  low: number;
+  high: number;
+}
+
+export function shareEstimate(verdicts: (boolean | null)[], confidence: number): ShareEstimate {
+  const readable = verdicts.filter((v): v is boolean => v !== null);
+  const on = readable.filter(Boolean).length;
+  const { low, high } = wilsonInterval(on, readable.length, confidence);
+  const r4 = (x: number) => Number(x.toFixed(4));
+  return { sample: readable.length, on_domain: on, share: readable.length ? r4(on / readable.length) : null, low: r4(low), high: r4(high) };
+}
+
+export interface DomainEstimate {
+  domain: string;
+  published: number;
+  /** Estimated precision of the published documents. */
+  precision: ShareEstimate;
+  /** Documents the relevance step removed from the domain. */
+  removed: number;
+  /** Share of the removed ones the judge thinks on-domain, and that share applied to the removed count. */
+  removed_on_domain: ShareEstimate & { documents: number | null; documents_low: number; documents_high: number };
+}
+
+export function domainEstimate(domain: string, published: number, publishedVerdicts: (boolean | null)[], removed: number, removedVerdicts: (boolean | null)[], confidence: number): DomainEstimate {
+  const r = shareEstimate(removedVerdicts, confidence);
+  return {
+    domain,
+    published,
+    precision: shareEstimate(publishedVerdicts, confidence),
+    removed,
+    removed_on_domain: {
+      ...r,
+      documents: r.share === null ? null : Math.round(r.share * removed),
+      documents_low: Math.round(r.low * removed),
+      documents_high: Math.round(r.high * removed),
+    },
+  };
+}
