@@ -11,7 +11,7 @@ export class PathEscapeError extends Error {
     readonly root: string,
     detail: string,
   ) {
-    super(`${what} ${JSON.stringify(value)} ${detail} (it must name a path inside ${root})`);
+    super(`${what} ${JSON.stringify(value)} ${detail}`);
     this.name = 'PathEscapeError';
   }
 }
@@ -21,11 +21,11 @@ export class PathEscapeError extends Error {
  * is not strictly inside `root` (`..`, an absolute part, or the root itself).
  */
 export function confinedPath(root: string, parts: string[], what: string, value: string = parts.join('/')): string {
-  if (parts.some((p) => p.includes('\0'))) throw new PathEscapeError(what, value, root, 'contains a NUL byte');
   const base = resolve(root);
+  if (parts.some((p) => p.includes('\0'))) throw new PathEscapeError(what, value, base, `contains a NUL byte; it must name a path inside ${base}`);
   const path = resolve(base, ...parts);
   const rel = relative(base, path);
-  if (rel === '') throw new PathEscapeError(what, value, base, 'resolves to the folder itself');
-  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) throw new PathEscapeError(what, value, base, `resolves to ${path}, outside it`);
+  if (rel === '') throw new PathEscapeError(what, value, base, `is ${base} itself, not a path inside it`);
+  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) throw new PathEscapeError(what, value, base, `leads outside ${base} (to ${path})`);
   return path;
 }

@@ -13,7 +13,7 @@ import type { Logger } from '../../pipeline/types.js';
 import type { FileEntry, Manifest } from '../write/manifest.js';
 import { createS3Client, describeEndpoint } from './client.js';
 import { storageConfigSchema, type StorageConfigInput } from './config.js';
-import { storageError } from './errors.js';
+import { DEFAULT_RETRY, storageError } from './errors.js';
 import { headObject, readObjectText } from './read.js';
 import { formatS3Url, joinKey, parseS3Url } from './s3-url.js';
 import { MIB, putText, uploadFile } from './upload.js';
@@ -67,7 +67,7 @@ const urlOf = (bucket: string, ...parts: string[]) => formatS3Url({ bucket, key:
 function clientFor(opts: ObjectStoreOptions): { client: S3Client; partSizeBytes: number; retries: number; where: string } {
   const storage = storageConfigSchema.parse(opts.storage ?? {});
   const settings = { region: storage.region, force_path_style: storage.force_path_style, ...(storage.endpoint ? { endpoint: storage.endpoint } : {}) };
-  return { client: opts.client ?? createS3Client(settings), partSizeBytes: storage.part_size_mb * MIB, retries: storage.retries, where: describeEndpoint(settings) };
+  return { client: opts.client ?? createS3Client(settings), partSizeBytes: storage.part_size_mb * MIB, retries: storage.retries ?? DEFAULT_RETRY.retries, where: describeEndpoint(settings) };
 }
 
 const versionNumber = (v: string) => Number(VERSION_NAME.exec(v)?.[1] ?? NaN);
