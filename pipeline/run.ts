@@ -84,6 +84,7 @@ export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
 async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lease: Lease | null, signal: AbortSignal): Promise<RunOutcome> {
   const rank = req.rank ?? 0;
   const world = req.world ?? 1;
+  if (world < 1 || rank < 0 || rank >= world) throw new Error(`--rank must be in [0, --world); got rank ${rank}, world ${world}`);
   if (lease) {
     // Temporary files of killed runs (shards, markers, LATEST, half-built versions): only this lease's holder removes them.
     const removed = [
@@ -95,7 +96,6 @@ async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lea
   const ctx = await planRun(loaded, log);
   lease?.setRun(ctx.lineage.runId);
   // --- end of the lease wiring
-  if (world < 1 || rank < 0 || rank >= world) throw new Error(`--rank must be in [0, --world); got rank ${rank}, world ${world}`);
   const datasetDir = ctx.loaded.datasetDir;
   const dataset = new VersionedDataset(datasetDir);
   const done = dataset.findRun(ctx.lineage.runId) ?? (ctx.lineage.fresh.length === 0 ? ctx.lineage.prior.at(-1)!.version : null);
