@@ -95,13 +95,12 @@ describe.runIf(haveSharedData())('faults of the run lifecycle (issue 16)', () =>
     await sleep(4500); // A's heartbeat is now older than the 3 s TTL
 
     let bTookOver = false;
-    const b = watchRun(args, (e, child) => {
-      if (!bTookOver && String(e.msg ?? '').startsWith('taking over a stale lease')) {
-        bTookOver = true;
-        child.kill('SIGSTOP'); // B holds the lease, paused, while A resumes
-      }
+    const b = watchRun(args, (e) => {
+      if (String(e.msg ?? '').startsWith('taking over a stale lease')) bTookOver = true;
     });
-    while (!bTookOver) await sleep(50);
+    const holder = () => (existsSync(join(datasetDir, '.lock')) ? (JSON.parse(readFileSync(join(datasetDir, '.lock'), 'utf8')) as { pid: number }).pid : null);
+    while (!(bTookOver && holder() === b.child.pid)) await sleep(10);
+    b.child.kill('SIGSTOP'); // B holds the lease, paused, while A resumes
     a.child.kill('SIGCONT');
     const resultA = await a.done;
     expect(resultA.code, resultA.stderr.slice(-1500)).toBe(EXIT_LOCKED);
