@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadConfig, type LoadedConfig } from './config.js';
 import { createLogger, withFields } from './log.js';
 import { runPaths } from './paths.js';
@@ -88,7 +89,7 @@ async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lea
   if (lease) {
     // Temporary files of killed runs (shards, markers, LATEST, half-built versions): only this lease's holder removes them.
     const removed = [
-      ...(await new VersionedDataset(loaded.datasetDir).removeStaleTemps()),
+      ...(await new VersionedDataset(loaded.datasetDir).removeStaleTemps()).map((name) => join(loaded.datasetDir, name)),
       ...(await removeOrphanTemps(loaded.datasetDir, { world, staleMs: req.lockStaleMs ?? DEFAULT_LOCK_STALE_MS })),
     ];
     if (removed.length) log.info(`removed ${removed.length} temporary files left by stopped runs in ${loaded.datasetDir}`, { removed: removed.slice(0, 20) });
