@@ -158,6 +158,8 @@ export interface LockOptions {
   pollMs?: number;
   /** The command an operator runs to remove the lease, quoted in the LockedError. */
   unlockHint?: string;
+  /** Stops the wait (SIGTERM while waiting with --lock-wait). */
+  signal?: AbortSignal;
   log: Logger;
 }
 
@@ -256,7 +258,7 @@ export async function acquireDatasetLock(datasetDir: string, opts: LockOptions):
     if (Date.now() >= deadline) throw new LockedError(file, holder, opts.unlockHint ?? `qcc unlock --config <config>`);
     if (!announced) opts.log.info(`waiting for the lease of ${datasetDir}, held by ${describeHolder(holder)}`, { lock: file, holder });
     announced = true;
-    await sleep(Math.min(opts.pollMs ?? 1000, Math.max(1, deadline - Date.now())));
+    await sleep(Math.min(opts.pollMs ?? 1000, Math.max(1, deadline - Date.now())), undefined, opts.signal ? { signal: opts.signal } : {});
   }
   heldHere.set(file, info.owner);
   return startHeartbeat(file, info, heartbeatMs, opts.log);

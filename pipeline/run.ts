@@ -67,6 +67,7 @@ export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
             waitMs: req.lockWaitMs ?? 0,
             staleMs: req.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
             unlockHint: `qcc unlock --config ${req.config}${req.out ? ` --out ${req.out}` : ''}`,
+            signal: stop.signal,
             log,
           })
         : null;
