@@ -1,12 +1,28 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
+import { pidAlive } from '../stages/shared/process.js';
 
 /** A temporary sibling path (same folder, so rename() is atomic) that keeps the name's extension. */
 export function tempPathFor(target: string): string {
   return join(dirname(target), `.tmp-${process.pid}-${Date.now().toString(36)}-${basename(target)}`);
 }
+
+/** A write that failed (disk full, quota, I/O error), naming the file: Node's own messages often do not. */
+export class WriteFailed extends Error {
+  readonly code: string | undefined;
+  constructor(
+    readonly path: string,
+    cause: Error,
+  ) {
+    super(`${path}: cannot write (${cause.message})${(cause as NodeJS.ErrnoException).code === 'ENOSPC' ? '; free some space and rerun: finished shards are kept' : ''}`, { cause });
+    this.name = 'WriteFailed';
+    this.code = (cause as NodeJS.ErrnoException).code;
+  }
+}
+
+export const writeFailed = (path: string, err: unknown): Error => (err instanceof WriteFailed ? err : new WriteFailed(path, err as Error));
 
 /** Write a whole file so that readers see the old content or the new one, never a part. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
@@ -18,8 +34,51 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw writeFailed(target, err);
   }
+}
+
+const TEMP_OF_PID = /^\.tmp-(\d+)-/;
+const VERSION_DIR = /^v\d{4,}$/;
+const PROCESS_STARTED = Date.now() - process.uptime() * 1000;
+
+/**
+ * Removes the temporary files (`.tmp-<pid>-...`, see tempPathFor) that killed runs left under `root`:
+ * those of a pid that is not alive here, and those of this pid written before this process started
+ * (a container's pid 1 is every run's). Version folders are never entered. With several workers (which
+ * may run on other hosts, where a pid means nothing here) only files untouched for `staleMs` go.
+ * Returns the paths removed.
+ */
+export async function removeOrphanTemps(root: string, opts: { world: number; staleMs: number }): Promise<string[]> {
+  const removed: string[] = [];
+  const visit = async (dir: string, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return; // gone meanwhile, or not there yet
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      const m = TEMP_OF_PID.exec(entry.name);
+      if (m) {
+        const pid = Number(m[1]);
+        const info = await lstat(path).catch(() => null);
+        if (!info) continue;
+        const ours = pid === process.pid;
+        const orphan = ours ? info.mtimeMs < PROCESS_STARTED : !pidAlive(pid);
+        const quiet = opts.world === 1 || Date.now() - info.mtimeMs > opts.staleMs;
+        if (orphan && quiet) {
+          await rm(path, { recursive: true, force: true });
+          removed.push(path);
+        }
+      } else if (entry.isDirectory() && !(depth === 0 && VERSION_DIR.test(entry.name))) {
+        await visit(path, depth + 1);
+      }
+    }
+  };
+  await visit(root, 0);
+  return removed;
 }
 
 export async function fsyncPath(path: string): Promise<void> {

@@ -14,7 +14,8 @@ import { registerCcCommands } from './commands/cc.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerReadCommands } from './commands/read.js';
 import { registerOpsCommands } from './commands/ops.js';
-import { EXIT_LOCKED, LockedError } from './lock.js';
+import { EXIT_LOCKED, LeaseLostError, LockedError } from './lock.js';
+import { RunStopped } from './stop.js';
 import { resolveInputs } from '../stages/acquire/index.js';
 import { openSearchIndex } from '../stages/index/open.js';
 import { ingestConfigSchema } from '../stages/ingest/config.js';
@@ -174,10 +175,15 @@ export async function main(argv: string[]): Promise<number> {
     const e = err as Error & { code?: string; exitCode?: number };
     // commander gives usage errors exit code 1; qcc keeps 1 for failed runs.
     if (e.code?.startsWith('commander.')) return e.exitCode === 0 ? 0 : 2;
-    // Exit codes (docs/operations.md): 0 published or up to date, 1 failed, 2 usage, 75 dataset locked by another run.
-    if (err instanceof LockedError) {
+    // Exit codes (docs/operations.md): 0 published or up to date, 1 failed, 2 usage, 75 dataset locked by
+    // another run (also: this run lost its lease), 130/143 stopped by SIGINT/SIGTERM.
+    if (err instanceof LockedError || err instanceof LeaseLostError) {
       process.stderr.write(`qcc: ${e.message}\n`);
       return EXIT_LOCKED;
+    }
+    if (err instanceof RunStopped) {
+      process.stderr.write(`qcc: ${e.message}\n`);
+      return err.exitCode;
     }
     process.stderr.write(`qcc: ${e.message}\n`);
     if (process.env.QCC_DEBUG && e.stack) process.stderr.write(e.stack + '\n');

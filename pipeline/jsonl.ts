@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { tempPathFor } from './atomic.js';
+import { tempPathFor, WriteFailed } from './atomic.js';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
 import { once } from 'node:events';
@@ -15,12 +15,26 @@ export class JsonlWriter {
   private readonly file: Writable;
   private readonly sink: Writable;
   private closed = false;
+  /** The first error of either stream (disk full, I/O error), naming the file; every later call rethrows it. */
+  private failure: WriteFailed | null = null;
+  /** Rejects with `failure`: raced against 'drain' and 'close', which never come after a failed write. */
+  private readonly failed: Promise<never>;
   records = 0;
 
   private constructor(readonly path: string) {
+    let reject!: (err: Error) => void;
+    this.failed = new Promise<never>((_, r) => (reject = r));
+    this.failed.catch(() => {}); // observed by write() and close(); never an unhandled rejection
+    const onError = (err: Error) => {
+      if (this.failure) return;
+      this.failure = new WriteFailed(path, err);
+      reject(this.failure);
+    };
     this.file = createWriteStream(path);
+    this.file.on('error', onError);
     if (path.endsWith('.gz')) {
       const gzip = createGzip({ level: 6, memLevel: 9, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
+      gzip.on('error', onError);
       gzip.pipe(this.file);
       this.sink = gzip;
     } else {
@@ -34,16 +48,30 @@ export class JsonlWriter {
   }
 
   async write(record: unknown): Promise<void> {
+    if (this.failure) throw this.failure;
     this.records++;
-    if (!this.sink.write(JSON.stringify(record) + '\n')) await once(this.sink, 'drain');
+    if (!this.sink.write(JSON.stringify(record) + '\n')) await this.until(once(this.sink, 'drain'));
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) {
+      if (this.failure) throw this.failure;
+      return;
+    }
     this.closed = true;
+    if (this.failure) throw this.failure;
     const finished = once(this.file, 'close');
     this.sink.end();
-    await finished;
+    await this.until(finished);
+    if (this.failure) throw this.failure;
+  }
+
+  private async until(event: Promise<unknown>): Promise<void> {
+    try {
+      await Promise.race([event, this.failed]);
+    } catch (err) {
+      throw this.failure ?? new WriteFailed(this.path, err as Error);
+    }
   }
 }
 
@@ -78,7 +106,7 @@ export async function writeJsonlAtomically(path: string, fill: (writer: JsonlWri
     await writer.close();
     await rename(tmp, path);
   } catch (err) {
-    await writer.close();
+    await writer.close().catch(() => {}); // the first error is the one to report
     await rm(tmp, { force: true });
     throw err;
   }

@@ -108,6 +108,21 @@ export class LockedError extends Error {
   }
 }
 
+/** The run's lease was taken over or removed: the run stops before publishing anything. */
+export class LeaseLostError extends Error {
+  readonly exitCode = EXIT_LOCKED;
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(
+      `lost the lease ${file}: ${detail}. This run stopped and published nothing; its finished shards are kept, so rerun it ` +
+        `to resume once the dataset is free. A run paused for longer than --lock-stale loses its lease: raise it if this run was not dead`,
+    );
+    this.name = 'LeaseLostError';
+  }
+}
+
 export interface Lease {
   readonly file: string;
   readonly info: LeaseInfo;
@@ -115,7 +130,23 @@ export interface Lease {
   setRun(run: string): void;
   /** False once another process took the lease over (this holder missed its heartbeats). */
   held(): boolean;
+  /** Reads the lease file now; throws a LeaseLostError when it is no longer this holder's. */
+  verify(): void;
+  /** Called once, when the lease is found lost (at a heartbeat or a verify()). */
+  onLost(listener: (err: LeaseLostError) => void): void;
   release(): Promise<void>;
+}
+
+/** Leases held by this process, by lock file: what assertLeaseHeld checks. */
+const active = new Map<string, Lease>();
+
+/**
+ * Right before an irreversible step (publishing a version, moving LATEST): throws a LeaseLostError when this
+ * process held the dataset's lease and no longer does. Without a lease held here (a step run on its own) it
+ * does nothing.
+ */
+export function assertLeaseHeld(datasetDir: string): void {
+  active.get(lockPath(datasetDir))?.verify();
 }
 
 export interface LockOptions {
@@ -127,6 +158,8 @@ export interface LockOptions {
   pollMs?: number;
   /** The command an operator runs to remove the lease, quoted in the LockedError. */
   unlockHint?: string;
+  /** Stops the wait (SIGTERM while waiting with --lock-wait). */
+  signal?: AbortSignal;
   log: Logger;
 }
 
@@ -225,24 +258,29 @@ export async function acquireDatasetLock(datasetDir: string, opts: LockOptions):
     if (Date.now() >= deadline) throw new LockedError(file, holder, opts.unlockHint ?? `qcc unlock --config <config>`);
     if (!announced) opts.log.info(`waiting for the lease of ${datasetDir}, held by ${describeHolder(holder)}`, { lock: file, holder });
     announced = true;
-    await sleep(Math.min(opts.pollMs ?? 1000, Math.max(1, deadline - Date.now())));
+    await sleep(Math.min(opts.pollMs ?? 1000, Math.max(1, deadline - Date.now())), undefined, opts.signal ? { signal: opts.signal } : {});
   }
   heldHere.set(file, info.owner);
   return startHeartbeat(file, info, heartbeatMs, opts.log);
 }
 
 function startHeartbeat(file: string, info: LeaseInfo, heartbeatMs: number, log: Logger): Lease {
-  let lost = false;
+  let lost: LeaseLostError | null = null;
   let released = false;
-  const rewrite = () => {
-    if (lost || released) return;
+  const listeners: ((err: LeaseLostError) => void)[] = [];
+  /** True while the lease file is still ours; else marks the lease lost (once) and tells the listeners. */
+  const check = (): boolean => {
+    if (lost) return false;
     const current = readRaw(file);
-    if (current?.info?.owner !== info.owner) {
-      lost = true;
-      clearInterval(timer);
-      log.error(`lost the lease ${file}: ${current?.info ? `taken over by ${describeHolder(current.info)}` : 'it was removed'}`, { lock: file });
-      return;
-    }
+    if (current?.info?.owner === info.owner) return true;
+    lost = new LeaseLostError(file, current?.info ? `taken over by ${describeHolder(current.info)}` : 'it was removed');
+    clearInterval(timer);
+    log.error(lost.message, { lock: file });
+    for (const listener of listeners.splice(0)) listener(lost);
+    return false;
+  };
+  const rewrite = () => {
+    if (lost || released || !check()) return;
     info.heartbeat = new Date().toISOString();
     const tmp = `${file}.${process.pid}.heartbeat.tmp`;
     try {
@@ -254,7 +292,7 @@ function startHeartbeat(file: string, info: LeaseInfo, heartbeatMs: number, log:
   };
   const timer = setInterval(rewrite, heartbeatMs);
   timer.unref();
-  return {
+  const lease: Lease = {
     file,
     info,
     setRun(run: string) {
@@ -262,16 +300,27 @@ function startHeartbeat(file: string, info: LeaseInfo, heartbeatMs: number, log:
       rewrite();
     },
     held: () => !lost && !released,
+    verify() {
+      if (!released && !check()) throw lost!;
+    },
+    onLost(listener) {
+      if (lost) listener(lost);
+      else listeners.push(listener);
+    },
+    // Synchronous inside (no await), so a signal handler can release the lease right before exiting.
     async release() {
       if (released) return;
       released = true;
       clearInterval(timer);
       heldHere.delete(file);
+      if (active.get(file) === lease) active.delete(file);
       if (lost) return;
       const current = readRaw(file);
       if (current?.info?.owner === info.owner) rmSync(file, { force: true });
     },
   };
+  active.set(file, lease);
+  return lease;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadConfig, type LoadedConfig } from './config.js';
 import { createLogger, withFields } from './log.js';
 import { runPaths } from './paths.js';
@@ -7,12 +8,15 @@ import { runSteps } from './runner.js';
 import { RunState } from './run-state.js';
 import type { RunContext } from './steps/context.js';
 import { createSteps } from './steps/all.js';
-import { PUBLISH } from './steps/publish.js';
+import { finishPublished, PUBLISH } from './steps/publish.js';
 import { VersionedDataset } from '../stages/write/dataset.js';
 import { narrowToFresh, planLineage } from './lineage.js';
 import { resolveCrawls } from './crawl-inputs.js';
 import type { Logger } from './types.js';
 import { acquireDatasetLock, DEFAULT_LOCK_STALE_MS, type Lease } from './lock.js';
+import { abortOnSignals } from './stop.js';
+import { removeOrphanTemps } from './atomic.js';
+import { confinedPath } from '../stages/shared/confine.js';
 
 export interface RunRequest {
   config: string;
@@ -48,36 +52,61 @@ async function planRun(loaded: LoadedConfig, log: Logger): Promise<RunContext> {
 export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
   const log = req.log ?? createLogger();
   const loaded = loadConfig(req.config, { out: req.out });
-  // --- dataset lease (pipeline/lock.ts): rank 0 publishes, so it alone holds the lease, from before the
-  // lineage is read until after publish; the other ranks only write idempotent shards.
-  const lease =
-    (req.rank ?? 0) === 0
-      ? await acquireDatasetLock(loaded.datasetDir, {
-          waitMs: req.lockWaitMs ?? 0,
-          staleMs: req.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
-          unlockHint: `qcc unlock --config ${req.config}${req.out ? ` --out ${req.out}` : ''}`,
-          log,
-        })
-      : null;
+  // `dataset: ..` or `.` would make the parent of the output root, or the root itself, the dataset folder.
+  confinedPath(loaded.outDir, [loaded.config.dataset], `${loaded.file}: key \`dataset\`:`, loaded.config.dataset);
+  // SIGINT/SIGTERM and a lost lease abort the runner; the lease is released on the way out (pipeline/stop.ts).
+  const stop = new AbortController();
+  let lease: Lease | null = null;
+  const removeHandlers = abortOnSignals(stop, () => void lease?.release());
   try {
-    return await runLeased(req, loaded, log, lease);
+    // --- dataset lease (pipeline/lock.ts): rank 0 publishes, so it alone holds the lease, from before the
+    // lineage is read until after publish; the other ranks only write idempotent shards.
+    lease =
+      (req.rank ?? 0) === 0
+        ? await acquireDatasetLock(loaded.datasetDir, {
+            waitMs: req.lockWaitMs ?? 0,
+            staleMs: req.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
+            unlockHint: `qcc unlock --config ${req.config}${req.out ? ` --out ${req.out}` : ''}`,
+            signal: stop.signal,
+            log,
+          })
+        : null;
+    lease?.onLost((err) => stop.abort(err));
+    return await runLeased(req, loaded, log, lease, stop.signal);
+  } catch (err) {
+    // A shard cancelled by the abort fails with its own error: report why the run stopped instead.
+    if (stop.signal.aborted) throw stop.signal.reason;
+    throw err;
   } finally {
+    removeHandlers();
     await lease?.release();
   }
 }
 
-async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lease: Lease | null): Promise<RunOutcome> {
-  const ctx = await planRun(loaded, log);
-  lease?.setRun(ctx.lineage.runId);
-  // --- end of the lease wiring
+async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lease: Lease | null, signal: AbortSignal): Promise<RunOutcome> {
   const rank = req.rank ?? 0;
   const world = req.world ?? 1;
   if (world < 1 || rank < 0 || rank >= world) throw new Error(`--rank must be in [0, --world); got rank ${rank}, world ${world}`);
+  if (lease) {
+    // Temporary files of killed runs (shards, markers, LATEST, half-built versions): only this lease's holder removes them.
+    const removed = [
+      ...(await new VersionedDataset(loaded.datasetDir).removeStaleTemps()).map((name) => join(loaded.datasetDir, name)),
+      ...(await removeOrphanTemps(loaded.datasetDir, { world, staleMs: req.lockStaleMs ?? DEFAULT_LOCK_STALE_MS })),
+    ];
+    if (removed.length) log.info(`removed ${removed.length} temporary files left by stopped runs in ${loaded.datasetDir}`, { removed: removed.slice(0, 20) });
+  }
+  const ctx = await planRun(loaded, log);
+  lease?.setRun(ctx.lineage.runId);
+  // --- end of the lease wiring
   const datasetDir = ctx.loaded.datasetDir;
   const dataset = new VersionedDataset(datasetDir);
-  const done = dataset.findRun(ctx.lineage.runId);
-  if (done) return { status: 'up_to_date', version: done, datasetDir };
-  if (ctx.lineage.fresh.length === 0) return { status: 'up_to_date', version: ctx.lineage.prior.at(-1)!.version, datasetDir };
+  const done = dataset.findRun(ctx.lineage.runId) ?? (ctx.lineage.fresh.length === 0 ? ctx.lineage.prior.at(-1)!.version : null);
+  if (done) {
+    // Published already, but maybe not completely (killed before LATEST moved, or during the object-store
+    // copy): the publishing rank finishes what publishing means before saying "up to date".
+    if (lease) await finishPublished(ctx.loaded, done, { log, signal });
+    return { status: 'up_to_date', version: done, datasetDir };
+  }
 
   await mkdir(ctx.paths.work, { recursive: true });
   const runLog = withFields(log, { run: ctx.lineage.runId, rank });
@@ -86,7 +115,7 @@ async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lea
   const { steps, close } = createSteps(ctx);
   const progress = createProgress(process.stderr, ctx.lineage.runId, rank);
   try {
-    await runSteps(steps, ctx.state, { rank, world, through: req.stage, log: runLog, progress });
+    await runSteps(steps, ctx.state, { rank, world, through: req.stage, log: runLog, progress, signal });
   } finally {
     progress.close();
     await close();

@@ -146,15 +146,19 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
       const sides = Object.fromEntries(
         await Promise.all(Object.entries(sidecars).map(async ([name, path]) => [name, { path, ...(await sha256File(path)) }] as const)),
       );
-      await state.markDone({
-        step: step.name,
-        shard: shard.id,
-        records: outcome.records,
-        counters: counters.toJSON(),
-        output,
-        ...(Object.keys(sides).length ? { sidecars: sides } : {}),
-        meta: outcome.meta,
-      });
+      await state
+        .markDone({
+          step: step.name,
+          shard: shard.id,
+          records: outcome.records,
+          counters: counters.toJSON(),
+          output,
+          ...(Object.keys(sides).length ? { sidecars: sides } : {}),
+          meta: outcome.meta,
+        })
+        .catch((err: Error) => {
+          throw new StepFailed(step.name, shard.id, err); // a full disk names the step and shard here too
+        });
       opts.progress.shardDone(step.name, shard.id, outcome.records, counters.toJSON());
     }
 

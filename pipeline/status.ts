@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { incompleteCopies } from '../stages/storage/copies.js';
 import { stepCounters } from './runner.js';
 import { describeHolder, lockState } from './lock.js';
 import type { RunContext } from './steps/context.js';
@@ -28,6 +30,10 @@ export interface RunReport {
   steps: StepReport[];
   /** The dataset's run lease: held by whom, and whether it is stale (pipeline/lock.ts). */
   lock: ReturnType<typeof lockState>;
+  /** What LATEST holds when that is not the newest complete version (a run stopped before moving it). */
+  latest_stale?: { named: string | null; newest: string };
+  /** With `storage.publish_to`: the local versions whose object-store copy is not marked complete. */
+  object_store?: { target: string; incomplete: string[] };
   text: string;
 }
 
@@ -76,6 +82,11 @@ export async function describeRun(ctx: RunContext, opts: { shards: boolean }): P
     steps: reports,
     lock: lockState(ctx.loaded.datasetDir),
   };
+  const latestFile = join(ctx.loaded.datasetDir, 'LATEST');
+  const named = existsSync(latestFile) ? readFileSync(latestFile, 'utf8').trim() : null;
+  if (versions.length && named !== versions.at(-1)) report.latest_stale = { named, newest: versions.at(-1)! };
+  const target = ctx.loaded.config.storage.publish_to;
+  if (target) report.object_store = { target, incomplete: await incompleteCopies(ctx.loaded.datasetDir, versions, target) };
   return { ...report, text: renderText(report, opts.shards) };
 }
 
@@ -90,6 +101,16 @@ function renderText(r: Omit<RunReport, 'text'>, withShards: boolean): string {
     r.published_by_this_config
       ? `this config's run is published as ${r.published_by_this_config}: \`qcc run\` would say "up to date"`
       : `this config's run is not published yet`,
+    ...(r.latest_stale
+      ? [`LATEST   names ${r.latest_stale.named ?? 'nothing'}, not the newest version ${r.latest_stale.newest}: \`qcc run\` repairs it`]
+      : []),
+    ...(r.object_store
+      ? [
+          r.object_store.incomplete.length
+            ? `object store ${r.object_store.target}: copy incomplete for ${r.object_store.incomplete.join(', ')}: \`qcc run\` completes it`
+            : `object store ${r.object_store.target}: every version copied`,
+        ]
+      : []),
     r.lock.held
       ? `lock     ${r.lock.file}: held by ${r.lock.holder ? describeHolder(r.lock.holder) : 'an unreadable lease'}${r.lock.stale ? ` (stale: ${r.lock.reason})` : ''}`
       : `lock     none`,

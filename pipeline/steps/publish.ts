@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic, sha256File } from '../atomic.js';
 import { JsonlWriter, readJsonl } from '../jsonl.js';
@@ -11,7 +11,11 @@ import { VersionedDataset } from '../../stages/write/dataset.js';
 import type { FileEntry, InputFingerprint, Manifest } from '../../stages/write/manifest.js';
 import { datasetCard } from '../../stages/write/card.js';
 import { funnelWarnings } from '../../stages/filter/funnel-warnings.js';
-import { publishVersionToObjectStore } from '../../stages/storage/publish.js';
+import { completeObjectStoreCopies } from '../../stages/storage/copies.js';
+import { confinedPath } from '../../stages/shared/confine.js';
+import type { LoadedConfig } from '../config.js';
+import { assertLeaseHeld } from '../lock.js';
+import type { Logger } from '../types.js';
 import { readReportStats, reportFileEntries, writeReport } from '../../stages/report/index.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
 import type { RunContext } from './context.js';
@@ -40,6 +44,39 @@ function sumWithPrefix(counters: Record<string, number>, prefix: string): Record
   );
 }
 
+const versionNumber = (v: string) => Number(v.slice(1));
+
+/** The name LATEST holds, as written (null: no LATEST file). */
+function latestAsWritten(datasetDir: string): string | null {
+  const file = join(datasetDir, 'LATEST');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
+}
+
+/**
+ * What publishing `version` means beyond its folder, done again by a run that finds it published (a run
+ * killed after the rename, or during the object-store copy): LATEST names the newest complete version, and
+ * with `storage.publish_to` every version up to this one has a complete, marked object-store copy.
+ */
+export async function finishPublished(loaded: LoadedConfig, version: string, opts: { log: Logger; signal?: AbortSignal }): Promise<void> {
+  const { datasetDir, config } = loaded;
+  const dataset = new VersionedDataset(datasetDir);
+  const versions = dataset.versions();
+  const newest = versions.at(-1);
+  const named = latestAsWritten(datasetDir);
+  if (newest && named !== newest) {
+    assertLeaseHeld(datasetDir);
+    await dataset.pointLatestAt(newest);
+    opts.log.warn(
+      `${join(datasetDir, 'LATEST')} named ${named ? named : '(nothing)'}, not the newest complete version ${newest} ` +
+        `(a run stopped between publishing a version and moving LATEST); it now names ${newest}`,
+    );
+  }
+  if (!config.storage.publish_to) return;
+  assertLeaseHeld(datasetDir);
+  const upTo = versions.filter((v) => versionNumber(v) <= versionNumber(version));
+  await completeObjectStoreCopies(datasetDir, upTo, config.storage.publish_to, { storage: config.storage, log: opts.log, ...(opts.signal ? { signal: opts.signal } : {}) });
+}
+
 const partName = (i: number, n: number) => `part-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.jsonl.gz`;
 
 /**
@@ -57,24 +94,28 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
     barrier: true,
     listShards: async () => [{ id: 'publish' }],
     async runShard(_shard, work) {
+      // Defence in depth (the config schema checks the name): the dataset folder is inside the output root.
+      confinedPath(ctx.loaded.outDir, [config.dataset], 'dataset');
       const dataset = new VersionedDataset(datasetDir);
       const existing = dataset.findRun(runId);
       if (existing) {
-        // A crash between publishing and moving LATEST: finish the move, publish nothing new.
-        if (dataset.latest() !== existing && dataset.versions().at(-1) === existing) await dataset.pointLatestAt(existing);
-        await copyToObjectStore(existing, work);
+        // A crash after publishing: finish LATEST and the object-store copy, publish nothing new.
+        await finishPublished(ctx.loaded, existing, finishOpts(work));
         return { records: 0, meta: { version: existing, up_to_date: true } };
       }
       const built = await build(dataset, work.counters);
-      await copyToObjectStore(built.meta.version, work);
+      await finishPublished(ctx.loaded, built.meta.version, finishOpts(work));
       return built;
     },
   };
 
-  /** After the local publish (and again on a rerun, which then only checks what is there): the S3 copy. */
-  async function copyToObjectStore(version: string, work: ShardWork) {
-    if (!config.storage.publish_to) return;
-    await publishVersionToObjectStore(join(datasetDir, version), config.storage.publish_to, version, { storage: config.storage, log: work.log, signal: work.signal });
+  function finishOpts(work: ShardWork) {
+    return { log: work.log, signal: work.signal };
+  }
+
+  /** `data/<domain>/`; a domain from the seeds that would lead outside `data/` (`../..`) is an error naming it. */
+  function domainDir(versionDir: string, domain: string): string {
+    return confinedPath(join(versionDir, 'data'), [domain], 'seed domain');
   }
 
   async function writeData(versionDir: string, counters: Counters) {
@@ -98,12 +139,12 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
         let current = open.get(domain);
         if (current && current.writer.records >= perPart) {
           await closePart(domain);
-          current = { writer: await JsonlWriter.open(join(versionDir, 'data', domain, partName(current.part + 1, current.parts))), part: current.part + 1, parts: current.parts };
+          current = { writer: await JsonlWriter.open(join(domainDir(versionDir, domain), partName(current.part + 1, current.parts))), part: current.part + 1, parts: current.parts };
           open.set(domain, current);
         }
         if (!current) {
           const parts = Math.ceil(perDomain.get(domain)! / perPart);
-          current = { writer: await JsonlWriter.open(join(versionDir, 'data', domain, partName(0, parts))), part: 0, parts };
+          current = { writer: await JsonlWriter.open(join(domainDir(versionDir, domain), partName(0, parts))), part: 0, parts };
           open.set(domain, current);
         }
         await current.writer.write(doc);
@@ -189,6 +230,16 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
   async function build(dataset: VersionedDataset, counters: Counters) {
     const parent = ctx.lineage.parent;
     const { version, tempDir } = await dataset.beginVersion();
+    try {
+      return await buildIn(dataset, version, tempDir, parent, counters);
+    } catch (err) {
+      // Frees the space at once (a full disk) and leaves nothing half-built behind.
+      await rm(tempDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async function buildIn(dataset: VersionedDataset, version: string, tempDir: string, parent: string | null, counters: Counters) {
     const { shards, domains } = await writeData(tempDir, counters);
     const removed = await writeRemoved(tempDir);
 
@@ -251,6 +302,8 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
     manifest.files.push(...(await reportFileEntries(tempDir)));
     await writeFileAtomic(join(tempDir, 'README.md'), datasetCard(manifest, readReportStats(tempDir)));
     await writeFileAtomic(join(tempDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    // A run whose lease was taken over (paused past the TTL, `qcc unlock --force`) must not publish.
+    assertLeaseHeld(datasetDir);
     await dataset.publish(tempDir, version);
     return { records: shards.reduce((n, s) => n + s.records, 0), meta: { version, parent } };
   }

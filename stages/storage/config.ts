@@ -30,6 +30,11 @@ export const storageConfigSchema = z
     force_path_style: z.boolean().default(true),
     /** Files larger than this go up as a multipart upload in parts of this size (S3's minimum is 5 MiB). */
     part_size_mb: z.number().int().min(5).max(5120).default(16),
+    /**
+     * Attempts after the first for a whole upload (5xx, throttling, time-outs, dropped connections), with
+     * back-off; unset: 4. No default here, so configs without it keep their hash (and lineage).
+     */
+    retries: z.number().int().min(0).max(20).optional(),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sha256File } from '../../pipeline/atomic.js';
+import { confinedPath } from '../shared/confine.js';
 import { DEFAULT_RETRY } from './errors.js';
 import { createS3Client } from './client.js';
 import { storageConfigSchema } from './config.js';
@@ -42,14 +43,15 @@ export async function fetchVersionFromObjectStore(
   }
   const temp = join(dirname(localDir), `.tmp-fetch-${process.pid}-${version}`);
   await rm(temp, { recursive: true, force: true });
+  // Every key is checked before anything is downloaded: `<prefix>/../../x` must not become a path outside the folder.
+  const planned = objects.map((o) => ({ ...o, rel: o.key.slice(prefix.length), dest: confinedPath(temp, o.key.slice(prefix.length).split('/'), `${versionUrl}: object key`, o.key) }));
   let next = 0;
   let bytes = 0;
   const worker = async () => {
-    while (next < objects.length) {
-      const o = objects[next++]!;
+    while (next < planned.length) {
+      const o = planned[next++]!;
       const url = formatS3Url({ bucket, key: o.key });
-      const rel = o.key.slice(prefix.length);
-      const dest = join(temp, ...rel.split('/'));
+      const { rel, dest } = o;
       await mkdir(dirname(dest), { recursive: true });
       await downloadObject(client, url, dest, { ...DEFAULT_RETRY, expectedSize: o.size, ...(opts.signal ? { signal: opts.signal } : {}) });
       const expected = (await headObject(client, url, opts.signal))?.metadata.sha256;

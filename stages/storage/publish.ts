@@ -13,7 +13,7 @@ import type { Logger } from '../../pipeline/types.js';
 import type { FileEntry, Manifest } from '../write/manifest.js';
 import { createS3Client, describeEndpoint } from './client.js';
 import { storageConfigSchema, type StorageConfigInput } from './config.js';
-import { storageError } from './errors.js';
+import { DEFAULT_RETRY, storageError } from './errors.js';
 import { headObject, readObjectText } from './read.js';
 import { formatS3Url, joinKey, parseS3Url } from './s3-url.js';
 import { MIB, putText, uploadFile } from './upload.js';
@@ -64,10 +64,10 @@ function target(url: string): { bucket: string; prefix: string } {
 
 const urlOf = (bucket: string, ...parts: string[]) => formatS3Url({ bucket, key: joinKey(...parts) });
 
-function clientFor(opts: ObjectStoreOptions): { client: S3Client; partSizeBytes: number; where: string } {
+function clientFor(opts: ObjectStoreOptions): { client: S3Client; partSizeBytes: number; retries: number; where: string } {
   const storage = storageConfigSchema.parse(opts.storage ?? {});
   const settings = { region: storage.region, force_path_style: storage.force_path_style, ...(storage.endpoint ? { endpoint: storage.endpoint } : {}) };
-  return { client: opts.client ?? createS3Client(settings), partSizeBytes: storage.part_size_mb * MIB, where: describeEndpoint(settings) };
+  return { client: opts.client ?? createS3Client(settings), partSizeBytes: storage.part_size_mb * MIB, retries: storage.retries ?? DEFAULT_RETRY.retries, where: describeEndpoint(settings) };
 }
 
 const versionNumber = (v: string) => Number(VERSION_NAME.exec(v)?.[1] ?? NaN);
@@ -126,7 +126,7 @@ export async function publishVersionToObjectStore(
 ): Promise<PublishToObjectStoreResult> {
   if (!VERSION_NAME.test(version)) throw new Error(`${localVersionDir}: version "${version}" is not a version name like v0001`);
   const { bucket, prefix } = target(targetUrl);
-  const { client, partSizeBytes, where } = clientFor(opts);
+  const { client, partSizeBytes, retries, where } = clientFor(opts);
   const log = opts.log;
   const manifest = await readLocalManifest(localVersionDir, version);
   const listed = new Map<string, FileEntry>([...manifest.shards, ...manifest.removed, ...manifest.files].map((e) => [e.path.split(sep).join('/'), e]));
@@ -150,7 +150,7 @@ export async function publishVersionToObjectStore(
     if (present) {
       skipped++;
     } else {
-      await uploadFile(client, file.path, url, { partSizeBytes, metadata: { [SHA256_META]: file.sha256 }, ...(opts.signal ? { signal: opts.signal } : {}) });
+      await uploadFile(client, file.path, url, { partSizeBytes, metadata: { [SHA256_META]: file.sha256 }, retry: { retries }, ...(opts.signal ? { signal: opts.signal } : {}) });
       uploaded++;
       uploadedBytes += file.bytes;
     }
@@ -190,7 +190,7 @@ export async function publishVersionToObjectStore(
   if (current && VERSION_NAME.test(current) && versionNumber(current) > versionNumber(version)) {
     log?.warn(`object store: ${latestUrl} names ${current}, newer than ${version}; left as it is`);
   } else if (current !== version) {
-    await putText(client, latestUrl, version + '\n', opts.signal ? { signal: opts.signal } : {});
+    await putText(client, latestUrl, version + '\n', { retry: { retries }, ...(opts.signal ? { signal: opts.signal } : {}) });
     latestMoved = true;
   }
   const latest = latestMoved ? version : current!;

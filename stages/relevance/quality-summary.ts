@@ -1,0 +1,69 @@
+/**
+ * How good each published domain is, in words, from a version's manifest: the estimated precision of the
+ * published documents and the on-domain documents the relevance step removed (from a judged sample, when the
+ * judge discriminates), and every warning the guards raised. Shared by the dataset card and the report.
+ */
+import type { RelevanceWarning } from './diagnostics.js';
+import type { DomainEstimate } from './estimate.js';
+
+export interface RelevanceEstimateRecord {
+  reliable: boolean;
+  why_unreliable?: string;
+  model: string | null;
+  confidence: number;
+  domains: DomainEstimate[];
+}
+
+export interface QualityRow {
+  domain: string;
+  published: number;
+  /** "0.92 (0.81–0.97, 20 judged)" or why there is none. */
+  precision: string;
+  /** "≈ 34 (12–70) of 230" or why there is none. */
+  removedOnDomain: string;
+  /** The domain's guard warning, if any ("classifier_stalled: …"). */
+  warning: string;
+}
+
+const pct = (x: number) => x.toFixed(2);
+
+export function qualityRows(relevance: Record<string, unknown> | undefined): { rows: QualityRow[]; notes: string[] } {
+  if (!relevance) return { rows: [], notes: [] };
+  const estimate = relevance.estimate as RelevanceEstimateRecord | undefined;
+  const warnings = (relevance.warnings ?? []) as RelevanceWarning[];
+  const notes = warnings.filter((w) => w.domain === null).map((w) => `${w.message}; ${w.action}.`);
+  if (!estimate) notes.push('No precision estimate: relevance.estimate is off or no LLM provider is configured.');
+  else if (!estimate.reliable) notes.push(`No precision estimate: ${estimate.why_unreliable ?? 'the judge does not discriminate'}.`);
+  else notes.push(`Estimated from a fresh sample of each domain judged by ${estimate.model ?? 'the configured model'}, ${Math.round(100 * estimate.confidence)}% Wilson intervals.`);
+  const rows = (estimate?.domains ?? []).map((e) => {
+    const w = warnings.find((x) => x.domain === e.domain);
+    const p = e.precision;
+    const r = e.removed_on_domain;
+    return {
+      domain: e.domain,
+      published: e.published,
+      precision: !estimate!.reliable || p.share === null ? '–' : `${pct(p.share)} (${pct(p.low)}–${pct(p.high)}, ${p.sample} judged)`,
+      removedOnDomain: !estimate!.reliable || r.documents === null ? `– of ${e.removed}` : `≈ ${r.documents} (${r.documents_low}–${r.documents_high}) of ${e.removed}`,
+      warning: w ? `${w.code}: ${w.message}` : '',
+    };
+  });
+  // A domain with a warning but no estimate row (no estimate at all) still shows its warning.
+  for (const w of warnings) {
+    if (w.domain !== null && !rows.some((r) => r.domain === w.domain)) rows.push({ domain: w.domain, published: 0, precision: '–', removedOnDomain: '–', warning: `${w.code}: ${w.message}` });
+  }
+  return { rows: rows.sort((a, b) => a.domain.localeCompare(b.domain)), notes };
+}
+
+/** The card's Markdown: one table and the notes under it. */
+export function qualityMarkdown(relevance: Record<string, unknown> | undefined): string[] {
+  const { rows, notes } = qualityRows(relevance);
+  if (!relevance) return [];
+  const cell = (s: string | number) => String(s).replace(/\|/g, '\\|');
+  return [
+    '| domain | published | estimated precision | on-domain among those relevance removed | warning |',
+    '|---|---:|---|---|---|',
+    ...rows.map((r) => `| ${cell(r.domain)} | ${r.published} | ${cell(r.precision)} | ${cell(r.removedOnDomain)} | ${cell(r.warning)} |`),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ];
+}
