@@ -10,6 +10,7 @@ import type { Counters, Removal } from '../types.js';
 import { VersionedDataset } from '../../stages/write/dataset.js';
 import type { FileEntry, InputFingerprint, Manifest } from '../../stages/write/manifest.js';
 import { datasetCard } from '../../stages/write/card.js';
+import { publishedRecord } from '../../stages/write/record-schema.js';
 import { publishVersionToObjectStore } from '../../stages/storage/publish.js';
 import { readReportStats, reportFileEntries, writeReport } from '../../stages/report/index.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
@@ -105,7 +106,7 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[]): Step<ShardSpe
           current = { writer: await JsonlWriter.open(join(versionDir, 'data', domain, partName(0, parts))), part: 0, parts };
           open.set(domain, current);
         }
-        await current.writer.write(doc);
+        await current.writer.write(publishedRecord(doc));
       }
     }
     for (const domain of open.keys()) await closePart(domain);

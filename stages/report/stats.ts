@@ -172,7 +172,8 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
         id: doc.id,
         ...(doc.url ? { url: doc.url } : {}),
         source: doc.source,
-        ...(doc.lang ? { lang: doc.lang } : {}),
+        // Published records carry every key, null when unknown (stages/write/record-schema.ts).
+        ...(doc.lang?.code && doc.lang.score != null ? { lang: doc.lang } : {}),
         tokens,
         snippet: doc.text.length > SNIPPET_CHARS ? doc.text.slice(0, SNIPPET_CHARS) + '…' : doc.text,
         hits: [...(doc.retrieval?.hits ?? [])]

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { stringify } from 'yaml';
 import type { Manifest } from './manifest.js';
+import { hfFeatures, schemaRows } from './record-schema.js';
 
 /** Figures only a pass over the shards knows (the report's `report/stats.json`); the card is complete without them. */
 export interface CardStats {
@@ -68,6 +69,9 @@ function header(manifest: Manifest, stats?: CardStats): string {
       { config_name: 'all', default: true, data_files: [{ split: 'train', path: 'data/*/*.jsonl.gz' }] },
       ...domains.map((d) => ({ config_name: d, data_files: [{ split: 'train', path: domainGlob(d) }] })),
     ],
+    // The same features for every config, so `datasets` casts every domain to one schema and
+    // `concatenate_datasets` of any of them works (a column null throughout a domain is still typed).
+    dataset_info: ['all', ...domains].map((name) => ({ config_name: name, features: hfFeatures() })),
   };
   return `---\n${stringify(data, { lineWidth: 0 })}---\n`;
 }
@@ -85,12 +89,18 @@ function composition(manifest: Manifest, stats?: CardStats): string[] {
   const lines = [
     '## Composition',
     '',
-    `One JSON object per line, gzip-compressed, one folder per domain; ${manifest.shards.length} part file(s) in all. Every record carries`,
-    '`id`, `text`, `url` (web pages), `domain`, `source` (provenance), `lang` (language id and score) and `retrieval`',
-    '(the queries that found it, with BM25 score and rank). Load one domain with',
+    `One JSON object per line, gzip-compressed, one folder per domain; ${manifest.shards.length} part file(s) in all. Load one domain with`,
     '`datasets.load_dataset("<this folder or repo>", "<domain>")`; the `all` config holds every domain.',
     '',
     ...table(['domain (config)', 'documents', ...(stats ? ['tokens'] : []), 'bytes (gzip)', 'data_files'], rows),
+    '',
+    '### Record schema',
+    '',
+    'Every record has every field below, whatever its source (web page, WET record or corpus line), with the same',
+    'type in every domain; a field that does not apply or is unknown is `null` (the card declares these `features`',
+    'for every config, so `datasets.concatenate_datasets` of any domains works):',
+    '',
+    ...table(['field', 'type', 'meaning'], schemaRows().map(([path, type, about]) => [`\`${path}\``, type, about])),
     '',
   ];
   if (stats) {
