@@ -2,12 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { writeJsonlAtomically } from './jsonl.js';
-import { createLogger } from './log.js';
-import { openRun, runPipeline } from './run.js';
-import { describeRun } from './status.js';
-import { Counters, type StageContext } from './types.js';
-import { codeVersion } from './version.js';
+import { repoRoot } from './repo.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerCcCommands } from './commands/cc.js';
@@ -15,10 +10,12 @@ import { registerEvalCommands } from './commands/eval.js';
 import { registerReadCommands } from './commands/read.js';
 import { registerOpsCommands } from './commands/ops.js';
 import { EXIT_LOCKED, LockedError } from './lock.js';
-import { resolveInputs } from '../stages/acquire/index.js';
-import { openSearchIndex } from '../stages/index/open.js';
-import { ingestConfigSchema } from '../stages/ingest/config.js';
-import { decodeHtml, extractMainText, readArchive } from '../stages/ingest/index.js';
+
+// Command definitions load only commander and small modules; each action imports what it runs, so
+// `qcc --help`, `qcc --version` and `qcc <cmd> --help` stay fast (scripts/bench/cli-startup.mjs).
+
+/** The package version (no git call: codeVersion() adds the commit where a manifest needs it). */
+const packageVersion = (): string => (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 function int(name: string) {
   return (value: string) => {
@@ -31,7 +28,7 @@ function int(name: string) {
 export function buildCli(): Command {
   const program = new Command('qcc')
     .description('Query of CC: mine a clean, versioned domain corpus from Common Crawl')
-    .version(codeVersion().package)
+    .version(packageVersion())
     // Options after a command are that command's: `qcc report --version v0001` is not the program's --version.
     .enablePositionalOptions()
     .showHelpAfterError();
@@ -51,6 +48,7 @@ export function buildCli(): Command {
       return n;
     }, 900)
     .action(async (opts) => {
+      const { runPipeline } = await import('./run.js');
       const outcome = await runPipeline({
         config: opts.config,
         out: opts.out,
@@ -82,6 +80,7 @@ export function buildCli(): Command {
       .option('--out <dir>', 'output root (overrides the config)')
       .option('--json', 'machine-readable output')
       .action(async (opts) => {
+        const [{ openRun }, { describeRun }] = await Promise.all([import('./run.js'), import('./status.js')]);
         const report = await describeRun(await openRun(opts.config, opts.out), { shards });
         const { text, ...machine } = report;
         console.log(opts.json ? JSON.stringify(machine, null, 2) : text);
@@ -96,11 +95,19 @@ export function buildCli(): Command {
     .option('--on-error <mode>', 'fail: stop at malformed input; skip: count it and go on', 'fail')
     .option('--cache-dir <dir>', 'where URLs are downloaded', join(tmpdir(), 'qcc-downloads'))
     .action(async (inputs: string[], opts) => {
+      const [{ createLogger }, { resolveInputs }, { ingestConfigSchema }, { readArchive }, { writeJsonlAtomically }, { Counters }] = await Promise.all([
+        import('./log.js'),
+        import('../stages/acquire/inputs.js'),
+        import('../stages/ingest/config.js'),
+        import('../stages/ingest/index.js'),
+        import('./jsonl.js'),
+        import('./types.js'),
+      ]);
       const log = createLogger();
       const files = await resolveInputs(inputs, { cacheDir: opts.cacheDir, log });
       const config = ingestConfigSchema.parse({ warc: files, on_error: opts.onError });
       const counters = new Counters();
-      const ctx: StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
+      const ctx: import('./types.js').StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
       const records = await writeJsonlAtomically(opts.out, async (writer) => {
         for (const file of files) for await (const doc of readArchive(file, ctx)) await writer.write(doc);
       });
@@ -112,6 +119,7 @@ export function buildCli(): Command {
     .description('print the main text of HTML pages (several pages: one JSON line {file, text} each)')
     .argument('<files...>', 'HTML files')
     .action(async (files: string[]) => {
+      const { decodeHtml, extractMainText } = await import('../stages/ingest/index.js');
       const textOf = (file: string) => {
         if (!existsSync(file)) throw new Error(`${file}: file not found`);
         return extractMainText(decodeHtml(readFileSync(file)));
@@ -131,6 +139,7 @@ export function buildCli(): Command {
     .option('-k <n>', 'number of hits', int('-k'), 10)
     .argument('<query>', 'free text; search syntax is treated as text')
     .action(async (query: string, opts) => {
+      const [{ openRun }, { openSearchIndex }] = await Promise.all([import('./run.js'), import('../stages/index/open.js')]);
       const run = await openRun(opts.config, opts.out);
       const config = run.loaded.config.index;
       if (config.backend === 'fts5' && !existsSync(run.paths.index)) {
