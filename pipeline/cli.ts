@@ -17,6 +17,12 @@ import { EXIT_LOCKED, LockedError } from './lock.js';
 /** The package version (no git call: codeVersion() adds the commit where a manifest needs it). */
 const packageVersion = (): string => (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
+/** For commands that only read (status, plan, search): warnings and errors, no info lines on stderr. */
+async function readOnlyLogger(): Promise<import('./types.js').Logger> {
+  const log = (await import('./log.js')).createLogger();
+  return { info: () => {}, warn: log.warn, error: log.error };
+}
+
 function int(name: string) {
   return (value: string) => {
     const n = Number(value);
@@ -81,7 +87,7 @@ export function buildCli(): Command {
       .option('--json', 'machine-readable output')
       .action(async (opts) => {
         const [{ openRun }, { describeRun }] = await Promise.all([import('./run.js'), import('./status.js')]);
-        const report = await describeRun(await openRun(opts.config, opts.out), { shards });
+        const report = await describeRun(await openRun(opts.config, opts.out, await readOnlyLogger()), { shards });
         const { text, ...machine } = report;
         console.log(opts.json ? JSON.stringify(machine, null, 2) : text);
       });
@@ -140,7 +146,7 @@ export function buildCli(): Command {
     .argument('<query>', 'free text; search syntax is treated as text')
     .action(async (query: string, opts) => {
       const [{ openRun }, { openSearchIndex }] = await Promise.all([import('./run.js'), import('../stages/index/open.js')]);
-      const run = await openRun(opts.config, opts.out);
+      const run = await openRun(opts.config, opts.out, await readOnlyLogger());
       const config = run.loaded.config.index;
       if (config.backend === 'fts5' && !existsSync(run.paths.index)) {
         throw new Error(`no index yet at ${run.paths.index}: run \`qcc run --config ${opts.config} --stage index\` first`);

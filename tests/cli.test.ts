@@ -123,8 +123,23 @@ ingest: { warc: [${cc('other')}] }
     const report = JSON.parse(status.stdout) as { steps: { name: string; shards_total: number; shards_done: number }[]; latest: string };
     expect(report.latest).toBe('v0001');
     for (const s of report.steps) expect(s.shards_done, s.name).toBe(s.shards_total);
+    // A published run counts the inputs it ingested and indexed (not `0 / 0`), beside its document counters.
+    const byName = Object.fromEntries(report.steps.map((s) => [s.name, s]));
+    expect(byName.ingest!.shards_total).toBe(readdirSync(cc('other')).filter((f) => f.endsWith('.warc.gz')).length);
+    expect(byName.index!.shards_total).toBe(byName.ingest!.shards_total);
+    // Text: one column for step names and counts; no log line on stderr for a read-only command.
+    for (const command of ['status', 'plan']) {
+      const text = await qcc([command, '--config', config, '--out', out]);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stderr, command).toBe('');
+      const rows = text.stdout.split('\n').filter((l) => / shards done$/.test(l));
+      expect(rows.length).toBe(report.steps.length);
+      expect(new Set(rows.map((l) => l.indexOf(' / '))).size, rows.join('\n')).toBe(1);
+      expect(text.stdout).toMatch(new RegExp(`^ingest\\s+${byName.ingest!.shards_total} / ${byName.ingest!.shards_total} shards done$`, 'm'));
+    }
     const search = await qcc(['search', '--config', config, '--out', out, 'climate science research', '-k', '3']);
     expect(search.code, search.stderr).toBe(0);
+    expect(search.stderr).toBe('');
     const hits = search.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rank: number; snippet: string; url: string });
     expect(hits.map((h) => h.rank)).toEqual([1, 2, 3]);
     for (const h of hits) expect(h.url).toMatch(/^https?:/);
