@@ -50,19 +50,17 @@ async function sliceGzip(src: string, dest: string, lines: number): Promise<void
   await pipeline(text(), createGzip(), createWriteStream(dest));
 }
 
-describe.runIf(haveSharedData() && haveHfPython())('a published version, loaded with Hugging Face datasets', () => {
-  let dir: string;
-  let version: string;
-  let manifest: Manifest;
+const haveData = haveSharedData();
 
-  beforeAll(async () => {
-    dir = await tempDir();
-    const corpus = join(dir, '20news-slice.jsonl.gz');
-    await sliceGzip(newsCorpus, corpus, 1500);
-    const config = join(dir, 'mixed.yaml');
-    await writeFile(
-      config,
-      `dataset: mixed
+/** A small real version published once for this file: web pages (real WARC/WET) and corpus lines (a 20news slice). */
+async function publishMixed(): Promise<{ dir: string; version: string; manifest: Manifest }> {
+  const dir = await tempDir();
+  const corpus = join(dir, '20news-slice.jsonl.gz');
+  await sliceGzip(newsCorpus, corpus, 1500);
+  const config = join(dir, 'mixed.yaml');
+  await writeFile(
+    config,
+    `dataset: mixed
 seeds: { files: [${join(repo, 'data', 'seeds', 'demo.csv')}], seeds_per_shard: 12 }
 bootstrap: { provider: none }
 ingest:
@@ -71,11 +69,69 @@ ingest:
 # Small parts, so that some parts of a domain hold corpus lines only (url and crawl null throughout).
 write: { records_per_part: 20 }
 `,
-    );
-    const r = await qcc(['run', '--config', config, '--out', join(dir, 'out')]);
-    expect(r.code, r.stderr.slice(-2000)).toBe(0);
-    version = join(dir, 'out', 'mixed', 'v0001');
-    manifest = readManifest(version);
+  );
+  const r = await qcc(['run', '--config', config, '--out', join(dir, 'out')]);
+  expect(r.code, r.stderr.slice(-2000)).toBe(0);
+  const version = join(dir, 'out', 'mixed', 'v0001');
+  return { dir, version, manifest: readManifest(version) };
+}
+
+let published: Promise<{ dir: string; version: string; manifest: Manifest }> | undefined;
+const mixed = () => (published ??= publishMixed());
+
+describe.runIf(haveData)('qcc read and inspect on a published version', () => {
+  let version: string;
+  let manifest: Manifest;
+  beforeAll(async () => {
+    ({ version, manifest } = await mixed());
+  }, 300_000);
+
+  it('read takes the version folder as well as the dataset folder', async () => {
+    const total = Object.values(manifest.domains).reduce((n, d) => n + d.records, 0);
+    const fromVersion = await qcc(['read', version]);
+    const fromDataset = await qcc(['read', join(version, '..')]);
+    expect(fromVersion.code, fromVersion.stderr).toBe(0);
+    expect(fromVersion.stdout.trim().split('\n').length).toBe(total);
+    expect(fromVersion.stdout).toBe(fromDataset.stdout);
+    const domain = Object.keys(manifest.domains)[0]!;
+    const one = await qcc(['read', version, '--domain', domain]);
+    expect(one.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { domain: string }).domain)).toEqual(Array(manifest.domains[domain]!.records).fill(domain));
+    const other = await qcc(['read', version, '--version', 'v0009']);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/is version v0001; --version v0009 names another/);
+  });
+
+  it('read --domain with an unknown domain says so, lists the domains, and exits non-zero', async () => {
+    const r = await qcc(['read', version, '--domain', 'nosuch']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`no domain "nosuch"`);
+    expect(r.stderr).toContain(`(domains: ${Object.keys(manifest.domains).sort().join(', ')})`);
+  });
+
+  it('inspect gives removal reasons with their counts: "k of n lines end with an ellipsis (k/n > max)"', async () => {
+    const rules = manifest.removed.map((f) => f.path.replace(/^removed\//, '').replace(/\.jsonl\.gz$/, ''));
+    expect(rules).toContain('gopher_ellipsis_lines');
+    const r = await qcc(['inspect', version, '--rule', 'gopher_ellipsis_lines', '--json', '-n', '50']);
+    expect(r.code, r.stderr).toBe(0);
+    const items = (JSON.parse(r.stdout) as { removed: Record<string, { reason: string; values: { ratio: number; max: number } }[]> }).removed.gopher_ellipsis_lines!;
+    expect(items.length).toBeGreaterThan(0);
+    for (const item of items) {
+      const m = /^(\d+) of (\d+) lines end with an ellipsis \(([\d.]+) > ([\d.]+)\)$/.exec(item.reason);
+      expect(m, item.reason).not.toBeNull();
+      expect(Number(m![1]) / Number(m![2])).toBeCloseTo(item.values.ratio, 3);
+      expect(Number(m![4])).toBe(item.values.max);
+    }
+  });
+});
+
+describe.runIf(haveData && haveHfPython())('a published version, loaded with Hugging Face datasets', () => {
+  let dir: string;
+  let version: string;
+  let manifest: Manifest;
+
+  beforeAll(async () => {
+    ({ dir, version, manifest } = await mixed());
   }, 300_000);
 
   it('every record has the same keys in the same order, web page or corpus line', async () => {
