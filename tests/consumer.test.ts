@@ -125,6 +125,53 @@ describe.runIf(haveData)('qcc read and inspect on a published version', () => {
   });
 });
 
+describe.runIf(haveData)('the card and the report of a published version', () => {
+  let version: string;
+  let manifest: Manifest;
+  let card: string;
+  let html: string;
+  beforeAll(async () => {
+    ({ version, manifest } = await mixed());
+    card = readFileSync(join(version, 'README.md'), 'utf8');
+    html = readFileSync(join(version, 'report', 'index.html'), 'utf8');
+  }, 300_000);
+
+  it('card: the query counts add up, the run id is labelled as such, every setting says what it means', () => {
+    const line = /\*\*Queries\*\*: ([\d,]+) in all: ([^;]*);/.exec(card);
+    expect(line, card).not.toBeNull();
+    const num = (t: string) => Number(t.replace(/,/g, ''));
+    expect(num(line![1]!)).toBe(manifest.inputs.queries.count);
+    const parts = [...line![2]!.replace(/\(post-processing[^)]*\)/, '').matchAll(/([\d,]+) (?:seeds|questions|queries|made)/g)].map((m) => num(m[1]!));
+    expect(parts.reduce((a, b) => a + b, 0)).toBe(manifest.inputs.queries.count);
+    expect(card).toContain(`run id \`${manifest.run_id}\`, config hash \`${manifest.config_hash}\``);
+    expect(card).not.toContain('(config hash)');
+    const settings = card.slice(card.indexOf('| setting | value | meaning |'));
+    const rows = settings.split('\n').slice(2).filter((l) => l.startsWith('| `'));
+    expect(rows.length).toBeGreaterThan(20);
+    for (const row of rows) expect(row.split(' | ').at(-1)!.replace(/\|\s*$/, '').trim(), row).not.toBe('');
+  });
+
+  it('report: queries ranked by what only they found, removals visible on their own scale, legend colours distinct', () => {
+    const chart = (id: string) => html.slice(html.indexOf(`data-chart="${id}"`), html.indexOf('</svg>', html.indexOf(`data-chart="${id}"`)));
+    const values = (id: string) => [...chart(id).matchAll(/<rect class="mark[^"]*"[^>]*data-value="(\d+)"/g)].map((m) => Number(m[1]));
+    const ranked = values('queries');
+    expect(ranked.length).toBeGreaterThan(2);
+    expect(ranked).toEqual([...ranked].sort((a, b) => b - a));
+    expect(new Set(ranked).size, 'the bars rank something').toBeGreaterThan(1);
+    expect(html).toContain('kept documents that no other query found');
+
+    const removals = manifest.funnel.flatMap((f) => Object.values(f.removed).filter((n) => n > 0));
+    expect(values('removed').sort((a, b) => a - b)).toEqual([...removals].sort((a, b) => a - b));
+    const funnel = chart('funnel');
+    const slices = [...funnel.matchAll(/<rect class="mark removed" fill="[^"]+" x="[\d.]+" y="\d+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(slices.length).toBe(removals.length);
+    for (const w of slices) expect(w).toBeGreaterThanOrEqual(3);
+    const legend = [...funnel.matchAll(/<rect class="legend [^"]*"(?: fill="([^"]+)")?/g)].map((m) => m[1] ?? 'kept');
+    expect(legend.length).toBe(removals.length > 0 ? new Set(manifest.funnel.flatMap((f) => Object.entries(f.removed).filter(([, n]) => n > 0).map(([r]) => r))).size + 1 : 1);
+    expect(new Set(legend).size).toBe(legend.length);
+  });
+});
+
 describe.runIf(haveData && haveHfPython())('a published version, loaded with Hugging Face datasets', () => {
   let dir: string;
   let version: string;
