@@ -161,6 +161,12 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     expect(card).toContain('`retrieve.top_k` | `25`');
     expect(card).toContain('question-extension.v1');
     expect(card).toMatch(/model `llama:gemma-3-270m/);
+    // "198 in all: 24 seeds used as queries and 174 questions ...": the parts add up to the published queries.
+    const queriesLine = /\*\*Queries\*\*: ([\d,]+) in all: ([^;]*);/.exec(card)!;
+    const num = (t: string) => Number(t.replace(/,/g, ''));
+    expect(num(queriesLine[1]!)).toBe(m1.inputs.queries.count);
+    const parts = [...queriesLine[2]!.replace(/\(post-processing[^)]*\)/, '').matchAll(/([\d,]+) (?:seeds|questions|queries|made)/g)].map((m) => num(m[1]!));
+    expect(parts.reduce((a, b) => a + b, 0), queriesLine[0]).toBe(m1.inputs.queries.count);
 
     // Hugging Face's own card parser and loader, from the venv `npm run setup` makes (under CI=true its absence fails).
     if (!haveHfPython()) return;
