@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { repoRoot } from './repo.js';
 import { registerReportCommands } from './commands/report.js';
@@ -21,6 +21,13 @@ const packageVersion = (): string => (JSON.parse(readFileSync(join(repoRoot(), '
 async function readOnlyLogger(): Promise<import('./types.js').Logger> {
   const log = (await import('./log.js')).createLogger();
   return { info: () => {}, warn: log.warn, error: log.error };
+}
+
+/** The last lines of a run: where the report is and how to read the documents. */
+function whatNext(versionDir: string): string {
+  const rel = relative(process.cwd(), versionDir);
+  const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : versionDir;
+  return [`  report:    ${join(shown, 'report', 'index.html')}`, `  documents: qcc read ${shown}   (samples and removals: qcc inspect ${shown})`].join('\n');
 }
 
 function int(name: string) {
@@ -66,8 +73,10 @@ export function buildCli(): Command {
       });
       if (outcome.status === 'published') {
         console.log(`published ${outcome.version} (parent: ${outcome.parent ?? 'none'}) in ${outcome.datasetDir}`);
+        console.log(whatNext(join(outcome.datasetDir, outcome.version)));
       } else if (outcome.status === 'up_to_date') {
         console.log(`up to date: ${outcome.version} in ${outcome.datasetDir} already holds every input of this config's lineage; nothing to do`);
+        console.log(whatNext(join(outcome.datasetDir, outcome.version)));
       } else {
         if (outcome.status === 'worker_done') console.log(`rank ${outcome.rank} of ${outcome.world}: its shards are done; rank 0 publishes (work in ${outcome.work})`);
         else console.log(`ran through ${outcome.through}; work in ${outcome.work}`);
