@@ -118,12 +118,16 @@ function queriesSection(manifest: Manifest, stats: ReportStats): string {
   const q = stats.queries;
   const topK = (manifest.config as { retrieve?: { top_k?: number } } | undefined)?.retrieve?.top_k;
   const capped = topK ? q.top.filter((y) => y.docs >= topK).length : 0;
+  // When every kept document was found by several queries, no query has documents of its own: bars show kept documents.
+  const own = q.top.some((y) => y.exclusive > 0);
   return (
     figure(
-      `The ${q.top.length} queries with the highest yield: kept documents that no other query found (ties: kept documents, then mean BM25 score)`,
+      own
+        ? `The ${q.top.length} queries with the highest yield: kept documents that no other query found (ties: kept documents, then mean BM25 score)`
+        : `The ${q.top.length} queries with the most kept documents (every kept document was found by more than one query; ties: mean BM25 score)`,
       barChart(
         'queries',
-        q.top.map((y) => ({ label: y.text, value: y.exclusive, title: `${y.text} (${y.domain}, ${y.method}): ${y.exclusive} found only by it, ${y.docs} kept, mean BM25 ${y.mean_score.toFixed(2)}` })),
+        q.top.map((y) => ({ label: y.text, value: own ? y.exclusive : y.docs, title: `${y.text} (${y.domain}, ${y.method}): ${y.exclusive} found only by it, ${y.docs} kept, mean BM25 ${y.mean_score.toFixed(2)}` })),
         { width: 900, labelChars: 60 },
       ),
       `${fmt(q.withDocs)} of ${fmt(q.total)} queries retrieved at least one kept document.` +
