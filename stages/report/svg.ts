@@ -17,16 +17,20 @@ export interface Segment {
   minWidth?: number;
 }
 
+/** Kelly's colours of maximum contrast, less white, black and the blue that marks kept documents. */
+const KELLY = ['#be0032', '#f3c300', '#875692', '#f38400', '#a1caf1', '#008856', '#e68fac', '#c2b280', '#848482', '#f99379', '#604e97', '#f6a600', '#b3446c', '#dcd300', '#882d17', '#8db600', '#654522', '#e25822', '#2b3d26'];
+
 /**
- * n distinct colours (HSL): hues a golden angle apart, skipping the kept blue's, lightness alternating, so
- * no two legend entries share a colour however many rules there are.
+ * n distinct colours: Kelly's first, then hues a golden angle apart (skipping the kept blue's), so no two
+ * legend entries share a colour however many rules there are.
  */
 export function distinctColours(n: number): string[] {
   return Array.from({ length: n }, (_, i) => {
-    let hue = (10 + i * 137.508) % 360;
+    if (i < KELLY.length) return KELLY[i]!;
+    const j = i - KELLY.length;
+    let hue = (10 + j * 137.508) % 360;
     if (hue > 195 && hue < 245) hue = (hue + 55) % 360; // away from kept (#3b6fd4, hue 220)
-    const light = [46, 62, 36][i % 3]!;
-    return `hsl(${hue.toFixed(0)} ${i % 2 ? 55 : 70}% ${light}%)`;
+    return `hsl(${hue.toFixed(0)} ${j % 2 ? 55 : 70}% ${[46, 62, 36][j % 3]}%)`;
   });
 }
 
