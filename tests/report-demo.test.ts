@@ -84,7 +84,7 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     expect(html).not.toMatch(/<(script|link|img|iframe|object|embed|audio|video|source)\b|\s(src|srcset|href)="(?!#|https?:)/i);
     expect(/<style>([\s\S]*?)<\/style>/.exec(html)![1]).not.toMatch(/url\(|@import/);
     expect(html).toContain("default-src 'none'");
-    for (const chart of ['domain-docs', 'domain-tokens', 'funnel', 'lengths', 'languages', 'timestamps', 'sites', 'sources', 'queries']) {
+    for (const chart of ['domain-docs', 'domain-tokens', 'funnel', 'removed', 'lengths', 'languages', 'timestamps', 'sites', 'sources', 'queries']) {
       expect(html, chart).toMatch(new RegExp(`data-chart="${chart}"[^>]*>.*?<rect class="mark`, 's'));
     }
     expect(html).toContain('gpt-tokenizer o200k_base');
