@@ -1,13 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { writeJsonlAtomically } from './jsonl.js';
-import { createLogger } from './log.js';
-import { openRun, runPipeline } from './run.js';
-import { describeRun } from './status.js';
-import { Counters, type StageContext } from './types.js';
-import { codeVersion } from './version.js';
+import { repoRoot } from './repo.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerCcCommands } from './commands/cc.js';
@@ -16,10 +11,25 @@ import { registerReadCommands } from './commands/read.js';
 import { registerOpsCommands } from './commands/ops.js';
 import { EXIT_LOCKED, LeaseLostError, LockedError } from './lock.js';
 import { RunStopped } from './stop.js';
-import { resolveInputs } from '../stages/acquire/index.js';
-import { openSearchIndex } from '../stages/index/open.js';
-import { ingestConfigSchema } from '../stages/ingest/config.js';
-import { decodeHtml, extractMainText, readArchive } from '../stages/ingest/index.js';
+
+// Command definitions load only commander and small modules; each action imports what it runs, so
+// `qcc --help`, `qcc --version` and `qcc <cmd> --help` stay fast (scripts/bench/cli-startup.mjs).
+
+/** The package version (no git call: codeVersion() adds the commit where a manifest needs it). */
+const packageVersion = (): string => (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+/** For commands that only read (status, plan, search): warnings and errors, no info lines on stderr. */
+async function readOnlyLogger(): Promise<import('./types.js').Logger> {
+  const log = (await import('./log.js')).createLogger();
+  return { info: () => {}, warn: log.warn, error: log.error };
+}
+
+/** The last lines of a run: where the report is and how to read the documents. */
+function whatNext(versionDir: string): string {
+  const rel = relative(process.cwd(), versionDir);
+  const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : versionDir;
+  return [`  report:    ${join(shown, 'report', 'index.html')}`, `  documents: qcc read ${shown}   (samples and removals: qcc inspect ${shown})`].join('\n');
+}
 
 function int(name: string) {
   return (value: string) => {
@@ -32,7 +42,7 @@ function int(name: string) {
 export function buildCli(): Command {
   const program = new Command('qcc')
     .description('Query of CC: mine a clean, versioned domain corpus from Common Crawl')
-    .version(codeVersion().package)
+    .version(packageVersion())
     // Options after a command are that command's: `qcc report --version v0001` is not the program's --version.
     .enablePositionalOptions()
     .showHelpAfterError();
@@ -52,6 +62,7 @@ export function buildCli(): Command {
       return n;
     }, 900)
     .action(async (opts) => {
+      const { runPipeline } = await import('./run.js');
       const outcome = await runPipeline({
         config: opts.config,
         out: opts.out,
@@ -63,8 +74,10 @@ export function buildCli(): Command {
       });
       if (outcome.status === 'published') {
         console.log(`published ${outcome.version} (parent: ${outcome.parent ?? 'none'}) in ${outcome.datasetDir}`);
+        console.log(whatNext(join(outcome.datasetDir, outcome.version)));
       } else if (outcome.status === 'up_to_date') {
         console.log(`up to date: ${outcome.version} in ${outcome.datasetDir} already holds every input of this config's lineage; nothing to do`);
+        console.log(whatNext(join(outcome.datasetDir, outcome.version)));
       } else {
         if (outcome.status === 'worker_done') console.log(`rank ${outcome.rank} of ${outcome.world}: its shards are done; rank 0 publishes (work in ${outcome.work})`);
         else console.log(`ran through ${outcome.through}; work in ${outcome.work}`);
@@ -83,7 +96,8 @@ export function buildCli(): Command {
       .option('--out <dir>', 'output root (overrides the config)')
       .option('--json', 'machine-readable output')
       .action(async (opts) => {
-        const report = await describeRun(await openRun(opts.config, opts.out), { shards });
+        const [{ openRun }, { describeRun }] = await Promise.all([import('./run.js'), import('./status.js')]);
+        const report = await describeRun(await openRun(opts.config, opts.out, await readOnlyLogger()), { shards });
         const { text, ...machine } = report;
         console.log(opts.json ? JSON.stringify(machine, null, 2) : text);
       });
@@ -97,11 +111,19 @@ export function buildCli(): Command {
     .option('--on-error <mode>', 'fail: stop at malformed input; skip: count it and go on', 'fail')
     .option('--cache-dir <dir>', 'where URLs are downloaded', join(tmpdir(), 'qcc-downloads'))
     .action(async (inputs: string[], opts) => {
+      const [{ createLogger }, { resolveInputs }, { ingestConfigSchema }, { readArchive }, { writeJsonlAtomically }, { Counters }] = await Promise.all([
+        import('./log.js'),
+        import('../stages/acquire/inputs.js'),
+        import('../stages/ingest/config.js'),
+        import('../stages/ingest/index.js'),
+        import('./jsonl.js'),
+        import('./types.js'),
+      ]);
       const log = createLogger();
       const files = await resolveInputs(inputs, { cacheDir: opts.cacheDir, log });
       const config = ingestConfigSchema.parse({ warc: files, on_error: opts.onError });
       const counters = new Counters();
-      const ctx: StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
+      const ctx: import('./types.js').StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
       const records = await writeJsonlAtomically(opts.out, async (writer) => {
         for (const file of files) for await (const doc of readArchive(file, ctx)) await writer.write(doc);
       });
@@ -113,6 +135,7 @@ export function buildCli(): Command {
     .description('print the main text of HTML pages (several pages: one JSON line {file, text} each)')
     .argument('<files...>', 'HTML files')
     .action(async (files: string[]) => {
+      const { decodeHtml, extractMainText } = await import('../stages/ingest/index.js');
       const textOf = (file: string) => {
         if (!existsSync(file)) throw new Error(`${file}: file not found`);
         return extractMainText(decodeHtml(readFileSync(file)));
@@ -132,7 +155,8 @@ export function buildCli(): Command {
     .option('-k <n>', 'number of hits', int('-k'), 10)
     .argument('<query>', 'free text; search syntax is treated as text')
     .action(async (query: string, opts) => {
-      const run = await openRun(opts.config, opts.out);
+      const [{ openRun }, { openSearchIndex }] = await Promise.all([import('./run.js'), import('../stages/index/open.js')]);
+      const run = await openRun(opts.config, opts.out, await readOnlyLogger());
       const config = run.loaded.config.index;
       if (config.backend === 'fts5' && !existsSync(run.paths.index)) {
         throw new Error(`no index yet at ${run.paths.index}: run \`qcc run --config ${opts.config} --stage index\` first`);

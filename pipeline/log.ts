@@ -19,7 +19,13 @@ export function createLogger(base: Record<string, unknown> = {}, stream: NodeJS.
       stream.write(`${level === 'info' ? '' : level.toUpperCase() + ': '}${msg}${extra}\n`);
     }
   };
+  // Debug lines go to the JSON log (a pipe or file), not to a terminal, where they would break up the
+  // progress bars; QCC_LOG_LEVEL=debug shows them there too.
+  const debug = json || process.env.QCC_LOG_LEVEL === 'debug';
   return {
+    debug: (msg, fields) => {
+      if (debug) emit('debug', msg, fields);
+    },
     info: (msg, fields) => emit('info', msg, fields),
     warn: (msg, fields) => emit('warn', msg, fields),
     error: (msg, fields) => emit('error', msg, fields),
@@ -29,6 +35,7 @@ export function createLogger(base: Record<string, unknown> = {}, stream: NodeJS.
 /** The same logger with fields added to every line (run id, step, shard), for log shippers to group by. */
 export function withFields(log: Logger, fields: Record<string, unknown>): Logger {
   return {
+    debug: (msg, more) => log.debug?.(msg, { ...fields, ...more }),
     info: (msg, more) => log.info(msg, { ...fields, ...more }),
     warn: (msg, more) => log.warn(msg, { ...fields, ...more }),
     error: (msg, more) => log.error(msg, { ...fields, ...more }),

@@ -37,6 +37,11 @@ export interface RunReport {
   text: string;
 }
 
+function withDoneShards<T extends { id: string }>(listed: T[], doneIds: string[]): { id: string }[] {
+  const ids = new Set(listed.map((s) => s.id));
+  return [...listed, ...doneIds.filter((id) => !ids.has(id)).map((id) => ({ id }))];
+}
+
 /** Reads run state only: nothing is run or written. */
 export async function describeRun(ctx: RunContext, opts: { shards: boolean }): Promise<RunReport> {
   const { steps } = createSteps(ctx);
@@ -44,7 +49,10 @@ export async function describeRun(ctx: RunContext, opts: { shards: boolean }): P
   const complete = new Map<string, boolean>();
   for (const step of steps) {
     const ready = step.after.every((dep) => complete.get(dep));
-    const shards = ready || !step.shardsFromInputs ? await step.listShards() : null;
+    const listed = ready || !step.shardsFromInputs ? await step.listShards() : null;
+    // Ingest and index list only the inputs no version has consumed yet; the shards this run already did
+    // (its markers) count too, or a published run would show `ingest 0 / 0` next to its documents.
+    const shards = listed ? withDoneShards(listed, ctx.state.markers(step.name).map((m) => m.shard)) : null;
     const done = shards ? shards.filter((s) => ctx.state.isDone(step.name, s.id)).length : 0;
     complete.set(step.name, ready && shards !== null && shards.length === done);
     reports.push({
@@ -116,14 +124,17 @@ function renderText(r: Omit<RunReport, 'text'>, withShards: boolean): string {
       : `lock     none`,
     '',
   ];
+  // One column for the step names, wide enough for the longest (dedup_signatures).
+  const width = Math.max(...r.steps.map((s) => s.name.length));
+  const indent = ' '.repeat(width + 1);
   for (const s of r.steps) {
     const total = s.shards_total === null ? `? (after ${s.after.join(', ')})` : String(s.shards_total);
-    lines.push(`${s.name.padEnd(10)} ${String(s.shards_done).padStart(5)} / ${total} shards done`);
+    lines.push(`${s.name.padEnd(width)} ${String(s.shards_done).padStart(5)} / ${total} shards done`);
     const counters = Object.entries(s.counters);
-    if (counters.length) lines.push('           ' + counters.map(([k, v]) => `${k}=${v}`).join('  '));
+    if (counters.length) lines.push(indent + counters.map(([k, v]) => `${k}=${v}`).join('  '));
     if (withShards && s.shards) {
       for (const shard of s.shards) {
-        lines.push(`             ${shard.state === 'done' ? 'done   ' : 'pending'} ${shard.id}${shard.records !== undefined ? `  (${shard.records} records)` : ''}`);
+        lines.push(`${indent}  ${shard.state === 'done' ? 'done   ' : 'pending'} ${shard.id}${shard.records !== undefined ? `  (${shard.records} records)` : ''}`);
       }
     }
   }

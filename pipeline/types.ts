@@ -91,6 +91,8 @@ export interface Removal<T = unknown> {
 }
 
 export interface Logger {
+  /** Per-item detail (one line per model completion, per dedup band): in the JSON log, not on a terminal. */
+  debug?(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;

@@ -6,7 +6,7 @@ import { writeReport } from '../stages/report/index.js';
 import { haveModel, haveSharedData, tempDir } from './helpers.js';
 import { CHROMIUM, haveChromium, publishDemo, readManifest } from './report-helpers.js';
 
-const CHARTS = ['domain-docs', 'domain-tokens', 'funnel', 'lengths', 'languages', 'timestamps', 'sites', 'sources', 'queries'];
+const CHARTS = ['domain-docs', 'domain-tokens', 'funnel', 'removed', 'lengths', 'languages', 'timestamps', 'sites', 'sources', 'queries'];
 
 describe.runIf(haveChromium() && haveSharedData() && haveModel())('the demo report in headless Chromium', () => {
   let root: string;

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,30 +16,12 @@ import { hostOf } from '../stages/report/stats.js';
 import { datasetCard } from '../stages/write/card.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { haveModel, haveSharedData, tempDir } from './helpers.js';
+import { HF_CARD_CHECK, haveHfPython, runHfPython } from './hf-helpers.js';
 import { publishDemo, publishVariant, readManifest, resolveGlob } from './report-helpers.js';
 
-/** Parses the card with huggingface_hub (DatasetCard → DatasetCardData) and resolves every data_files glob. */
-const HF_CHECK = `
-import sys, glob, os
-from huggingface_hub import DatasetCard, DatasetCardData
-path, root = sys.argv[1], sys.argv[2]
-card = DatasetCard.load(path)
-assert isinstance(card.data, DatasetCardData), type(card.data)
-d = card.data.to_dict()
-for key in ("license", "language", "pretty_name", "size_categories", "task_categories", "configs"):
-    assert d.get(key), "missing " + key
-n = 0
-for c in d["configs"]:
-    for f in c["data_files"]:
-        files = glob.glob(os.path.join(root, f["path"]))
-        assert files, c["config_name"] + ": " + f["path"] + " matches nothing"
-        n += len(files)
-assert DatasetCard(card.content).data.to_dict() == d
-print("ok", len(d["configs"]), "configs", n, "files")
-try:
-    from datasets import load_dataset
-except ImportError:
-    sys.exit(0)
+/** The card check, then load_dataset of every config (the rows of each). */
+const HF_CHECK = `${HF_CARD_CHECK}
+from datasets import load_dataset
 for c in d["configs"]:
     print("rows", c["config_name"], load_dataset(root, c["config_name"], split="train").num_rows)
 `;
@@ -103,7 +84,7 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     expect(html).not.toMatch(/<(script|link|img|iframe|object|embed|audio|video|source)\b|\s(src|srcset|href)="(?!#|https?:)/i);
     expect(/<style>([\s\S]*?)<\/style>/.exec(html)![1]).not.toMatch(/url\(|@import/);
     expect(html).toContain("default-src 'none'");
-    for (const chart of ['domain-docs', 'domain-tokens', 'funnel', 'lengths', 'languages', 'timestamps', 'sites', 'sources', 'queries']) {
+    for (const chart of ['domain-docs', 'domain-tokens', 'funnel', 'removed', 'lengths', 'languages', 'timestamps', 'sites', 'sources', 'queries']) {
       expect(html, chart).toMatch(new RegExp(`data-chart="${chart}"[^>]*>.*?<rect class="mark`, 's'));
     }
     expect(html).toContain('gpt-tokenizer o200k_base');
@@ -180,31 +161,26 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     expect(card).toContain('`retrieve.top_k` | `25`');
     expect(card).toContain('question-extension.v1');
     expect(card).toMatch(/model `llama:gemma-3-270m/);
+    // "198 in all: 24 seeds used as queries and 174 questions ...": the parts add up to the published queries.
+    const queriesLine = /\*\*Queries\*\*: ([\d,]+) in all: ([^;]*);/.exec(card)!;
+    const num = (t: string) => Number(t.replace(/,/g, ''));
+    expect(num(queriesLine[1]!)).toBe(m1.inputs.queries.count);
+    const parts = [...queriesLine[2]!.replace(/\(post-processing[^)]*\)/, '').matchAll(/([\d,]+) (?:seeds|questions|queries|made)/g)].map((m) => num(m[1]!));
+    expect(parts.reduce((a, b) => a + b, 0), queriesLine[0]).toBe(m1.inputs.queries.count);
 
-    // Hugging Face's own card parser, when a Python with huggingface_hub is named (opt-in: it is not a CI dependency).
-    const python = process.env.QCC_HF_PYTHON;
-    if (!python) {
-      console.warn('skipping the huggingface_hub card check: set QCC_HF_PYTHON to a python with huggingface_hub installed');
-      return;
-    }
+    // Hugging Face's own card parser and loader, from the venv `npm run setup` makes (under CI=true its absence fails).
+    if (!haveHfPython()) return;
     // load_dataset reads README.md: check a copy of the version that carries this card.
     const copy = join(out, 'hf-check', 'v0001');
     await cp(v1, copy, { recursive: true });
     await writeFile(join(copy, 'README.md'), card);
-    const hfHome = join(out, 'hf-home');
-    const r = spawnSync(python, ['-c', HF_CHECK, join(copy, 'README.md'), copy], {
-      encoding: 'utf8',
-      env: { ...process.env, HF_HOME: hfHome, HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1' },
-    });
+    const r = runHfPython(HF_CHECK, [join(copy, 'README.md'), copy], join(out, 'hf-home'));
     await rm(copy, { recursive: true });
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^ok ${configs.length} configs ${m1.shards.length * 2} files`));
     const rows = Object.fromEntries([...r.stdout.matchAll(/^rows (\S+) (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
-    if (Object.keys(rows).length === 0) console.warn('huggingface_hub parsed the card; `datasets` is not installed there, so load_dataset was not tried');
-    else {
-      const total = Object.values(m1.domains).reduce((n, d) => n + d.records, 0);
-      expect(rows).toEqual({ all: total, ...Object.fromEntries(Object.entries(m1.domains).map(([k, v]) => [k, v.records])) });
-    }
+    const total = Object.values(m1.domains).reduce((n, d) => n + d.records, 0);
+    expect(rows).toEqual({ all: total, ...Object.fromEntries(Object.entries(m1.domains).map(([k, v]) => [k, v.records])) });
   });
 
   it('qcc diff v0001 v0002 explains the difference: counts per domain, reasons, config and query set', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configDiff } from '../stages/report/diff.js';
 import { Reservoir } from '../stages/report/reservoir.js';
-import { barChart, columnChart, esc } from '../stages/report/svg.js';
+import { barChart, columnChart, distinctColours, esc } from '../stages/report/svg.js';
 import { TopCounter } from '../stages/report/top-counter.js';
 import { sizeCategory } from '../stages/write/card.js';
 
@@ -52,6 +52,18 @@ describe('report building blocks', () => {
       [5, true],
     ]);
     expect(esc(`"'&`)).toBe('&quot;&#39;&amp;');
+  });
+
+  it('distinctColours gives as many different colours as asked, none of them the kept blue', () => {
+    for (const n of [1, 10, 11, 40]) {
+      const colours = distinctColours(n);
+      expect(new Set(colours).size).toBe(n);
+      expect(colours).not.toContain('#3b6fd4');
+      for (const c of colours.filter((x) => x.startsWith('hsl'))) {
+        const hue = Number(/^hsl\((\d+)/.exec(c)![1]);
+        expect(hue > 195 && hue < 245, c).toBe(false);
+      }
+    }
   });
 
   it('sizeCategory and configDiff', () => {

@@ -9,23 +9,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeJsonlAtomically } from '../jsonl.js';
 import { createLogger } from '../log.js';
 import { Counters } from '../types.js';
-import {
-  acquireConfigSchema,
-  CdxClient,
-  cdxRecordsOf,
-  DEFAULT_BASE_URL,
-  DEFAULT_INDEX_URL,
-  downloadAll,
-  fetchRecord,
-  FILE_KINDS,
-  fileUrl,
-  listCrawlFiles,
-  toCdxjLine,
-  type AcquireConfig,
-  type CdxRecord,
-  type FileKind,
-} from '../../stages/acquire/index.js';
-import { ingestConfigSchema } from '../../stages/ingest/config.js';
+import type { AcquireConfig } from '../../stages/acquire/config.js';
+import { DEFAULT_BASE_URL, DEFAULT_INDEX_URL } from '../../stages/acquire/defaults.js';
+import { CdxClient } from '../../stages/acquire/cdx.js';
+import type { CdxRecord } from '../../stages/acquire/cdxj.js';
+import { downloadAll } from '../../stages/acquire/download.js';
+import { FILE_KINDS, fileUrl, listCrawlFiles, type FileKind } from '../../stages/acquire/paths.js';
 
 function positiveInt(name: string) {
   return (value: string) => {
@@ -53,7 +42,9 @@ function positiveIntOrZero(name: string) {
   };
 }
 
-function netConfig(opts: Record<string, unknown>): AcquireConfig {
+/** The config schemas (zod) load when a command runs, not when the CLI starts. */
+async function netConfig(opts: Record<string, unknown>): Promise<AcquireConfig> {
+  const { acquireConfigSchema } = await import('../../stages/acquire/config.js');
   return acquireConfigSchema.parse({
     base_url: opts.baseUrl ?? DEFAULT_BASE_URL,
     index_url: opts.indexUrl ?? DEFAULT_INDEX_URL,
@@ -99,7 +90,7 @@ export function registerCcCommands(program: Command): void {
       .option('--urls', 'print full URLs instead of paths')
       .option('--limit <n>', 'only the first n', positiveInt('--limit')),
   ).action(async (opts) => {
-    const config = netConfig(opts);
+    const config = await netConfig(opts);
     const paths = await listCrawlFiles(config.base_url, opts.crawl, opts.kind as FileKind, { ...config, log: createLogger() });
     const shown = opts.limit ? paths.slice(0, opts.limit) : paths;
     process.stdout.write(shown.map((p) => (opts.urls ? fileUrl(config.base_url, p) : p)).join('\n') + (shown.length ? '\n' : ''));
@@ -118,7 +109,7 @@ export function registerCcCommands(program: Command): void {
       .option('--concurrency <n>', 'downloads at once', positiveInt('--concurrency'), 4),
   ).action(async (paths: string[], opts) => {
     const log = createLogger();
-    const config = netConfig(opts);
+    const config = await netConfig(opts);
     let todo = paths;
     if (opts.crawl) {
       const listed = await listCrawlFiles(config.base_url, opts.crawl, opts.kind as FileKind, { ...config, log });
@@ -146,7 +137,7 @@ export function registerCcCommands(program: Command): void {
       .option('--limit <n>', 'stop after n captures', positiveInt('--limit'))
       .option('--index-url <url>', 'where <crawl>-index is served', DEFAULT_INDEX_URL),
   ).action(async (opts) => {
-    const config = netConfig(opts);
+    const config = await netConfig(opts);
     const client = new CdxClient(config.index_url, opts.crawl, { ...config, log: createLogger() });
     const query = { url: opts.url, ...(opts.matchType ? { matchType: opts.matchType } : {}), filter: opts.filter ?? [], ...(opts.limit ? { limit: opts.limit } : {}) };
     for await (const rec of client.query(query)) process.stdout.write(JSON.stringify(rec) + '\n');
@@ -163,12 +154,15 @@ export function registerCcCommands(program: Command): void {
       .option('--min-text-chars <n>', 'skip shorter texts', positiveIntOrZero('--min-text-chars')),
   ).action(async (cdx: string, opts) => {
     const log = createLogger();
-    const config = netConfig(opts);
+    const config = await netConfig(opts);
+    const { ingestConfigSchema } = await import('../../stages/ingest/config.js');
     const ingest = ingestConfigSchema.parse({
       ...(opts.maxPageBytes ? { max_page_bytes: opts.maxPageBytes } : {}),
       ...(opts.minTextChars !== undefined ? { min_text_chars: opts.minTextChars } : {}),
     });
     const counters = new Counters();
+    // Record fetching pulls in HTML extraction and language id: loaded only by this command.
+    const { fetchRecord } = await import('../../stages/acquire/fetch-record.js');
     const records = await writeJsonlAtomically(opts.out, async (writer) => {
       for await (const { rec } of readCdxLines(cdx)) {
         const f = await fetchRecord(config.base_url, rec, ingest, { ...config, log });
@@ -187,6 +181,7 @@ export function registerCcCommands(program: Command): void {
     .argument('<files...>', 'WARC files')
     .option('--prefix <path>', 'prepended to each file name in the `filename` field', '')
     .action(async (files: string[], opts) => {
+      const { cdxRecordsOf, toCdxjLine } = await import('../../stages/acquire/cdxj.js');
       const lines: string[] = [];
       for (const file of files) {
         const name = `${opts.prefix}${file.split('/').pop()}`;

@@ -8,7 +8,6 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
 import { sha256File } from '../atomic.js';
-import { loadConfig } from '../config.js';
 import { readJsonl } from '../jsonl.js';
 import type { Doc, Removal } from '../types.js';
 import { loadVersion } from '../../stages/report/diff.js';
@@ -179,7 +178,8 @@ export function registerEvalCommands(program: Command): void {
     .option('--out <dir>', 'output root (overrides the config)')
     .option('--json', 'machine-readable output')
     .action(async (version: string | undefined, opts: { labels: string; field: string; positive: string[]; idField: string; version?: string; config?: string; dataset?: string; out?: string; json?: boolean }) => {
-      const datasetDir = opts.dataset ?? (opts.config ? loadConfig(opts.config, { out: opts.out }).datasetDir : undefined);
+      // The config module loads every stage's schema: imported only when --config is given (keeps `qcc --help` fast).
+      const datasetDir = opts.dataset ?? (opts.config ? (await import('../config.js')).loadConfig(opts.config, { out: opts.out }).datasetDir : undefined);
       const dir = resolveVersionDir(version ?? opts.version ?? 'LATEST', datasetDir);
       const positives = opts.positive.map(parsePositive);
       const labels = await readLabels(opts.labels, opts.field, opts.idField);

@@ -1,9 +1,8 @@
 /** Commands for operators: `qcc crawls` (Common Crawl releases) and `qcc unlock` (a dataset's run lease). */
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { describeHolder, removeDatasetLock } from '../lock.js';
-import { acquireConfigSchema, DEFAULT_INDEX_URL, listCrawls, retryOptionsOf } from '../../stages/acquire/index.js';
+import { DEFAULT_INDEX_URL } from '../../stages/acquire/defaults.js';
 
 function positiveInt(name: string) {
   return (value: string) => {
@@ -26,6 +25,7 @@ export function registerOpsCommands(program: Command): void {
       return n;
     }, 3)
     .action(async (opts) => {
+      const [{ acquireConfigSchema }, { listCrawls, retryOptionsOf }] = await Promise.all([import('../../stages/acquire/config.js'), import('../../stages/acquire/crawls.js')]);
       const acquire = acquireConfigSchema.parse({ index_url: opts.indexUrl, retries: opts.retries });
       const crawls = await listCrawls(acquire.index_url, retryOptionsOf(acquire, createLogger()));
       const shown = opts.limit ? crawls.slice(0, opts.limit) : crawls;
@@ -41,7 +41,8 @@ export function registerOpsCommands(program: Command): void {
     .requiredOption('--config <yaml>', 'run config (names the dataset)')
     .option('--out <dir>', 'output root (overrides the config)')
     .option('--force', 'remove the lease even if its holder looks alive')
-    .action((opts) => {
+    .action(async (opts) => {
+      const { loadConfig } = await import('../config.js');
       const { datasetDir } = loadConfig(opts.config, { out: opts.out });
       const { holder, verdict } = removeDatasetLock(datasetDir, { force: Boolean(opts.force) });
       if (!holder) {

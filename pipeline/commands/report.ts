@@ -1,17 +1,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
 import { VersionedDataset } from '../../stages/write/dataset.js';
-import { diffVersions, loadVersion } from '../../stages/report/diff.js';
-import { formatDiff } from '../../stages/report/diff-text.js';
-import { writeReport } from '../../stages/report/index.js';
 
 const isVersion = (dir: string) => existsSync(join(dir, 'manifest.json'));
 
-function datasetDirOf(opts: { config?: string; dataset?: string; out?: string }): string | undefined {
+// Actions import the config, diff and report modules when they run: registering the commands stays cheap.
+async function datasetDirOf(opts: { config?: string; dataset?: string; out?: string }): Promise<string | undefined> {
   if (opts.dataset) return resolve(opts.dataset);
-  if (opts.config) return loadConfig(opts.config, { out: opts.out }).datasetDir;
+  if (opts.config) return (await import('../config.js')).loadConfig(opts.config, { out: opts.out }).datasetDir;
   return undefined;
 }
 
@@ -40,9 +37,10 @@ export function registerReportCommands(program: Command): void {
     .option('--out <dir>', 'output root (overrides the config)')
     .option('--version <name>', 'version name, e.g. v0002 (default: LATEST)')
     .action(async (arg: string | undefined, opts: { config?: string; dataset?: string; out?: string; version?: string }) => {
-      const datasetDir = datasetDirOf(opts);
+      const datasetDir = await datasetDirOf(opts);
       if (!arg && !datasetDir) throw new Error('qcc report: give a version folder, or --config <yaml> / --dataset <dir>');
       const dir = resolveVersionDir(arg ?? opts.version ?? 'LATEST', datasetDir);
+      const [{ loadVersion }, { writeReport }] = await Promise.all([import('../../stages/report/diff.js'), import('../../stages/report/index.js')]);
       const { manifest } = loadVersion(dir);
       const path = await writeReport(dir, manifest, (docs) => process.stderr.write(`report: ${docs} documents read\n`));
       console.log(path);
@@ -58,7 +56,8 @@ export function registerReportCommands(program: Command): void {
     .option('--out <dir>', 'output root (overrides the config)')
     .option('--json', 'machine-readable output')
     .action(async (a: string, b: string, opts: { config?: string; dataset?: string; out?: string; json?: boolean }) => {
-      const datasetDir = datasetDirOf(opts);
+      const datasetDir = await datasetDirOf(opts);
+      const [{ diffVersions, loadVersion }, { formatDiff }] = await Promise.all([import('../../stages/report/diff.js'), import('../../stages/report/diff-text.js')]);
       const aDir = isVersion(a) ? resolve(a) : isVersion(b) ? resolveVersionDir(a, datasetDir, resolve(b)) : resolveVersionDir(a, datasetDir);
       const bDir = resolveVersionDir(b, datasetDir, aDir);
       const diff = await diffVersions(loadVersion(aDir), loadVersion(bDir));

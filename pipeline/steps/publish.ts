@@ -16,6 +16,7 @@ import { confinedPath } from '../../stages/shared/confine.js';
 import type { LoadedConfig } from '../config.js';
 import { assertLeaseHeld } from '../lock.js';
 import type { Logger } from '../types.js';
+import { publishedRecord } from '../../stages/write/record-schema.js';
 import { readReportStats, reportFileEntries, writeReport } from '../../stages/report/index.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
 import type { RunContext } from './context.js';
@@ -147,7 +148,7 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
           current = { writer: await JsonlWriter.open(join(domainDir(versionDir, domain), partName(0, parts))), part: 0, parts };
           open.set(domain, current);
         }
-        await current.writer.write(doc);
+        await current.writer.write(publishedRecord(doc));
       }
     }
     for (const domain of open.keys()) await closePart(domain);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
-export const DEFAULT_BASE_URL = 'https://data.commoncrawl.org/';
-export const DEFAULT_INDEX_URL = 'https://index.commoncrawl.org/';
+import { DEFAULT_BASE_URL, DEFAULT_INDEX_URL } from './defaults.js';
+
+export { DEFAULT_BASE_URL, DEFAULT_INDEX_URL };
 
 /** Downloads and index queries against Common Crawl (or any server with the same layout). */
 export const acquireConfigSchema = z

@@ -170,7 +170,7 @@ export async function findDuplicates(paths: string[], cfg: DedupConfig, emit: (r
             } else uf.union(first, m);
           }
         });
-        log.info('dedup band merged', { band: band + 1, bands: cfg.minhash.bands });
+        log.debug?.('dedup band merged', { band: band + 1, bands: cfg.minhash.bands });
       }
       const keeper = new Int32Array(n).fill(-1);
       for (let i = 0; i < n; i++) {

@@ -3,6 +3,9 @@ import type { GopherQualityConfig } from './config.js';
 import { bareWord, countOccurrences, hasLetter, hasLetterOrDigit, punctuationWords, words } from './text.js';
 import { checkStage, round, type Verdict } from './verdict.js';
 
+/** "1 of 3 lines end with an ellipsis": the counts behind a ratio, for the removal reason. */
+const share = (part: number, whole: number, what: string) => `${part} of ${whole} ${what}`;
+
 /**
  * Gopher quality rules (Rae et al. 2021, appendix A1), in datatrove's GopherQualityFilter order. Words are
  * as `cfg.words` says unless `tokens` gives them (the cross-check feeds datatrove's spaCy tokens here).
@@ -23,29 +26,34 @@ export function gopherQualityCheck(text: string, cfg: GopherQualityConfig, token
     };
   }
 
-  const hashRatio = countOccurrences(text, '#') / all.length;
+  const hashes = countOccurrences(text, '#');
+  const hashRatio = hashes / all.length;
   if (hashRatio > cfg.max_symbol_word_ratio) {
-    return { rule: 'gopher_symbol_ratio', reason: `hash-to-word ratio ${round(hashRatio)} > ${cfg.max_symbol_word_ratio}`, values: { symbol: '#', ratio: round(hashRatio), max: cfg.max_symbol_word_ratio } };
+    return { rule: 'gopher_symbol_ratio', reason: `${hashes} '#' for ${all.length} words (ratio ${round(hashRatio)} > ${cfg.max_symbol_word_ratio})`, values: { symbol: '#', ratio: round(hashRatio), max: cfg.max_symbol_word_ratio } };
   }
-  const ellipsisRatio = (countOccurrences(text, '...') + countOccurrences(text, '…')) / all.length;
+  const ellipses = countOccurrences(text, '...') + countOccurrences(text, '…');
+  const ellipsisRatio = ellipses / all.length;
   if (ellipsisRatio > cfg.max_symbol_word_ratio) {
-    return { rule: 'gopher_symbol_ratio', reason: `ellipsis-to-word ratio ${round(ellipsisRatio)} > ${cfg.max_symbol_word_ratio}`, values: { symbol: '...', ratio: round(ellipsisRatio), max: cfg.max_symbol_word_ratio } };
+    return { rule: 'gopher_symbol_ratio', reason: `${ellipses} ellipses for ${all.length} words (ratio ${round(ellipsisRatio)} > ${cfg.max_symbol_word_ratio})`, values: { symbol: '...', ratio: round(ellipsisRatio), max: cfg.max_symbol_word_ratio } };
   }
 
   const lines = text.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/u);
   if (lines.at(-1) === '') lines.pop(); // as Python's str.splitlines: a final line break ends the last line
-  const bullets = lines.filter((l) => /^\s*[•-]/u.test(l)).length / lines.length;
+  const bulletLines = lines.filter((l) => /^\s*[•-]/u.test(l)).length;
+  const bullets = bulletLines / lines.length;
   if (bullets > cfg.max_bullet_lines_ratio) {
-    return { rule: 'gopher_bullet_lines', reason: `${round(bullets)} of lines start with a bullet > ${cfg.max_bullet_lines_ratio}`, values: { ratio: round(bullets), max: cfg.max_bullet_lines_ratio } };
+    return { rule: 'gopher_bullet_lines', reason: `${share(bulletLines, lines.length, 'lines start with a bullet')} (${round(bullets)} > ${cfg.max_bullet_lines_ratio})`, values: { ratio: round(bullets), max: cfg.max_bullet_lines_ratio } };
   }
-  const ellipsisLines = lines.filter((l) => /(\.\.\.|…)\s*$/u.test(l)).length / lines.length;
+  const ellipsisLineCount = lines.filter((l) => /(\.\.\.|…)\s*$/u.test(l)).length;
+  const ellipsisLines = ellipsisLineCount / lines.length;
   if (ellipsisLines > cfg.max_ellipsis_lines_ratio) {
-    return { rule: 'gopher_ellipsis_lines', reason: `${round(ellipsisLines)} of lines end with an ellipsis > ${cfg.max_ellipsis_lines_ratio}`, values: { ratio: round(ellipsisLines), max: cfg.max_ellipsis_lines_ratio } };
+    return { rule: 'gopher_ellipsis_lines', reason: `${share(ellipsisLineCount, lines.length, 'lines end with an ellipsis')} (${round(ellipsisLines)} > ${cfg.max_ellipsis_lines_ratio})`, values: { ratio: round(ellipsisLines), max: cfg.max_ellipsis_lines_ratio } };
   }
 
-  const alpha = all.filter(hasLetter).length / all.length;
+  const withLetter = all.filter(hasLetter).length;
+  const alpha = withLetter / all.length;
   if (alpha < cfg.min_alpha_words_ratio) {
-    return { rule: 'gopher_alpha_ratio', reason: `${round(alpha)} of words have a letter < ${cfg.min_alpha_words_ratio}`, values: { ratio: round(alpha), min: cfg.min_alpha_words_ratio } };
+    return { rule: 'gopher_alpha_ratio', reason: `${share(withLetter, all.length, 'words have a letter')} (${round(alpha)} < ${cfg.min_alpha_words_ratio})`, values: { ratio: round(alpha), min: cfg.min_alpha_words_ratio } };
   }
 
   // Gopher: "at least two of the following English words": distinct words, not occurrences.

@@ -72,33 +72,35 @@ export function gopherRepetitionCheck(text: string, cfg: GopherRepetitionConfig,
   const para = duplicates(paragraphs);
   const paraFrac = para.count / paragraphs.length;
   if (paraFrac > cfg.dup_para_frac) {
-    return { rule: 'gopher_dup_para_frac', reason: `${round(paraFrac)} of paragraphs are duplicates > ${cfg.dup_para_frac}`, values: { fraction: round(paraFrac), max: cfg.dup_para_frac } };
+    return { rule: 'gopher_dup_para_frac', reason: `${para.count} of ${paragraphs.length} paragraphs are duplicates (${round(paraFrac)} > ${cfg.dup_para_frac})`, values: { fraction: round(paraFrac), max: cfg.dup_para_frac } };
   }
   const paraChars = para.chars / total;
   if (paraChars > cfg.dup_para_char_frac) {
-    return { rule: 'gopher_dup_para_char_frac', reason: `${round(paraChars)} of characters in duplicate paragraphs > ${cfg.dup_para_char_frac}`, values: { fraction: round(paraChars), max: cfg.dup_para_char_frac } };
+    return { rule: 'gopher_dup_para_char_frac', reason: `${para.chars} of ${total} characters are in duplicate paragraphs (${round(paraChars)} > ${cfg.dup_para_char_frac})`, values: { fraction: round(paraChars), max: cfg.dup_para_char_frac } };
   }
   const lines = text.split(/\n+/);
   const line = duplicates(lines);
   const lineFrac = line.count / lines.length;
   if (lineFrac > cfg.dup_line_frac) {
-    return { rule: 'gopher_dup_line_frac', reason: `${round(lineFrac)} of lines are duplicates > ${cfg.dup_line_frac}`, values: { fraction: round(lineFrac), max: cfg.dup_line_frac } };
+    return { rule: 'gopher_dup_line_frac', reason: `${line.count} of ${lines.length} lines are duplicates (${round(lineFrac)} > ${cfg.dup_line_frac})`, values: { fraction: round(lineFrac), max: cfg.dup_line_frac } };
   }
   const lineChars = line.chars / total;
   if (lineChars > cfg.dup_line_char_frac) {
-    return { rule: 'gopher_dup_line_char_frac', reason: `${round(lineChars)} of characters in duplicate lines > ${cfg.dup_line_char_frac}`, values: { fraction: round(lineChars), max: cfg.dup_line_char_frac } };
+    return { rule: 'gopher_dup_line_char_frac', reason: `${line.chars} of ${total} characters are in duplicate lines (${round(lineChars)} > ${cfg.dup_line_char_frac})`, values: { fraction: round(lineChars), max: cfg.dup_line_char_frac } };
   }
   const ws = tokens ?? (cfg.words === 'punctuation' ? punctuationWords(text) : words(text));
   // n-grams are compared by a 53-bit hash of their words (no joined strings): the same counts, much faster.
   const prefix = new Float64Array(ws.length + 1);
   for (let i = 0; i < ws.length; i++) prefix[i + 1] = prefix[i]! + ws[i]!.length;
   for (const [n, max] of cfg.top_n_grams) {
-    const frac = topNgramChars(ws, prefix, n) / total;
-    if (frac > max) return { rule: 'gopher_top_ngram', reason: `top ${n}-gram covers ${round(frac)} of characters > ${max}`, values: { n, fraction: round(frac), max } };
+    const chars = topNgramChars(ws, prefix, n);
+    const frac = chars / total;
+    if (frac > max) return { rule: 'gopher_top_ngram', reason: `the top ${n}-gram covers ${chars} of ${total} characters (${round(frac)} > ${max})`, values: { n, fraction: round(frac), max } };
   }
   for (const [n, max] of cfg.dup_n_grams) {
-    const frac = duplicatedNgramChars(ws, prefix, n) / total;
-    if (frac > max) return { rule: 'gopher_dup_ngram', reason: `duplicated ${n}-grams cover ${round(frac)} of characters > ${max}`, values: { n, fraction: round(frac), max } };
+    const chars = duplicatedNgramChars(ws, prefix, n);
+    const frac = chars / total;
+    if (frac > max) return { rule: 'gopher_dup_ngram', reason: `duplicated ${n}-grams cover ${chars} of ${total} characters (${round(frac)} > ${max})`, values: { n, fraction: round(frac), max } };
   }
   return undefined;
 }

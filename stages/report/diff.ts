@@ -150,7 +150,21 @@ function sourceFile(doc: Doc): string {
 
 const KNOWN_FIELDS = new Set(['id', 'text', 'url', 'domain', 'source', 'lang', 'retrieval']);
 
-function changeReasons(a: Doc, b: Doc): string[] {
+/**
+ * A record without its null fields: versions published before the one record schema
+ * (stages/write/record-schema.ts) left unknown fields out, later ones write them as null; both mean the same.
+ */
+function withoutNulls(doc: Doc): Doc {
+  const strip = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v === null ? undefined : Array.isArray(v) ? v.map(strip) : v;
+    const kept = Object.entries(v).map(([k, x]) => [k, strip(x)] as const).filter(([, x]) => x !== undefined);
+    return kept.length ? Object.fromEntries(kept) : undefined;
+  };
+  return strip(doc) as Doc;
+}
+
+function changeReasons(before: Doc, after: Doc): string[] {
+  const [a, b] = [withoutNulls(before), withoutNulls(after)];
   const reasons: string[] = [];
   if (a.text !== b.text) reasons.push('text changed');
   if (a.url !== b.url || !isDeepStrictEqual(a.source, b.source) || !isDeepStrictEqual(a.lang, b.lang)) reasons.push('metadata changed (url, source or language)');

@@ -2,10 +2,9 @@ import { basename } from 'node:path';
 import type { QueryYield } from '../relevance/yield.js';
 import type { Manifest } from '../write/manifest.js';
 import type { ReportStats, SampleDoc } from './stats.js';
-import { barChart, columnChart, esc, fmt, stackedBarChart, type Segment } from './svg.js';
+import { barChart, columnChart, distinctColours, esc, fmt, stackedBarChart, type Segment } from './svg.js';
 import { REPORT_CSS } from './style.js';
 
-const REMOVED_CLASSES = Array.from({ length: 10 }, (_, i) => `r${i}`);
 
 function figure(title: string, chart: string, note = ''): string {
   return `<figure class="chart">${chart}<figcaption>${esc(title)}${note ? ` <span class="note">${note}</span>` : ''}</figcaption></figure>`;
@@ -58,17 +57,29 @@ function domainsSection(manifest: Manifest, stats: ReportStats): string {
 }
 
 function funnelSection(manifest: Manifest): string {
-  const rules = [...new Set(manifest.funnel.flatMap((f) => Object.keys(f.removed)))];
+  const rules = [...new Set(manifest.funnel.flatMap((f) => Object.entries(f.removed).filter(([, n]) => n > 0).map(([r]) => r)))];
+  const colours = distinctColours(rules.length);
   const rows = manifest.funnel.map((f) => ({
     label: f.step,
     segments: [
       { name: 'kept', value: f.out, className: 'c0' },
-      ...Object.entries(f.removed).map(([rule, n]): Segment => ({ name: rule, value: n, className: REMOVED_CLASSES[rules.indexOf(rule) % REMOVED_CLASSES.length]! })),
+      ...Object.entries(f.removed).map(([rule, n]): Segment => ({ name: rule, value: n, className: 'removed', fill: colours[rules.indexOf(rule)], minWidth: 3 })),
     ],
   }));
-  const removedRows = manifest.funnel.flatMap((f) => Object.entries(f.removed).map(([rule, n]) => [esc(f.step), esc(rule), n]));
+  const removals = manifest.funnel.flatMap((f) => Object.entries(f.removed).filter(([, n]) => n > 0).map(([rule, n]) => ({ step: f.step, rule, n })));
+  const removedRows = removals.map((r) => [esc(r.step), esc(r.rule), r.n]);
   return (
-    figure('Documents in and out of each step (kept + removed by rule)', stackedBarChart('funnel', rows, { width: 900 })) +
+    figure(
+      'Documents in and out of each step (kept + removed by rule)',
+      stackedBarChart('funnel', rows, { width: 900 }),
+      'Each removal is drawn at least 3 px wide so that small ones show; the chart below gives them their own scale.',
+    ) +
+    (removals.length
+      ? figure(
+          'Documents removed, by step and rule (log scale, so that a rule that removed 1 document shows beside one that removed thousands)',
+          barChart('removed', removals.map((r) => ({ label: `${r.step}: ${r.rule}`, value: r.n })), { width: 900, labelChars: 48, className: 'c2', log: true }),
+        )
+      : '') +
     table(['step', 'in', 'out'], manifest.funnel.map((f) => [esc(f.step), f.in, f.out]), [false, true, true]) +
     (removedRows.length ? table(['step', 'removed by', 'documents'], removedRows, [false, false, true]) : '')
   );
@@ -103,20 +114,31 @@ function sitesSection(stats: ReportStats): string {
   return sites + figure('Documents by input file', barChart('sources', stats.sources.map((s) => ({ label: s.name, value: s.count })), { width: 640, labelChars: 48, className: 'c1' }));
 }
 
-function queriesSection(stats: ReportStats): string {
+function queriesSection(manifest: Manifest, stats: ReportStats): string {
   const q = stats.queries;
+  const topK = (manifest.config as { retrieve?: { top_k?: number } } | undefined)?.retrieve?.top_k;
+  const capped = topK ? q.top.filter((y) => y.docs >= topK).length : 0;
+  // When every kept document was found by several queries, no query has documents of its own: bars show kept documents.
+  const own = q.top.some((y) => y.exclusive > 0);
   return (
     figure(
-      `The ${q.top.length} queries with the highest yield (documents each query retrieved into the version)`,
-      barChart('queries', q.top.map((y) => ({ label: y.text, value: y.docs, title: `${y.text} (${y.domain}, ${y.method}): ${y.docs} documents` })), { width: 900, labelChars: 60 }),
+      own
+        ? `The ${q.top.length} queries with the highest yield: kept documents that no other query found (ties: kept documents, then mean BM25 score)`
+        : `The ${q.top.length} queries with the most kept documents (every kept document was found by more than one query; ties: mean BM25 score)`,
+      barChart(
+        'queries',
+        q.top.map((y) => ({ label: y.text, value: own ? y.exclusive : y.docs, title: `${y.text} (${y.domain}, ${y.method}): ${y.exclusive} found only by it, ${y.docs} kept, mean BM25 ${y.mean_score.toFixed(2)}` })),
+        { width: 900, labelChars: 60 },
+      ),
       `${fmt(q.withDocs)} of ${fmt(q.total)} queries retrieved at least one kept document.` +
+        (capped ? ` ${fmt(capped)} of the queries shown kept ${fmt(topK!)} documents, the most retrieval gives a query (retrieve.top_k), so kept documents alone do not rank them.` : '') +
         (stats.models.length ? ` Generated queries written by ${stats.models.map((m) => `${esc(m.name)} (${fmt(m.count)})`).join(', ')}` : '') +
         (stats.prompts.length ? ` with prompt ${stats.prompts.map((p) => esc(p.name)).join(', ')}.` : ''),
     ) +
     table(
-      ['query', 'domain', 'method', 'documents'],
-      q.top.map((y) => [esc(y.text), esc(y.domain), esc(y.method), y.docs]),
-      [false, false, false, true],
+      ['query', 'domain', 'method', 'found only by it', 'kept documents', 'mean BM25'],
+      q.top.map((y) => [esc(y.text), esc(y.domain), esc(y.method), y.exclusive, y.docs, (y.mean_score ?? 0).toFixed(2)]),
+      [false, false, false, true, true, true],
     )
   );
 }
@@ -183,7 +205,7 @@ export function renderReport(manifest: Manifest, stats: ReportStats): string {
     ['languages', 'Language mix', languageSection(stats)],
     ['timestamps', 'Common Crawl timestamps', timeSection(stats)],
     ['sites', 'Top sites and inputs', sitesSection(stats)],
-    ['queries', 'Queries with the highest yield', queriesSection(stats)],
+    ['queries', 'Queries with the highest yield', queriesSection(manifest, stats)],
     ...(manifest.relevance ? ([['relevance', 'Query yield judged by the LLM', relevanceSection(manifest)]] as [string, string, string][]) : []),
     ['samples', 'Sample documents per domain', samplesSection(stats)],
   ];

@@ -23,7 +23,12 @@ export interface QueryYield {
   domain: string;
   text: string;
   method: string;
+  /** Kept documents this query retrieved. */
   docs: number;
+  /** Of them, documents no other query retrieved: what the version would lose without this query. */
+  exclusive: number;
+  /** Mean BM25 score of its hits on kept documents. */
+  mean_score: number;
 }
 
 export interface SampleDoc {
@@ -51,6 +56,8 @@ export interface ReportStats {
   /** Query lineage: which model and prompt version wrote the generated queries (count of queries). */
   models: Count[];
   prompts: Count[];
+  /** Queries in the version by how they were made (lineage.method): seed, question_extension, ... */
+  methods: Count[];
   samples: Record<string, SampleDoc[]>;
 }
 
@@ -102,19 +109,21 @@ function monthSeries(months: Map<string, number>): Count[] {
 
 type QueryInfo = Pick<Query, 'domain' | 'text'> & { method: string };
 
-async function readQueries(versionDir: string): Promise<{ queries: Map<string, QueryInfo>; models: Map<string, number>; prompts: Map<string, number> }> {
+async function readQueries(versionDir: string): Promise<{ queries: Map<string, QueryInfo>; models: Map<string, number>; prompts: Map<string, number>; methods: Map<string, number> }> {
   const path = join(versionDir, 'queries.jsonl.gz');
   const queries = new Map<string, QueryInfo>();
   const models = new Map<string, number>();
   const prompts = new Map<string, number>();
+  const methods = new Map<string, number>();
   if (existsSync(path)) {
     for await (const q of readJsonl<Query>(path)) {
       queries.set(q.id, { domain: q.domain, text: q.text, method: q.lineage?.method ?? 'unknown' });
+      increment(methods, q.lineage?.method ?? 'unknown');
       if (q.lineage?.model) increment(models, q.lineage.model);
       if (q.lineage?.prompt_version) increment(prompts, q.lineage.prompt_version);
     }
   }
-  return { queries, models, prompts };
+  return { queries, models, prompts, methods };
 }
 
 /**
@@ -122,7 +131,7 @@ async function readQueries(versionDir: string): Promise<{ queries: Map<string, Q
  * months and languages plus a fixed number of sites and samples, never by the number of documents.
  */
 export async function collectStats(versionDir: string, manifest: Manifest, onProgress?: (docs: number) => void): Promise<ReportStats> {
-  const { queries, models, prompts } = await readQueries(versionDir);
+  const { queries, models, prompts, methods } = await readQueries(versionDir);
   const domains: Record<string, DomainTotals> = {};
   const sites = new TopCounter(SITE_CAPACITY);
   let withoutUrl = 0;
@@ -133,6 +142,8 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
   const lengths = new Map<number, number>();
   const languages = new Map<string, number>();
   const queryDocs = new Map<string, number>();
+  const queryExclusive = new Map<string, number>();
+  const queryScores = new Map<string, number>();
   const reservoirs = new Map<string, Reservoir<SampleDoc>>();
   let seen = 0;
 
@@ -164,7 +175,12 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
       }
       increment(lengths, lengthBin(tokens));
       increment(languages, doc.lang?.code ?? 'unknown');
-      for (const hit of doc.retrieval?.hits ?? []) increment(queryDocs, hit.query_id);
+      const hits = doc.retrieval?.hits ?? [];
+      for (const hit of hits) {
+        increment(queryDocs, hit.query_id);
+        increment(queryScores, hit.query_id, hit.score);
+      }
+      if (hits.length === 1) increment(queryExclusive, hits[0]!.query_id);
 
       let reservoir = reservoirs.get(domain);
       if (!reservoir) reservoirs.set(domain, (reservoir = new Reservoir<SampleDoc>(SAMPLES_PER_DOMAIN, `${manifest.version}/${domain}`)));
@@ -172,7 +188,8 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
         id: doc.id,
         ...(doc.url ? { url: doc.url } : {}),
         source: doc.source,
-        ...(doc.lang ? { lang: doc.lang } : {}),
+        // Published records carry every key, null when unknown (stages/write/record-schema.ts).
+        ...(doc.lang?.code && doc.lang.score != null ? { lang: doc.lang } : {}),
         tokens,
         snippet: doc.text.length > SNIPPET_CHARS ? doc.text.slice(0, SNIPPET_CHARS) + '…' : doc.text,
         hits: [...(doc.retrieval?.hits ?? [])]
@@ -190,9 +207,13 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
 
   const yields: QueryYield[] = [...queryDocs].map(([id, docs]) => {
     const q = queries.get(id);
-    return { id, domain: q?.domain ?? '?', text: q?.text ?? '(not in queries.jsonl.gz)', method: q?.method ?? '?', docs };
+    const exclusive = queryExclusive.get(id) ?? 0;
+    const meanScore = Math.round(((queryScores.get(id) ?? 0) / docs) * 1e4) / 1e4;
+    return { id, domain: q?.domain ?? '?', text: q?.text ?? '(not in queries.jsonl.gz)', method: q?.method ?? '?', docs, exclusive, mean_score: meanScore };
   });
-  yields.sort((a, b) => b.docs - a.docs || (a.id < b.id ? -1 : 1));
+  // Kept documents alone rank little: many queries keep exactly retrieve.top_k. What a query adds that no
+  // other query found ranks first, then its kept documents, then how well they match (mean BM25).
+  yields.sort((a, b) => b.exclusive - a.exclusive || b.docs - a.docs || b.mean_score - a.mean_score || (a.id < b.id ? -1 : 1));
 
   return {
     tokenizer: TOKENIZER,
@@ -207,6 +228,7 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
     queries: { top: yields.slice(0, TOP_QUERIES), total: queries.size, withDocs: queryDocs.size },
     models: byCount(models),
     prompts: byCount(prompts),
+    methods: byCount(methods),
     samples: Object.fromEntries([...reservoirs.keys()].sort().map((d) => [d, reservoirs.get(d)!.items])),
   };
 }

@@ -22,8 +22,6 @@ svg .value { fill: var(--muted); font-size: 11px; }
 svg .axis { stroke: #9aa3b2; stroke-width: 1; }
 .c0 { fill: #3b6fd4; } .c1 { fill: #2f9e7a; } .c2 { fill: #e0684b; } .c3 { fill: #d9a21b; }
 .c4 { fill: #8a5cc7; } .c5 { fill: #c7457f; } .c6 { fill: #6b7a8f; }
-.r0 { fill: #e0684b; } .r1 { fill: #d9a21b; } .r2 { fill: #8a5cc7; } .r3 { fill: #c7457f; } .r4 { fill: #6b7a8f; }
-.r5 { fill: #17becf; } .r6 { fill: #8c564b; } .r7 { fill: #bcbd22; } .r8 { fill: #f7b6d2; } .r9 { fill: #393b79; }
 table { border-collapse: collapse; margin: 6px 0 14px; font-size: 13px; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 10px 3px 0; text-align: left; vertical-align: top; }
 th.num, td.num { text-align: right; padding-left: 10px; }

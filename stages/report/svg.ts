@@ -11,6 +11,27 @@ export interface Segment {
   name: string;
   value: number;
   className: string;
+  /** A fill colour of its own (overrides nothing: the class then sets none). */
+  fill?: string;
+  /** Drawn at least this wide (px) when its value is not 0, so a small removal stays visible. */
+  minWidth?: number;
+}
+
+/** Kelly's colours of maximum contrast, less white, black and the blue that marks kept documents. */
+const KELLY = ['#be0032', '#f3c300', '#875692', '#f38400', '#a1caf1', '#008856', '#e68fac', '#c2b280', '#848482', '#f99379', '#604e97', '#f6a600', '#b3446c', '#dcd300', '#882d17', '#8db600', '#654522', '#e25822', '#2b3d26'];
+
+/**
+ * n distinct colours: Kelly's first, then hues a golden angle apart (skipping the kept blue's), so no two
+ * legend entries share a colour however many rules there are.
+ */
+export function distinctColours(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    if (i < KELLY.length) return KELLY[i]!;
+    const j = i - KELLY.length;
+    let hue = (10 + j * 137.508) % 360;
+    if (hue > 195 && hue < 245) hue = (hue + 55) % 360; // away from kept (#3b6fd4, hue 220)
+    return `hsl(${hue.toFixed(0)} ${j % 2 ? 55 : 70}% ${[46, 62, 36][j % 3]}%)`;
+  });
 }
 
 const FONT = 12;
@@ -35,7 +56,7 @@ function svg(id: string, width: number, height: number, body: string[], label: s
 }
 
 /** Horizontal bars, one row per item, value printed at the end of the bar. */
-export function barChart(id: string, bars: Bar[], opts: { width?: number; labelChars?: number; className?: string; format?: (n: number) => string } = {}): string {
+export function barChart(id: string, bars: Bar[], opts: { width?: number; labelChars?: number; className?: string; format?: (n: number) => string; log?: boolean } = {}): string {
   const width = opts.width ?? 640;
   const format = opts.format ?? fmt;
   const labelChars = Math.min(opts.labelChars ?? 32, Math.max(4, ...bars.map((b) => b.label.length)));
@@ -45,7 +66,9 @@ export function barChart(id: string, bars: Bar[], opts: { width?: number; labelC
   const plot = width - left - right;
   const body = bars.map((b, i) => {
     const y = i * ROW + 4;
-    const w = b.value > 0 ? Math.max(1, (b.value / max) * plot) : 0;
+    // A log scale (log(1 + value)) keeps counts of 1 visible beside counts in the thousands.
+    const share = opts.log ? Math.log1p(b.value) / Math.log1p(max) : b.value / max;
+    const w = b.value > 0 ? Math.max(1, share * plot) : 0;
     const title = esc(b.title ?? `${b.label}: ${format(b.value)}`);
     return (
       `<text x="${left - 6}" y="${y + 13}" text-anchor="end" class="label">${esc(clip(b.label, labelChars))}<title>${title}</title></text>` +
@@ -95,7 +118,7 @@ export function stackedBarChart(id: string, rows: { label: string; segments: Seg
   const right = 120;
   const plot = width - left - right;
   const max = Math.max(1, ...rows.map((r) => r.segments.reduce((n, s) => n + s.value, 0)));
-  const legend = new Map<string, string>();
+  const legend = new Map<string, Segment>();
   const body: string[] = [];
   rows.forEach((r, i) => {
     const y = i * ROW + 4;
@@ -103,10 +126,10 @@ export function stackedBarChart(id: string, rows: { label: string; segments: Seg
     body.push(`<text x="${left - 6}" y="${y + 13}" text-anchor="end" class="label">${esc(r.label)}</text>`);
     for (const s of r.segments) {
       if (s.value <= 0) continue;
-      legend.set(s.name, s.className);
-      const w = Math.max(1, (s.value / max) * plot);
+      legend.set(s.name, s);
+      const w = Math.max(s.minWidth ?? 1, (s.value / max) * plot);
       body.push(
-        `<rect class="mark ${s.className}" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 6}" data-value="${s.value}">` +
+        `<rect class="mark ${s.className}"${s.fill ? ` fill="${s.fill}"` : ''} x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 6}" data-value="${s.value}">` +
           `<title>${esc(`${r.label}: ${s.name} ${fmt(s.value)}`)}</title></rect>`,
       );
       x += w;
@@ -116,10 +139,10 @@ export function stackedBarChart(id: string, rows: { label: string; segments: Seg
   });
   let lx = left;
   let ly = rows.length * ROW + 10;
-  for (const [name, cls] of legend) {
+  for (const [name, seg] of legend) {
     const w = Math.round(24 + name.length * CHAR_WIDTH);
     if (lx > left && lx + w > width) [lx, ly] = [left, ly + 18];
-    body.push(`<rect class="${cls}" x="${lx}" y="${ly}" width="10" height="10"/><text class="label" x="${lx + 14}" y="${ly + 9}">${esc(name)}</text>`);
+    body.push(`<rect class="legend ${seg.className}"${seg.fill ? ` fill="${seg.fill}"` : ''} x="${lx}" y="${ly}" width="10" height="10"/><text class="label" x="${lx + 14}" y="${ly + 9}">${esc(name)}</text>`);
     lx += w;
   }
   return svg(id, width, ly + 16, body, id);

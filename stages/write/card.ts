@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { stringify } from 'yaml';
 import type { Manifest } from './manifest.js';
+import { hfFeatures, schemaRows } from './record-schema.js';
 
 /** Figures only a pass over the shards knows (the report's `report/stats.json`); the card is complete without them. */
 export interface CardStats {
@@ -11,6 +12,8 @@ export interface CardStats {
   /** Models and prompt versions named in the queries' lineage. */
   models?: { name: string; count: number }[];
   prompts?: { name: string; count: number }[];
+  /** Published queries by lineage method (seed, question_extension, thought_generation). */
+  methods?: { name: string; count: number }[];
 }
 
 const SIZE_CATEGORIES: [number, string][] = [
@@ -68,6 +71,9 @@ function header(manifest: Manifest, stats?: CardStats): string {
       { config_name: 'all', default: true, data_files: [{ split: 'train', path: 'data/*/*.jsonl.gz' }] },
       ...domains.map((d) => ({ config_name: d, data_files: [{ split: 'train', path: domainGlob(d) }] })),
     ],
+    // The same features for every config, so `datasets` casts every domain to one schema and
+    // `concatenate_datasets` of any of them works (a column null throughout a domain is still typed).
+    dataset_info: ['all', ...domains].map((name) => ({ config_name: name, features: hfFeatures() })),
   };
   return `---\n${stringify(data, { lineWidth: 0 })}---\n`;
 }
@@ -85,12 +91,18 @@ function composition(manifest: Manifest, stats?: CardStats): string[] {
   const lines = [
     '## Composition',
     '',
-    `One JSON object per line, gzip-compressed, one folder per domain; ${manifest.shards.length} part file(s) in all. Every record carries`,
-    '`id`, `text`, `url` (web pages), `domain`, `source` (provenance), `lang` (language id and score) and `retrieval`',
-    '(the queries that found it, with BM25 score and rank). Load one domain with',
+    `One JSON object per line, gzip-compressed, one folder per domain; ${manifest.shards.length} part file(s) in all. Load one domain with`,
     '`datasets.load_dataset("<this folder or repo>", "<domain>")`; the `all` config holds every domain.',
     '',
     ...table(['domain (config)', 'documents', ...(stats ? ['tokens'] : []), 'bytes (gzip)', 'data_files'], rows),
+    '',
+    '### Record schema',
+    '',
+    'Every record has every field below, whatever its source (web page, WET record or corpus line), with the same',
+    'type in every domain; a field that does not apply or is unknown is `null` (the card declares these `features`',
+    'for every config, so `datasets.concatenate_datasets` of any domains works):',
+    '',
+    ...table(['field', 'type', 'meaning'], schemaRows().map(([path, type, about]) => [`\`${path}\``, type, about])),
     '',
   ];
   if (stats) {
@@ -103,6 +115,32 @@ function composition(manifest: Manifest, stats?: CardStats): string[] {
 function modelNames(model: unknown, stats?: CardStats): string {
   if (stats?.models?.length) return `, model ${stats.models.map((m) => `\`${m.name}\` (${fmt(m.count)} queries)`).join(', ')}`;
   return model !== undefined ? `, model \`${basename(show(model))}\`` : ' (its default model)';
+}
+
+const METHOD_NAMES: Record<string, string> = {
+  seed: 'seeds used as queries',
+  question_extension: 'questions written by a language model (question extension)',
+  thought_generation: 'queries from thought generation',
+};
+
+const listing = (parts: string[]) => (parts.length < 2 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`);
+
+/**
+ * "198 in all: 24 seeds used as queries and 174 questions ...": the parts are counted in the published
+ * queries (the report's figures), so they add up; the counters count queries before post-processing.
+ */
+function queryCounts(manifest: Manifest, stats?: CardStats): string {
+  const total = manifest.inputs.queries.count;
+  const b = manifest.counts.bootstrap ?? {};
+  const methods = stats?.methods ?? Object.keys(METHOD_NAMES).map((name) => ({ name, count: b[`bootstrap.queries.${name}`] ?? 0 }));
+  const parts = methods.filter((m) => m.count > 0).map((m) => `${fmt(m.count)} ${METHOD_NAMES[m.name] ?? `made by ${m.name}`}`);
+  const written = b['bootstrap.queries'] ?? 0;
+  const rules = Object.entries(b)
+    .filter(([k, v]) => k.startsWith('bootstrap.post.') && !/\.(in|kept|normalised)$/.test(k) && v > 0)
+    .map(([k, v]) => `${k.slice('bootstrap.post.'.length)} ${fmt(v)}`);
+  const removed = written > total ? ` (post-processing removed ${fmt(written - total)} of the ${fmt(written)} written${rules.length ? `: ${rules.join(', ')}` : ''})` : '';
+  const exact = stats?.methods ? '' : written > total ? ' before post-processing' : '';
+  return `${fmt(total)} in all: ${listing(parts)}${exact}${removed}`;
 }
 
 function collection(manifest: Manifest, stats?: CardStats): string[] {
@@ -119,8 +157,7 @@ function collection(manifest: Manifest, stats?: CardStats): string[] {
     '## Collection process',
     '',
     `- **Seeds**: ${fmt(b['bootstrap.seeds'] ?? 0)} seed(s) over ${Object.keys(manifest.domains).length} domain(s) from ${manifest.inputs.seeds.map((s) => `\`${basename(s.path)}\``).join(', ')}.`,
-    `- **Queries**: ${fmt(manifest.inputs.queries.count)} in all: ${fmt(b['bootstrap.queries.seed'] ?? 0)} seeds used as queries and ` +
-      `${fmt(b['bootstrap.queries.question_extension'] ?? 0)} questions written by a language model (question extension); ` +
+    `- **Queries**: ${queryCounts(manifest, stats)}; ` +
       'each keeps its lineage (seed, method, prompt version, model, sampling seed) in `queries.jsonl.gz`.',
     `- **Model**: provider \`${provider}\`${modelNames(model, stats)}; ` +
       `${show(cfg(manifest, 'bootstrap.samples_per_seed'))} sample(s) per seed, temperature ${show(cfg(manifest, 'bootstrap.temperature'))}, ` +
@@ -135,21 +172,72 @@ function collection(manifest: Manifest, stats?: CardStats): string[] {
   ];
 }
 
+/** What each preprocessing setting does, for the card's table (keys as flattened from `manifest.config`). */
 const MEANINGS: Record<string, string> = {
   'ingest.max_page_bytes': 'larger records skipped',
   'ingest.min_text_chars': 'shorter main texts skipped',
-  'ingest.on_error': 'malformed input',
+  'ingest.on_error': 'malformed input: fail stops the run, skip counts it and goes on',
   'index.backend': 'BM25 index',
   'index.tokenizer': 'index tokenizer',
+  'index.bm25.k1': 'BM25 term-frequency saturation',
+  'index.bm25.b': 'BM25 document-length normalisation',
   'retrieve.top_k': 'hits kept per query',
   'retrieve.min_score': 'absolute BM25 floor',
   'retrieve.min_relative_score': "floor as a fraction of the query's best hit",
+  'filters.url_blocklist': 'no URL blocklist',
+  'filters.url_blocklist.file': 'URLs of these domains and prefixes removed',
+  'filters.language.enabled': 'language filter on',
+  'filters.language.languages': 'languages kept',
+  'filters.language.min_score': 'language id confidence needed',
+  'filters.gopher_repetition.enabled': 'Gopher repetition rules on',
+  'filters.gopher_repetition.words': 'how words are split',
+  'filters.gopher_repetition.dup_line_frac': 'max share of duplicate lines',
+  'filters.gopher_repetition.dup_para_frac': 'max share of duplicate paragraphs',
+  'filters.gopher_repetition.dup_line_char_frac': 'max share of characters in duplicate lines',
+  'filters.gopher_repetition.dup_para_char_frac': 'max share of characters in duplicate paragraphs',
+  'filters.gopher_repetition.top_n_grams': '[n, max share of characters] covered by the most frequent n-gram',
+  'filters.gopher_repetition.dup_n_grams': '[n, max share of characters] covered by duplicated n-grams',
+  'filters.gopher_quality.enabled': 'Gopher quality rules on',
+  'filters.gopher_quality.words': 'how words are split',
+  'filters.gopher_quality.min_doc_words': 'fewer words removed',
+  'filters.gopher_quality.max_doc_words': 'more words removed',
+  'filters.gopher_quality.min_avg_word_length': 'shorter mean word length removed',
+  'filters.gopher_quality.max_avg_word_length': 'longer mean word length removed',
+  'filters.gopher_quality.max_symbol_word_ratio': 'max # or ellipses per word',
+  'filters.gopher_quality.max_bullet_lines_ratio': 'max share of lines starting with a bullet',
+  'filters.gopher_quality.max_ellipsis_lines_ratio': 'max share of lines ending with an ellipsis',
+  'filters.gopher_quality.min_alpha_words_ratio': 'min share of words with a letter',
+  'filters.gopher_quality.min_stop_words': 'min distinct stop words present',
+  'filters.gopher_quality.stop_words': 'the stop words counted',
+  'filters.c4.enabled': 'C4 line filters on',
+  'filters.c4.filter_no_terminal_punct': 'lines without terminal punctuation dropped',
+  'filters.c4.min_words_per_line': 'shorter lines dropped',
+  'filters.c4.max_word_length': 'lines with a longer word dropped',
+  'filters.c4.min_num_sentences': 'documents with fewer sentences removed',
+  'filters.c4.remove_citations': 'citation markers like [1] removed',
+  'filters.c4.filter_lorem_ipsum': 'documents with lorem ipsum removed',
+  'filters.c4.filter_javascript': 'lines mentioning javascript dropped',
+  'filters.c4.filter_curly_bracket': 'documents with a curly bracket removed',
+  'filters.c4.filter_policy': 'cookie, privacy and terms lines dropped',
+  'filters.c4.record_removed_lines': 'dropped lines kept in `quality.c4_removed_lines`',
+  'decontam.enabled': 'benchmark decontamination on',
+  'decontam.n': 'word n-gram length compared with benchmark items',
+  'decontam.min_matches': "distinct n-grams of one item a document must share to be removed",
+  'decontam.min_short_words': 'fields shorter than n words matched whole from this many words',
+  'decontam.benchmarks': 'benchmarks whose items are removed',
   'dedup.exact': 'exact duplicates of normalised text removed',
+  'dedup.url': 'older captures of the same URL removed',
+  'dedup.minhash.enabled': 'near-duplicates removed (MinHash LSH)',
+  'dedup.minhash.ngram': 'word shingle length',
+  'dedup.minhash.bands': 'LSH bands',
+  'dedup.minhash.rows': 'rows per band: implied Jaccard threshold (1/bands)^(1/rows)',
+  'dedup.minhash.seed': 'hash seed',
+  'dedup.minhash.verify_min_jaccard': 'candidate pairs kept apart below this estimated Jaccard',
 };
 
 /** Sections of the config that decide which documents are kept; operational keys (batching, concurrency, endpoints) are left out. */
 const PREPROCESSING_SECTIONS = ['ingest', 'index', 'retrieve', 'filters', 'decontam', 'dedup'];
-const OPERATIONAL = /(^ingest\.(warc|corpora)$)|elasticsearch|batch_size|concurrency|queries_per_shard|timeout|retries|shards$/;
+const OPERATIONAL = /(^ingest\.(warc|corpora|workers)$)|^ingest\.acquire\.|elasticsearch|batch_size|concurrency|queries_per_shard|timeout|retries|shards$/;
 
 function settings(value: unknown, prefix: string, out: [string, unknown][] = []): [string, unknown][] {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
@@ -229,7 +317,7 @@ export function datasetCard(manifest: Manifest, stats?: CardStats): string {
     'and `retrieval.hits` (the queries that found it, with BM25 score and rank).',
     '',
     `- version \`${manifest.version}\`, parent \`${manifest.parent ?? 'none'}\`, created ${manifest.created}`,
-    `- run id (config hash) \`${manifest.run_id}\`, code qcc ${manifest.code_version.package}${manifest.code_version.git ? ` (\`${manifest.code_version.git}\`)` : ''}`,
+    `- run id \`${manifest.run_id}\`, config hash \`${manifest.config_hash}\`, code qcc ${manifest.code_version.package}${manifest.code_version.git ? ` (\`${manifest.code_version.git}\`)` : ''}`,
     '- checksums of every file in `manifest.json`',
     '',
   ].join('\n');

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { VersionedDataset } from './dataset.js';
 
 export interface DataFilesRequest {
@@ -9,16 +10,39 @@ export interface DataFilesRequest {
   domain?: string;
 }
 
+/**
+ * The dataset folder and version a path names: a dataset folder (`out/qcc-demo`, version from the request or
+ * LATEST) or a version folder (`out/qcc-demo/v0001`, the version itself).
+ */
+export function locateVersion(path: string, version?: string): { datasetDir: string; version: string } {
+  const dir = resolve(path);
+  if (existsSync(join(dir, 'manifest.json'))) {
+    const own = basename(dir);
+    if (version && version !== own) throw new Error(`${path} is version ${own}; --version ${version} names another (give the dataset folder ${dirname(dir)} to choose)`);
+    return { datasetDir: dirname(dir), version: own };
+  }
+  const dataset = new VersionedDataset(dir);
+  const chosen = version ?? dataset.latest();
+  if (!chosen) throw new Error(`${path}: no published version (give a dataset folder such as out/<dataset>, or a version folder such as out/<dataset>/v0001)`);
+  return { datasetDir: dir, version: chosen };
+}
+
 /** The data shards a consumer reads for a version, as absolute paths, oldest version first. */
-export function dataFiles(datasetDir: string, req: DataFilesRequest = {}): { version: string; versions: string[]; files: string[] } {
+export function dataFiles(path: string, req: DataFilesRequest = {}): { version: string; versions: string[]; files: string[] } {
+  const { datasetDir, version } = locateVersion(path, req.version);
   const dataset = new VersionedDataset(datasetDir);
-  const version = req.version ?? dataset.latest();
-  if (!version) throw new Error(`${datasetDir}: no published version`);
   const manifest = dataset.manifest(version);
   const versions = req.delta ? [version] : (manifest.lineage?.versions ?? [version]);
+  const manifests = versions.map((v) => ({ v, m: dataset.manifest(v) }));
+  if (req.domain) {
+    const known = [...new Set(manifests.flatMap(({ m }) => Object.keys(m.domains)))].sort();
+    if (!known.includes(req.domain)) {
+      throw new Error(`no domain "${req.domain}" in ${join(datasetDir, version)}${req.delta ? '' : ' or its lineage'} (domains: ${known.join(', ') || 'none'})`);
+    }
+  }
   const files: string[] = [];
-  for (const v of versions) {
-    for (const shard of dataset.manifest(v).shards) {
+  for (const { v, m } of manifests) {
+    for (const shard of m.shards) {
       if (req.domain && !shard.path.startsWith(`data/${req.domain}/`)) continue;
       files.push(join(datasetDir, v, shard.path));
     }
