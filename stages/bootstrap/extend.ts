@@ -143,7 +143,10 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
           }
         }
         if (accepted === 0) counters.add('bootstrap.empty_completions');
-        log.info('bootstrap: completion', { seed_id: seed.id, sample, sampling_seed, lines: lines.length, accepted, finish: res.finishReason, cached: res.cached ?? false, ms: Date.now() - started });
+        const completion = { seed_id: seed.id, sample, sampling_seed, lines: lines.length, accepted, finish: res.finishReason, cached: res.cached ?? false, ms: Date.now() - started };
+        // Per completion: the JSON log, not the terminal.
+        if (log.debug) log.debug('bootstrap: completion', completion);
+        else log.info('bootstrap: completion', completion);
       }
     }
 

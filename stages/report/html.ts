@@ -1,3 +1,4 @@
+import { qualityRows } from '../relevance/quality-summary.js';
 import { basename } from 'node:path';
 import type { QueryYield } from '../relevance/yield.js';
 import type { Manifest } from '../write/manifest.js';
@@ -143,6 +144,18 @@ function queriesSection(manifest: Manifest, stats: ReportStats): string {
   );
 }
 
+/** With the relevance step: estimated precision per domain, on-domain documents removed, and every guard warning. */
+function qualitySection(manifest: Manifest): string {
+  const { rows, notes } = qualityRows(manifest.relevance);
+  return (
+    table(
+      ['domain', 'published', 'estimated precision', 'on-domain among those relevance removed', 'warning'],
+      rows.map((r) => [esc(r.domain), r.published, esc(r.precision), esc(r.removedOnDomain), esc(r.warning)]),
+      [false, true, false, false, false],
+    ) + notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')
+  );
+}
+
 /** With the relevance step: each query's judged precision and its confidence interval, pruned ones marked. */
 function relevanceSection(manifest: Manifest): string {
   const yields = ((manifest.relevance?.yields ?? []) as QueryYield[]).filter((y) => y.judged > 0);
@@ -206,7 +219,12 @@ export function renderReport(manifest: Manifest, stats: ReportStats): string {
     ['timestamps', 'Common Crawl timestamps', timeSection(stats)],
     ['sites', 'Top sites and inputs', sitesSection(stats)],
     ['queries', 'Queries with the highest yield', queriesSection(manifest, stats)],
-    ...(manifest.relevance ? ([['relevance', 'Query yield judged by the LLM', relevanceSection(manifest)]] as [string, string, string][]) : []),
+    ...(manifest.relevance
+      ? ([
+          ['quality', 'How on-domain each domain is', qualitySection(manifest)],
+          ['relevance', 'Query yield judged by the LLM', relevanceSection(manifest)],
+        ] as [string, string, string][])
+      : []),
     ['samples', 'Sample documents per domain', samplesSection(stats)],
   ];
   return [

@@ -1,3 +1,4 @@
+import { qualityMarkdown } from '../relevance/quality-summary.js';
 import { basename } from 'node:path';
 import { stringify } from 'yaml';
 import type { Manifest } from './manifest.js';
@@ -294,6 +295,7 @@ export function datasetCard(manifest: Manifest, stats?: CardStats): string {
     ...composition(manifest, stats),
     ...collection(manifest, stats),
     ...preprocessing(manifest),
+    ...(manifest.relevance ? ['## How on-domain it is', '', ...qualityMarkdown(manifest.relevance), ''] : []),
     '## Uses',
     '',
     '- Continued pre-training or fine-tuning of language models on the domains above.',
