@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { writeJsonlAtomically } from './jsonl.js';
 import { createLogger } from './log.js';
+import { redactText } from '../stages/shared/redact.js';
 import { openRun, runPipeline } from './run.js';
 import { describeRun } from './status.js';
 import { Counters, type StageContext } from './types.js';
@@ -176,11 +177,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e.code?.startsWith('commander.')) return e.exitCode === 0 ? 0 : 2;
     // Exit codes (docs/operations.md): 0 published or up to date, 1 failed, 2 usage, 75 dataset locked by another run.
     if (err instanceof LockedError) {
-      process.stderr.write(`qcc: ${e.message}\n`);
+      process.stderr.write(`qcc: ${redactText(e.message)}\n`);
       return EXIT_LOCKED;
     }
-    process.stderr.write(`qcc: ${e.message}\n`);
-    if (process.env.QCC_DEBUG && e.stack) process.stderr.write(e.stack + '\n');
+    process.stderr.write(`qcc: ${redactText(String(e.message))}\n`);
+    if (process.env.QCC_DEBUG && e.stack) process.stderr.write(redactText(e.stack) + '\n');
     return 1;
   }
 }

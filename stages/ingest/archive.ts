@@ -15,12 +15,13 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import zlib from 'node:zlib';
-import { WARCParser, type WARCRecord } from 'warcio';
+import type { WARCRecord } from 'warcio';
 import type { Doc, StageContext } from '../../pipeline/types.js';
 import type { IngestConfig } from './config.js';
 import { buildDoc, counterPart, sha1Hex, type Built, type RecordHead } from './build-doc.js';
 import { IngestError, type IngestErrorKind } from './errors.js';
 import { BATCH, ExtractPool } from './extract-pool.js';
+import { cappedParser, HeaderTooLongError, MAX_WARC_HEADER_BYTES } from './capped-reader.js';
 import { GzipMembers } from './gzip-members.js';
 
 const CRAWL_IN_NAME = /CC-MAIN-\d{4}-\d{2}(?!\d)/;
@@ -52,6 +53,8 @@ interface FileState {
   crawl?: string;
   lastMemberOffset: number;
   warnedSharedMember: boolean;
+  /** WARC records read (any type). */
+  records: number;
 }
 
 /** Reads the file's first bytes: gzip magic or not. */
@@ -101,7 +104,7 @@ export async function* readArchiveWith(
     const what = code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`;
     throw new IngestError(code === 'ENOENT' ? 'missing_file' : 'read_error', `${file}: ${what}`, { file }, { cause: e });
   }
-  const state: FileState = { lastMemberOffset: -1, warnedSharedMember: false };
+  const state: FileState = { lastMemberOffset: -1, warnedSharedMember: false, records: 0 };
   const fromName = crawlFromFileName(file);
   if (fromName) state.crawl = fromName;
 
@@ -111,6 +114,7 @@ export async function* readArchiveWith(
   // Several batches per worker in flight, so that a worker has the next batch while its last replies travel.
   const maxWindow = Math.max(1, ctx.config.workers * BATCH * 4);
   function* emit(built: Built): Generator<Doc> {
+    if (built.quirk) ctx.counters.add(`ingest.quirk.${built.quirk}`);
     if ('skip' in built) {
       ctx.counters.add(`ingest.skipped.${built.skip}`);
       return;
@@ -159,7 +163,14 @@ export async function* readArchiveWith(
     }
   } finally {
     await pool?.close();
+    if (state.records === 0 && !ctx.signal.aborted) warnEmpty(file, size, ctx);
   }
+}
+
+/** A file without a single WARC record is almost always a failed download or a wrong path: say so. */
+function warnEmpty(file: string, size: number, ctx: StageContext<IngestConfig>): void {
+  ctx.counters.add('ingest.empty_files');
+  ctx.log.warn(`${file}: no WARC records in ${size === 0 ? 'an empty file' : `${size} bytes`}`, { file, kind: 'empty_file' });
 }
 
 /**
@@ -200,6 +211,7 @@ async function* readFast(
       const { head, block, declared } = rec;
       const type = head.type;
       ctx.counters.add(`ingest.records.${counterPart(type)}`);
+      state.records++;
       state.lastMemberOffset = m.offset;
       if (type === 'warcinfo') {
         const partOf = warcinfoField(block, 'isPartOf');
@@ -232,7 +244,7 @@ function parseWarcMember(data: Buffer): { head: RecordHead; block: Buffer; decla
   const status = data.toString('utf8', 0, nl).trimEnd();
   if (!WARC_STATUS.test(status)) return undefined;
   const end = data.indexOf('\r\n\r\n', nl - 1 < 0 ? 0 : nl - 1);
-  if (end < 0 || end <= nl) return undefined;
+  if (end < 0 || end <= nl || end + 4 > MAX_WARC_HEADER_BYTES) return undefined;
   const fields = new Map<string, string>();
   for (const line of data.toString('utf8', nl + 1, end).split('\n')) {
     if (line.length === 0 || line === '\r') continue;
@@ -289,8 +301,9 @@ async function* readFrom(
   handBack = false,
 ): AsyncGenerator<Dispatched, IngestError | undefined | { resume: number }> {
   const stream = createReadStream(file, { start, highWaterMark: 1 << 16 });
-  const parser = new WARCParser(stream, { parseHttp: false });
-  const reader = parser._reader as unknown as ReaderInternals;
+  const capped = cappedParser(stream);
+  const parser = capped.parser;
+  const reader = capped.reader as unknown as ReaderInternals;
   const fault = (kind: IngestErrorKind, offset: number, what: string, cause?: unknown) =>
     new IngestError(kind, `${file}: ${what} at offset ${offset}`, { file, offset }, { cause });
   const corrupt = () => gzip && reader.compressed === null;
@@ -299,8 +312,9 @@ async function* readFrom(
       ctx.signal.throwIfAborted();
       let record: WARCRecord | null;
       try {
-        record = await parser.parse();
+        record = await capped.parse();
       } catch (e) {
+        if (e instanceof HeaderTooLongError) return fault('header_too_long', start + parser.offset, e.message, e);
         const code = fsCode(e);
         if (code) return fault('read_error', start + parser.offset, `read error ${code}`, e);
         if (corrupt()) return fault('corrupt_gzip', start + parser.offset, 'corrupt gzip data', e);
@@ -349,6 +363,7 @@ async function* readFrom(
       }
       const length = parser.recordLength;
       ctx.counters.add(`ingest.records.${counterPart(type)}`);
+      state.records++;
 
       if (type === 'warcinfo') {
         const partOf = block ? warcinfoField(block, 'isPartOf') : undefined;
