@@ -122,6 +122,7 @@ export async function* readArchiveWith(
     ctx.counters.add('ingest.docs');
     yield built.doc;
   }
+  let faulted = false;
   try {
     let start = 0;
     // gzip files start on the fast path; it hands over to the careful warcio path where it stops.
@@ -152,6 +153,7 @@ export async function* readArchiveWith(
         continue;
       }
       const fault = result;
+      faulted = true;
       if (ctx.config.on_error === 'fail') throw fault;
       ctx.counters.add(`ingest.errors.${fault.kind}`);
       ctx.log.warn(fault.message, { file, offset: fault.offset, kind: fault.kind });
@@ -163,7 +165,8 @@ export async function* readArchiveWith(
     }
   } finally {
     await pool?.close();
-    if (state.records === 0 && !ctx.signal.aborted) warnEmpty(file, size, ctx);
+    // A fault already said what is wrong with the file; silence is the case to catch.
+    if (state.records === 0 && !faulted && !ctx.signal.aborted) warnEmpty(file, size, ctx);
   }
 }
 
@@ -307,6 +310,8 @@ async function* readFrom(
   const fault = (kind: IngestErrorKind, offset: number, what: string, cause?: unknown) =>
     new IngestError(kind, `${file}: ${what} at offset ${offset}`, { file, offset }, { cause });
   const corrupt = () => gzip && reader.compressed === null;
+  /** The offset of the gzip member the next record continues, when it shares the member (else -1). */
+  let sharedMemberAt = -1;
   try {
     for (;;) {
       ctx.signal.throwIfAborted();
@@ -320,7 +325,9 @@ async function* readFrom(
         if (corrupt()) return fault('corrupt_gzip', start + parser.offset, 'corrupt gzip data', e);
         return fault('bad_header', start + parser.offset, `unparseable record (${(e as Error).message})`, e);
       }
-      const offset = start + parser.offset;
+      // warcio's offset of a record that shares its gzip member with the one before depends on where
+      // its read chunks fell (often the end of the member): such a record is at its member's offset.
+      const offset = sharedMemberAt >= 0 ? sharedMemberAt : start + parser.offset;
       if (corrupt()) return fault('corrupt_gzip', offset, 'corrupt gzip data');
       if (!record) {
         const end = start + Math.max(parser.offset, reader.getRawOffset());
@@ -355,6 +362,10 @@ async function* readFrom(
         memberEnd = end;
         if (end === 'truncated') return fault('truncated_gzip', offset, 'truncated gzip member');
         if (end === 'corrupt') return fault('corrupt_gzip', offset, 'corrupt gzip member');
+        if (end === 'misframed') {
+          return fault('bad_header', offset, `record does not end at its Content-Length (${declared}): other bytes follow in its gzip member`);
+        }
+        sharedMemberAt = end === 'shared' ? offset : -1;
         if ((end === 'shared' || offset === state.lastMemberOffset) && !state.warnedSharedMember) {
           state.warnedSharedMember = true;
           ctx.log.warn(`${file}: several records share one gzip member; offsets point at the member`, { file, offset });
@@ -419,15 +430,18 @@ const MEMBER_TAIL_PROBE = 256 * 1024;
  * another record (a whole-file gzip); 'truncated': the file ends inside the member; 'corrupt': it
  * goes on with something else, or inflating failed.
  */
-async function checkMemberEnd(reader: ReaderInternals): Promise<'ok' | 'shared' | 'truncated' | 'corrupt'> {
+async function checkMemberEnd(reader: ReaderInternals): Promise<'ok' | 'shared' | 'truncated' | 'corrupt' | 'misframed'> {
+  // Bytes that are neither line ends nor a record, in a member that inflates cleanly: the
+  // Content-Length is wrong (real WET fragments edited by hand have this); else the data is corrupt.
+  const other = () => (reader.compressed !== null && reader.inflator && reader.inflator.err === 0 ? 'misframed' : 'corrupt');
   const saved = reader._savedChunk;
-  if (saved && !isLineEnds(saved)) return startsWithRecord(saved) ? 'shared' : 'corrupt';
+  if (saved && !isLineEnds(saved)) return startsWithRecord(saved) ? 'shared' : other();
   let pulled = 0;
   for (;;) {
     const inflator = reader.inflator;
     if (!inflator || reader.compressed === null) return 'corrupt';
     const next = inflator.chunks.find((c) => !isLineEnds(c));
-    if (next) return startsWithRecord(next) ? 'shared' : 'corrupt';
+    if (next) return startsWithRecord(next) ? 'shared' : other();
     if (inflator.ended) return inflator.err === 0 ? 'ok' : 'corrupt';
     if (pulled > MEMBER_TAIL_PROBE) return 'corrupt';
     const value = await reader._loadNext();
