@@ -27,8 +27,9 @@ class CappedReader extends AsyncIterReader {
   armedAt = -1;
   limit = MAX_WARC_HEADER_BYTES;
 
-  override async _next(): Promise<Uint8Array | null> {
-    if (this.armedAt >= 0 && this._readOffset - this.armedAt > this.limit) throw new HeaderTooLongError(this.limit);
+  // Not async: no extra promise per chunk on the careful path.
+  override _next(): Promise<Uint8Array | null> {
+    if (this.armedAt >= 0 && this._readOffset - this.armedAt > this.limit) return Promise.reject(new HeaderTooLongError(this.limit));
     return super._next();
   }
 }
