@@ -319,7 +319,7 @@ async function* readFrom(
       try {
         record = await capped.parse();
       } catch (e) {
-        if (e instanceof HeaderTooLongError) return fault('header_too_long', start + parser.offset, e.message, e);
+        if (e instanceof HeaderTooLongError) return fault('header_too_long', sharedMemberAt >= 0 ? sharedMemberAt : start + parser.offset, e.message, e);
         const code = fsCode(e);
         if (code) return fault('read_error', start + parser.offset, `read error ${code}`, e);
         if (corrupt()) return fault('corrupt_gzip', start + parser.offset, 'corrupt gzip data', e);
