@@ -11,6 +11,7 @@ import { writeConfigSchema } from '../stages/write/config.js';
 import { acquireConfigSchema } from '../stages/acquire/config.js';
 import { ccInputSpecSchema } from '../stages/acquire/crawls.js';
 import { storageConfigSchema } from '../stages/storage/config.js';
+import { unsafeNameProblem } from '../stages/shared/safe-name.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -30,7 +31,8 @@ export const candidatesConfigSchema = z
 
 export const configSchema = z
   .object({
-    dataset: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+    /** The dataset's folder under `out`: one safe path segment (not `.` or `..`). */
+    dataset: z.string().refine((name) => unsafeNameProblem(name) === undefined, { error: (issue) => unsafeNameProblem(String(issue.input)) ?? 'not a safe name' }),
     /** Output root; relative paths resolve against the config file's folder. */
     out: z.string().default('../out'),
     /** LLM response cache, shared by runs; default `<out>/.cache`. */

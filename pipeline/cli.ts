@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { repoRoot } from './repo.js';
+import { redactText } from '../stages/shared/redact.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerCcCommands } from './commands/cc.js';
@@ -200,17 +201,17 @@ export async function main(argv: string[]): Promise<number> {
     // commander gives usage errors exit code 1; qcc keeps 1 for failed runs.
     if (e.code?.startsWith('commander.')) return e.exitCode === 0 ? 0 : 2;
     // Exit codes (docs/operations.md): 0 published or up to date, 1 failed, 2 usage, 75 dataset locked by
-    // another run (also: this run lost its lease), 130/143 stopped by SIGINT/SIGTERM.
+    // another run (also: this run lost its lease), 130/143 stopped by SIGINT/SIGTERM. Known secrets are redacted.
     if (err instanceof LockedError || err instanceof LeaseLostError) {
-      process.stderr.write(`qcc: ${e.message}\n`);
+      process.stderr.write(`qcc: ${redactText(e.message)}\n`);
       return EXIT_LOCKED;
     }
     if (err instanceof RunStopped) {
-      process.stderr.write(`qcc: ${e.message}\n`);
+      process.stderr.write(`qcc: ${redactText(e.message)}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`qcc: ${e.message}\n`);
-    if (process.env.QCC_DEBUG && e.stack) process.stderr.write(e.stack + '\n');
+    process.stderr.write(`qcc: ${redactText(String(e.message))}\n`);
+    if (process.env.QCC_DEBUG && e.stack) process.stderr.write(redactText(e.stack) + '\n');
     return 1;
   }
 }

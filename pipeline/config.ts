@@ -7,14 +7,29 @@ import { sha256Text } from './atomic.js';
 import { fromRepo } from './repo.js';
 import { isUrl } from '../stages/acquire/inputs.js';
 
+export interface ConfigProblem {
+  key: string | undefined;
+  detail: string;
+}
+
+/** A bad config. `key` is the first problem's; `problems` lists all of them, one line each in the message. */
 export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
   constructor(
     readonly file: string,
     readonly key: string | undefined,
     detail: string,
+    more: ConfigProblem[] = [],
   ) {
-    super(`${file}: ${key ? `key \`${key}\`: ` : ''}${detail}`);
+    const all = [{ key, detail }, ...more];
+    super(all.map((p) => `${file}: ${p.key ? `key \`${p.key}\`: ` : ''}${p.detail}`).join('\n'));
     this.name = 'ConfigError';
+    this.problems = all;
+  }
+
+  static of(file: string, problems: ConfigProblem[]): ConfigError {
+    const [first, ...more] = problems;
+    return new ConfigError(file, first!.key, first!.detail, more);
   }
 }
 
@@ -41,21 +56,60 @@ function keyOf(path: PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 }
 
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const WHOLE_ENV_REF = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
+const NUMBER_TEXT = /^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+interface Interpolation {
+  problems: ConfigProblem[];
+  /** Keys whose whole value was one `${...}` that gave a number-looking string: they may stand for a number. */
+  numeric: Map<string, number>;
+}
+
 /** `${NAME}` and `${NAME:-default}` in string values, so a config can point at data beside any checkout. */
-function interpolateEnv(value: unknown, file: string, path: PropertyKey[] = []): unknown {
+function interpolateEnv(value: unknown, out: Interpolation, path: PropertyKey[] = []): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
+    const result = value.replace(ENV_REF, (m, name: string, fallback?: string) => {
       const env = process.env[name];
       if (env !== undefined && env !== '') return env;
       if (fallback !== undefined) return fallback;
-      throw new ConfigError(file, keyOf(path), `environment variable ${name} is not set and has no default`);
+      out.problems.push({ key: keyOf(path), detail: `environment variable ${name} is not set and has no default` });
+      return m;
     });
+    if (result !== value && WHOLE_ENV_REF.test(value) && NUMBER_TEXT.test(result)) out.numeric.set(keyOf(path), Number(result));
+    return result;
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, file, [...path, i]));
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, out, [...path, i]));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, file, [...path, k])]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, out, [...path, k])]));
   }
   return value;
+}
+
+/** Sets `value` at `path` inside plain objects and arrays. */
+function setAt(root: unknown, path: PropertyKey[], value: unknown): void {
+  let node = root as Record<PropertyKey, unknown>;
+  for (const p of path.slice(0, -1)) node = node[p] as Record<PropertyKey, unknown>;
+  node[path[path.length - 1]!] = value;
+}
+
+/**
+ * Validates the interpolated config. Where the schema wants a number and got the string of a whole
+ * `${VAR}` substitution that reads as one, the number is used (environment values are always strings).
+ */
+function validate(interpolated: unknown, numeric: Map<string, number>) {
+  let parsed = configSchema.safeParse(interpolated);
+  if (parsed.success || numeric.size === 0) return parsed;
+  let coerced = false;
+  for (const issue of parsed.error.issues) {
+    const key = keyOf(issue.path);
+    if (issue.code === 'invalid_type' && issue.expected === 'number' && numeric.has(key)) {
+      setAt(interpolated, issue.path, numeric.get(key));
+      coerced = true;
+    }
+  }
+  if (coerced) parsed = configSchema.safeParse(interpolated);
+  return parsed;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): { key: string; detail: string } {
@@ -100,13 +154,11 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   }
   if (!raw || typeof raw !== 'object') throw new ConfigError(path, undefined, 'empty config, expected a YAML mapping');
   const rawObject = raw as Record<string, any>;
-  const parsed = configSchema.safeParse(interpolateEnv(raw, path));
-  if (!parsed.success) {
-    const first = parsed.error.issues[0]!;
-    const { key, detail } = describeIssue(first);
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
-    throw new ConfigError(path, key, detail + more);
-  }
+  const interpolation: Interpolation = { problems: [], numeric: new Map() };
+  const interpolated = interpolateEnv(raw, interpolation);
+  if (interpolation.problems.length > 0) throw ConfigError.of(path, interpolation.problems);
+  const parsed = validate(interpolated, interpolation.numeric);
+  if (!parsed.success) throw ConfigError.of(path, parsed.error.issues.map(describeIssue));
   const config = parsed.data;
   const dir = dirname(path);
   const at = (p: string) => (isAbsolute(p) ? p : resolve(dir, p));

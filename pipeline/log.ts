@@ -1,10 +1,11 @@
 import type { Logger } from './types.js';
+import { REDACTED, redactDeep, redactText } from '../stages/shared/redact.js';
 
 const SECRET_KEYS = /key|token|secret|password|authorization/i;
 
 function redact(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!fields) return fields;
-  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : v]));
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, SECRET_KEYS.test(k) ? REDACTED : redactDeep(v)]));
 }
 
 /** JSON lines on a pipe, readable lines on a terminal; always on stderr so stdout stays for results. */
@@ -12,6 +13,7 @@ export function createLogger(base: Record<string, unknown> = {}, stream: NodeJS.
   const json = !stream.isTTY;
   const emit = (level: string, msg: string, fields?: Record<string, unknown>) => {
     const safe = redact(fields);
+    msg = redactText(msg);
     if (json) {
       stream.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...safe }) + '\n');
     } else {

@@ -41,15 +41,18 @@ export async function withExcerpts(pairs: JudgePick[], scan: () => AsyncIterable
   return pairs.map((p) => ({ ...p, excerpt: texts.get(p.doc_id) ?? '' }));
 }
 
-function countUsage(counters: Counters, usage: JudgeUsage): void {
-  counters.add('relevance.judge.pairs', usage.judged);
-  counters.add('relevance.judge.on_domain', usage.on_domain);
-  counters.add('relevance.judge.off_domain', usage.off_domain);
-  counters.add('relevance.judge.unreadable', usage.unreadable);
-  counters.add('relevance.judge.llm_calls', usage.calls);
-  counters.add('relevance.judge.llm_cache_hits', usage.cached);
-  counters.add('relevance.judge.prompt_tokens', usage.prompt_tokens);
-  counters.add('relevance.judge.completion_tokens', usage.completion_tokens);
+/** Judged hits (pairs, answers) and controls apart; model calls and tokens of both together. */
+function countUsage(counters: Counters, hits: JudgeUsage, controls: JudgeUsage): void {
+  counters.add('relevance.judge.pairs', hits.judged);
+  counters.add('relevance.judge.on_domain', hits.on_domain);
+  counters.add('relevance.judge.off_domain', hits.off_domain);
+  counters.add('relevance.judge.unreadable', hits.unreadable);
+  counters.add('relevance.judge.controls', controls.judged);
+  counters.add('relevance.judge.controls_on_domain', controls.on_domain);
+  counters.add('relevance.judge.llm_calls', hits.calls + controls.calls);
+  counters.add('relevance.judge.llm_cache_hits', hits.cached + controls.cached);
+  counters.add('relevance.judge.prompt_tokens', hits.prompt_tokens + controls.prompt_tokens);
+  counters.add('relevance.judge.completion_tokens', hits.completion_tokens + controls.completion_tokens);
 }
 
 /**
@@ -91,6 +94,7 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
       const judgements = new Map<string, Judgement>();
       const controlJudgements = new Map<string, Judgement>();
       const usage = emptyUsage();
+      const controlUsage = emptyUsage();
       if (picks.length > 0) {
         const provider: LlmProvider | null = createProvider(ctx.loaded.config.bootstrap, { cacheDir: join(ctx.loaded.cacheDir, 'llm') });
         if (!provider) {
@@ -109,13 +113,14 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
               },
             });
             answers.forEach((j, i) => (i < picks.length ? judgements : controlJudgements).set(judgeKey(requests[i]!.domain, requests[i]!.doc_id), j));
-            tallyUsage(usage, answers);
+            tallyUsage(usage, answers.slice(0, picks.length));
+            tallyUsage(controlUsage, answers.slice(picks.length));
           } finally {
             await provider.close();
           }
         }
       }
-      countUsage(counters, usage);
+      countUsage(counters, usage, controlUsage);
 
       const warnings: RelevanceWarning[] = [];
       const judgeWarning = checkJudge(verdictTally(judgements), verdictTally(controlJudgements), {
@@ -232,7 +237,16 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
         domains: Object.fromEntries(Object.entries(domainSummary).sort(([a], [b]) => a.localeCompare(b))),
         yields,
         pruned_queries: [...pruned].sort(),
-        judge: { ...usage, informative: judgeInformative, hits: verdictTally(judgements), controls: verdictTally(controlJudgements) },
+        judge: {
+          ...usage,
+          calls: usage.calls + controlUsage.calls,
+          cached: usage.cached + controlUsage.cached,
+          prompt_tokens: usage.prompt_tokens + controlUsage.prompt_tokens,
+          completion_tokens: usage.completion_tokens + controlUsage.completion_tokens,
+          informative: judgeInformative,
+          hits: verdictTally(judgements),
+          controls: verdictTally(controlJudgements),
+        },
         recall_round: config.recall_round ? { docs: recallDocs } : null,
         warnings,
       };

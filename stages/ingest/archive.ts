@@ -15,12 +15,13 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import zlib from 'node:zlib';
-import { WARCParser, type WARCRecord } from 'warcio';
+import type { WARCRecord } from 'warcio';
 import type { Doc, StageContext } from '../../pipeline/types.js';
 import type { IngestConfig } from './config.js';
 import { buildDoc, counterPart, sha1Hex, type Built, type RecordHead } from './build-doc.js';
 import { IngestError, type IngestErrorKind } from './errors.js';
 import { BATCH, ExtractPool } from './extract-pool.js';
+import { cappedParser, HeaderTooLongError, MAX_WARC_HEADER_BYTES } from './capped-reader.js';
 import { GzipMembers } from './gzip-members.js';
 
 const CRAWL_IN_NAME = /CC-MAIN-\d{4}-\d{2}(?!\d)/;
@@ -52,6 +53,8 @@ interface FileState {
   crawl?: string;
   lastMemberOffset: number;
   warnedSharedMember: boolean;
+  /** WARC records read (any type). */
+  records: number;
 }
 
 /** Reads the file's first bytes: gzip magic or not. */
@@ -101,7 +104,7 @@ export async function* readArchiveWith(
     const what = code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`;
     throw new IngestError(code === 'ENOENT' ? 'missing_file' : 'read_error', `${file}: ${what}`, { file }, { cause: e });
   }
-  const state: FileState = { lastMemberOffset: -1, warnedSharedMember: false };
+  const state: FileState = { lastMemberOffset: -1, warnedSharedMember: false, records: 0 };
   const fromName = crawlFromFileName(file);
   if (fromName) state.crawl = fromName;
 
@@ -111,6 +114,7 @@ export async function* readArchiveWith(
   // Several batches per worker in flight, so that a worker has the next batch while its last replies travel.
   const maxWindow = Math.max(1, ctx.config.workers * BATCH * 4);
   function* emit(built: Built): Generator<Doc> {
+    if (built.quirk) ctx.counters.add(`ingest.quirk.${built.quirk}`);
     if ('skip' in built) {
       ctx.counters.add(`ingest.skipped.${built.skip}`);
       return;
@@ -118,6 +122,7 @@ export async function* readArchiveWith(
     ctx.counters.add('ingest.docs');
     yield built.doc;
   }
+  let faulted = false;
   try {
     let start = 0;
     // gzip files start on the fast path; it hands over to the careful warcio path where it stops.
@@ -148,6 +153,7 @@ export async function* readArchiveWith(
         continue;
       }
       const fault = result;
+      faulted = true;
       if (ctx.config.on_error === 'fail') throw fault;
       ctx.counters.add(`ingest.errors.${fault.kind}`);
       ctx.log.warn(fault.message, { file, offset: fault.offset, kind: fault.kind });
@@ -159,7 +165,15 @@ export async function* readArchiveWith(
     }
   } finally {
     await pool?.close();
+    // A fault already said what is wrong with the file; silence is the case to catch.
+    if (state.records === 0 && !faulted && !ctx.signal.aborted) warnEmpty(file, size, ctx);
   }
+}
+
+/** A file without a single WARC record is almost always a failed download or a wrong path: say so. */
+function warnEmpty(file: string, size: number, ctx: StageContext<IngestConfig>): void {
+  ctx.counters.add('ingest.empty_files');
+  ctx.log.warn(`${file}: no WARC records in ${size === 0 ? 'an empty file' : `${size} bytes`}`, { file, kind: 'empty_file' });
 }
 
 /**
@@ -200,6 +214,7 @@ async function* readFast(
       const { head, block, declared } = rec;
       const type = head.type;
       ctx.counters.add(`ingest.records.${counterPart(type)}`);
+      state.records++;
       state.lastMemberOffset = m.offset;
       if (type === 'warcinfo') {
         const partOf = warcinfoField(block, 'isPartOf');
@@ -232,7 +247,7 @@ function parseWarcMember(data: Buffer): { head: RecordHead; block: Buffer; decla
   const status = data.toString('utf8', 0, nl).trimEnd();
   if (!WARC_STATUS.test(status)) return undefined;
   const end = data.indexOf('\r\n\r\n', nl - 1 < 0 ? 0 : nl - 1);
-  if (end < 0 || end <= nl) return undefined;
+  if (end < 0 || end <= nl || end + 4 > MAX_WARC_HEADER_BYTES) return undefined;
   const fields = new Map<string, string>();
   for (const line of data.toString('utf8', nl + 1, end).split('\n')) {
     if (line.length === 0 || line === '\r') continue;
@@ -289,24 +304,30 @@ async function* readFrom(
   handBack = false,
 ): AsyncGenerator<Dispatched, IngestError | undefined | { resume: number }> {
   const stream = createReadStream(file, { start, highWaterMark: 1 << 16 });
-  const parser = new WARCParser(stream, { parseHttp: false });
-  const reader = parser._reader as unknown as ReaderInternals;
+  const capped = cappedParser(stream);
+  const parser = capped.parser;
+  const reader = capped.reader as unknown as ReaderInternals;
   const fault = (kind: IngestErrorKind, offset: number, what: string, cause?: unknown) =>
     new IngestError(kind, `${file}: ${what} at offset ${offset}`, { file, offset }, { cause });
   const corrupt = () => gzip && reader.compressed === null;
+  /** The offset of the gzip member the next record continues, when it shares the member (else -1). */
+  let sharedMemberAt = -1;
   try {
     for (;;) {
       ctx.signal.throwIfAborted();
       let record: WARCRecord | null;
       try {
-        record = await parser.parse();
+        record = await capped.parse();
       } catch (e) {
+        if (e instanceof HeaderTooLongError) return fault('header_too_long', sharedMemberAt >= 0 ? sharedMemberAt : start + parser.offset, e.message, e);
         const code = fsCode(e);
         if (code) return fault('read_error', start + parser.offset, `read error ${code}`, e);
         if (corrupt()) return fault('corrupt_gzip', start + parser.offset, 'corrupt gzip data', e);
         return fault('bad_header', start + parser.offset, `unparseable record (${(e as Error).message})`, e);
       }
-      const offset = start + parser.offset;
+      // warcio's offset of a record that shares its gzip member with the one before depends on where
+      // its read chunks fell (often the end of the member): such a record is at its member's offset.
+      const offset = sharedMemberAt >= 0 ? sharedMemberAt : start + parser.offset;
       if (corrupt()) return fault('corrupt_gzip', offset, 'corrupt gzip data');
       if (!record) {
         const end = start + Math.max(parser.offset, reader.getRawOffset());
@@ -341,6 +362,10 @@ async function* readFrom(
         memberEnd = end;
         if (end === 'truncated') return fault('truncated_gzip', offset, 'truncated gzip member');
         if (end === 'corrupt') return fault('corrupt_gzip', offset, 'corrupt gzip member');
+        if (end === 'misframed') {
+          return fault('bad_header', offset, `record does not end at its Content-Length (${declared}): other bytes follow in its gzip member`);
+        }
+        sharedMemberAt = end === 'shared' ? offset : -1;
         if ((end === 'shared' || offset === state.lastMemberOffset) && !state.warnedSharedMember) {
           state.warnedSharedMember = true;
           ctx.log.warn(`${file}: several records share one gzip member; offsets point at the member`, { file, offset });
@@ -349,6 +374,7 @@ async function* readFrom(
       }
       const length = parser.recordLength;
       ctx.counters.add(`ingest.records.${counterPart(type)}`);
+      state.records++;
 
       if (type === 'warcinfo') {
         const partOf = block ? warcinfoField(block, 'isPartOf') : undefined;
@@ -404,15 +430,18 @@ const MEMBER_TAIL_PROBE = 256 * 1024;
  * another record (a whole-file gzip); 'truncated': the file ends inside the member; 'corrupt': it
  * goes on with something else, or inflating failed.
  */
-async function checkMemberEnd(reader: ReaderInternals): Promise<'ok' | 'shared' | 'truncated' | 'corrupt'> {
+async function checkMemberEnd(reader: ReaderInternals): Promise<'ok' | 'shared' | 'truncated' | 'corrupt' | 'misframed'> {
+  // Bytes that are neither line ends nor a record, in a member that inflates cleanly: the
+  // Content-Length is wrong (real WET fragments edited by hand have this); else the data is corrupt.
+  const other = () => (reader.compressed !== null && reader.inflator && reader.inflator.err === 0 ? 'misframed' : 'corrupt');
   const saved = reader._savedChunk;
-  if (saved && !isLineEnds(saved)) return startsWithRecord(saved) ? 'shared' : 'corrupt';
+  if (saved && !isLineEnds(saved)) return startsWithRecord(saved) ? 'shared' : other();
   let pulled = 0;
   for (;;) {
     const inflator = reader.inflator;
     if (!inflator || reader.compressed === null) return 'corrupt';
     const next = inflator.chunks.find((c) => !isLineEnds(c));
-    if (next) return startsWithRecord(next) ? 'shared' : 'corrupt';
+    if (next) return startsWithRecord(next) ? 'shared' : other();
     if (inflator.ended) return inflator.err === 0 ? 'ok' : 'corrupt';
     if (pulled > MEMBER_TAIL_PROBE) return 'corrupt';
     const value = await reader._loadNext();

@@ -27,7 +27,15 @@ export interface RecordHead {
   targetUri?: string;
 }
 
-export type Built = { doc: Doc } | { skip: string };
+/** A document (with the quirks met on the way, counted as `ingest.quirk.<name>`), or why there is none. */
+export type Built = ({ doc: Doc } | { skip: string }) & { quirk?: string };
+
+/**
+ * Longest `WARC-Target-URI` kept, in characters; a record with a longer one is skipped and counted
+ * as `ingest.skipped.url_too_long` (a URL cut short would be a wrong URL, and this long one is not a
+ * page address anyone can use; the FTS5 index and the JSONL shards stay protected).
+ */
+export const MAX_URL_CHARS = 8 * 1024;
 
 export interface BuildInput {
   file: string;
@@ -62,7 +70,15 @@ function sniffHtml(body: Uint8Array): boolean {
   return /<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]/.test(head);
 }
 
-export function buildDoc({ file, head: h, block, offset, length, config, crawl }: BuildInput): Built {
+export function buildDoc(input: BuildInput): Built {
+  const seen: { quirk?: string } = {};
+  const built = build(input, seen);
+  if (seen.quirk) built.quirk = seen.quirk;
+  return built;
+}
+
+function build({ file, head: h, block, offset, length, config, crawl }: BuildInput, seen: { quirk?: string }): Built {
+  if (h.targetUri !== undefined && h.targetUri.length > MAX_URL_CHARS) return { skip: 'url_too_long' };
   let text: string;
   let contentType: string | undefined;
   let kind: WarcSource['kind'];
@@ -75,6 +91,7 @@ export function buildDoc({ file, head: h, block, offset, length, config, crawl }
     const warcCt = mimeOf(h.contentType);
     if (warcCt && !warcCt.startsWith('application/http')) return { skip: `non_html:${counterPart(warcCt)}` };
     const http = parseHttpResponse(block);
+    if (http.statusQuirk) seen.quirk = 'status_line';
     if (http.status === undefined) return { skip: 'http_status:invalid' };
     if (http.status < 200 || http.status > 299) return { skip: `http_status:${http.status}` };
     contentType = http.headers.get('content-type');

@@ -5,7 +5,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { CorpusSource, Doc, StageContext } from '../../pipeline/types.js';
@@ -13,10 +12,16 @@ import { sha1Hex, startsWithGzipMagic } from './archive.js';
 import type { CorpusSpec, IngestConfig } from './config.js';
 import { IngestError } from './errors.js';
 import { identifyLanguage } from './langid.js';
+import { cappedLines } from './lines.js';
 
 /** The doc id of a corpus record: sha1 of "corpus:<file basename>:<original id>". */
 export function corpusDocId(file: string, originalId: string): string {
   return sha1Hex(`corpus:${basename(file)}:${originalId}`);
+}
+
+/** The longest corpus line read: room for a document of max_page_bytes with JSON escapes and other fields. */
+export function maxLineBytes(config: IngestConfig): number {
+  return 4 * config.max_page_bytes;
 }
 
 export async function* readCorpus(spec: CorpusSpec, ctx: StageContext<IngestConfig>): AsyncGenerator<Doc> {
@@ -39,7 +44,8 @@ export async function* readCorpus(spec: CorpusSpec, ctx: StageContext<IngestConf
   const input: Readable = gz ? raw.pipe(zlib.createGunzip()) : raw;
   // pipe() does not forward errors: a read error must reach the iterator through the gunzip stream.
   if (gz) raw.on('error', (e) => input.destroy(e));
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const maxLine = maxLineBytes(ctx.config);
+  const lines = cappedLines(input, maxLine);
   let lineNo = 0;
   const fail = (err: IngestError): IngestError | undefined => {
     if (ctx.config.on_error === 'fail') return err;
@@ -51,6 +57,16 @@ export async function* readCorpus(spec: CorpusSpec, ctx: StageContext<IngestConf
     for await (const line of lines) {
       lineNo++;
       ctx.signal.throwIfAborted();
+      if (typeof line !== 'string') {
+        const err = fail(
+          new IngestError('line_too_long', `${file}: line ${lineNo}: longer than ${maxLine} bytes (4 x ingest.max_page_bytes)`, {
+            file,
+            line: lineNo,
+          }),
+        );
+        if (err) throw err;
+        continue;
+      }
       if (line.trim() === '') continue;
       let obj: unknown;
       try {
@@ -109,7 +125,8 @@ export async function* readCorpus(spec: CorpusSpec, ctx: StageContext<IngestConf
     const err = new IngestError(kind, `${file}: line ${lineNo + 1}: ${what}`, { file, line: lineNo + 1 }, { cause: e });
     if (fail(err)) throw err;
   } finally {
-    lines.close();
+    await lines.return(undefined);
+    input.destroy();
     raw.destroy();
   }
 }

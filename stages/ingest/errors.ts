@@ -5,6 +5,8 @@ export type IngestErrorKind =
   | 'corrupt_gzip'
   | 'truncated_record'
   | 'bad_header'
+  | 'header_too_long'
+  | 'line_too_long'
   | 'trailing_garbage'
   | 'bad_json'
   | 'missing_field'

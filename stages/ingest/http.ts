@@ -4,12 +4,20 @@ import zlib from 'node:zlib';
 export interface HttpMessage {
   /** Status code, undefined when the status line is not HTTP. */
   status?: number;
+  /**
+   * Set when the status line was read leniently: no protocol (`200 OK`) or the protocol repeated
+   * (`HTTP/1.1 HTTP/1.1 200 OK`), both seen in real Wayback-derived archives.
+   */
+  statusQuirk?: true;
   /** Header names lower-cased; repeated headers joined with ", ". */
   headers: Map<string, string>;
   body: Uint8Array;
 }
 
 const HEAD_SCAN_BYTES = 64 * 1024;
+const STATUS_LINE = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\b/i;
+/** Any number of protocol tokens (none, or more than one) before a three-digit code and a space or the end. */
+const LENIENT_STATUS_LINE = /^\s*(?:HTTP\/\d(?:\.\d)?\s+)*(\d{3})(?:\s|$)/i;
 
 /**
  * Splits an HTTP response block into head and body. The head ends at the first CRLFCRLF or LFLF:
@@ -38,7 +46,8 @@ export function parseHttpResponse(block: Uint8Array): HttpMessage {
   const head = Buffer.from(headBytes.buffer, headBytes.byteOffset, headBytes.byteLength).toString('latin1');
   const lines = head.split(/\r?\n/);
   const statusLine = lines[0] ?? '';
-  const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\b/i.exec(statusLine);
+  const m = STATUS_LINE.exec(statusLine);
+  const lenient = m ? undefined : LENIENT_STATUS_LINE.exec(statusLine);
   const headers = new Map<string, string>();
   let last: string | undefined;
   for (const line of lines.slice(1)) {
@@ -56,6 +65,10 @@ export function parseHttpResponse(block: Uint8Array): HttpMessage {
   }
   const message: HttpMessage = { headers, body: headEnd < 0 ? new Uint8Array(0) : block.subarray(bodyStart) };
   if (m) message.status = Number(m[1]);
+  else if (lenient) {
+    message.status = Number(lenient[1]);
+    message.statusQuirk = true;
+  }
   return message;
 }
 

@@ -5,8 +5,10 @@
  *   ingest.records.<warc-type>   every WARC record read (warcinfo, request, response, metadata, conversion...)
  *   ingest.docs                  documents emitted (archives and corpora)
  *   ingest.skipped.<reason>      response/conversion records (or corpus lines) not emitted:
- *                                non_html:<mime>, http_status:<code>|invalid, too_large, short_text
+ *                                non_html:<mime>, http_status:<code>|invalid, too_large, url_too_long, short_text
  *   ingest.errors.<kind>         malformed input under on_error 'skip' (see IngestErrorKind)
+ *   ingest.quirk.<name>          read leniently and kept: status_line (no or a repeated HTTP protocol)
+ *   ingest.empty_files           archives without a single record (each also a warning)
  */
 export {
   ingestConfigSchema,

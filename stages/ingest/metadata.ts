@@ -4,7 +4,7 @@
  * Not documents: a side channel read on demand, with the same offsets as the documents.
  */
 import { createReadStream } from 'node:fs';
-import { WARCParser } from 'warcio';
+import { cappedParser, HeaderTooLongError } from './capped-reader.js';
 import { IngestError } from './errors.js';
 
 export interface MetadataRecord {
@@ -35,12 +35,16 @@ function parseFields(text: string): Record<string, string> {
 
 /** Every metadata record of a WARC or WAT file, in file order. Bad JSON is an IngestError with the offset. */
 export async function* readMetadata(file: string): AsyncGenerator<MetadataRecord> {
-  const parser = new WARCParser(createReadStream(file), { parseHttp: false });
+  const capped = cappedParser(createReadStream(file));
+  const parser = capped.parser;
   for (;;) {
     let record;
     try {
-      record = await parser.parse();
+      record = await capped.parse();
     } catch (e) {
+      if (e instanceof HeaderTooLongError) {
+        throw new IngestError('header_too_long', `${file}: ${e.message} at offset ${parser.offset}`, { file, offset: parser.offset }, { cause: e });
+      }
       throw new IngestError('bad_header', `${file}: unparseable record at offset ${parser.offset}`, { file, offset: parser.offset }, { cause: e });
     }
     if (!record) return;

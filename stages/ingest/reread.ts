@@ -1,6 +1,6 @@
 /** Re-reads one record by byte range: the check that a Doc's provenance points at its record. */
 import { open } from 'node:fs/promises';
-import { WARCParser } from 'warcio';
+import { cappedParser, HeaderTooLongError } from './capped-reader.js';
 import { IngestError } from './errors.js';
 
 export interface RecordAt {
@@ -33,7 +33,13 @@ export async function readRecordAt(file: string, offset: number, length: number)
   if (bytesRead < length) {
     throw new IngestError('truncated_record', `${file}: range ends past the end of the file at offset ${offset}`, { file, offset });
   }
-  const record = await WARCParser.parse([buf], { parseHttp: false });
+  let record;
+  try {
+    record = await cappedParser([buf]).parse();
+  } catch (e) {
+    if (!(e instanceof HeaderTooLongError)) throw e;
+    throw new IngestError('header_too_long', `${file}: ${e.message} at offset ${offset}`, { file, offset }, { cause: e });
+  }
   const id = record?.warcHeaders.headers.get('WARC-Record-ID');
   if (!record || !id || !record.warcHeaders.statusline.startsWith('WARC/')) {
     throw new IngestError('bad_header', `${file}: no WARC record at offset ${offset}`, { file, offset });

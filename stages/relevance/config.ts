@@ -66,7 +66,7 @@ export const relevanceConfigSchema = z
          */
         em_smoothing: z.enum(['corpus', 'additive']).default('corpus'),
         /** nb_em, `em_smoothing: corpus`: the prior's mass in tokens. */
-        em_mu: z.number().positive().default(7000),
+        em_mu: z.number().positive().default(5000),
         /** nb_em, `em_smoothing: additive`: smoothing per hashed feature (small: a feature space of 2^hash_bits is mostly empty). */
         em_alpha: z.number().positive().default(0.04),
         /** nb_em: weight of an unlabelled document in the M-step (Nigam's EM-λ; under 1 keeps the classes near their seeds). */

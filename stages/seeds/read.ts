@@ -6,6 +6,7 @@ import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseFile } from 'fast-csv';
 import type { Seed, SeedType } from '../../pipeline/types.js';
+import { unsafeNameProblem } from '../shared/safe-name.js';
 
 export const SEED_TYPES: readonly SeedType[] = ['keyword', 'question', 'excerpt'];
 const REQUIRED_FIELDS = ['domain', 'text'] as const;
@@ -50,6 +51,9 @@ export function toSeed(file: string, row: number, raw: RawRow): Seed {
   }
   const domain = normaliseSeedText(field(file, row, raw, 'domain') ?? '');
   if (!domain) throw new SeedError(file, row, 'domain', 'empty');
+  // The domain names a folder of the published version: it must be one safe path segment.
+  const unsafe = unsafeNameProblem(domain);
+  if (unsafe) throw new SeedError(file, row, 'domain', unsafe);
   const text = normaliseSeedText(field(file, row, raw, 'text') ?? '');
   if (!text) throw new SeedError(file, row, 'text', 'empty');
   const typeRaw = normaliseSeedText(field(file, row, raw, 'type') ?? '').toLowerCase() || 'keyword';

@@ -1,6 +1,7 @@
 /** Any OpenAI-compatible `/v1/chat/completions` endpoint (OpenAI, vLLM, llama.cpp server, ...). */
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
+import { redactText, registerSecret } from '../../shared/redact.js';
 import type { CompletionRequest, CompletionResult, LlmProvider } from './types.js';
 
 export interface OpenAIProviderOptions {
@@ -16,6 +17,82 @@ export interface OpenAIProviderOptions {
   maxRetries?: number;
   /** Longest Retry-After honoured, in ms (default 60 s); longer requests wait this long. */
   maxRetryWaitMs?: number;
+  /** Largest response body read, in bytes (default 1 MiB); a larger one fails the call and is not cached. */
+  maxResponseBytes?: number;
+}
+
+/** Far above any completion qcc asks for (a few hundred tokens), far below what would strain memory. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 1 << 20;
+
+/** A response body above maxResponseBytes: not read further, not retried (the server would send it again). */
+export class ResponseTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`response body larger than ${limit} bytes`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/** A 200 answer that is not a usable completion (no choices): retried like malformed JSON. */
+export class MalformedResponseError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'MalformedResponseError';
+  }
+}
+
+function findCause<T>(err: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof type) return e;
+  return undefined;
+}
+
+/** fetch whose response bodies stop with ResponseTooLargeError past `limit` bytes. */
+export function cappedFetch(limit: number): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    const declared = Number(res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > limit) {
+      await res.body?.cancel();
+      throw new ResponseTooLargeError(limit);
+    }
+    if (!res.body) return res;
+    let seen = 0;
+    const body = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > limit) controller.error(new ResponseTooLargeError(limit));
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+/**
+ * The base URL without credentials. fetch refuses URLs with user:password (so no request would ever
+ * be sent), and the SDK's Authorization header carries the API key: credentials belong in the
+ * variable named by bootstrap.api_key_env. The error names the URL without them.
+ */
+function checkBaseUrl(baseURL: string | undefined): string | undefined {
+  if (baseURL === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(baseURL);
+  } catch {
+    throw new Error(`openai provider: bootstrap.base_url is not a URL`);
+  }
+  if (url.username || url.password) {
+    registerSecret(decodeURIComponent(url.password));
+    registerSecret(decodeURIComponent(url.username));
+    url.username = '';
+    url.password = '';
+    throw new Error(
+      `openai provider: bootstrap.base_url ${url.toString()} has a user name or password in it; remove it and put the ` +
+        'API key in the environment variable named by bootstrap.api_key_env (sent as a Bearer token)',
+    );
+  }
+  return baseURL;
 }
 
 const RETRY_STATUS = new Set([408, 409, 429]);
@@ -26,8 +103,11 @@ function classifyFailure(err: unknown, timedOut: boolean): { retry: boolean; wha
   if (err instanceof APIError && err.status !== undefined) {
     return { retry: RETRY_STATUS.has(err.status) || err.status >= 500, what: `HTTP ${err.status}`, status: err.status };
   }
+  const tooLarge = findCause(err, ResponseTooLargeError);
+  if (tooLarge) return { retry: false, what: `response larger than ${tooLarge.limit} bytes` };
   if (err instanceof APIConnectionError) return { retry: true, what: 'connection failed' };
   if (err instanceof SyntaxError) return { retry: true, what: 'malformed JSON in the response' };
+  if (err instanceof MalformedResponseError) return { retry: true, what: 'malformed response' };
   return { retry: false, what: 'failed' };
 }
 
@@ -63,12 +143,15 @@ export class OpenAIProvider implements LlmProvider {
     if (!apiKey) {
       throw new Error(`openai provider: environment variable ${envName} (bootstrap.api_key_env) is not set or empty`);
     }
+    registerSecret(apiKey);
+    const baseURL = checkBaseUrl(options.baseURL);
+    const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.model = options.model;
     this.maxRetries = options.maxRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
     // Retries and time-outs are ours: the SDK's time-out stops at the headers, so a stalled body would hang.
-    this.client = new OpenAI({ apiKey, baseURL: options.baseURL, timeout: this.timeoutMs, maxRetries: 0 });
+    this.client = new OpenAI({ apiKey, baseURL, timeout: this.timeoutMs, maxRetries: 0, fetch: cappedFetch(maxResponseBytes) });
     this.where = this.client.baseURL;
   }
 
@@ -101,7 +184,7 @@ export class OpenAIProvider implements LlmProvider {
       { signal },
     );
     const choice = res?.choices?.[0];
-    if (!choice) throw new Error(`openai provider: ${this.where} answered without choices (model ${this.model})`);
+    if (!choice) throw new MalformedResponseError(`${this.where} answered without choices (model ${this.model})`);
     return {
       text: choice.message?.content ?? '',
       promptTokens: res.usage?.prompt_tokens ?? 0,
@@ -112,10 +195,13 @@ export class OpenAIProvider implements LlmProvider {
 
   private failed(err: unknown, what: string, retries: number): Error {
     const msg = err instanceof Error ? err.message : String(err);
+    // The server's own words can echo the key back (some proxies put the request's Authorization in a 401 body);
+    // the SDK error is not kept as the cause, so nothing that prints causes can show them.
     return new Error(
-      `openai provider: chat completion (model ${this.model}) at ${this.where} ${what === 'failed' ? 'failed' : `failed: ${what},`} ` +
-        `after ${retries} retr${retries === 1 ? 'y' : 'ies'}: ${msg}`,
-      { cause: err },
+      redactText(
+        `openai provider: chat completion (model ${this.model}) at ${this.where} ${what === 'failed' ? 'failed' : `failed: ${what},`} ` +
+          `after ${retries} retr${retries === 1 ? 'y' : 'ies'}: ${msg}`,
+      ),
     );
   }
 
