@@ -11,7 +11,9 @@ import { writeRelevanceConfig } from './relevance-helpers.js';
 
 /**
  * A judge prompt whose examples answer "no" for the very same text makes the real model copy the no: those
- * domains get no positive judgement, and the run must say so and skip their classifiers, not crash.
+ * domains get no positive judgement, and the run must say so and skip their classifiers, not crash. (The judge
+ * check against random documents is off here: it would flag this judge as answering one way and not use it at all,
+ * see tests/relevance-loop.test.ts.)
  */
 const NAY_PROMPT = `# version: relevance-judge-nay.test
 Question: is the text about the topic? Answer: yes or no.
@@ -37,7 +39,7 @@ describe.runIf(haveSharedData() && haveModel())('relevance: a domain with no pos
     root = await tempDir('qcc-rel-nay-');
     const prompt = join(root, 'nay.txt');
     await writeFile(prompt, NAY_PROMPT);
-    const config = await writeRelevanceConfig(root, `  enabled: true\n  judge: { per_query: 1, max_judgements: 4, doc_words: 25, prompt: ${prompt} }\n  classifier: { self_training_rounds: 0 }\n  recall_round: false`);
+    const config = await writeRelevanceConfig(root, `  enabled: true\n  judge: { per_query: 1, max_judgements: 4, doc_words: 25, prompt: ${prompt}, controls_per_domain: 0 }\n  classifier: { self_training_rounds: 0 }\n  recall_round: false`);
     run = await qcc(['run', '--config', config]);
   }, 900_000);
 
