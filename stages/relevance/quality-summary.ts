@@ -33,7 +33,14 @@ export function qualityRows(relevance: Record<string, unknown> | undefined): { r
   const warnings = (relevance.warnings ?? []) as RelevanceWarning[];
   const notes = warnings.filter((w) => w.domain === null).map((w) => `${w.message}; ${w.action}.`);
   if (!estimate) notes.push('No precision estimate: relevance.estimate is off or no LLM provider is configured.');
-  else if (!estimate.reliable) notes.push(`No precision estimate: ${estimate.why_unreliable ?? 'the judge does not discriminate'}.`);
+  else if (!estimate.reliable) {
+    const judgeChecked = warnings.some((w) => w.code === 'judge_one_way');
+    notes.push(
+      judgeChecked
+        ? 'No precision estimate: the judge failed the check above, so its answers would carry no information. A judge that discriminates (`bootstrap.provider: openai` with a capable model) gives one.'
+        : `No precision estimate: ${estimate.why_unreliable ?? 'the judge does not discriminate'}.`,
+    );
+  }
   else notes.push(`Estimated from a fresh sample of each domain judged by ${estimate.model ?? 'the configured model'}, ${Math.round(100 * estimate.confidence)}% Wilson intervals.`);
   const rows = (estimate?.domains ?? []).map((e) => {
     const w = warnings.find((x) => x.domain === e.domain);
