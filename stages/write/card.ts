@@ -333,7 +333,7 @@ function reproduceLines(manifest: Manifest): string[] {
   if (!answers) return [];
   return [
     `- reproduce: \`qcc run --config <config> --replay <this folder>\`, with the config that made it (in full under \`config\` in ` +
-      `\`manifest.json\`) and the same inputs (checksums above): the ${fmt(answers.records)} model answers in \`model-answers.jsonl.gz\` ` +
+      `\`manifest.json\`) and the same inputs (checksums above): the ${fmt(answers.records)} model answers in \`${MODEL_ANSWERS_FILE}\` ` +
       '(query bootstrap, relevance judgements, precision estimate) stand in for the model, so no model is called and the shards come out byte for byte the same on any machine',
     ...(manifest.replay
       ? [`- replayed: this version's model answers came from ${manifest.replay.version} (run id \`${manifest.replay.run_id}\`); no model was called`]
