@@ -45,11 +45,11 @@ export function requestKey(provider: string, model: string, req: CompletionReque
 
 export const keyOfRequest = (request: AnswerRequest): string => createHash('sha256').update(JSON.stringify(request)).digest('hex');
 
-/** The request as a person reads it in an error: what it is about, and the start of its prompt. */
+/** The request as a person reads it in an error: what it is about, and the end of its prompt (after the few-shot examples). */
 export function describeRequest(req: Pick<CompletionRequest, 'prompt' | 'about'>): string {
-  const head = req.prompt.replace(/\s+/g, ' ').trim();
-  const shown = head.length > 160 ? `${head.slice(0, 160)}…` : head;
-  return `${req.about ?? 'a request'} (prompt ${JSON.stringify(shown)})`;
+  const text = req.prompt.replace(/\s+/g, ' ').trim();
+  const shown = text.length > 160 ? `…${text.slice(-160)}` : text;
+  return `${req.about ?? 'a request'} (prompt ending ${JSON.stringify(shown)})`;
 }
 
 const fileOf = (dir: string, key: string) => join(dir, key.slice(0, 2), `${key}.json`);
