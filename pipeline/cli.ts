@@ -62,6 +62,7 @@ export function buildCli(): Command {
       if (n === 0) throw new InvalidArgumentError('--lock-stale must be positive');
       return n;
     }, 900)
+    .option('--replay <version>', "serve the model answers a published version recorded (its folder, e.g. out/qcc-demo/v0001) instead of calling the model: reproduces that version's shards on any machine")
     .action(async (opts) => {
       const { runPipeline } = await import('./run.js');
       const outcome = await runPipeline({
@@ -72,6 +73,7 @@ export function buildCli(): Command {
         world: opts.world,
         lockWaitMs: opts.lockWait * 1000,
         lockStaleMs: opts.lockStale * 1000,
+        replay: opts.replay,
       });
       if (outcome.status === 'published') {
         console.log(`published ${outcome.version} (parent: ${outcome.parent ?? 'none'}) in ${outcome.datasetDir}`);

@@ -17,6 +17,7 @@ import { acquireDatasetLock, DEFAULT_LOCK_STALE_MS, type Lease } from './lock.js
 import { abortOnSignals } from './stop.js';
 import { removeOrphanTemps } from './atomic.js';
 import { confinedPath } from '../stages/shared/confine.js';
+import { loadModelAnswers, type ModelAnswers } from '../stages/bootstrap/providers/replay.js';
 
 export interface RunRequest {
   config: string;
@@ -29,6 +30,8 @@ export interface RunRequest {
   lockWaitMs?: number;
   /** A lease whose heartbeat is older than this is stale and taken over. */
   lockStaleMs?: number;
+  /** A published version folder whose recorded model answers are served instead of the model (0 model calls). */
+  replay?: string;
 }
 
 export type RunOutcome =
@@ -54,6 +57,8 @@ export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
   const loaded = loadConfig(req.config, { out: req.out });
   // `dataset: ..` or `.` would make the parent of the output root, or the root itself, the dataset folder.
   confinedPath(loaded.outDir, [loaded.config.dataset], `${loaded.file}: key \`dataset\`:`, loaded.config.dataset);
+  // Read and checked before anything runs: a bad --replay fails at once, not after the ingest.
+  const replay = req.replay ? await loadModelAnswers(req.replay) : undefined;
   // SIGINT/SIGTERM and a lost lease abort the runner; the lease is released on the way out (pipeline/stop.ts).
   const stop = new AbortController();
   let lease: Lease | null = null;
@@ -72,7 +77,7 @@ export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
           })
         : null;
     lease?.onLost((err) => stop.abort(err));
-    return await runLeased(req, loaded, log, lease, stop.signal);
+    return await runLeased(req, loaded, log, lease, stop.signal, replay);
   } catch (err) {
     // A shard cancelled by the abort fails with its own error: report why the run stopped instead.
     if (stop.signal.aborted) throw stop.signal.reason;
@@ -83,7 +88,7 @@ export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
   }
 }
 
-async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lease: Lease | null, signal: AbortSignal): Promise<RunOutcome> {
+async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lease: Lease | null, signal: AbortSignal, replay?: ModelAnswers): Promise<RunOutcome> {
   const rank = req.rank ?? 0;
   const world = req.world ?? 1;
   if (world < 1 || rank < 0 || rank >= world) throw new Error(`--rank must be in [0, --world); got rank ${rank}, world ${world}`);
@@ -111,6 +116,17 @@ async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lea
   await mkdir(ctx.paths.work, { recursive: true });
   const runLog = withFields(log, { run: ctx.lineage.runId, rank });
   ctx.log = runLog;
+  if (replay) {
+    ctx.replay = replay;
+    runLog.info(`replaying the ${replay.byKey.size} model answers of ${replay.version} (run ${replay.run_id}): no model calls`, { replay: replay.dir });
+    if (replay.run_id !== ctx.lineage.runId) {
+      runLog.warn(
+        `--replay ${replay.dir}: ${replay.version} was made by run ${replay.run_id}, this is run ${ctx.lineage.runId} (its config or inputs differ): ` +
+          'a request the version did not record stops the run',
+        { code: 'replay_other_run' },
+      );
+    }
+  }
   runLog.info('run started', { lineage: ctx.lineage.id, new_inputs: ctx.lineage.fresh.length, config: ctx.loaded.file, work: ctx.paths.work, rank, world });
   const { steps, close } = createSteps(ctx);
   const progress = createProgress(process.stderr, ctx.lineage.runId, rank);

@@ -6,7 +6,6 @@ import type { ShardSpec, Step } from '../runner.js';
 import { Counters, type Query, type Removal, type Seed } from '../types.js';
 import { readSeeds } from '../../stages/seeds/index.js';
 import {
-  createProvider,
   extendQuestions,
   nearDuplicateRate,
   parseBootstrapConfig,
@@ -14,6 +13,7 @@ import {
   type LlmProvider,
 } from '../../stages/bootstrap/index.js';
 import { chunk, fromArray, shardId, type RunContext } from './context.js';
+import { runProvider } from './provider.js';
 
 interface SeedShard extends ShardSpec {
   seeds: Seed[];
@@ -111,11 +111,11 @@ function quotasOf(seeds: Seed[], budget: number | undefined): Record<string, num
 }
 
 export function bootstrapStep(ctx: RunContext): Step<SeedShard> & { close(): Promise<void> } {
-  const { config, cacheDir } = ctx.loaded;
+  const { config } = ctx.loaded;
   let provider: LlmProvider | null | undefined;
   const getProvider = () => {
     if (provider === undefined) {
-      provider = createProvider(config.bootstrap, { cacheDir: join(cacheDir, 'llm') });
+      provider = runProvider(ctx);
     }
     return provider;
   };

@@ -3,6 +3,7 @@ import type { RunPaths } from '../paths.js';
 import type { RunState } from '../run-state.js';
 import type { Logger } from '../types.js';
 import type { LineagePlan, PriorVersion } from '../lineage.js';
+import type { ModelAnswers } from '../../stages/bootstrap/providers/replay.js';
 
 export type { PriorVersion };
 
@@ -16,6 +17,8 @@ export interface RunContext {
   /** Earlier versions of the same lineage, oldest first: this run deduplicates against them. */
   prior: PriorVersion[];
   lineage: LineagePlan;
+  /** `qcc run --replay`: the model answers served instead of the model. */
+  replay?: ModelAnswers;
 }
 
 export function chunk<T>(items: T[], size: number): T[][] {

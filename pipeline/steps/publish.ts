@@ -28,6 +28,8 @@ import { DEDUP } from './dedup.js';
 import { RELEVANCE } from './relevance.js';
 import type { RelevanceSummary } from '../../stages/relevance/model-file.js';
 import { inputKey, LEDGER_DIR, LEDGER_INPUTS, type LedgerEntry } from '../lineage.js';
+import { MODEL_ANSWERS_FILE, recordedAnswers } from '../../stages/bootstrap/index.js';
+import { modelAnswersDir } from './provider.js';
 
 export const PUBLISH = 'publish';
 /** The dedup step's side output: the keys of the documents it keeps, for later versions to check against. */
@@ -249,6 +251,11 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
     for await (const q of readJsonl(queriesSrc)) await queriesWriter.write(q);
     await queriesWriter.close();
     const files = [await fileEntry(tempDir, queriesWriter.path, queriesWriter.records)];
+    // Every model answer the run was served, so that `qcc run --replay <version>` reproduces it without the model.
+    const answersWriter = await JsonlWriter.open(join(tempDir, MODEL_ANSWERS_FILE));
+    for await (const answer of recordedAnswers(modelAnswersDir(ctx))) await answersWriter.write(answer);
+    await answersWriter.close();
+    files.push(await fileEntry(tempDir, answersWriter.path, answersWriter.records));
 
     const ingestMarkers = ctx.state.markers(INGEST);
     const inputsOf = (kind: string): InputFingerprint[] =>
@@ -286,6 +293,7 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
       shards,
       removed,
       files,
+      ...(ctx.replay ? { replay: { version: ctx.replay.version, run_id: ctx.replay.run_id, model_answers_sha256: ctx.replay.sha256, answers: ctx.replay.byKey.size } } : {}),
       config,
     };
     const warnings = funnelWarnings(manifest.funnel);

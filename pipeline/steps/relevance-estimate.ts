@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { readJsonl } from '../jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
 import type { Doc, Removal } from '../types.js';
-import { createProvider } from '../../stages/bootstrap/index.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { domainEstimate, sampleIds, type DomainEstimate } from '../../stages/relevance/estimate.js';
 import { emptyUsage, judgeAll, judgeExcerpt, loadJudgeTemplate, tallyUsage, type JudgeRequest, type JudgeUsage } from '../../stages/relevance/judge.js';
@@ -12,6 +11,7 @@ import type { RelevanceSummary } from '../../stages/relevance/model-file.js';
 import type { RunContext } from './context.js';
 import { REMOVED_SIDECAR, shardDocs, type DocStep } from './doc-steps.js';
 import { RELEVANCE, RELEVANCE_MODEL } from './relevance.js';
+import { runProvider } from './provider.js';
 
 export const RELEVANCE_ESTIMATE = 'relevance_estimate';
 
@@ -72,7 +72,7 @@ export function relevanceEstimateStep(ctx: RunContext, final: DocStep): Step<Sha
       }
       // A judge that does not tell hits from random documents would only put noise in the figures: none are asked.
       const judgeWarning = summary?.warnings?.find((w) => w.code === 'judge_one_way');
-      const provider = judgeWarning ? null : createProvider(ctx.loaded.config.bootstrap, { cacheDir: join(ctx.loaded.cacheDir, 'llm') });
+      const provider = judgeWarning ? null : runProvider(ctx);
       if (judgeWarning) work.log.warn(`relevance: no precision estimate: ${judgeWarning.message}`, { code: 'no_estimate' });
       const usage = emptyUsage();
       const verdicts = new Map<string, (boolean | null)[]>();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { JsonlWriter, readAllJsonl, readJsonl } from '../jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
 import type { Counters, Doc, Query, Removal } from '../types.js';
-import { createProvider, type LlmProvider } from '../../stages/bootstrap/index.js';
+import type { LlmProvider } from '../../stages/bootstrap/index.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { checkJudge, verdictTally, type RelevanceWarning } from '../../stages/relevance/diagnostics.js';
 import { domainEvidence, judgedOffDomainOnly, judgeKey, pickControls, pickJudgements, queryYields, type CandidateInfo, type JudgePick } from '../../stages/relevance/evidence.js';
@@ -18,6 +18,7 @@ import { CANDIDATES, position } from './candidates.js';
 import type { RunContext } from './context.js';
 import { REMOVED_SIDECAR, shardDocs, type DocStep } from './doc-steps.js';
 import { INGEST } from './ingest.js';
+import { runProvider } from './provider.js';
 
 export const RELEVANCE_MODEL = 'relevance_model';
 export const RELEVANCE = 'relevance';
@@ -96,7 +97,7 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
       const usage = emptyUsage();
       const controlUsage = emptyUsage();
       if (picks.length > 0) {
-        const provider: LlmProvider | null = createProvider(ctx.loaded.config.bootstrap, { cacheDir: join(ctx.loaded.cacheDir, 'llm') });
+        const provider: LlmProvider | null = runProvider(ctx);
         if (!provider) {
           log.warn('relevance: bootstrap.provider is none, so no LLM judgements: the classifier learns from weak labels only');
         } else {

@@ -61,10 +61,10 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
   };
 
   /** Several completions at once (the provider limits concurrency); results in request order. */
-  const completeAll = async (prompts: { prompt: string; seed: number; maxTokens: number }[]): Promise<CompletionResult[]> => {
+  const completeAll = async (prompts: { prompt: string; seed: number; maxTokens: number; about: string }[]): Promise<CompletionResult[]> => {
     const settled = await Promise.allSettled(
       prompts.map((p) =>
-        provider!.complete({ prompt: p.prompt, maxTokens: p.maxTokens, temperature: config.temperature, seed: p.seed, stop: config.stop, signal: ctx.signal }),
+        provider!.complete({ prompt: p.prompt, maxTokens: p.maxTokens, temperature: config.temperature, seed: p.seed, stop: config.stop, signal: ctx.signal, about: p.about }),
       ),
     );
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -118,6 +118,7 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
         prompt: renderPrompt(template, seed),
         seed: samplingSeed(config.base_seed, seed.id, sample),
         maxTokens: config.max_tokens,
+        about: `question extension of seed ${seed.id} (${seed.domain}: ${JSON.stringify(seed.text)}), sample ${sample}`,
       }));
       const results = await completeAll(requests);
       for (const [sample, res] of results.entries()) {
@@ -166,6 +167,7 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
           prompt: renderQuestionPrompt(t, parent.text, seed),
           seed: samplingSeed(config.base_seed, `${seed.id}/${parent.id}/r${round}`, sample),
           maxTokens: config.thought_max_tokens,
+          about: `thought round ${round} of seed ${seed.id} on query ${parent.id} (${JSON.stringify(parent.text)}), sample ${sample}`,
         })),
       );
       const results = await completeAll(requests);

@@ -8,29 +8,59 @@ export { NearDuplicateIndex, jaccard, shingles } from './minhash.js';
 export { exactKey, loadBlocklist, nearDuplicateRate, normaliseQuery, postprocessQueries, type PostprocessConfig, type PostprocessResult } from './postprocess.js';
 export { BudgetExhaustedError, GuardedProvider, type GuardOptions, type Usage } from './providers/guard.js';
 export { CachedProvider, type CacheStats } from './providers/cache.js';
+export { RecordingProvider, recordedAnswers, requestKey, type ModelAnswer } from './providers/answers.js';
+export { loadModelAnswers, MODEL_ANSWERS_FILE, ReplayMissError, ReplayProvider, type ModelAnswers } from './providers/replay.js';
 export { LlamaProvider, type LlamaProviderOptions } from './providers/llama.js';
 export { OpenAIProvider, retryDelayMs, type OpenAIProviderOptions } from './providers/openai.js';
 export type { CompletionRequest, CompletionResult, LlmProvider } from './providers/types.js';
 
-import { parseBootstrapConfig, type BootstrapConfigInput } from './config.js';
-import { resolveModelPath } from './model-path.js';
+import { basename } from 'node:path';
+import { parseBootstrapConfig, type BootstrapConfig, type BootstrapConfigInput } from './config.js';
+import { DEFAULT_MODEL_FILE, resolveModelPath } from './model-path.js';
+import { RecordingProvider } from './providers/answers.js';
 import { CachedProvider } from './providers/cache.js';
 import { GuardedProvider } from './providers/guard.js';
 import { LlamaProvider } from './providers/llama.js';
 import { OpenAIProvider } from './providers/openai.js';
+import { ReplayProvider, type ModelAnswers } from './providers/replay.js';
 import type { LlmProvider } from './providers/types.js';
+
+export interface ProviderOptions {
+  /** Wrap the backend in a CachedProvider over this folder. */
+  cacheDir?: string;
+  /** Record every answer served (cached or not) in this folder, for the published version to carry. */
+  recordDir?: string;
+  /** Serve these recorded answers instead of any backend (no model is loaded, no call is made). */
+  replay?: ModelAnswers;
+}
+
+/** The name and model the backend of `config` reports, without loading it (a replay needs no model file). */
+function backendIdentity(config: BootstrapConfig): { name: string; model: string } {
+  if (config.provider === 'openai') return { name: 'openai', model: config.model! };
+  return { name: 'llama', model: basename(config.model ?? process.env.QCC_MODEL_PATH ?? DEFAULT_MODEL_FILE) };
+}
 
 /**
  * The provider the config names, or null for `provider: none`. The llama model path is resolved
  * (and checked) now; the model itself loads on the first call. Give `cacheDir` to wrap it in a
  * CachedProvider. The backend sits behind a GuardedProvider (concurrency, budget caps, usage).
+ * With `replay`, recorded answers stand in for the backend and the cache; `recordDir` records what was served.
  */
-export function createProvider(input: BootstrapConfigInput, opts: { cacheDir?: string } = {}): LlmProvider | null {
+export function createProvider(input: BootstrapConfigInput, opts: ProviderOptions = {}): LlmProvider | null {
   const config = parseBootstrapConfig(input);
+  if (config.provider === 'none') return null;
+  const served = opts.replay ? replayProvider(config, opts.replay) : backendProvider(config, opts.cacheDir);
+  return opts.recordDir ? new RecordingProvider(served, opts.recordDir) : served;
+}
+
+function replayProvider(config: BootstrapConfig, answers: ModelAnswers): LlmProvider {
+  const { name, model } = backendIdentity(config);
+  return new ReplayProvider(name, model, answers);
+}
+
+function backendProvider(config: BootstrapConfig, cacheDir: string | undefined): LlmProvider {
   let provider: LlmProvider;
   switch (config.provider) {
-    case 'none':
-      return null;
     case 'llama':
       provider = new LlamaProvider({
         modelPath: resolveModelPath(config.model),
@@ -48,6 +78,8 @@ export function createProvider(input: BootstrapConfigInput, opts: { cacheDir?: s
         maxRetryWaitMs: config.max_retry_wait_ms,
       });
       break;
+    case 'none':
+      throw new Error('bootstrap.provider none has no backend');
   }
   // Only real calls reach the guard: cached answers cost nothing and do not count against the budget.
   const guarded = new GuardedProvider(provider, {
@@ -57,5 +89,5 @@ export function createProvider(input: BootstrapConfigInput, opts: { cacheDir?: s
     pricePer1kPromptTokens: config.price_per_1k_prompt_tokens,
     pricePer1kCompletionTokens: config.price_per_1k_completion_tokens,
   });
-  return opts.cacheDir ? new CachedProvider(guarded, opts.cacheDir) : guarded;
+  return cacheDir ? new CachedProvider(guarded, cacheDir) : guarded;
 }

@@ -77,6 +77,8 @@ export interface JudgeOptions {
   /** Sampling seed; judgements use temperature 0, so it only has to be fixed. */
   seed: number;
   signal?: AbortSignal;
+  /** What is judged, for people (named when a replay lacks the answer). */
+  about?: string;
 }
 
 export async function judgeOne(provider: LlmProvider, t: JudgeTemplate, topic: string, excerpt: string, opts: JudgeOptions): Promise<Judgement> {
@@ -88,6 +90,7 @@ export async function judgeOne(provider: LlmProvider, t: JudgeTemplate, topic: s
     seed: opts.seed,
     stop: chat ? undefined : ['\n'],
     signal: opts.signal,
+    about: opts.about,
   });
   const parsed = parseJudgement(res.text);
   return {
@@ -150,7 +153,7 @@ export async function judgeAll(
   let done = 0;
   return Promise.all(
     requests.map(async (r) => {
-      const j = await judgeOne(provider, template, topicOf(r.domain), r.excerpt, opts);
+      const j = await judgeOne(provider, template, topicOf(r.domain), r.excerpt, { ...opts, about: `judgement of document ${r.doc_id} for domain ${r.domain}` });
       opts.onProgress?.(++done, requests.length);
       return j;
     }),

@@ -2,6 +2,7 @@ import { qualityMarkdown } from '../relevance/quality-summary.js';
 import { basename } from 'node:path';
 import { stringify } from 'yaml';
 import type { Manifest } from './manifest.js';
+import { MODEL_ANSWERS_FILE } from '../bootstrap/providers/replay.js';
 import { hfFeatures, schemaRows } from './record-schema.js';
 
 /** Figures only a pass over the shards knows (the report's `report/stats.json`); the card is complete without them. */
@@ -321,6 +322,21 @@ export function datasetCard(manifest: Manifest, stats?: CardStats): string {
     `- version \`${manifest.version}\`, parent \`${manifest.parent ?? 'none'}\`, created ${manifest.created}`,
     `- run id \`${manifest.run_id}\`, config hash \`${manifest.config_hash}\`, code qcc ${manifest.code_version.package}${manifest.code_version.git ? ` (\`${manifest.code_version.git}\`)` : ''}`,
     '- checksums of every file in `manifest.json`',
+    ...reproduceLines(manifest),
     '',
   ].join('\n');
+}
+
+/** How to make this version again: its recorded model answers stand in for the model (stages/bootstrap/providers/replay.ts). */
+function reproduceLines(manifest: Manifest): string[] {
+  const answers = manifest.files.find((f) => f.path === MODEL_ANSWERS_FILE);
+  if (!answers) return [];
+  return [
+    `- reproduce: \`qcc run --config <config> --replay <this folder>\`, with the config that made it (in full under \`config\` in ` +
+      `\`manifest.json\`) and the same inputs (checksums above): the ${fmt(answers.records)} model answers in \`${MODEL_ANSWERS_FILE}\` ` +
+      '(query bootstrap, relevance judgements, precision estimate) stand in for the model, so no model is called and the shards come out byte for byte the same on any machine',
+    ...(manifest.replay
+      ? [`- replayed: this version's model answers came from ${manifest.replay.version} (run id \`${manifest.replay.run_id}\`); no model was called`]
+      : []),
+  ];
 }

@@ -44,6 +44,11 @@ export interface Manifest {
   files: FileEntry[];
   /** With `relevance.enabled`: per-domain classifiers, query yields and pruned queries, judging cost. */
   relevance?: Record<string, unknown>;
+  /**
+   * Set when the run served its model answers from another version's `model-answers.jsonl.gz` (`qcc run --replay`)
+   * instead of calling the model: that version, its run and the checksum of the answers.
+   */
+  replay?: { version: string; run_id: string; model_answers_sha256: string; answers: number };
   /** What the run noticed and did about it (a rule that removed most documents; relevance warnings are in `relevance.warnings`). */
   warnings?: FunnelWarning[];
   config: unknown;

@@ -1,7 +1,7 @@
 /** A response cache in front of any provider: one JSON file per request, so reruns cost nothing. */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { requestKey } from './answers.js';
 import type { CompletionRequest, CompletionResult, LlmProvider } from './types.js';
 
 export interface CacheStats {
@@ -38,16 +38,7 @@ export class CachedProvider implements LlmProvider {
 
   /** The identity of a request (everything that can change the answer). */
   keyOf(req: CompletionRequest): { key: string; request: CacheEntry['request'] } {
-    const request = {
-      provider: this.inner.name,
-      model: this.inner.model,
-      prompt: req.prompt,
-      maxTokens: req.maxTokens,
-      temperature: req.temperature,
-      seed: req.seed,
-      stop: req.stop ?? [],
-    };
-    return { key: createHash('sha256').update(JSON.stringify(request)).digest('hex'), request };
+    return requestKey(this.inner.name, this.inner.model, req);
   }
 
   pathOf(key: string): string {

@@ -1,4 +1,4 @@
-/** One text completion request. Everything but `signal` is part of the cache key. */
+/** One text completion request. Everything but `signal` and `about` is part of the cache key. */
 export interface CompletionRequest {
   prompt: string;
   maxTokens: number;
@@ -7,6 +7,8 @@ export interface CompletionRequest {
   seed: number;
   stop?: string[];
   signal?: AbortSignal;
+  /** What the request is for, for people (e.g. `seed med-3 sample 1`): named when a replay lacks its answer. */
+  about?: string;
 }
 
 export interface CompletionResult {
