@@ -227,6 +227,7 @@ const MEANINGS: Record<string, string> = {
   'decontam.min_matches': "distinct n-grams of one item a document must share to be removed",
   'decontam.min_short_words': 'fields shorter than n words matched whole from this many words',
   'decontam.benchmarks': 'benchmarks whose items are removed',
+  'decontam.excerpts': 'a run of min_short_words or more words (3+ content words) from a field also counts as a match',
   'dedup.exact': 'exact duplicates of normalised text removed',
   'dedup.url': 'older captures of the same URL removed',
   'dedup.minhash.enabled': 'near-duplicates removed (MinHash LSH)',
