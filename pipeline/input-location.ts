@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { isUrl } from '../stages/acquire/inputs.js';
+import { isUrl } from '../stages/acquire/url.js';
 
 export interface Digest {
   sha256: string;

@@ -113,6 +113,14 @@ describe.runIf(haveSharedData() || inCI)('provenance that survives moving the da
     }
     const corpus = docs.find((d) => d.source?.kind === 'corpus');
     expect(corpus?.source).toMatchObject({ file: CORPUS });
+    // `qcc inspect --inputs <root>` re-reads the sampled web records the same way, through the symlink too.
+    for (const [root, expected] of [[link, /^ok$/], [join(dir, 'nowhere'), /^error: .*nowhere.*cannot open/]] as const) {
+      const inspect = await qcc(['inspect', versionDir, '--inputs', root, '-n', '20', '--json']);
+      expect(inspect.code, inspect.stderr).toBe(0);
+      const reread = Object.values((JSON.parse(inspect.stdout) as { reread: Record<string, string> }).reread);
+      expect(reread.length).toBeGreaterThan(0);
+      for (const r of reread) expect(r).toMatch(expected);
+    }
   }, 240_000);
 
   it('a key spelled out at its default is the same lineage and run; a changed value is a new lineage', async () => {
