@@ -85,7 +85,9 @@ function digestCache(cacheDir: string | undefined): Record<string, Digest> {
   return cache;
 }
 
-function saveDigests(cacheDir: string, cache: Record<string, Digest>): void {
+/** Only into an existing cache folder unless `create`: planning (`qcc plan`, `qcc status`) writes nothing new. */
+function saveDigests(cacheDir: string, cache: Record<string, Digest>, create: boolean): void {
+  if (!create && !existsSync(cacheDir)) return;
   try {
     mkdirSync(cacheDir, { recursive: true });
     const file = join(cacheDir, DIGESTS_FILE);
@@ -99,12 +101,16 @@ function saveDigests(cacheDir: string, cache: Record<string, Digest>): void {
 
 /**
  * bytes + sha256 of a local file, read in 1 MiB chunks. Remembered in `<cacheDir>/input-digests.json`
- * by real path, size and modification time, so planning a run over large archives does not read them
- * all again each time.
+ * by real path, size and modification time (by the ingest step, see rememberDigest), so planning a run
+ * over large archives does not read them all again each time.
  */
-export function fileDigest(path: string, cacheDir?: string): Digest {
+const digestId = (path: string) => {
   const st = statSync(path);
-  const id = `${realpathOr(path)}|${st.size}|${st.mtimeMs}`;
+  return `${realpathOr(path)}|${st.size}|${st.mtimeMs}`;
+};
+
+export function fileDigest(path: string, cacheDir?: string): Digest {
+  const id = digestId(path);
   const cache = digestCache(cacheDir);
   const known = cache[id];
   if (known) return known;
@@ -119,6 +125,13 @@ export function fileDigest(path: string, cacheDir?: string): Digest {
   }
   const digest = { sha256: hash.digest('hex'), bytes };
   cache[id] = digest;
-  if (cacheDir) saveDigests(cacheDir, cache);
+  if (cacheDir) saveDigests(cacheDir, cache, false);
   return digest;
+}
+
+/** Remembers the digest of a file a run has just read (ingest), creating the cache folder if need be. */
+export function rememberDigest(path: string, digest: Digest, cacheDir: string): void {
+  const cache = digestCache(cacheDir);
+  cache[digestId(path)] = digest;
+  saveDigests(cacheDir, cache, true);
 }

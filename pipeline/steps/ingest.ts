@@ -8,7 +8,7 @@ import type { IngestConfig } from '../../stages/ingest/config.js';
 import { shardId, type RunContext } from './context.js';
 import { inputKey } from '../lineage.js';
 import { isUrl, resolveInputs } from '../../stages/acquire/inputs.js';
-import { recordedLocation } from '../input-location.js';
+import { recordedLocation, rememberDigest } from '../input-location.js';
 
 export interface IngestShard extends ShardSpec {
   kind: 'archive' | 'corpus';
@@ -56,6 +56,7 @@ export function ingestStep(ctx: RunContext): Step<IngestShard> {
         await writer.close();
       }
       const digest = await sha256File(local!);
+      if (!remote) rememberDigest(shard.path, digest, ctx.loaded.cacheDir);
       const input = { path: location, key: inputKey(location, remote ? undefined : digest.sha256), ...digest };
       return { records: writer.records, meta: { input, kind: shard.kind } };
     },
