@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { sha256Text } from './atomic.js';
 import { fileDigest } from './input-location.js';
 
-/** Raise when a setting's meaning changes, so that configs written before start a new lineage. */
+/** Raise when a setting's meaning or default value changes, so that configs written before start a new lineage. */
 export const CONFIG_IDENTITY_VERSION = 1;
 
 /** Where a run reads from and writes to, and its input lists (the ledger tracks inputs by content). */
