@@ -79,7 +79,7 @@ describe.runIf(haveSharedData() && haveModel())('demo run end to end (real model
     const queries = new Map((await readAllJsonl<Query>(join(versionDir, 'queries.jsonl.gz'))).map((q) => [q.id, q]));
     for (const doc of records) {
       const words = new Set(queryTerms(doc.text));
-      for (const hit of doc.retrieval!.hits) {
+      for (const hit of doc.retrieval!.hits ?? []) {
         const terms = queryTerms(queries.get(hit.query_id)!.text);
         expect(terms.some((t) => words.has(t)), `${doc.id} for "${queries.get(hit.query_id)!.text}"`).toBe(true);
       }
