@@ -8,6 +8,9 @@ import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { configSchema } from '../config/schema.js';
+import { lineageIdOf, lineageSettings, nonDefaultSettings } from '../pipeline/config-identity.js';
 import { loadConfig } from '../pipeline/config.js';
 import { locateInput } from '../pipeline/input-location.js';
 import type { Doc } from '../pipeline/types.js';
@@ -56,6 +59,29 @@ function publishedLines(versionDir: string): string[] {
 }
 
 const manifestOf = (versionDir: string) => JSON.parse(readFileSync(join(versionDir, 'manifest.json'), 'utf8')) as Manifest;
+
+describe('the lineage id: settings as written, defaults left out', () => {
+  const lineageUnder = (schema: z.ZodType, written: unknown) => {
+    const validate = (c: unknown) => {
+      const r = schema.safeParse(c);
+      return r.success ? r.data : undefined;
+    };
+    return lineageIdOf(lineageSettings(nonDefaultSettings(written, validate(written), validate), repo));
+  };
+  const written = { dataset: 't', seeds: { files: ['seeds.csv'] }, ingest: { warc: ['a.warc.gz'] }, retrieve: { top_k: 30 } };
+
+  it('a key the code adds with a default does not start a new lineage; a value the user changes does', () => {
+    // The next qcc release, with one more setting (and a default for it) under `retrieve`.
+    const next = configSchema.extend({ retrieve: configSchema.shape.retrieve.unwrap().extend({ new_knob: z.number().default(3) }).prefault({}) });
+    expect(next.parse(written).retrieve).toMatchObject({ new_knob: 3 });
+    expect(lineageUnder(next, written)).toBe(lineageUnder(configSchema, written));
+    expect(lineageUnder(next, { ...written, retrieve: { top_k: 30, new_knob: 3 } })).toBe(lineageUnder(configSchema, written));
+    expect(lineageUnder(next, { ...written, retrieve: { top_k: 30, new_knob: 4 } })).not.toBe(lineageUnder(configSchema, written));
+    expect(lineageUnder(configSchema, { ...written, retrieve: { top_k: 31 } })).not.toBe(lineageUnder(configSchema, written));
+    // Inputs and locations are not settings: the ledger tracks inputs by content.
+    expect(lineageUnder(configSchema, { ...written, out: '/elsewhere', ingest: { warc: ['b.warc.gz'], input_root: '/data' } })).toBe(lineageUnder(configSchema, written));
+  });
+});
 
 describe.runIf(haveSharedData() || inCI)('provenance that survives moving the data', () => {
   it('the same files through a symlinked folder or from a copy: up to date, same lineage and run; no machine path published', async () => {
