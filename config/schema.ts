@@ -44,6 +44,11 @@ export const configSchema = z
       acquire: acquireConfigSchema.prefault({}),
       /** Common Crawl releases to read (`latest`, `{latest: N}` or ids), resolved at the start of each run. */
       cc: ccInputSpecSchema.optional(),
+      /**
+       * The folder provenance records local inputs relative to (`source.warc_file`, `source.file`, the
+       * ledger); default: the deepest folder holding all local inputs. Relative to the config's folder.
+       */
+      input_root: z.string().min(1).optional(),
     }),
     index: indexConfigSchema.prefault({}),
     retrieve: retrieveConfigSchema.prefault({}),

@@ -6,6 +6,8 @@ import { configSchema, type QccConfig } from '../config/schema.js';
 import { sha256Text } from './atomic.js';
 import { fromRepo } from './repo.js';
 import { isUrl } from '../stages/acquire/inputs.js';
+import { canonicalJson, lineageIdOf, lineageSettings, nonDefaultSettings } from './config-identity.js';
+import { inputRootFor, recordedLocation } from './input-location.js';
 
 export interface ConfigProblem {
   key: string | undefined;
@@ -36,13 +38,19 @@ export class ConfigError extends Error {
 export interface LoadedConfig {
   file: string;
   config: QccConfig;
-  /** Stable hash of the validated, path-resolved config (inputs included). */
+  /** Stable hash of the lineage's settings and the inputs as provenance records them (pipeline/config-identity.ts). */
   hash: string;
   /**
-   * Hash of the config without its input lists: runs that share it form one lineage, whose versions
-   * each add the documents of inputs not consumed before.
+   * Hash of the settings written in the config that differ from their defaults, files as their contents,
+   * without locations and input lists: runs that share it form one lineage, whose versions each add the
+   * documents of inputs not consumed before.
    */
   lineageId: string;
+  /**
+   * The folder local inputs are recorded relative to (`ingest.input_root`, else the deepest folder holding
+   * them all); undefined when every input is a URL.
+   */
+  inputRoot: string | undefined;
   outDir: string;
   datasetDir: string;
   cacheDir: string;
@@ -161,6 +169,14 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   if (!parsed.success) throw ConfigError.of(path, parsed.error.issues.map(describeIssue));
   const config = parsed.data;
   const dir = dirname(path);
+  // Before paths are resolved: the settings as written (after `${VAR}` and number coercion), defaults left out.
+  const settings = lineageSettings(
+    nonDefaultSettings(interpolated, structuredClone(config), (c) => {
+      const again = configSchema.safeParse(c);
+      return again.success ? again.data : undefined;
+    }),
+    dir,
+  );
   const at = (p: string) => (isAbsolute(p) ? p : resolve(dir, p));
 
   config.seeds.files = config.seeds.files.map(at);
@@ -205,9 +221,20 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   const cacheDir = config.cache_dir ? at(config.cache_dir) : join(outDir, '.cache');
   config.cache_dir = cacheDir;
   // Where data is read from and written to is not part of a run's identity: the same run elsewhere is the same run.
-  const { out: _out, cache_dir: _cache, storage: _storage, ...identity } = config;
-  const hash = sha256Text(JSON.stringify(identity)).slice(0, 16);
-  const { warc: _warc, corpora: _corpora, cc: _cc, acquire: _acquire, ...ingestSettings } = config.ingest;
-  const lineageId = sha256Text(JSON.stringify({ ...identity, ingest: ingestSettings })).slice(0, 16);
-  return { file: path, config, hash, lineageId, outDir, datasetDir: join(outDir, config.dataset), cacheDir, archives };
+  const lineageId = lineageIdOf(settings);
+  const local = [...archives.filter((a) => !isUrl(a)), ...config.ingest.corpora.map((c) => c.path)];
+  if (config.ingest.input_root) config.ingest.input_root = at(config.ingest.input_root);
+  const inputRoot = inputRootFor(local, config.ingest.input_root);
+  const recorded = (p: string, key: string) => {
+    const location = recordedLocation(inputRoot, p);
+    if (location === undefined) throw new ConfigError(path, key, `${p} is outside \`ingest.input_root\` (${inputRoot}): provenance records inputs relative to it`);
+    return location;
+  };
+  const inputs = {
+    warc: archives.map((a) => recorded(a, 'ingest.warc')),
+    corpora: config.ingest.corpora.map((c, i) => ({ ...c, path: recorded(c.path, `ingest.corpora[${i}].path`) })),
+    cc: config.ingest.cc ?? null,
+  };
+  const hash = sha256Text(canonicalJson({ lineage: lineageId, inputs })).slice(0, 16);
+  return { file: path, config, hash, lineageId, inputRoot, outDir, datasetDir: join(outDir, config.dataset), cacheDir, archives };
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Text } from './atomic.js';
 import type { LoadedConfig } from './config.js';
@@ -6,18 +6,26 @@ import { isUrl } from '../stages/acquire/inputs.js';
 import type { Logger } from './types.js';
 import { VersionedDataset } from '../stages/write/dataset.js';
 import type { CorpusSpec } from '../stages/ingest/config.js';
+import { fileDigest, recordedLocation } from './input-location.js';
 
 export const LEDGER_DIR = 'ledger';
 export const LEDGER_INPUTS = 'ledger/inputs.jsonl';
 
 /** One input a config names: an archive (file or URL) or a pre-extracted corpus. */
 export interface InputRef {
-  /** Identity in the ledger: a Common Crawl file is the same input from https://, s3:// or a local copy. */
+  /**
+   * Identity in the ledger: `sha256:<hex>` for a local file (its content, wherever it is), `crawl-data/...`
+   * for a Common Crawl file (the same input from https://, s3:// or a local copy), else the URL.
+   */
   key: string;
   kind: 'archive' | 'corpus';
+  /** As provenance records it: relative to the input root, or the URL. */
   location: string;
+  /** Where this machine reads it: the local path, or the URL. */
+  path: string;
   /** Known for local files before reading them. */
   bytes?: number;
+  sha256?: string;
 }
 
 /** A consumed input, as `ledger/inputs.jsonl` records it. */
@@ -52,16 +60,21 @@ export interface LineagePlan {
   crawls: string[];
 }
 
-/** The stable key of an input: `crawl-data/...` for Common Crawl files wherever they are read from. */
-export function inputKey(location: string): string {
+/**
+ * The stable key of an input: `crawl-data/...` for Common Crawl files wherever they are read from, else
+ * `sha256:<hex>` when the content is known (a local file), else the location (a URL).
+ */
+export function inputKey(location: string, sha256?: string): string {
   const cc = /(?:^|\/)(crawl-data\/.+)$/.exec(location.replace(/^s3:\/\/commoncrawl\//, '/'));
-  return cc ? cc[1]! : location;
+  if (cc) return cc[1]!;
+  return sha256 ? `sha256:${sha256}` : location;
 }
 
-function refOf(location: string, kind: InputRef['kind']): InputRef {
-  const ref: InputRef = { key: inputKey(location), kind, location };
-  if (!isUrl(location) && existsSync(location)) ref.bytes = statSync(location).size;
-  return ref;
+function refOf(loaded: LoadedConfig, path: string, kind: InputRef['kind']): InputRef {
+  const location = recordedLocation(loaded.inputRoot, path) ?? path;
+  if (isUrl(path) || !existsSync(path)) return { key: inputKey(location), kind, location, path };
+  const { bytes, sha256 } = fileDigest(path, loaded.cacheDir);
+  return { key: inputKey(location, sha256), kind, location, path, bytes, sha256 };
 }
 
 export function readLedger(dir: string): LedgerEntry[] {
@@ -79,8 +92,11 @@ export function readLedger(dir: string): LedgerEntry[] {
     });
 }
 
+/** Consumed: the same key (and size, when known), or the same content under any key (older ledgers keyed by path). */
 const consumedBy = (ledger: LedgerEntry[], ref: InputRef) =>
-  ledger.some((e) => e.key === ref.key && (ref.bytes === undefined || e.bytes === ref.bytes));
+  ledger.some(
+    (e) => (e.key === ref.key && (ref.bytes === undefined || e.bytes === ref.bytes)) || (ref.sha256 !== undefined && e.sha256 === ref.sha256 && e.bytes === ref.bytes),
+  );
 
 export interface LineageOptions {
   log?: Logger;
@@ -97,15 +113,16 @@ export async function planLineage(loaded: LoadedConfig, opts: LineageOptions = {
   const resolved = loaded.config.ingest.cc && opts.resolveCrawls ? await opts.resolveCrawls(loaded, opts.log) : { crawls: [], urls: [] };
   const archives = [...loaded.archives, ...resolved.urls.filter((u) => !loaded.archives.includes(u))];
   const inputs = [
-    ...archives.map((a) => refOf(a, 'archive')),
-    ...loaded.config.ingest.corpora.map((c) => refOf(c.path, 'corpus')),
+    ...archives.map((a) => refOf(loaded, a, 'archive')),
+    ...loaded.config.ingest.corpora.map((c) => refOf(loaded, c.path, 'corpus')),
   ];
   const prior = dataset
     .versions()
     .filter((v) => (dataset.manifest(v) as { lineage?: { id?: string } }).lineage?.id === loaded.lineageId)
     .map((version) => ({ version, dir: join(loaded.datasetDir, version) }));
   const ledger = prior.flatMap((p) => readLedger(p.dir));
-  const fresh = inputs.filter((ref) => !consumedBy(ledger, ref));
+  // A file named twice (or a copy of it) is one input: read once.
+  const fresh = inputs.filter((ref, i) => !consumedBy(ledger, ref) && inputs.findIndex((r) => r.key === ref.key) === i);
   const last = prior.at(-1)?.version ?? null;
   // Nothing new: the run is the one that made the lineage's last version (status and search look there).
   const runId =
@@ -124,8 +141,8 @@ export async function planLineage(loaded: LoadedConfig, opts: LineageOptions = {
 
 /** The loaded config with its inputs narrowed to the plan's new ones: what the run's steps read. */
 export function narrowToFresh(loaded: LoadedConfig, plan: LineagePlan): LoadedConfig {
-  const freshArchives = plan.fresh.filter((f) => f.kind === 'archive').map((f) => f.location);
-  const freshCorpora = new Set(plan.fresh.filter((f) => f.kind === 'corpus').map((f) => f.location));
+  const freshArchives = plan.fresh.filter((f) => f.kind === 'archive').map((f) => f.path);
+  const freshCorpora = new Set(plan.fresh.filter((f) => f.kind === 'corpus').map((f) => f.path));
   const corpora: CorpusSpec[] = loaded.config.ingest.corpora.filter((c) => freshCorpora.has(c.path));
   return { ...loaded, archives: freshArchives, config: { ...loaded.config, ingest: { ...loaded.config.ingest, corpora } } };
 }

@@ -8,8 +8,9 @@ import { readAllJsonl } from '../pipeline/jsonl.js';
 import type { Doc, Query } from '../pipeline/types.js';
 import { queryTerms } from '../stages/retrieve/fts-query.js';
 import { readRecordAt } from '../stages/ingest/index.js';
+import { locateInput } from '../pipeline/input-location.js';
 import type { Manifest } from '../stages/write/manifest.js';
-import { haveModel, haveSharedData, newsCorpus, qcc, repo, tempDir } from './helpers.js';
+import { haveModel, haveSharedData, newsCorpus, qcc, repo, sharedData, tempDir } from './helpers.js';
 
 const demo = join(repo, 'config', 'demo.yaml');
 const expectedGroup: Record<string, string> = {
@@ -95,7 +96,9 @@ describe.runIf(haveSharedData() && haveModel())('demo run end to end (real model
     expect(fromWarc.length).toBeGreaterThan(0);
     for (const doc of fromWarc) {
       if (doc.source.kind === 'corpus') continue;
-      const again = await readRecordAt(doc.source.warc_file, doc.source.offset, doc.source.length);
+      // Recorded relative to the input root: the demo's is the data folder, the deepest one holding all its inputs.
+      expect(doc.source.warc_file).toMatch(/^cc\/(commoncrawl|other)\/[^/]+\.warc(\.wet)?\.gz$/);
+      const again = await readRecordAt(locateInput(sharedData, doc.source.warc_file), doc.source.offset, doc.source.length);
       expect(again.recordId).toBe(doc.source.record_id);
       expect(again.url).toBe(doc.url);
     }

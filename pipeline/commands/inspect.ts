@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readJsonl } from '../jsonl.js';
 import type { Doc } from '../types.js';
+import { locateInput } from '../input-location.js';
+import { isUrl } from '../../stages/acquire/url.js';
 
 interface FunnelRow {
   step: string;
@@ -58,10 +60,30 @@ export interface InspectSample {
   funnel: FunnelRow[];
   kept: Doc[];
   removed: Record<string, RemovedRecord[]>;
+  /** With `inputs`: each sampled web record re-read at its WARC file and offset, by document id. */
+  reread?: Record<string, string>;
+}
+
+/**
+ * Re-reads a web document's record from its WARC/WET file (recorded relative to the input root, so
+ * resolved against `inputs`) at its offset: `ok` when the record id matches, else what went wrong.
+ */
+async function reread(doc: Doc, inputs: string): Promise<string | undefined> {
+  if (doc.source.kind === 'corpus') return undefined;
+  const { warc_file: file, offset, length, record_id: id } = doc.source;
+  if (isUrl(file)) return `not re-read: ${file} is a URL`;
+  try {
+    // Loaded only here: the CLI's start-up (`--help`) stays free of the WARC reader.
+    const { readRecordAt } = await import('../../stages/ingest/reread.js');
+    const found = await readRecordAt(locateInput(inputs, file), offset, length);
+    return found.recordId === id ? 'ok' : `mismatch: ${found.recordId} at offset ${offset}, expected ${id}`;
+  } catch (err) {
+    return `error: ${(err as Error).message}`;
+  }
 }
 
 /** Samples kept documents and, per rule (or only `rule`), removed ones with the reason and values. */
-export async function inspectVersion(versionDir: string, opts: { rule?: string; n: number }): Promise<InspectSample> {
+export async function inspectVersion(versionDir: string, opts: { rule?: string; n: number; inputs?: string }): Promise<InspectSample> {
   const dir = resolve(versionDir);
   const manifest = loadManifest(dir);
   const removedFiles = (manifest.removed ?? []).map((f) => ({ ...f, rule: f.path.replace(/^removed\//, '').replace(/\.jsonl\.gz$/, '') }));
@@ -76,7 +98,15 @@ export async function inspectVersion(versionDir: string, opts: { rule?: string; 
     if (opts.rule && f.rule !== opts.rule) continue;
     removed[f.rule] = await spread(readJsonl<RemovedRecord>(join(dir, f.path)), f.records, opts.n);
   }
-  return { version: manifest.version, funnel: manifest.funnel ?? [], kept, removed };
+  const sample: InspectSample = { version: manifest.version, funnel: manifest.funnel ?? [], kept, removed };
+  if (opts.inputs) {
+    sample.reread = {};
+    for (const doc of [...kept, ...Object.values(removed).flatMap((items) => items.map((i) => i.record))]) {
+      const result = await reread(doc, resolve(opts.inputs));
+      if (result) sample.reread[doc.id] = result;
+    }
+  }
+  return sample;
 }
 
 function format(sample: InspectSample, rule?: string): string {
@@ -88,12 +118,17 @@ function format(sample: InspectSample, rule?: string): string {
       lines.push(`  ${row.step.padEnd(12)} ${String(row.in).padStart(8)} -> ${String(row.out).padEnd(8)} ${rules}`);
     }
     lines.push('', `kept (${sample.kept.length} sampled):`);
-    for (const d of sample.kept) lines.push(`  ${d.id}  ${d.domain ?? ''}  ${where(d)}`, `    ${snippet(d.text)}`);
+    for (const d of sample.kept) {
+      lines.push(`  ${d.id}  ${d.domain ?? ''}  ${where(d)}`);
+      if (sample.reread?.[d.id]) lines.push(`    record re-read: ${sample.reread[d.id]}`);
+      lines.push(`    ${snippet(d.text)}`);
+    }
   }
   for (const [r, items] of Object.entries(sample.removed)) {
     lines.push('', `removed by ${r} (${items.length} sampled):`);
     for (const item of items) {
       lines.push(`  ${item.record.id}  ${item.step ?? ''}  ${where(item.record)}`, `    why: ${item.reason}`);
+      if (sample.reread?.[item.record.id]) lines.push(`    record re-read: ${sample.reread[item.record.id]}`);
       if (item.values) lines.push(`    values: ${JSON.stringify(item.values)}`);
       lines.push(`    ${snippet(item.record.text)}`);
     }
@@ -112,9 +147,10 @@ export function registerInspectCommands(program: Command): void {
       if (!Number.isInteger(n) || n <= 0) throw new Error(`-n: expected a positive integer, got "${v}"`);
       return n;
     }, 5)
+    .option('--inputs <dir>', 'the input root: re-read each sampled web record from <dir>/<source.warc_file> at its offset and check its record id')
     .option('--json', 'machine-readable output')
-    .action(async (dir: string, opts: { rule?: string; n: number; json?: boolean }) => {
-      const sample = await inspectVersion(dir, { rule: opts.rule, n: opts.n });
+    .action(async (dir: string, opts: { rule?: string; n: number; inputs?: string; json?: boolean }) => {
+      const sample = await inspectVersion(dir, { rule: opts.rule, n: opts.n, inputs: opts.inputs });
       process.stdout.write(opts.json ? JSON.stringify(sample, null, 2) + '\n' : format(sample, opts.rule));
     });
 }

@@ -8,6 +8,7 @@ import type { IngestConfig } from '../../stages/ingest/config.js';
 import { shardId, type RunContext } from './context.js';
 import { inputKey } from '../lineage.js';
 import { isUrl, resolveInputs } from '../../stages/acquire/inputs.js';
+import { recordedLocation, rememberDigest } from '../input-location.js';
 
 export interface IngestShard extends ShardSpec {
   kind: 'archive' | 'corpus';
@@ -37,7 +38,9 @@ export function ingestStep(ctx: RunContext): Step<IngestShard> {
       const stageCtx = { config, log: work.log, counters: work.counters, signal: work.signal };
       const remote = isUrl(shard.path);
       // A URL input is downloaded (resumably, retried) into the cache and read from there; its documents
-      // name the URL, so their provenance does not depend on where the cache was.
+      // name the URL, so their provenance does not depend on where the cache was. A local input is named
+      // relative to the input root (pipeline/input-location.ts): no machine path is published.
+      const location = recordedLocation(ctx.loaded.inputRoot, shard.path) ?? shard.path;
       const [local] = remote
         ? await resolveInputs([shard.path], { cacheDir: join(ctx.loaded.cacheDir, 'inputs'), log: work.log, signal: work.signal, acquire: config.acquire, storage: ctx.loaded.config.storage })
         : [shard.path];
@@ -45,13 +48,16 @@ export function ingestStep(ctx: RunContext): Step<IngestShard> {
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
         for await (const doc of docs) {
-          if (remote && doc.source.kind !== 'corpus') doc.source.warc_file = shard.path;
+          if (doc.source.kind === 'corpus') doc.source.file = location;
+          else doc.source.warc_file = location;
           await writer.write(doc);
         }
       } finally {
         await writer.close();
       }
-      const input = { path: shard.path, key: inputKey(shard.path), ...(await sha256File(local!)) };
+      const digest = await sha256File(local!);
+      if (!remote) rememberDigest(shard.path, digest, ctx.loaded.cacheDir);
+      const input = { path: location, key: inputKey(location, remote ? undefined : digest.sha256), ...digest };
       return { records: writer.records, meta: { input, kind: shard.kind } };
     },
   };

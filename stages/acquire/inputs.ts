@@ -6,9 +6,9 @@ import { isS3Url, parseS3Url } from '../storage/s3-url.js';
 import { acquireConfigSchema, type AcquireConfigInput } from './config.js';
 import { downloadAll } from './download.js';
 
-export function isUrl(input: string): boolean {
-  return /^https?:\/\//i.test(input) || isS3Url(input);
-}
+import { isUrl } from './url.js';
+
+export { isUrl };
 
 const safeSegments = (path: string) =>
   path

@@ -240,7 +240,7 @@ const MEANINGS: Record<string, string> = {
 
 /** Sections of the config that decide which documents are kept; operational keys (batching, concurrency, endpoints) are left out. */
 const PREPROCESSING_SECTIONS = ['ingest', 'index', 'retrieve', 'filters', 'decontam', 'dedup'];
-const OPERATIONAL = /(^ingest\.(warc|corpora|workers)$)|^ingest\.acquire\.|elasticsearch|batch_size|concurrency|queries_per_shard|timeout|retries|shards$/;
+const OPERATIONAL = /(^ingest\.(warc|corpora|workers|input_root)$)|^ingest\.acquire\.|elasticsearch|batch_size|concurrency|queries_per_shard|timeout|retries|shards$/;
 
 function settings(value: unknown, prefix: string, out: [string, unknown][] = []): [string, unknown][] {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
