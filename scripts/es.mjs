@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // A real single-node Elasticsearch 8.x for tests, CI and benchmarks.
 //
-//   node scripts/es.mjs start|stop|status [--name default] [--port 9200] [--heap 512m]
+//   node scripts/es.mjs install|start|stop|status [--name default] [--port 9200] [--heap 512m]
 //
+// install downloads and unzips the node (the first half of start) and, as root, creates the system user `esrun`,
+//         so that `npm run setup` makes every download and machine change and the tests make none.
 // start   downloads org.elasticsearch.distribution.integ-test-zip:elasticsearch:<version>:zip from Maven
 //         Central with mvn into <repo>/.es/ (git-ignored; Maven cache in .es/m2), unzips it, and runs it on
 //         JDK 17 bound to 127.0.0.1 with security off, one node, a small heap. As root it runs as the system
@@ -183,7 +185,13 @@ async function status() {
   process.exitCode = 3;
 }
 
-const commands = { start, stop, status };
+async function install() {
+  await download();
+  await runUser();
+  console.log(home);
+}
+
+const commands = { install, start, stop, status };
 if (!commands[command]) usage(command ? `unknown command ${command}` : 'a command is required');
 try {
   await commands[command]();
