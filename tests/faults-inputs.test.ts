@@ -12,17 +12,17 @@
  *   F15 several config errors; ${VAR} for a number
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
-import { WARCParser } from 'warcio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../pipeline/config.js';
 import { testContext, type Doc, type Logger } from '../pipeline/types.js';
 import { ingestConfigSchema, readArchive, type IngestConfigInput } from '../stages/ingest/index.js';
 import { readAllSeeds, SeedError } from '../stages/seeds/index.js';
+import { realResponses } from './warc-helpers.js';
 import { cc, haveSharedData, newsCorpus, qcc, repo, tempDir } from './helpers.js';
 
 const CC2020 = cc('commoncrawl/CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz');
@@ -83,19 +83,6 @@ async function read(file: string, config: IngestConfigInput = {}) {
   return { docs, error, warnings, counters: ctx.counters.toJSON() as Record<string, number> };
 }
 
-/** The real response records of a file, each as WARC head text and block. */
-async function realResponses(file: string): Promise<{ head: string; block: Buffer }[]> {
-  const out: { head: string; block: Buffer }[] = [];
-  const parser = new WARCParser(createReadStream(file), { parseHttp: false, keepHeadersCase: true });
-  for (;;) {
-    const r = await parser.parse();
-    if (!r) break;
-    const chunks: Uint8Array[] = [];
-    for await (const c of r.reader) chunks.push(c);
-    if (r.warcType === 'response') out.push({ head: r.warcHeaders.toString().trimEnd(), block: Buffer.concat(chunks) });
-  }
-  return out;
-}
 
 const member = (head: string, block: Buffer) => gzipSync(Buffer.concat([Buffer.from(head + '\r\n\r\n', 'utf8'), block, Buffer.from('\r\n\r\n')]));
 

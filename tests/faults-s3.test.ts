@@ -8,7 +8,6 @@ import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../stages/storage/client.js';
@@ -16,7 +15,7 @@ import { listVersions, readLatest } from '../stages/storage/publish.js';
 import { listObjects, readObjectBytes } from '../stages/storage/read.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { cc, haveSharedData, qcc, tempDir } from './helpers.js';
-import { haveS3Proxy, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Proxy, type S3TestServer } from './s3-helpers.js';
+import { haveS3Proxy, listenOnLoopback, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Proxy, type S3TestServer } from './s3-helpers.js';
 import { expectCleanError, FAULT_WARCS, THIRD_WARC, versionRecords, watchRun, writeFaultConfig } from './faults-helpers.js';
 
 const TARGET = 's3://qcc-out/f2/ds';
@@ -32,7 +31,6 @@ interface Gate {
 
 /** Forwards to `gate.upstream` (Host header kept, so SigV4 still verifies); a dead upstream drops the connection. */
 async function startGate(upstream: string): Promise<Gate> {
-  const sockets = new Set<Socket>();
   const gate: Gate = { endpoint: '', upstream, close: async () => {} };
   const server = createServer(async (req, res) => {
     req.pause();
@@ -46,16 +44,7 @@ async function startGate(upstream: string): Promise<Gate> {
     up.on('error', () => res.socket?.destroy());
     req.pipe(up);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  gate.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  gate.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  };
+  Object.assign(gate, await listenOnLoopback(server));
   return gate;
 }
 

@@ -4,15 +4,14 @@
  * CC-MAIN-2016-50 WET fragments, several deliberately damaged. Every file is read on both paths
  * (native-zlib members and warcio), in 'fail' and 'skip' mode.
  */
-import { createReadStream } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { WARCParser } from 'warcio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testContext, type Doc, type Logger } from '../pipeline/types.js';
 import { ingestConfigSchema, IngestError, readRecordAt, type IngestConfigInput } from '../stages/ingest/index.js';
 import { readArchiveWith } from '../stages/ingest/archive.js';
+import { realResponses } from './warc-helpers.js';
 import { cc, haveSharedData, tempDir } from './helpers.js';
 
 const CC2020 = cc('commoncrawl/CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz');
@@ -46,19 +45,6 @@ async function readBoth(file: string, config: IngestConfigInput = {}) {
   return fast;
 }
 
-/** The real response records of a file: WARC head text and block bytes. */
-async function realResponses(file: string): Promise<{ head: string; block: Buffer }[]> {
-  const out: { head: string; block: Buffer }[] = [];
-  const parser = new WARCParser(createReadStream(file), { parseHttp: false, keepHeadersCase: true });
-  for (;;) {
-    const r = await parser.parse();
-    if (!r) break;
-    const chunks: Uint8Array[] = [];
-    for await (const c of r.reader) chunks.push(c);
-    if (r.warcType === 'response') out.push({ head: r.warcHeaders.toString().trimEnd(), block: Buffer.concat(chunks) });
-  }
-  return out;
-}
 
 /** One gzip member per record, the block's HTTP status line rewritten by `rewrite`. */
 function rewritten(records: { head: string; block: Buffer }[], rewrite: (statusLine: string) => string): Buffer {

@@ -74,7 +74,6 @@ export interface FaultProxy {
  */
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
-  const sockets = new Set<import('node:net').Socket>();
   const state: FaultProxy = { endpoint: '', faults: new Map(), log: [], close: async () => {} };
   const server = createHttpServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -106,15 +105,23 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     up.on('error', () => res.socket?.destroy());
     req.pipe(up);
   });
+  Object.assign(state, await listenOnLoopback(server));
+  return state;
+}
+
+/** Listens on a free loopback port; `close` drops open connections first, so it never waits on a held request. */
+export async function listenOnLoopback(server: import('node:http').Server): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  state.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  state.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
   };
-  return state;
 }
