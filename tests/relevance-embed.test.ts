@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,13 @@ describe.skipIf(!embedder)('sentence embedder (all-MiniLM-L6-v2, int8 ONNX)', ()
     const [empty, symbols] = await e.embed(['', '!!! ### ***']);
     expect(empty).toHaveLength(384);
     expect(Math.abs(dot(symbols!, symbols!) - 1)).toBeLessThan(1e-5);
+  });
+
+  it('names the model file when it is not a model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qcc-embed-bad-'));
+    for (const f of ['embedder.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(defaultEmbedModelDir(), f), join(dir, f));
+    writeFileSync(join(dir, 'model.onnx'), 'not an onnx model');
+    await expect(openEmbedder({ modelDir: dir })).rejects.toThrow(`cannot load ${join(dir, 'model.onnx')}`);
   });
 
   it('refuses a token cut the model cannot take, naming the limit', async () => {

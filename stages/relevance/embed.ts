@@ -44,8 +44,13 @@ export class EmbedderUnavailableError extends Error {
   override name = 'EmbedderUnavailableError';
 }
 
+/** Where scripts/fetch-embedder.mjs puts the model and, when qcc's dependencies lack them, the runtime packages. */
+function embedBaseDir(): string {
+  return process.env.QCC_EMBED_DIR ?? join(repoRoot(), '.models', 'embed');
+}
+
 export function defaultEmbedModelDir(): string {
-  return join(process.env.QCC_EMBED_DIR ?? join(repoRoot(), '.models', 'embed'), 'all-MiniLM-L6-v2');
+  return join(embedBaseDir(), 'all-MiniLM-L6-v2');
 }
 
 /** The runtime packages an embedder needs, pinned; scripts/fetch-embedder.mjs installs the same versions. */
@@ -78,14 +83,17 @@ export async function openEmbedder(opts: EmbedderOptions = {}): Promise<Embedder
   }
   const threads = opts.threads ?? 1;
 
-  const ort = (await loadRuntime('onnxruntime-node', dir)) as OrtModule;
-  const { Tokenizer } = (await loadRuntime('@huggingface/tokenizers', dir)) as TokenizersModule;
+  const ort = (await loadRuntime('onnxruntime-node')) as OrtModule;
+  const { Tokenizer } = (await loadRuntime('@huggingface/tokenizers')) as TokenizersModule;
   const tokenizer = new Tokenizer(readJson(join(dir, manifest.files.tokenizer)), readJson(join(dir, manifest.files.tokenizer_config)));
-  const session = await ort.InferenceSession.create(join(dir, manifest.files.onnx), {
+  const onnxPath = join(dir, manifest.files.onnx);
+  const session = await ort.InferenceSession.create(onnxPath, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+  }).catch((err: unknown) => {
+    throw new Error(`embedder: cannot load ${onnxPath} (rerun \`node scripts/fetch-embedder.mjs\`): ${(err as Error).message}`);
   });
   const dim = manifest.dim;
   const cls = tokenId(tokenizer, '[CLS]');
@@ -170,15 +178,15 @@ function readJson(path: string): unknown {
 
 /**
  * Import a runtime package: from qcc's own dependencies when it is one, else from the private copy that
- * scripts/fetch-embedder.mjs installs beside the model (<modelDir>/../runtime).
+ * scripts/fetch-embedder.mjs installs beside the model (<$QCC_EMBED_DIR or <repo>/.models/embed>/runtime).
  */
-async function loadRuntime(name: keyof typeof EMBED_RUNTIME_PACKAGES, modelDir: string): Promise<unknown> {
+async function loadRuntime(name: keyof typeof EMBED_RUNTIME_PACKAGES): Promise<unknown> {
   try {
     return cjsInterop(await import(name));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
   }
-  const pkgDir = join(modelDir, '..', 'runtime', 'node_modules', ...name.split('/'));
+  const pkgDir = join(embedBaseDir(), 'runtime', 'node_modules', ...name.split('/'));
   const pkgJson = join(pkgDir, 'package.json');
   if (!existsSync(pkgJson)) {
     throw new EmbedderUnavailableError(
