@@ -24,7 +24,11 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
 
   beforeAll(async () => {
     root = await tempDir('qcc-rel-loop-');
-    config = await writeRelevanceConfig(root, '  enabled: true\n  judge: { per_query: 1, max_judgements: 4 }\n  classifier: { self_training_rounds: 1 }');
+    config = await writeRelevanceConfig(
+      root,
+      '  enabled: true\n  judge: { per_query: 1, max_judgements: 4 }\n  classifier: { self_training_rounds: 1 }\n' +
+        '  estimate: { published_sample: 12, removed_sample: 6, semantic: { controls: 24, chunks: 2 } }',
+    );
     const run = await qcc(['run', '--config', config]);
     expect(run.code, run.stderr.slice(-3000)).toBe(0);
     first = await readVersion(join(root, 'out', 'rel-test', 'v0001'));
@@ -56,6 +60,17 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
     expect(recall.length).toBeLessThanOrEqual(added);
     // No query found them: one schema for every record, so their `retrieval` holds no hits.
     expect(recall.every((d) => (d.retrieval?.hits ?? []).length === 0)).toBe(true);
+    // The LLM judge failed its check, yet the version says how good each domain is: the semantic judge needs no LLM.
+    const estimate = manifest.relevance!.estimate as { reliable: boolean; judge: string; domains: { domain: string; published: number; precision: { sample: number; share: number | null } }[] };
+    expect(estimate).toMatchObject({ reliable: true, judge: 'semantic' });
+    expect(estimate.domains.map((d) => d.domain)).toEqual(['cryptography', 'electronics', 'medicine', 'space']);
+    for (const d of estimate.domains) {
+      expect(d.precision.sample).toBe(Math.min(12, d.published));
+      // Real posts of the four groups: most of each domain's sample is judged to belong to it.
+      expect(d.precision.share!, d.domain).toBeGreaterThanOrEqual(0.5);
+    }
+    const est = manifest.counts['relevance_estimate']!;
+    expect((est['relevance_estimate.judge.embedded_passages'] ?? 0) + (est['relevance_estimate.judge.embed_cache_hits'] ?? 0)).toBeGreaterThan(24);
     console.log(`relevance loop: ${docs.length} published (${recall.length} from the recall round), removed ${JSON.stringify(row.removed)}`);
   });
 
@@ -72,6 +87,13 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
     expect(second.manifest.counts['relevance']!['relevance.judge.llm_calls'] ?? 0).toBe(0);
     expect(second.manifest.counts['relevance']!['relevance.judge.llm_cache_hits']).toBe(20);
     expect(second.manifest.counts['relevance_estimate']?.['relevance_estimate.judge.llm_calls'] ?? 0).toBe(0);
+    // Nor embeds anything: every passage comes from the vector cache, and the estimate is the same.
+    const firstEst = first.manifest.counts['relevance_estimate']!;
+    expect(second.manifest.counts['relevance_estimate']!['relevance_estimate.judge.embedded_passages'] ?? 0).toBe(0);
+    expect(second.manifest.counts['relevance_estimate']!['relevance_estimate.judge.embed_cache_hits']).toBe(
+      (firstEst['relevance_estimate.judge.embedded_passages'] ?? 0) + (firstEst['relevance_estimate.judge.embed_cache_hits'] ?? 0),
+    );
+    expect((second.manifest.relevance!.estimate as { domains: unknown }).domains).toEqual((first.manifest.relevance!.estimate as { domains: unknown }).domains);
     expect(second.manifest.shards).toEqual(first.manifest.shards);
     expect(second.manifest.removed).toEqual(first.manifest.removed);
   }, 900_000);

@@ -77,7 +77,7 @@ relevance:
   enabled: true
   judge: { per_query: 1, max_judgements: 4, controls_per_domain: 2, topics: { space: space and astronomy } }
   classifier: { self_training_rounds: 0 }
-  estimate: { published_sample: 2, removed_sample: 1 }
+  estimate: { judge: llm, published_sample: 2, removed_sample: 1 }
 `,
     );
     const first = await run(join(root, 'out'), join(root, 'cache-a'));

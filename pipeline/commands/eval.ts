@@ -157,7 +157,10 @@ function judgeCost(versionDir: string): string | undefined {
   const calls = judge['relevance.judge.llm_calls'] ?? 0;
   const cached = judge['relevance.judge.llm_cache_hits'] ?? 0;
   const tokens = (judge['relevance.judge.prompt_tokens'] ?? 0) + (judge['relevance.judge.completion_tokens'] ?? 0);
-  return `judging: ${judge['relevance.judge.pairs'] ?? 0} judgements (${calls} model calls in this run, ${cached} from the cache; ${tokens} tokens) for ${kept} kept documents: ${per1k(calls + cached)} calls and ${per1k(tokens)} tokens per 1,000 kept`;
+  const est = manifest.counts['relevance_estimate'] ?? {};
+  const passages = (est['relevance_estimate.judge.embedded_passages'] ?? 0) + (est['relevance_estimate.judge.embed_cache_hits'] ?? 0);
+  const estimate = passages ? `; precision estimate: ${passages} passages (${est['relevance_estimate.judge.embed_cache_hits'] ?? 0} from the cache), ${per1k(passages)} per 1,000 kept` : '';
+  return `judging: ${judge['relevance.judge.pairs'] ?? 0} judgements (${calls} model calls in this run, ${cached} from the cache; ${tokens} tokens) for ${kept} kept documents: ${per1k(calls + cached)} calls and ${per1k(tokens)} tokens per 1,000 kept${estimate}`;
 }
 
 export function registerEvalCommands(program: Command): void {

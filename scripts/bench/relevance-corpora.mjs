@@ -158,6 +158,7 @@ function runFacts(manifest) {
     ingested: all['ingest.docs'] ?? 0,
     published: Object.values(manifest.domains ?? {}).reduce((n, d) => n + d.records, 0),
     removed,
+    estimate: manifest.relevance?.estimate ?? null,
   };
 }
 
@@ -268,6 +269,19 @@ for (const corpus of corpora) {
       const beats = s && f && f.precision !== null && s.precision !== null ? (f.precision > s.precision && f.recall > s.recall ? 'yes' : 'no') : '-';
       lines.push(`| ${corpus} | ${part} | ${domain} | ${label} | ${total ?? '-'} | ${pr(s)} | ${pr(f)} | ${pr(stageOf(full, domain, 'classifier'))} | ${s?.docs ?? '-'} / ${f?.docs ?? '-'} | ${beats} |`);
     }
+  }
+}
+lines.push('');
+// The precision each version reports of itself (no labels) against the labelled precision of what it published.
+lines.push('| corpus | part | domain | labelled precision | estimated precision (90% interval, judged) | error | judge |');
+lines.push('|---|---|---|---:|---|---:|---|');
+for (const r of results.filter((x) => x.mode === 'full' && x.estimate)) {
+  for (const domain of Object.keys(EVAL_CORPORA[r.corpus].positive)) {
+    const f = stageOf(r, domain);
+    const e = r.estimate.domains.find((d) => d.domain === domain)?.precision;
+    const ok = r.estimate.reliable && e && e.share !== null && f && f.precision !== null;
+    const est = ok ? `${f3(e.share)} (${f3(e.low)}–${f3(e.high)}, ${e.sample})` : `- (${r.estimate.why_unreliable ?? 'none'})`;
+    lines.push(`| ${r.corpus} | ${r.part} | ${domain} | ${f3(f?.precision)} | ${est} | ${ok ? (e.share - f.precision >= 0 ? '+' : '') + (e.share - f.precision).toFixed(3) : '-'} | ${r.estimate.judge ?? 'llm'} |`);
   }
 }
 lines.push('');

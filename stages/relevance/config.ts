@@ -132,9 +132,27 @@ export const relevanceConfigSchema = z
     estimate: z
       .object({
         enabled: z.boolean().default(true),
-        published_sample: z.number().int().min(0).default(20),
-        removed_sample: z.number().int().min(0).default(10),
+        /**
+         * Who judges the samples: `semantic` (sentence embeddings of the run's queries, docs/relevance.md section 6;
+         * needs two or more domains and the embedding model of `npm run setup`) or `llm` (the run's model with the
+         * judge prompt; not used when the loop found it answers one way).
+         */
+        judge: z.enum(['semantic', 'llm']).default('semantic'),
+        published_sample: z.number().int().min(0).default(100),
+        removed_sample: z.number().int().min(0).default(40),
         confidence: z.number().gt(0).lt(1).default(0.9),
+        semantic: z
+          .object({
+            /** Random index documents that set each domain's baseline score. */
+            controls: z.number().int().min(2).default(200),
+            /** Passages of `chunk_words` words embedded per document, from its start. */
+            chunks: z.number().int().min(1).max(16).default(4),
+            chunk_words: z.number().int().min(8).max(300).default(90),
+            /** Nearest queries averaged for a domain's score. */
+            neighbours: z.number().int().min(1).default(10),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

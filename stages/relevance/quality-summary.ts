@@ -9,6 +9,7 @@ import type { DomainEstimate } from './estimate.js';
 export interface RelevanceEstimateRecord {
   reliable: boolean;
   why_unreliable?: string;
+  judge?: 'semantic' | 'llm';
   model: string | null;
   confidence: number;
   domains: DomainEstimate[];
@@ -37,11 +38,15 @@ export function qualityRows(relevance: Record<string, unknown> | undefined): { r
     const judgeChecked = warnings.some((w) => w.code === 'judge_one_way');
     notes.push(
       judgeChecked
-        ? 'No precision estimate: the judge failed the check above, so its answers would carry no information. A judge that discriminates (`bootstrap.provider: openai` with a capable model) gives one.'
+        && estimate.judge !== 'semantic'
+        ? 'No precision estimate: the judge failed the check above, so its answers would carry no information. The semantic judge (`relevance.estimate.judge: semantic`) or a capable model (`bootstrap.provider: openai`) gives one.'
         : `No precision estimate: ${estimate.why_unreliable ?? 'the judge does not discriminate'}.`,
     );
   }
-  else notes.push(`Estimated from a fresh sample of each domain judged by ${estimate.model ?? 'the configured model'}, ${Math.round(100 * estimate.confidence)}% Wilson intervals.`);
+  else {
+    const judge = estimate.judge === 'semantic' ? `sentence embeddings (${estimate.model}) of the run's queries, each document going to the domain it is nearest` : (estimate.model ?? 'the configured model');
+    notes.push(`Estimated from a fresh sample of each domain judged by ${judge}, ${Math.round(100 * estimate.confidence)}% Wilson intervals.`);
+  }
   const rows = (estimate?.domains ?? []).map((e) => {
     const w = warnings.find((x) => x.domain === e.domain);
     const p = e.precision;
