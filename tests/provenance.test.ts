@@ -123,6 +123,12 @@ describe.runIf(haveSharedData() || inCI)('provenance that survives moving the da
       expect(lines.filter((l) => l.includes(machinePath)).slice(0, 1)).toEqual([]);
       expect(ledger.filter((l) => l.includes(machinePath))).toEqual([]);
     }
+    // Nor does the manifest: its config and seeds name folders by role (<checkout>/…, <input_root>/…, <out>/…).
+    const manifestText = readFileSync(join(versionDir, 'manifest.json'), 'utf8');
+    for (const machinePath of [repo, sharedData, realpathSync(sharedData)]) expect(manifestText.includes(machinePath), machinePath).toBe(false);
+    const manifest = JSON.parse(manifestText) as { inputs: { seeds: { path: string }[] }; config: { out: string } };
+    expect(manifest.inputs.seeds.map((s) => s.path)).toEqual(['<checkout>/data/seeds/demo.csv']);
+    expect(manifest.config.out).toMatch(/^<out>/);
     // The ledger knows inputs by content and names them relative to the input root (the data folder here).
     const entries = ledger.map((l) => JSON.parse(l) as { key: string; location: string; sha256: string; bytes: number });
     expect(entries.map((e) => e.location).sort()).toEqual([...INPUTS, CORPUS].sort());

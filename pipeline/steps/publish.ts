@@ -6,6 +6,8 @@ import { JsonlWriter, readJsonl } from '../jsonl.js';
 import type { ShardSpec, ShardWork, Step } from '../runner.js';
 import { stepCounters } from '../runner.js';
 import { codeVersion } from '../version.js';
+import { portablePath, portablePaths } from '../portable-paths.js';
+import { repoRoot } from '../repo.js';
 import type { Counters, Removal } from '../types.js';
 import { VersionedDataset } from '../../stages/write/dataset.js';
 import type { FileEntry, InputFingerprint, Manifest } from '../../stages/write/manifest.js';
@@ -265,6 +267,7 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
     for (const step of [...ordered, ...ctx.state.steps().filter((s) => !ordered.includes(s) && s !== PUBLISH)]) counts[step] = stepCounters(ctx.state, step);
     counts[PUBLISH] = counters.toJSON();
 
+    const roots = { out: ctx.loaded.outDir, cache: ctx.loaded.cacheDir, input_root: ctx.loaded.inputRoot, checkout: repoRoot() };
     const manifest: Manifest = {
       dataset: config.dataset,
       version,
@@ -282,7 +285,7 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
       },
       inputs: {
         ...(ctx.lineage.crawls.length ? { crawls: ctx.lineage.crawls } : {}),
-        seeds: await Promise.all(config.seeds.files.map(async (path) => ({ path, ...(await sha256File(path)) }))),
+        seeds: await Promise.all(config.seeds.files.map(async (path) => ({ path: portablePath(path, roots), ...(await sha256File(path)) }))),
         archives: inputsOf('archive'),
         corpora: inputsOf('corpus'),
         queries: { count: queriesWriter.records, sha256: (await sha256File(queriesSrc)).sha256 },
@@ -294,7 +297,7 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
       removed,
       files,
       ...(ctx.replay ? { replay: { version: ctx.replay.version, run_id: ctx.replay.run_id, model_answers_sha256: ctx.replay.sha256, answers: ctx.replay.byKey.size } } : {}),
-      config,
+      config: portablePaths(config, roots),
     };
     const warnings = funnelWarnings(manifest.funnel);
     for (const w of warnings) ctx.log.warn(w.message, { code: w.code, step: w.step, rule: w.rule, ...w.values });
