@@ -3,6 +3,8 @@ import cliProgress from 'cli-progress';
 export interface Progress {
   stepStarted(step: string, total: number, alreadyDone: number): void;
   shardDone(step: string, shard: string, records: number, counters?: Record<string, number>): void;
+  /** Work inside a shard that is still running; bars show it, JSON lines do not (one line per shard is enough). */
+  shardTick?(step: string, shard: string, detail: string): void;
   stepFinished(step: string, counters: Record<string, number>): void;
   close(): void;
 }
@@ -40,20 +42,23 @@ class JsonProgress implements Progress {
 
 class BarProgress implements Progress {
   private readonly bars = new cliProgress.MultiBar(
-    { format: ' {step} [{bar}] {value}/{total} shards | {records} records', hideCursor: true, clearOnComplete: false },
+    { format: ' {step} [{bar}] {value}/{total} shards | {records} records {detail}', hideCursor: true, clearOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
   private readonly active = new Map<string, { bar: cliProgress.SingleBar; records: number }>();
   constructor(private readonly stream: NodeJS.WriteStream) {}
   stepStarted(step: string, total: number, alreadyDone: number): void {
-    const bar = this.bars.create(Math.max(total, 1), alreadyDone, { step: step.padEnd(9), records: 0 });
+    const bar = this.bars.create(Math.max(total, 1), alreadyDone, { step: step.padEnd(9), records: 0, detail: '' });
     this.active.set(step, { bar, records: 0 });
   }
   shardDone(step: string, _shard: string, records: number): void {
     const entry = this.active.get(step);
     if (!entry) return;
     entry.records += records;
-    entry.bar.increment(1, { records: entry.records });
+    entry.bar.increment(1, { records: entry.records, detail: '' });
+  }
+  shardTick(step: string, _shard: string, detail: string): void {
+    this.active.get(step)?.bar.update({ detail: `(${detail})` });
   }
   stepFinished(): void {}
   close(): void {

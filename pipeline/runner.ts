@@ -20,6 +20,8 @@ export interface ShardWork {
   counters: Counters;
   log: Logger;
   signal: AbortSignal;
+  /** Progress inside a long shard (for example "seeds-0001: 12 completions"), shown on the step's bar. */
+  tick?: (detail: string) => void;
 }
 
 export interface ShardOutcome {
@@ -135,7 +137,8 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
       const temps = [tempOutput, ...Object.values(tempSidecars)].filter((p): p is string => p !== undefined);
       let outcome: ShardOutcome;
       try {
-        outcome = await step.runShard(shard, { tempOutput, tempSidecars, counters, log: withFields(opts.log, { step: step.name, shard: shard.id }), signal });
+        const tick = (detail: string) => opts.progress.shardTick?.(step.name, shard.id, detail);
+        outcome = await step.runShard(shard, { tempOutput, tempSidecars, counters, log: withFields(opts.log, { step: step.name, shard: shard.id }), signal, tick });
         for (const [name, path] of Object.entries(sidecars)) await rename(tempSidecars[name]!, path);
         if (finalPath && tempOutput) await rename(tempOutput, finalPath);
       } catch (err) {

@@ -27,6 +27,29 @@ function numbersStep(dir: string, calls: string[], failOn?: string): Step<{ id: 
 }
 
 describe('runner', () => {
+  it('passes a shard\'s own progress to the progress display, between its start and its end', async () => {
+    const dir = await tempDir();
+    const events: string[] = [];
+    const recording: Progress = {
+      stepStarted: (step) => events.push(`start ${step}`),
+      shardDone: (_step, shard) => events.push(`done ${shard}`),
+      shardTick: (_step, shard, detail) => events.push(`tick ${shard} ${detail}`),
+      stepFinished: (step) => events.push(`finish ${step}`),
+      close() {},
+    };
+    const ticking: Step<{ id: string }> = {
+      name: 'slow',
+      after: [],
+      listShards: async () => [{ id: 's1' }],
+      async runShard(_shard, work) {
+        for (let i = 1; i <= 2; i++) work.tick?.(`${i} completions`);
+        return { records: 0 };
+      },
+    };
+    await runSteps([ticking], new RunState(join(dir, 'state')), { rank: 0, world: 1, log: silentLogger, progress: recording });
+    expect(events).toEqual(['start slow', 'tick s1 1 completions', 'tick s1 2 completions', 'done s1', 'finish slow']);
+  });
+
   it('resumes: completed shards are not run again, a failed shard leaves no output', async () => {
     const dir = await tempDir();
     const state = new RunState(join(dir, 'state'));

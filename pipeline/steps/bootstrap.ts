@@ -141,7 +141,7 @@ export function bootstrapStep(ctx: RunContext): Step<SeedShard> & { close(): Pro
           log: work.log,
           counters: work.counters,
           signal: work.signal,
-          provider: getProvider(),
+          provider: counting(getProvider(), (n) => work.tick?.(`${shard.id}: ${n} completions`)),
           quotaFor: (seed: Seed) => shard.quotas?.[seed.id],
         };
         for await (const query of extendQuestions(fromArray(shard.seeds), stageCtx)) await writer.write(query);
@@ -156,5 +156,21 @@ export function bootstrapStep(ctx: RunContext): Step<SeedShard> & { close(): Pro
     async close() {
       await provider?.close();
     },
+  };
+}
+
+/** The same provider, calling `done` with the running count after each completion (for the progress bar). */
+function counting(provider: LlmProvider | null, done: (n: number) => void): LlmProvider | null {
+  if (!provider) return null;
+  let n = 0;
+  return {
+    name: provider.name,
+    model: provider.model,
+    complete: async (req) => {
+      const res = await provider.complete(req);
+      done(++n);
+      return res;
+    },
+    close: () => provider.close(),
   };
 }
