@@ -100,7 +100,7 @@ export function checkJudge(hits: JudgeTally, controls: JudgeTally, limits: Judge
     message:
       `the judge said yes to ${controls.on_domain} of ${nc} random index documents (${(100 * controlYes).toFixed(0)}%) and to ` +
       `${hits.on_domain} of ${nh} retrieved hits (${(100 * hitYes).toFixed(0)}%): it does not tell on-domain from off-domain documents`,
-    action: 'judgements are not used for pruning or as training labels; precision estimates from this judge are marked unreliable',
+    action: 'its judgements are not used for pruning, as training labels or (with `relevance.estimate.judge: llm`) for precision estimates',
     values: { hits_judged: nh, hits_yes: hits.on_domain, controls_judged: nc, controls_yes: controls.on_domain },
   };
 }
