@@ -5,8 +5,12 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     testTimeout: 600_000,
     hookTimeout: 600_000,
-    // Two cores shared with the local model: run test files one at a time.
-    fileParallelism: false,
+    // Two test files at a time on the two cores: the local model runs on one thread, every server a test starts
+    // has its own name, port and data folder, and every run writes to its own temporary folder (the shared LLM
+    // and vector caches are written by atomic renames). QCC_TEST_FILES=1 runs the files one at a time.
+    fileParallelism: process.env.QCC_TEST_FILES !== '1',
+    maxWorkers: Number(process.env.QCC_TEST_FILES ?? 2),
+    minWorkers: 1,
     reporters: ['default'],
   },
 });

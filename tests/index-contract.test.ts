@@ -32,7 +32,7 @@ const backends: Backend[] = [
     name: 'elasticsearch',
     enabled: () => haveSharedData() && haveElasticsearch(),
     async open() {
-      es = await startElasticsearch('test', 9201);
+      es = await startElasticsearch('contract', 9201);
       process.env.QCC_ES_URL = es.url;
       const idx = openSearchIndex(indexConfig({ backend: 'elasticsearch', elasticsearch: { index: esIndexName } }), { path: 'unused' });
       await (idx as ElasticIndex).drop();

@@ -29,7 +29,7 @@ describe.runIf(haveSharedData() && haveElasticsearch())('Elasticsearch bad input
   const name = (what: string) => `qcc-bad-${what}-${process.pid}`;
 
   beforeAll(async () => {
-    node = await startElasticsearch('test', 9201);
+    node = await startElasticsearch('bad-input', 9202);
     process.env.QCC_ES_URL = node.url;
     client = new Client({ node: node.url });
   });

@@ -32,7 +32,7 @@ describe.runIf(haveSharedData() && haveElasticsearch())('qcc run with index.back
   const runs: Record<string, Published> = {};
 
   beforeAll(async () => {
-    node = await startElasticsearch('test', 9201);
+    node = await startElasticsearch('e2e', 9203);
     dir = await tempDir('qcc-es-e2e-');
     // 1,200 real posts (every 9th) as a small corpus, plus two real crawls.
     const corpus = join(dir, 'news.jsonl.gz');
