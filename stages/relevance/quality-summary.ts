@@ -46,6 +46,11 @@ export function qualityRows(relevance: Record<string, unknown> | undefined): { r
   else {
     const judge = estimate.judge === 'semantic' ? `sentence embeddings (${estimate.model}) of the run's queries, each document going to the domain it is nearest` : (estimate.model ?? 'the configured model');
     notes.push(`Estimated from a fresh sample of each domain judged by ${judge}, ${Math.round(100 * estimate.confidence)}% Wilson intervals.`);
+    if (estimate.judge === 'semantic') {
+      notes.push(
+        'The semantic judge compares the run\'s domains with each other: a document about none of them counts for the one it is nearest, so where the off-domain documents are about other topics the figures are upper bounds (docs/relevance.md, section 6).',
+      );
+    }
   }
   const rows = (estimate?.domains ?? []).map((e) => {
     const w = warnings.find((x) => x.domain === e.domain);
