@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '../core/repo.js';
 import { redactText } from '../stages/shared/redact.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerInspectCommands } from './commands/inspect.js';
@@ -20,7 +20,7 @@ import { RunStopped } from './stop.js';
 const packageVersion = (): string => (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** For commands that only read (status, plan, search): warnings and errors, no info lines on stderr. */
-async function readOnlyLogger(): Promise<import('./types.js').Logger> {
+async function readOnlyLogger(): Promise<import('../core/types.js').Logger> {
   const log = (await import('./log.js')).createLogger();
   return { info: () => {}, warn: log.warn, error: log.error };
 }
@@ -119,14 +119,14 @@ export function buildCli(): Command {
         import('../stages/acquire/inputs.js'),
         import('../stages/ingest/config.js'),
         import('../stages/ingest/index.js'),
-        import('./jsonl.js'),
-        import('./types.js'),
+        import('../core/jsonl.js'),
+        import('../core/types.js'),
       ]);
       const log = createLogger();
       const files = await resolveInputs(inputs, { cacheDir: opts.cacheDir, log });
       const config = ingestConfigSchema.parse({ warc: files, on_error: opts.onError });
       const counters = new Counters();
-      const ctx: import('./types.js').StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
+      const ctx: import('../core/types.js').StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
       const records = await writeJsonlAtomically(opts.out, async (writer) => {
         for (const file of files) for await (const doc of readArchive(file, ctx)) await writer.write(doc);
       });

@@ -1,7 +1,8 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { WARCParser } from 'warcio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Doc, type WarcSource } from '../pipeline/types.js';
+import type { Doc, WarcSource } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import {
   CdxClient,
   cdxRecordsOf,

@@ -2,7 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Query, type Seed } from '../pipeline/types.js';
+import type { Query, Seed } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import { APIError } from 'openai';
 import { BudgetExhaustedError, GuardedProvider, OpenAIProvider, retryDelayMs, createProvider, extendQuestions, type BootstrapConfigInput } from '../stages/bootstrap/index.js';
 

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readAllJsonl } from '../pipeline/jsonl.js';
+import { readAllJsonl } from '../core/jsonl.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { RECORD_SCHEMA } from '../stages/write/record-schema.js';
 import { cc, haveSharedData, newsCorpus, qcc, repo, tempDir } from './helpers.js';

@@ -4,7 +4,7 @@
  * real 20 Newsgroups and BBC posts, must be removed naming the item; untouched posts must be kept.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
 import type { BenchmarkIndex, BenchmarkItem, DecontamConfig } from '../stages/decontam/index.js';
 import * as P from '../scripts/bench/decontam/planted.mjs';
 import { haveSharedData } from './helpers.js';

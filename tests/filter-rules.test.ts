@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readJsonl } from '../pipeline/jsonl.js';
-import { testContext, type Doc, type Removal } from '../pipeline/types.js';
+import { readJsonl } from '../core/jsonl.js';
+import type { Doc, Removal } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import { readArchive } from '../stages/ingest/archive.js';
 import { ingestConfigSchema } from '../stages/ingest/config.js';
 import { filterConfigSchema, filterStage, gopherQualityCheck, gopherRepetitionCheck, type C4Doc } from '../stages/filter/index.js';

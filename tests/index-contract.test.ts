@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
 import { exactHash } from '../stages/dedup/exact.js';
 import type { SearchIndex } from '../stages/index/contract.js';
 import { ElasticIndex } from '../stages/index/elastic/elastic-index.js';

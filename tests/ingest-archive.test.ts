@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { WARCParser } from 'warcio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Doc, type Logger, type StageContext, type WarcSource } from '../pipeline/types.js';
+import type { Doc, Logger, StageContext, WarcSource } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import {
   crawlFromFileName,
   IngestError,

@@ -4,7 +4,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type CorpusSource, type Doc, type Logger, type StageContext } from '../pipeline/types.js';
+import type { CorpusSource, Doc, Logger, StageContext } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import {
   IngestError,
   ingestConfigSchema,

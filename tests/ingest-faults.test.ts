@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { WARCParser } from 'warcio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import { decodeHtml, extractMainText, ingestConfigSchema, readArchive, readRecordAt, type IngestConfigInput } from '../stages/ingest/index.js';
 import { cc, haveSharedData, sharedData, tempDir } from './helpers.js';
 

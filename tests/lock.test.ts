@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { acquireDatasetLock, EXIT_LOCKED, LockedError, lockPath, type LeaseInfo } from '../pipeline/lock.js';
-import type { Logger } from '../pipeline/types.js';
+import type { Logger } from '../core/types.js';
 import { haveSharedData, qcc, tempDir } from './helpers.js';
 import { publishedSet, writeLeanConfig } from './ops-helpers.js';
 

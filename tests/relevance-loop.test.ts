@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readAllJsonl } from '../pipeline/jsonl.js';
-import type { Doc } from '../pipeline/types.js';
+import { readAllJsonl } from '../core/jsonl.js';
+import type { Doc } from '../core/types.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { haveModel, haveSharedData, qcc, tempDir } from './helpers.js';
 import { writeRelevanceConfig } from './relevance-helpers.js';

@@ -15,7 +15,8 @@ import { listVersions, publishVersionToObjectStore, readLatest } from '../stages
 import { downloadObject, headObject, openObjectStream, readObjectText } from '../stages/storage/read.js';
 import { parseS3Url, S3UrlError } from '../stages/storage/s3-url.js';
 import { MIB, uploadFile } from '../stages/storage/upload.js';
-import { testContext, type Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { cc, haveSharedData, qcc, repo, tempDir } from './helpers.js';
 import { haveS3Proxy, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startFaultProxy, startS3Proxy, type S3TestServer } from './s3-helpers.js';

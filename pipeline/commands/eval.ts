@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
-import { sha256File } from '../atomic.js';
-import { readJsonl } from '../jsonl.js';
-import type { Doc, Removal } from '../types.js';
+import { sha256File } from '../../core/atomic.js';
+import { readJsonl } from '../../core/jsonl.js';
+import type { Doc, Removal } from '../../core/types.js';
 import { loadVersion } from '../../stages/report/diff.js';
 import { resolveVersionDir } from './report.js';
 

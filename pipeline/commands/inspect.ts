@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readJsonl } from '../jsonl.js';
-import type { Doc } from '../types.js';
+import { readJsonl } from '../../core/jsonl.js';
+import type { Doc } from '../../core/types.js';
 import { locateInput } from '../input-location.js';
 import { isUrl } from '../../stages/acquire/url.js';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { JsonlWriter, readJsonl } from '../jsonl.js';
+import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec } from '../runner.js';
-import type { Doc } from '../types.js';
+import type { Doc } from '../../core/types.js';
 import { openSearchIndex } from '../../stages/index/open.js';
 import type { SearchIndex } from '../../stages/index/contract.js';
 import { aggregateHits } from '../../stages/retrieve/aggregate.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JsonlWriter, readAllJsonl, readJsonl } from '../jsonl.js';
+import { JsonlWriter, readAllJsonl, readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
-import type { Counters, Doc, Query, Removal } from '../types.js';
+import type { Counters, Doc, Query, Removal } from '../../core/types.js';
 import type { LlmProvider } from '../../stages/bootstrap/index.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { checkJudge, verdictTally, type RelevanceWarning } from '../../stages/relevance/diagnostics.js';

@@ -25,7 +25,7 @@ const { values } = parseArgs({
 const dist = (p) => new URL(`../../dist/${p}`, import.meta.url).href;
 const boot = await import(dist('stages/bootstrap/index.js'));
 const { readAllSeeds } = await import(dist('stages/seeds/index.js'));
-const { Counters, silentLogger } = await import(dist('pipeline/types.js'));
+const { Counters, silentLogger } = await import(dist('core/types.js'));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const post = boot.parseBootstrapConfig({}).postprocess;

@@ -2,7 +2,7 @@
  * HTTP with retries: exponential back-off with full jitter on 5xx, 429, time-outs and dropped
  * connections; a Retry-After header (seconds or HTTP date) sets the wait instead.
  */
-import type { Logger } from '../../pipeline/types.js';
+import type { Logger } from '../../core/types.js';
 import { AcquireError } from './errors.js';
 
 export interface RetryOptions {

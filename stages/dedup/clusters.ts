@@ -1,5 +1,5 @@
-import type { Logger } from '../../pipeline/types.js';
-import { silentLogger } from '../../pipeline/types.js';
+import type { Logger } from '../../core/types.js';
+import { silentLogger } from '../../core/types.js';
 import { impliedThreshold, type DedupConfig } from './config.js';
 import { mergeBand, mergeGroups } from './band-merge.js';
 import { writeLedger, type PriorLedger } from './ledger.js';

@@ -1,4 +1,4 @@
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import type { GopherQualityConfig } from './config.js';
 import { bareWord, countOccurrences, hasLetter, hasLetterOrDigit, punctuationWords, words } from './text.js';
 import { checkStage, round, type Verdict } from './verdict.js';

@@ -1,4 +1,4 @@
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import type { GopherRepetitionConfig } from './config.js';
 import { windowKeys } from '../decontam/normalise.js';
 import { punctuationWords, words } from './text.js';

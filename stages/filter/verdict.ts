@@ -1,4 +1,4 @@
-import type { Doc, Stage, StageContext } from '../../pipeline/types.js';
+import type { Doc, Stage, StageContext } from '../../core/types.js';
 
 /** Why a rule removes a document: the rule, a readable reason and the measured values that triggered it. */
 export interface Verdict {

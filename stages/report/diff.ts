@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { readJsonl } from '../../pipeline/jsonl.js';
-import type { Doc, Query, Removal } from '../../pipeline/types.js';
+import { readJsonl } from '../../core/jsonl.js';
+import type { Doc, Query, Removal } from '../../core/types.js';
 import type { Manifest } from '../write/manifest.js';
 
 export interface VersionRef {

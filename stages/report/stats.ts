@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readJsonl } from '../../pipeline/jsonl.js';
-import type { Doc, DocSource, Query } from '../../pipeline/types.js';
+import { readJsonl } from '../../core/jsonl.js';
+import type { Doc, DocSource, Query } from '../../core/types.js';
 import type { Manifest } from '../write/manifest.js';
 import { Reservoir } from './reservoir.js';
 import { tokenCount, TOKENIZER } from './tokens.js';

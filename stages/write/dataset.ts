@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../pipeline/atomic.js';
+import { writeFileAtomic } from '../../core/atomic.js';
 import type { Manifest } from './manifest.js';
-import { pidAlive } from '../shared/process.js';
+import { pidAlive } from '../../core/process.js';
 
 const VERSION_DIR = /^v(\d{4,})$/;
 const TEMP_DIR = /^\.tmp-(v\d{4,})-(\d+)$/;

@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { sha256File } from '../../../pipeline/atomic.js';
-import { readJsonl } from '../../../pipeline/jsonl.js';
+import { sha256File } from '../../../core/atomic.js';
+import { readJsonl } from '../../../core/jsonl.js';
 import { describeRequest, keyOfRequest, requestKey, type AnswerResponse, type ModelAnswer } from './answers.js';
 import type { CompletionRequest, CompletionResult, LlmProvider } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Doc } from '../../../pipeline/types.js';
+import type { Doc } from '../../../core/types.js';
 import { exactHash } from '../../dedup/exact.js';
 import type { ShardResult } from '../contract.js';
 import { keywordFields } from '../doc-fields.js';
