@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256File, tempPathFor } from '../core/atomic.js';
 import type { Progress } from './progress.js';
-import { RunState, type ShardMarker } from './run-state.js';
+import type { RunState, ShardMarker } from './run-state.js';
 import { Counters, type Logger } from '../core/types.js';
 import { withFields } from './log.js';
 

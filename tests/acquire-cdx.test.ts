@@ -202,7 +202,7 @@ describe.runIf(haveSharedData())('metadata records: WAT envelopes and WARC warc-
     }
     for (const m of meta) {
       expect(responseIds.has(m.refersTo!)).toBe(true);
-      expect(m.fields!['fetchTimeMs']).toMatch(/^\d+$/);
+      expect(m.fields!.fetchTimeMs).toMatch(/^\d+$/);
     }
   });
 });

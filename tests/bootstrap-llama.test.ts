@@ -52,7 +52,7 @@ describe.skipIf(!found && !inCI)('question extension on the embedded model', () 
   let dir: string;
   let modelPath: string;
   const providers: LlamaProvider[] = [];
-  let first: Query[] = [];
+  const first: Query[] = [];
 
   beforeAll(async () => {
     modelPath = resolveModelPath(); // under CI=true a missing model fails here, naming the path

@@ -182,8 +182,6 @@ describe.runIf(haveData && haveHfPython())('a published version, loaded with Hug
   }, 300_000);
 
   it('every record has the same keys in the same order, web page or corpus line', async () => {
-    const keysOf = (v: unknown): unknown =>
-      v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, keysOf(x)])) : typeof v;
     const shapes = new Set<string>();
     const kinds = new Map<string, Set<string>>();
     let partWithoutUrl = false;

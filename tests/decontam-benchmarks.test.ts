@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl } from '../core/jsonl.js';
 import type { Doc, Removal } from '../core/types.js';
 import { testContext } from './stage-context.js';
-import { BenchmarkIndex, buildBenchmarkIndex, decontamConfigSchema, decontamStage, normaliseTokens, readBenchmark } from '../stages/decontam/index.js';
+import { type BenchmarkIndex, buildBenchmarkIndex, decontamConfigSchema, decontamStage, normaliseTokens, readBenchmark } from '../stages/decontam/index.js';
 import { haveSharedData, newsCorpus, sharedData, tempDir } from './helpers.js';
 
 const bench = (p: string) => join(sharedData, 'benchmarks', p);

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Doc } from '../core/types.js';
 import type { BenchmarkIndex, BenchmarkItem, DecontamConfig } from '../stages/decontam/index.js';
+// @ts-expect-error plain JavaScript module without types
 import * as P from '../scripts/bench/decontam/planted.mjs';
 import { haveSharedData } from './helpers.js';
 

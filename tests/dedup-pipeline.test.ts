@@ -145,7 +145,10 @@ dedup: { minhash: { bands: 14, rows: 8 } }
     expect(sample.kept.length).toBe(3);
     expect(Object.keys(sample.removed)).toEqual(expect.arrayContaining(['decontam', 'near_duplicate', 'exact_duplicate']));
     const out: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+      out.push(String(s));
+      return true;
+    });
     try {
       const program = new Command().exitOverride();
       registerInspectCommands(program);

@@ -107,7 +107,7 @@ describe.runIf(haveSharedData())('quality filters on real pages', () => {
 describe.runIf(haveSharedData())('Gopher rules as datatrove counts them (scripts/bench/filters-vs-datatrove.mjs)', () => {
   const cfg = filterConfigSchema.parse({});
   it('stop words: two distinct ones are needed, repeating one is not enough', async () => {
-    const post = (await readJsonl<{ text: string }>(newsCorpus)[Symbol.asyncIterator]().next()).value!.text;
+    const post: string = (await readJsonl<{ text: string }>(newsCorpus)[Symbol.asyncIterator]().next()).value!.text;
     // The words of a real post with every stop word but "the" taken out: "the" occurs often, but it is one word.
     const stop = new Set(cfg.gopher_quality.stop_words.filter((w) => w !== 'the'));
     const onlyThe = post.split(/\s+/).filter((w) => !stop.has(w.toLowerCase().replace(/[^a-z]/g, ''))).join(' ');

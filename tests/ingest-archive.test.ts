@@ -88,7 +88,7 @@ describe.runIf(haveSharedData())('readArchive on the real WARC/WET samples', () 
     for (const [file, { docs, ctx, types }] of results) {
       const c = ctx.counters;
       for (const [type, n] of Object.entries(types)) expect(c.get(`ingest.records.${type}`), `${file} ${type}`).toBe(n);
-      const candidates = (types['response'] ?? 0) + (types['conversion'] ?? 0);
+      const candidates = (types.response ?? 0) + (types.conversion ?? 0);
       expect(docs.length, file).toBe(candidates - skips(ctx));
       expect(c.get('ingest.docs')).toBe(docs.length);
       if (candidates > 0) expect(docs.length, `${file}: no docs at all`).toBeGreaterThan(0);

@@ -167,12 +167,14 @@ describe.runIf(haveSharedData())('ingest faults: huge pages and legacy encodings
         expect(text, entry.file).not.toContain('\uFFFD');
         for (const s of entry.with) {
           total++;
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, NUL included
           if (/[^\x00-\x7f]/.test(s)) {
             nonAscii++;
             if (lossy.includes(norm(s))) nonAsciiLossy++;
           }
           if (text.includes(norm(s))) {
             found++;
+            // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, NUL included
             if (/[^\x00-\x7f]/.test(s)) nonAsciiFound++;
           }
         }

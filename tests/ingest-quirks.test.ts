@@ -89,7 +89,7 @@ describe.runIf(haveSharedData())('ingest: lenient HTTP status lines, real record
       expect(quirky.counters['ingest.quirk.status_line']).toBe(16);
       expect(quirky.counters['ingest.skipped.http_status:invalid']).toBeUndefined();
       // Non-2xx codes are still read from the lenient line.
-      const { ['ingest.quirk.status_line']: _q, ...rest } = quirky.counters;
+      const { 'ingest.quirk.status_line': _q, ...rest } = quirky.counters;
       expect(rest).toEqual(original.counters);
     }
   });

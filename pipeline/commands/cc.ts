@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { writeJsonlAtomically } from '../../core/jsonl.js';
 import { createLogger } from '../log.js';
 import { Counters } from '../../core/types.js';

@@ -150,7 +150,7 @@ export function formatScores(scores: DomainScore[]): string {
 /** LLM judging cost from the manifest counters: calls and tokens per 1,000 documents the relevance step kept. */
 function judgeCost(versionDir: string): string | undefined {
   const { manifest } = loadVersion(versionDir);
-  const judge = manifest.counts['relevance'];
+  const judge = manifest.counts.relevance;
   const kept = judge?.['relevance.out'];
   if (!judge || !kept) return undefined;
   const per1k = (n: number) => ((n / kept) * 1000).toFixed(1);

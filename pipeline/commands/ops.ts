@@ -1,5 +1,5 @@
 /** Commands for operators: `qcc crawls` (Common Crawl releases) and `qcc unlock` (a dataset's run lease). */
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../log.js';
 import { describeHolder, removeDatasetLock } from '../lock.js';
 import { DEFAULT_INDEX_URL } from '../../stages/acquire/defaults.js';

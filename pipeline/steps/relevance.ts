@@ -14,7 +14,7 @@ import { decide, loadClassifiers, packWeights, scoringTableOf, type LoadedClassi
 import { featurizerOf, trainClassifiers, type DomainClassifier, type TrainingDoc } from '../../stages/relevance/train.js';
 import { trainNaiveBayes } from '../../stages/relevance/train-nb.js';
 import { ensureQueriesFile } from './bootstrap.js';
-import { CANDIDATES, position } from './candidates.js';
+import { position } from './candidates.js';
 import type { RunContext } from './context.js';
 import { REMOVED_SIDECAR, shardDocs, type DocStep } from './doc-steps.js';
 import { INGEST } from './ingest.js';
