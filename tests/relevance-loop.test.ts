@@ -61,7 +61,9 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
 
   it('keeps the removed documents with their rule and score', () => {
     const below = first.removed.filter((r) => r.rule === 'relevance.below_threshold');
-    expect(below.length).toBe(first.manifest.counts.relevance!['relevance.removed.relevance.below_threshold'] ?? 0);
+    // The classifier removes some retrieved documents in this run (129 of them at the time of writing).
+    expect(below.length).toBeGreaterThan(0);
+    expect(below.length).toBe(first.manifest.counts.relevance!['relevance.removed.relevance.below_threshold']);
     for (const r of below) expect(r.record.relevance!.score!).toBeLessThan(r.record.relevance!.threshold!);
   });
 
