@@ -12,6 +12,7 @@ import { registerReadCommands } from './commands/read.js';
 import { registerOpsCommands } from './commands/ops.js';
 import { EXIT_LOCKED, LeaseLostError, LockedError } from './lock.js';
 import { RunStopped } from './stop.js';
+import { STEP_NAMES } from './steps/all.js';
 
 // Command definitions load only commander and small modules; each action imports what it runs, so
 // `qcc --help`, `qcc --version` and `qcc <cmd> --help` stay fast (scripts/bench/cli-startup.mjs).
@@ -53,7 +54,7 @@ export function buildCli(): Command {
     .description('run the pipeline (or one stage and what it needs) and publish a dataset version')
     .requiredOption('--config <yaml>', 'run config (see config/demo.yaml)')
     .option('--out <dir>', 'output root (overrides the config)')
-    .option('--stage <name>', 'run through this step only (and the incomplete steps it needs): bootstrap, ingest, index, retrieve, candidates, relevance_model, relevance, filter, decontam, dedup_signatures, dedup, dedup_apply, publish')
+    .option('--stage <name>', `run through this step only (and the incomplete steps it needs): ${STEP_NAMES.join(', ')}`)
     .option('--rank <i>', 'this worker among --world workers', int('--rank'), 0)
     .option('--world <n>', 'number of workers splitting the sharded stages', int('--world'), 1)
     .option('--lock-wait <seconds>', "wait this long for another run's lease on the dataset (default: exit 75 at once)", int('--lock-wait'), 0)

@@ -128,7 +128,7 @@ async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lea
     }
   }
   runLog.info('run started', { lineage: ctx.lineage.id, new_inputs: ctx.lineage.fresh.length, config: ctx.loaded.file, work: ctx.paths.work, rank, world });
-  const { steps, close } = createSteps(ctx);
+  const { steps, close } = await createSteps(ctx);
   const progress = createProgress(process.stderr, ctx.lineage.runId, rank);
   try {
     await runSteps(steps, ctx.state, { rank, world, through: req.stage, log: runLog, progress, signal });
