@@ -4,6 +4,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { repoRoot } from '../core/repo.js';
 import { redactText } from '../stages/shared/redact.js';
+import { intOption } from './commands/int-option.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerCcCommands } from './commands/cc.js';
@@ -33,13 +34,6 @@ function whatNext(versionDir: string): string {
   return [`  report:    ${join(shown, 'report', 'index.html')}`, `  documents: qcc read ${shown}   (samples and removals: qcc inspect ${shown})`].join('\n');
 }
 
-function int(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-    return n;
-  };
-}
 
 export function buildCli(): Command {
   const program = new Command('qcc')
@@ -55,14 +49,10 @@ export function buildCli(): Command {
     .requiredOption('--config <yaml>', 'run config (see config/demo.yaml)')
     .option('--out <dir>', 'output root (overrides the config)')
     .option('--stage <name>', `run through this step only (and the incomplete steps it needs): ${STEP_NAMES.join(', ')}`)
-    .option('--rank <i>', 'this worker among --world workers', int('--rank'), 0)
-    .option('--world <n>', 'number of workers splitting the sharded stages', int('--world'), 1)
-    .option('--lock-wait <seconds>', "wait this long for another run's lease on the dataset (default: exit 75 at once)", int('--lock-wait'), 0)
-    .option('--lock-stale <seconds>', 'a lease without a heartbeat for this long is stale and taken over', (v) => {
-      const n = int('--lock-stale')(v);
-      if (n === 0) throw new InvalidArgumentError('--lock-stale must be positive');
-      return n;
-    }, 900)
+    .option('--rank <i>', 'this worker among --world workers', intOption('--rank'), 0)
+    .option('--world <n>', 'number of workers splitting the sharded stages', intOption('--world'), 1)
+    .option('--lock-wait <seconds>', "wait this long for another run's lease on the dataset (default: exit 75 at once)", intOption('--lock-wait'), 0)
+    .option('--lock-stale <seconds>', 'a lease without a heartbeat for this long is stale and taken over', intOption('--lock-stale', 1), 900)
     .option('--replay <version>', "serve the model answers a published version recorded (its folder, e.g. out/qcc-demo/v0001) instead of calling the model: reproduces that version's shards on any machine")
     .action(async (opts) => {
       const { runPipeline } = await import('./run.js');
@@ -156,7 +146,7 @@ export function buildCli(): Command {
     .description("BM25 search in a run's index: one JSON line per hit")
     .requiredOption('--config <yaml>', 'run config')
     .option('--out <dir>', 'output root (overrides the config)')
-    .option('-k <n>', 'number of hits', int('-k'), 10)
+    .option('-k <n>', 'number of hits', intOption('-k'), 10)
     .argument('<query>', 'free text; search syntax is treated as text')
     .action(async (query: string, opts) => {
       const [{ openRun }, { openSearchIndex }] = await Promise.all([import('./run.js'), import('../stages/index/open.js')]);
