@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { repoRoot } from '../core/repo.js';
 import { redactText } from '../stages/shared/redact.js';
 import { intOption } from './commands/int-option.js';

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { writeJsonlAtomically } from '../../core/jsonl.js';
 import { createLogger } from '../log.js';
 import { intOption } from './int-option.js';

@@ -1,5 +1,5 @@
 /** Commands for operators: `qcc crawls` (Common Crawl releases) and `qcc unlock` (a dataset's run lease). */
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { createLogger } from '../log.js';
 import { intOption } from './int-option.js';
 import { describeHolder, removeDatasetLock } from '../lock.js';

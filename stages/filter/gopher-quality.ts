@@ -1,7 +1,8 @@
 import type { Doc } from '../../core/types.js';
 import type { GopherQualityConfig } from './config.js';
 import { bareWord, countOccurrences, hasLetter, hasLetterOrDigit, punctuationWords, words } from './text.js';
-import { checkStage, round, type Verdict } from './verdict.js';
+import { round } from '../../core/round.js';
+import { checkStage, type Verdict } from './verdict.js';
 
 /** "1 of 3 lines end with an ellipsis": the counts behind a ratio, for the removal reason. */
 const share = (part: number, whole: number, what: string) => `${part} of ${whole} ${what}`;

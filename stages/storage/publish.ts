@@ -5,8 +5,7 @@
  * A failure anywhere leaves LATEST on the previous version; running it again completes the copy.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { sha256File } from '../../core/atomic.js';
 import type { Logger } from '../../core/types.js';

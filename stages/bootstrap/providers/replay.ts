@@ -2,7 +2,7 @@
  * `qcc run --replay <version>`: the model answers a published version recorded, served in place of the model.
  * A request the version did not record is an error naming it; a replay never calls the model.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sha256File } from '../../../core/atomic.js';
 import { readManifest, type Manifest } from '../../write/manifest.js';
