@@ -92,7 +92,7 @@ describe('OpenAIProvider', () => {
     expect(seen).toHaveLength(2);
   });
 
-  it('reads the wait from Retry-After-Ms, Retry-After seconds or date, else backs off exponentially, capped', () => {
+  it('reads the wait from Retry-After-Ms, Retry-After seconds or date, else backs off exponentially (full jitter), capped', () => {
     const err = (h: Record<string, string>) => APIError.generate(429, { error: { message: 'x' } }, 'x', new Headers(h));
     expect(retryDelayMs(err({ 'retry-after': '0' }), 0, 60_000)).toBe(0);
     expect(retryDelayMs(err({ 'retry-after': '2' }), 0, 60_000)).toBe(2000);
@@ -101,12 +101,11 @@ describe('OpenAIProvider', () => {
     expect(date).toBeGreaterThan(3000);
     expect(date).toBeLessThanOrEqual(5000);
     expect(retryDelayMs(err({ 'retry-after': '3600' }), 0, 1000)).toBe(1000);
-    const backoff = [0, 1, 2, 6].map((attempt) => retryDelayMs(err({}), attempt, 60_000));
-    expect(backoff[0]).toBeGreaterThanOrEqual(375);
-    expect(backoff[0]).toBeLessThanOrEqual(500);
-    expect(backoff[1]).toBeGreaterThanOrEqual(750);
-    expect(backoff[2]).toBeGreaterThanOrEqual(1500);
-    expect(backoff[3]).toBeLessThanOrEqual(8000);
+    // The acquire stage's policy: a random share (full jitter) of 0.5 s doubling per attempt, at most 8 s.
+    const backoff = (random: number, maxWaitMs = 60_000) => [0, 1, 2, 6].map((attempt) => retryDelayMs(err({}), attempt, maxWaitMs, () => random));
+    expect(backoff(1)).toEqual([500, 1000, 2000, 8000]);
+    expect(backoff(0.5)).toEqual([250, 500, 1000, 4000]);
+    expect(backoff(1, 1500)).toEqual([500, 1000, 1500, 1500]);
   });
 
   it('fails with a clear error after its retries when the server keeps answering 500', async () => {

@@ -1,6 +1,6 @@
 /** Any OpenAI-compatible `/v1/chat/completions` endpoint (OpenAI, vLLM, llama.cpp server, ...). */
-import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
+import { backoffDelay, parseRetryAfter, sleep } from '../../acquire/retry.js';
 import { redactText, registerSecret } from '../../shared/redact.js';
 import type { CompletionRequest, CompletionResult, LlmProvider } from './types.js';
 
@@ -111,21 +111,19 @@ function classifyFailure(err: unknown, timedOut: boolean): { retry: boolean; wha
   return { retry: false, what: 'failed' };
 }
 
-/** The wait the server asked for (Retry-After-Ms, Retry-After seconds or HTTP date), else exponential back-off. */
-export function retryDelayMs(err: unknown, attempt: number, maxWaitMs: number): number {
+/** The acquire stage's back-off (exponential, full jitter) from 0.5 s, at most 8 s when the server names no wait. */
+const BACKOFF = { backoff_ms: 500, max_backoff_ms: 8000 };
+
+/**
+ * The wait before retry `attempt + 1`: the server's (Retry-After-Ms, else Retry-After seconds or HTTP date,
+ * as the acquire stage reads it), else the acquire stage's back-off; never more than maxWaitMs.
+ */
+export function retryDelayMs(err: unknown, attempt: number, maxWaitMs: number, random: () => number = Math.random): number {
   const headers = err instanceof APIError ? err.headers : undefined;
-  const get = (name: string) => (headers && typeof headers.get === 'function' ? headers.get(name) : undefined) ?? undefined;
-  let wait: number | undefined;
-  const ms = get('retry-after-ms');
-  if (ms && Number.isFinite(parseFloat(ms))) wait = parseFloat(ms);
-  const ra = get('retry-after');
-  if (wait === undefined && ra) {
-    const seconds = parseFloat(ra);
-    wait = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(ra) - Date.now();
-    if (!Number.isFinite(wait)) wait = undefined;
-  }
-  if (wait === undefined) wait = Math.min(500 * 2 ** attempt, 8000) * (1 - Math.random() * 0.25);
-  return Math.max(0, Math.min(wait, maxWaitMs));
+  const get = (name: string) => (headers && typeof headers.get === 'function' ? headers.get(name) : null) ?? null;
+  const ms = parseFloat(get('retry-after-ms') ?? '');
+  const asked = Number.isFinite(ms) ? Math.max(0, ms) : parseRetryAfter(get('retry-after'));
+  return Math.min(asked ?? backoffDelay(attempt + 1, { ...BACKOFF, random }), maxWaitMs);
 }
 
 export class OpenAIProvider implements LlmProvider {
@@ -166,7 +164,7 @@ export class OpenAIProvider implements LlmProvider {
         req.signal?.throwIfAborted();
         const failure = classifyFailure(err, timer.aborted);
         if (!failure.retry || attempt >= this.maxRetries) throw this.failed(err, failure.what, attempt);
-        await sleep(retryDelayMs(err, attempt, this.maxRetryWaitMs), undefined, { signal: req.signal });
+        await sleep(retryDelayMs(err, attempt, this.maxRetryWaitMs), req.signal);
       }
     }
   }
