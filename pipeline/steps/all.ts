@@ -1,3 +1,4 @@
+import type { Doc, Stage } from '../../core/types.js';
 import type { Step } from '../runner.js';
 import type { RunContext } from './context.js';
 import type { DocStep } from './doc-steps.js';
@@ -19,6 +20,23 @@ export interface StepEntry {
 }
 
 const one = async <T>(step: T | undefined): Promise<T[]> => (step ? [step] : []);
+
+/**
+ * The entry of a document step that runs a Stage<Doc, Doc> over the last document step, shard for shard
+ * (removals recorded, the funnel counted: see docStageStep). `config` returns its config slice, or undefined to
+ * leave the step out of this run. docs/steps.md shows a filter added this way.
+ */
+export function docStage<C>(name: string, config: (ctx: RunContext) => C | undefined, makeStage: (config: C) => Promise<Stage<Doc, Doc, C>>): StepEntry {
+  return {
+    names: [name],
+    async build(ctx, b) {
+      const cfg = config(ctx);
+      if (cfg === undefined) return [];
+      const { docStageStep } = await import('./doc-steps.js');
+      return [docStageStep(ctx, { name, upstream: b.lastDocs, config: cfg, makeStage: () => makeStage(cfg) })];
+    },
+  };
+}
 
 /**
  * The qcc run, in order: bootstrap ‖ ingest → index → retrieve → candidates → (document steps) → publish.
