@@ -152,19 +152,23 @@ describe('OpenAIProvider', () => {
 
   it('waits as long as Retry-After (seconds) says on a 503, then succeeds', async () => {
     handler = (_s, res, n) => (n === 1 ? json(res, 503, { error: { message: 'overloaded' } }, { 'retry-after': '1' }) : json(res, 200, completion('1. Why?')));
-    const p = new OpenAIProvider({ model: 'test-model', baseURL, apiKeyEnv: KEY_ENV, maxRetries: 1 });
-    const started = Date.now();
+    const waits: number[] = [];
+    const sleep = async (ms: number) => void waits.push(ms);
+    const p = new OpenAIProvider({ model: 'test-model', baseURL, apiKeyEnv: KEY_ENV, maxRetries: 1, sleep });
     const r = await p.complete({ prompt: 'x', maxTokens: 8, temperature: 0, seed: 1 });
     expect(r.text).toBe('1. Why?');
     expect(seen).toHaveLength(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(waits).toEqual([1000]);
   });
 
   it('caps a long Retry-After at max_retry_wait_ms', async () => {
     handler = (_s, res, n) => (n === 1 ? json(res, 429, { error: { message: 'later' } }, { 'retry-after': '3600' }) : json(res, 200, completion('1. Why?')));
-    const p = new OpenAIProvider({ model: 'test-model', baseURL, apiKeyEnv: KEY_ENV, maxRetries: 1, maxRetryWaitMs: 50 });
+    const waits: number[] = [];
+    const sleep = async (ms: number) => void waits.push(ms);
+    const p = new OpenAIProvider({ model: 'test-model', baseURL, apiKeyEnv: KEY_ENV, maxRetries: 1, maxRetryWaitMs: 50, sleep });
     expect((await p.complete({ prompt: 'x', maxTokens: 8, temperature: 0, seed: 1 })).text).toBe('1. Why?');
     expect(seen).toHaveLength(2);
+    expect(waits).toEqual([50]);
   });
 
   it('retries malformed JSON and says so when it persists', async () => {

@@ -19,6 +19,8 @@ export interface OpenAIProviderOptions {
   maxRetryWaitMs?: number;
   /** Largest response body read, in bytes (default 1 MiB); a larger one fails the call and is not cached. */
   maxResponseBytes?: number;
+  /** Waits between attempts (default a real, abortable timer); injected in tests to see the waits. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** Far above any completion qcc asks for (a few hundred tokens), far below what would strain memory. */
@@ -134,6 +136,7 @@ export class OpenAIProvider implements LlmProvider {
   private readonly maxRetries: number;
   private readonly timeoutMs: number;
   private readonly maxRetryWaitMs: number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: OpenAIProviderOptions) {
     const envName = options.apiKeyEnv ?? 'OPENAI_API_KEY';
@@ -148,6 +151,7 @@ export class OpenAIProvider implements LlmProvider {
     this.maxRetries = options.maxRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
+    this.sleep = options.sleep ?? sleep;
     // Retries and time-outs are ours: the SDK's time-out stops at the headers, so a stalled body would hang.
     this.client = new OpenAI({ apiKey, baseURL, timeout: this.timeoutMs, maxRetries: 0, fetch: cappedFetch(maxResponseBytes) });
     this.where = this.client.baseURL;
@@ -164,7 +168,7 @@ export class OpenAIProvider implements LlmProvider {
         req.signal?.throwIfAborted();
         const failure = classifyFailure(err, timer.aborted);
         if (!failure.retry || attempt >= this.maxRetries) throw this.failed(err, failure.what, attempt);
-        await sleep(retryDelayMs(err, attempt, this.maxRetryWaitMs), req.signal);
+        await this.sleep(retryDelayMs(err, attempt, this.maxRetryWaitMs), req.signal);
       }
     }
   }
