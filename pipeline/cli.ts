@@ -1,9 +1,10 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
-import { repoRoot } from './repo.js';
+import { Command } from 'commander';
+import { repoRoot } from '../core/repo.js';
 import { redactText } from '../stages/shared/redact.js';
+import { intOption } from './commands/int-option.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerCcCommands } from './commands/cc.js';
@@ -12,6 +13,7 @@ import { registerReadCommands } from './commands/read.js';
 import { registerOpsCommands } from './commands/ops.js';
 import { EXIT_LOCKED, LeaseLostError, LockedError } from './lock.js';
 import { RunStopped } from './stop.js';
+import { STEP_NAMES } from './steps/all.js';
 
 // Command definitions load only commander and small modules; each action imports what it runs, so
 // `qcc --help`, `qcc --version` and `qcc <cmd> --help` stay fast (scripts/bench/cli-startup.mjs).
@@ -20,7 +22,7 @@ import { RunStopped } from './stop.js';
 const packageVersion = (): string => (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** For commands that only read (status, plan, search): warnings and errors, no info lines on stderr. */
-async function readOnlyLogger(): Promise<import('./types.js').Logger> {
+async function readOnlyLogger(): Promise<import('../core/types.js').Logger> {
   const log = (await import('./log.js')).createLogger();
   return { info: () => {}, warn: log.warn, error: log.error };
 }
@@ -32,13 +34,6 @@ function whatNext(versionDir: string): string {
   return [`  report:    ${join(shown, 'report', 'index.html')}`, `  documents: qcc read ${shown}   (samples and removals: qcc inspect ${shown})`].join('\n');
 }
 
-function int(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-    return n;
-  };
-}
 
 export function buildCli(): Command {
   const program = new Command('qcc')
@@ -53,15 +48,11 @@ export function buildCli(): Command {
     .description('run the pipeline (or one stage and what it needs) and publish a dataset version')
     .requiredOption('--config <yaml>', 'run config (see config/demo.yaml)')
     .option('--out <dir>', 'output root (overrides the config)')
-    .option('--stage <name>', 'run through this step only (and the incomplete steps it needs): bootstrap, ingest, index, retrieve, candidates, relevance_model, relevance, filter, decontam, dedup_signatures, dedup, dedup_apply, publish')
-    .option('--rank <i>', 'this worker among --world workers', int('--rank'), 0)
-    .option('--world <n>', 'number of workers splitting the sharded stages', int('--world'), 1)
-    .option('--lock-wait <seconds>', "wait this long for another run's lease on the dataset (default: exit 75 at once)", int('--lock-wait'), 0)
-    .option('--lock-stale <seconds>', 'a lease without a heartbeat for this long is stale and taken over', (v) => {
-      const n = int('--lock-stale')(v);
-      if (n === 0) throw new InvalidArgumentError('--lock-stale must be positive');
-      return n;
-    }, 900)
+    .option('--stage <name>', `run through this step only (and the incomplete steps it needs): ${STEP_NAMES.join(', ')}`)
+    .option('--rank <i>', 'this worker among --world workers', intOption('--rank'), 0)
+    .option('--world <n>', 'number of workers splitting the sharded stages', intOption('--world'), 1)
+    .option('--lock-wait <seconds>', "wait this long for another run's lease on the dataset (default: exit 75 at once)", intOption('--lock-wait'), 0)
+    .option('--lock-stale <seconds>', 'a lease without a heartbeat for this long is stale and taken over', intOption('--lock-stale', 1), 900)
     .option('--replay <version>', "serve the model answers a published version recorded (its folder, e.g. out/qcc-demo/v0001) instead of calling the model: reproduces that version's shards on any machine")
     .action(async (opts) => {
       const { runPipeline } = await import('./run.js');
@@ -119,14 +110,14 @@ export function buildCli(): Command {
         import('../stages/acquire/inputs.js'),
         import('../stages/ingest/config.js'),
         import('../stages/ingest/index.js'),
-        import('./jsonl.js'),
-        import('./types.js'),
+        import('../core/jsonl.js'),
+        import('../core/types.js'),
       ]);
       const log = createLogger();
       const files = await resolveInputs(inputs, { cacheDir: opts.cacheDir, log });
       const config = ingestConfigSchema.parse({ warc: files, on_error: opts.onError });
       const counters = new Counters();
-      const ctx: import('./types.js').StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
+      const ctx: import('../core/types.js').StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
       const records = await writeJsonlAtomically(opts.out, async (writer) => {
         for (const file of files) for await (const doc of readArchive(file, ctx)) await writer.write(doc);
       });
@@ -155,7 +146,7 @@ export function buildCli(): Command {
     .description("BM25 search in a run's index: one JSON line per hit")
     .requiredOption('--config <yaml>', 'run config')
     .option('--out <dir>', 'output root (overrides the config)')
-    .option('-k <n>', 'number of hits', int('-k'), 10)
+    .option('-k <n>', 'number of hits', intOption('-k'), 10)
     .argument('<query>', 'free text; search syntax is treated as text')
     .action(async (query: string, opts) => {
       const [{ openRun }, { openSearchIndex }] = await Promise.all([import('./run.js'), import('../stages/index/open.js')]);

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { sha256Text } from './atomic.js';
+import { sha256Text } from '../core/atomic.js';
 import { fileDigest } from './input-location.js';
 
 /** Raise when a setting's meaning or default value changes, so that configs written before start a new lineage. */

@@ -3,8 +3,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type QccConfig } from '../config/schema.js';
-import { sha256Text } from './atomic.js';
-import { fromRepo } from './repo.js';
+import { sha256Text } from '../core/atomic.js';
+import { fromRepo } from '../core/repo.js';
 import { isUrl } from '../stages/acquire/inputs.js';
 import { canonicalJson, lineageIdOf, lineageSettings, nonDefaultSettings } from './config-identity.js';
 import { inputRootFor, recordedLocation } from './input-location.js';
@@ -214,6 +214,15 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   ];
   for (const [key, file] of promptFiles) {
     if (file && !existsSync(file)) throw new ConfigError(path, key, `file not found: ${file}`);
+  }
+  // Files later steps read, checked now so that a missing one fails before ingest, index and retrieve run; each
+  // is resolved as its step resolves it (the blocklist against this file's folder, judge templates the repository's).
+  const blocklistFile = config.filters.url_blocklist.file;
+  if (blocklistFile && !existsSync(at(blocklistFile))) throw new ConfigError(path, 'filters.url_blocklist.file', `file not found: ${at(blocklistFile)}`);
+  if (config.relevance.enabled && config.bootstrap.provider !== 'none') {
+    const key = config.bootstrap.provider === 'openai' ? 'chat_prompt' : 'prompt';
+    const template = fromRepo(config.relevance.judge[key]);
+    if (!existsSync(template)) throw new ConfigError(path, `relevance.judge.${key}`, `file not found: ${template}`);
   }
 
   const outDir = overrides.out ? resolve(overrides.out) : at(config.out);

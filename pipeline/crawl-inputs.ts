@@ -1,6 +1,6 @@
 import type { LoadedConfig } from './config.js';
 import { resolveCcInputs } from '../stages/acquire/crawls.js';
-import type { Logger } from './types.js';
+import type { Logger } from '../core/types.js';
 
 /** The archive URLs of the crawls `ingest.cc` names (newest first), from the crawl index's listings. */
 export async function resolveCrawls(loaded: LoadedConfig, log?: Logger): Promise<{ crawls: string[]; urls: string[] }> {

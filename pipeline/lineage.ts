@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Text } from './atomic.js';
+import { sha256Text } from '../core/atomic.js';
 import type { LoadedConfig } from './config.js';
 import { isUrl } from '../stages/acquire/inputs.js';
-import type { Logger } from './types.js';
+import type { Logger } from '../core/types.js';
 import { VersionedDataset } from '../stages/write/dataset.js';
 import type { CorpusSpec } from '../stages/ingest/config.js';
 import { fileDigest, recordedLocation } from './input-location.js';

@@ -8,8 +8,8 @@ import { linkSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmS
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from './types.js';
-import { pidAlive } from '../stages/shared/process.js';
+import type { Logger } from '../core/types.js';
+import { pidAlive } from '../core/process.js';
 
 /** EX_TEMPFAIL (sysexits.h): the dataset is busy; a scheduler may simply try again later. */
 export const EXIT_LOCKED = 75;

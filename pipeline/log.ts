@@ -1,4 +1,4 @@
-import type { Logger } from './types.js';
+import type { Logger } from '../core/types.js';
 import { REDACTED, redactDeep, redactText } from '../stages/shared/redact.js';
 
 const SECRET_KEYS = /key|token|secret|password|authorization/i;

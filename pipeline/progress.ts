@@ -41,12 +41,14 @@ class JsonProgress implements Progress {
 }
 
 class BarProgress implements Progress {
-  private readonly bars = new cliProgress.MultiBar(
-    { format: ' {step} [{bar}] {value}/{total} shards | {records} records {detail}', hideCursor: true, clearOnComplete: false },
-    cliProgress.Presets.shades_classic,
-  );
+  private readonly bars: cliProgress.MultiBar;
   private readonly active = new Map<string, { bar: cliProgress.SingleBar; records: number }>();
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(stream: NodeJS.WriteStream) {
+    this.bars = new cliProgress.MultiBar(
+      { format: ' {step} [{bar}] {value}/{total} shards | {records} records {detail}', hideCursor: true, clearOnComplete: false, stream },
+      cliProgress.Presets.shades_classic,
+    );
+  }
   stepStarted(step: string, total: number, alreadyDone: number): void {
     const bar = this.bars.create(Math.max(total, 1), alreadyDone, { step: step.padEnd(9), records: 0, detail: '' });
     this.active.set(step, { bar, records: 0 });

@@ -12,10 +12,10 @@ import { finishPublished, PUBLISH } from './steps/publish.js';
 import { VersionedDataset } from '../stages/write/dataset.js';
 import { narrowToFresh, planLineage } from './lineage.js';
 import { resolveCrawls } from './crawl-inputs.js';
-import type { Logger } from './types.js';
+import type { Logger } from '../core/types.js';
 import { acquireDatasetLock, DEFAULT_LOCK_STALE_MS, type Lease } from './lock.js';
 import { abortOnSignals } from './stop.js';
-import { removeOrphanTemps } from './atomic.js';
+import { removeOrphanTemps } from '../core/atomic.js';
 import { confinedPath } from '../stages/shared/confine.js';
 import { loadModelAnswers, type ModelAnswers } from '../stages/bootstrap/providers/replay.js';
 
@@ -128,7 +128,7 @@ async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lea
     }
   }
   runLog.info('run started', { lineage: ctx.lineage.id, new_inputs: ctx.lineage.fresh.length, config: ctx.loaded.file, work: ctx.paths.work, rank, world });
-  const { steps, close } = createSteps(ctx);
+  const { steps, close } = await createSteps(ctx);
   const progress = createProgress(process.stderr, ctx.lineage.runId, rank);
   try {
     await runSteps(steps, ctx.state, { rank, world, through: req.stage, log: runLog, progress, signal });

@@ -1,10 +1,10 @@
 import { rename, rm, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sha256File, tempPathFor } from './atomic.js';
+import { sha256File, tempPathFor } from '../core/atomic.js';
 import type { Progress } from './progress.js';
-import { RunState, type ShardMarker } from './run-state.js';
-import { Counters, type Logger } from './types.js';
+import type { RunState, ShardMarker } from './run-state.js';
+import { Counters, type Logger } from '../core/types.js';
 import { withFields } from './log.js';
 
 export interface ShardSpec {

@@ -44,7 +44,7 @@ function withDoneShards<T extends { id: string }>(listed: T[], doneIds: string[]
 
 /** Reads run state only: nothing is run or written. */
 export async function describeRun(ctx: RunContext, opts: { shards: boolean }): Promise<RunReport> {
-  const { steps } = createSteps(ctx);
+  const { steps } = await createSteps(ctx);
   const reports: StepReport[] = [];
   const complete = new Map<string, boolean>();
   for (const step of steps) {

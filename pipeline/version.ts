@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '../core/repo.js';
 
 let cached: { package: string; git?: string } | undefined;
 

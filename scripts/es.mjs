@@ -17,7 +17,7 @@
 // Environment: QCC_ES_VERSION (8.19.21), JAVA_HOME / ES_JAVA_HOME (JDK 17), QCC_ES_PORT, QCC_ES_HEAP.
 // Progress goes to stderr.
 import { $ } from 'zx';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, renameSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';

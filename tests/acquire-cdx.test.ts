@@ -1,7 +1,8 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { WARCParser } from 'warcio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Doc, type WarcSource } from '../pipeline/types.js';
+import type { Doc, WarcSource } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import {
   CdxClient,
   cdxRecordsOf,
@@ -201,7 +202,7 @@ describe.runIf(haveSharedData())('metadata records: WAT envelopes and WARC warc-
     }
     for (const m of meta) {
       expect(responseIds.has(m.refersTo!)).toBe(true);
-      expect(m.fields!['fetchTimeMs']).toMatch(/^\d+$/);
+      expect(m.fields!.fetchTimeMs).toMatch(/^\d+$/);
     }
   });
 });

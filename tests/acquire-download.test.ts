@@ -11,7 +11,7 @@ import {
   downloadFile,
   listCrawlFiles,
   parseRetryAfter,
-  type RetryOptions,
+  type DownloadOptions,
 } from '../stages/acquire/index.js';
 import { resolveInputs } from '../stages/acquire/inputs.js';
 import { startTestServer, type TestServer } from './acquire-helpers.js';
@@ -25,7 +25,7 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
   let server: TestServer;
   let dir: string;
   let waits: number[];
-  const opts = (over: Partial<RetryOptions> = {}): RetryOptions => ({
+  const opts = (over: Partial<DownloadOptions> = {}): DownloadOptions => ({
     retries: 4,
     backoff_ms: 100,
     max_backoff_ms: 5000,

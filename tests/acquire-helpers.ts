@@ -88,7 +88,10 @@ function handle(state: TestServer, req: IncomingMessage, res: ServerResponse): v
     return;
   }
   const index = /^(CC-MAIN-\d{4}-\d{2})-index$/.exec(path);
-  if (index) return answerIndex(state, index[1]!, u.searchParams, res, entry);
+  if (index) {
+    answerIndex(state, index[1]!, u.searchParams, res, entry);
+    return;
+  }
   const file = state.files.get(path);
   if (!file) {
     entry.status = 404;
@@ -161,8 +164,13 @@ export function filterMatcher(spec: string): (r: CdxRecord) => boolean {
   const negate = s.startsWith('!');
   if (negate) s = s.slice(1);
   let mode: 'exact' | 'contains' | 'regex' = 'regex';
-  if (s.startsWith('=')) (mode = 'exact'), (s = s.slice(1));
-  else if (s.startsWith('~')) (mode = 'contains'), (s = s.slice(1));
+  if (s.startsWith('=')) {
+    mode = 'exact';
+    s = s.slice(1);
+  } else if (s.startsWith('~')) {
+    mode = 'contains';
+    s = s.slice(1);
+  }
   const colon = s.indexOf(':');
   const field = s.slice(0, colon);
   const value = s.slice(colon + 1);

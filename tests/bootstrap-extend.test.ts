@@ -2,7 +2,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Query, type Removal, type Seed } from '../pipeline/types.js';
+import type { Query, Removal, Seed } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import {
   CachedProvider,
   cleanLine,

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Query, type Seed } from '../pipeline/types.js';
+import type { Query, Seed } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import {
   CachedProvider,
   LlamaProvider,
@@ -51,7 +52,7 @@ describe.skipIf(!found && !inCI)('question extension on the embedded model', () 
   let dir: string;
   let modelPath: string;
   const providers: LlamaProvider[] = [];
-  let first: Query[] = [];
+  const first: Query[] = [];
 
   beforeAll(async () => {
     modelPath = resolveModelPath(); // under CI=true a missing model fails here, naming the path

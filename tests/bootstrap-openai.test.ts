@@ -2,7 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Query, type Seed } from '../pipeline/types.js';
+import type { Query, Seed } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import { APIError } from 'openai';
 import { BudgetExhaustedError, GuardedProvider, OpenAIProvider, retryDelayMs, createProvider, extendQuestions, type BootstrapConfigInput } from '../stages/bootstrap/index.js';
 
@@ -91,7 +92,7 @@ describe('OpenAIProvider', () => {
     expect(seen).toHaveLength(2);
   });
 
-  it('reads the wait from Retry-After-Ms, Retry-After seconds or date, else backs off exponentially, capped', () => {
+  it('reads the wait from Retry-After-Ms, Retry-After seconds or date, else backs off exponentially (full jitter), capped', () => {
     const err = (h: Record<string, string>) => APIError.generate(429, { error: { message: 'x' } }, 'x', new Headers(h));
     expect(retryDelayMs(err({ 'retry-after': '0' }), 0, 60_000)).toBe(0);
     expect(retryDelayMs(err({ 'retry-after': '2' }), 0, 60_000)).toBe(2000);
@@ -100,12 +101,11 @@ describe('OpenAIProvider', () => {
     expect(date).toBeGreaterThan(3000);
     expect(date).toBeLessThanOrEqual(5000);
     expect(retryDelayMs(err({ 'retry-after': '3600' }), 0, 1000)).toBe(1000);
-    const backoff = [0, 1, 2, 6].map((attempt) => retryDelayMs(err({}), attempt, 60_000));
-    expect(backoff[0]).toBeGreaterThanOrEqual(375);
-    expect(backoff[0]).toBeLessThanOrEqual(500);
-    expect(backoff[1]).toBeGreaterThanOrEqual(750);
-    expect(backoff[2]).toBeGreaterThanOrEqual(1500);
-    expect(backoff[3]).toBeLessThanOrEqual(8000);
+    // The acquire stage's policy: a random share (full jitter) of 0.5 s doubling per attempt, at most 8 s.
+    const backoff = (random: number, maxWaitMs = 60_000) => [0, 1, 2, 6].map((attempt) => retryDelayMs(err({}), attempt, maxWaitMs, () => random));
+    expect(backoff(1)).toEqual([500, 1000, 2000, 8000]);
+    expect(backoff(0.5)).toEqual([250, 500, 1000, 4000]);
+    expect(backoff(1, 1500)).toEqual([500, 1000, 1500, 1500]);
   });
 
   it('fails with a clear error after its retries when the server keeps answering 500', async () => {
@@ -152,19 +152,23 @@ describe('OpenAIProvider', () => {
 
   it('waits as long as Retry-After (seconds) says on a 503, then succeeds', async () => {
     handler = (_s, res, n) => (n === 1 ? json(res, 503, { error: { message: 'overloaded' } }, { 'retry-after': '1' }) : json(res, 200, completion('1. Why?')));
-    const p = new OpenAIProvider({ model: 'test-model', baseURL, apiKeyEnv: KEY_ENV, maxRetries: 1 });
-    const started = Date.now();
+    const waits: number[] = [];
+    const sleep = async (ms: number) => void waits.push(ms);
+    const p = new OpenAIProvider({ model: 'test-model', baseURL, apiKeyEnv: KEY_ENV, maxRetries: 1, sleep });
     const r = await p.complete({ prompt: 'x', maxTokens: 8, temperature: 0, seed: 1 });
     expect(r.text).toBe('1. Why?');
     expect(seen).toHaveLength(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(waits).toEqual([1000]);
   });
 
   it('caps a long Retry-After at max_retry_wait_ms', async () => {
     handler = (_s, res, n) => (n === 1 ? json(res, 429, { error: { message: 'later' } }, { 'retry-after': '3600' }) : json(res, 200, completion('1. Why?')));
-    const p = new OpenAIProvider({ model: 'test-model', baseURL, apiKeyEnv: KEY_ENV, maxRetries: 1, maxRetryWaitMs: 50 });
+    const waits: number[] = [];
+    const sleep = async (ms: number) => void waits.push(ms);
+    const p = new OpenAIProvider({ model: 'test-model', baseURL, apiKeyEnv: KEY_ENV, maxRetries: 1, maxRetryWaitMs: 50, sleep });
     expect((await p.complete({ prompt: 'x', maxTokens: 8, temperature: 0, seed: 1 })).text).toBe('1. Why?');
     expect(seen).toHaveLength(2);
+    expect(waits).toEqual([50]);
   });
 
   it('retries malformed JSON and says so when it persists', async () => {

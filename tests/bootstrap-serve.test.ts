@@ -5,7 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Query } from '../pipeline/types.js';
+import type { Query } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import { LlamaProvider, OpenAIProvider, extendQuestions, type BootstrapConfigInput } from '../stages/bootstrap/index.js';
 import { seedId } from '../stages/seeds/index.js';
 import { haveModel, modelPath, repo } from './helpers.js';

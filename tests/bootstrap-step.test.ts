@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Query } from '../pipeline/types.js';
+import type { Query } from '../core/types.js';
 import { haveModel, haveSharedData, modelPath, newsCorpus, qcc, tempDir } from './helpers.js';
 
 const seeds = [

@@ -1,6 +1,6 @@
 /** Thought parsing, the thought prompt, and post-processing of a query set: no model needed. */
 import { describe, expect, it } from 'vitest';
-import { Counters, type Query } from '../pipeline/types.js';
+import { Counters, type Query } from '../core/types.js';
 import {
   NearDuplicateIndex,
   jaccard,

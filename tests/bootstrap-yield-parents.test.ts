@@ -5,7 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testContext, type Query, type Seed } from '../pipeline/types.js';
+import type { Query, Seed } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import { CachedProvider, LlamaProvider, extendQuestions, type BootstrapConfigInput } from '../stages/bootstrap/index.js';
 import { readQueryYields } from '../stages/bootstrap/parent-yields.js';
 import { seedId } from '../stages/seeds/index.js';

@@ -4,8 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readAllJsonl } from '../pipeline/jsonl.js';
-import type { Doc } from '../pipeline/types.js';
+import { readAllJsonl } from '../core/jsonl.js';
+import type { Doc } from '../core/types.js';
 import { cc, haveSharedData, qcc, repo, sharedData, tempDir } from './helpers.js';
 
 /** Packages that only running a command may load: the model runtime, the S3 SDK, SQLite, Elasticsearch, extraction, language id, schemas. */

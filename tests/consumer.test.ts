@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readAllJsonl } from '../pipeline/jsonl.js';
+import { readAllJsonl } from '../core/jsonl.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { RECORD_SCHEMA } from '../stages/write/record-schema.js';
 import { cc, haveSharedData, newsCorpus, qcc, repo, tempDir } from './helpers.js';
@@ -182,8 +182,6 @@ describe.runIf(haveData && haveHfPython())('a published version, loaded with Hug
   }, 300_000);
 
   it('every record has the same keys in the same order, web page or corpus line', async () => {
-    const keysOf = (v: unknown): unknown =>
-      v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, keysOf(x)])) : typeof v;
     const shapes = new Set<string>();
     const kinds = new Map<string, Set<string>>();
     let partWithoutUrl = false;

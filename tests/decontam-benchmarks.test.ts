@@ -2,9 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '../pipeline/jsonl.js';
-import { testContext, type Doc, type Removal } from '../pipeline/types.js';
-import { BenchmarkIndex, buildBenchmarkIndex, decontamConfigSchema, decontamStage, normaliseTokens, readBenchmark } from '../stages/decontam/index.js';
+import { readJsonl } from '../core/jsonl.js';
+import type { Doc, Removal } from '../core/types.js';
+import { testContext } from './stage-context.js';
+import { type BenchmarkIndex, buildBenchmarkIndex, decontamConfigSchema, decontamStage, normaliseTokens, readBenchmark } from '../stages/decontam/index.js';
 import { haveSharedData, newsCorpus, sharedData, tempDir } from './helpers.js';
 
 const bench = (p: string) => join(sharedData, 'benchmarks', p);

@@ -4,8 +4,9 @@
  * real 20 Newsgroups and BBC posts, must be removed naming the item; untouched posts must be kept.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
 import type { BenchmarkIndex, BenchmarkItem, DecontamConfig } from '../stages/decontam/index.js';
+// @ts-expect-error plain JavaScript module without types
 import * as P from '../scripts/bench/decontam/planted.mjs';
 import { haveSharedData } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readJsonl } from '../pipeline/jsonl.js';
-import type { Doc } from '../pipeline/types.js';
+import { readJsonl } from '../core/jsonl.js';
+import type { Doc } from '../core/types.js';
 import { mergeBand } from '../stages/dedup/band-merge.js';
 import { dedupConfigSchema } from '../stages/dedup/config.js';
 import { bandKeys } from '../stages/dedup/minhash.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '../pipeline/jsonl.js';
-import type { Doc } from '../pipeline/types.js';
+import { readJsonl } from '../core/jsonl.js';
+import type { Doc } from '../core/types.js';
 import { dedupConfigSchema, findDuplicates, impliedThreshold, MinHasher, SignatureWriter, type DedupRemoval } from '../stages/dedup/index.js';
 import { haveSharedData, newsCorpus, tempDir } from './helpers.js';
 

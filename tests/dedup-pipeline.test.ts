@@ -2,9 +2,9 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { readAllJsonl, readJsonl } from '../pipeline/jsonl.js';
+import { readAllJsonl, readJsonl } from '../core/jsonl.js';
 import { runPipeline } from '../pipeline/run.js';
-import { silentLogger, type Doc } from '../pipeline/types.js';
+import { silentLogger, type Doc } from '../core/types.js';
 import { inspectVersion, registerInspectCommands } from '../pipeline/commands/inspect.js';
 import { SignatureFile } from '../stages/dedup/index.js';
 import { filterConfigSchema, gopherQualityCheck, gopherRepetitionCheck } from '../stages/filter/index.js';
@@ -145,7 +145,10 @@ dedup: { minhash: { bands: 14, rows: 8 } }
     expect(sample.kept.length).toBe(3);
     expect(Object.keys(sample.removed)).toEqual(expect.arrayContaining(['decontam', 'near_duplicate', 'exact_duplicate']));
     const out: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+      out.push(String(s));
+      return true;
+    });
     try {
       const program = new Command().exitOverride();
       registerInspectCommands(program);

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '../pipeline/jsonl.js';
-import { testContext, type Doc } from '../pipeline/types.js';
+import { readJsonl } from '../core/jsonl.js';
+import type { Doc } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import { dedupConfigSchema, findDuplicates, SignatureFile, SignatureWriter, type DedupRemoval, type DedupStats, type PriorLedger } from '../stages/dedup/index.js';
 import { ingestConfigSchema, readArchive } from '../stages/ingest/index.js';
 import { cc, haveSharedData, inCI, newsCorpus, tempDir } from './helpers.js';

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { readAllJsonl } from '../pipeline/jsonl.js';
+import { readAllJsonl } from '../core/jsonl.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { cc, qcc, repo, startQcc, type CliResult } from './helpers.js';
 import { onStderrLines } from './ops-helpers.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
 import { Fts5Index } from '../stages/index/fts5.js';
 import { queryTerms, toFtsQuery } from '../stages/retrieve/fts-query.js';
 import { haveSharedData, newsCorpus, tempDir } from './helpers.js';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../stages/write/manifest.js';
-import type { Doc } from '../pipeline/types.js';
-import { readAllJsonl } from '../pipeline/jsonl.js';
+import type { Doc } from '../core/types.js';
+import { readAllJsonl } from '../core/jsonl.js';
 import { startTestServer, type TestServer } from './acquire-helpers.js';
 import { cc, haveSharedData, qcc, repo, tempDir } from './helpers.js';
 

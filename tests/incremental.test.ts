@@ -3,8 +3,8 @@ import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../stages/write/manifest.js';
-import type { Doc } from '../pipeline/types.js';
-import { readAllJsonl } from '../pipeline/jsonl.js';
+import type { Doc } from '../core/types.js';
+import { readAllJsonl } from '../core/jsonl.js';
 import { cc, haveSharedData, qcc, repo, sharedData, tempDir } from './helpers.js';
 
 /** Inputs as the ledger and provenance name them: relative to the config's `ingest.input_root` (`data`). */

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
 import { exactHash } from '../stages/dedup/exact.js';
 import type { SearchIndex } from '../stages/index/contract.js';
-import { ElasticIndex } from '../stages/index/elastic/elastic-index.js';
+import type { ElasticIndex } from '../stages/index/elastic/elastic-index.js';
 import { openSearchIndex } from '../stages/index/open.js';
 import { haveSharedData, tempDir } from './helpers.js';
 import { collect, fromList, haveElasticsearch, indexConfig, newsDocs, startElasticsearch, type EsNode } from './index-helpers.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
 import { ElasticIndex } from '../stages/index/elastic/elastic-index.js';
 import { haveSharedData } from './helpers.js';
 import { collect, dropIndices, esPidFile, esScript, fromList, haveElasticsearch, indexConfig, newsDocs, startElasticsearch, type EsNode } from './index-helpers.js';

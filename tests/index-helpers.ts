@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import type { Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
 import { indexConfigSchema, type IndexConfig } from '../stages/index/config.js';
 import { inCI, newsCorpus, repo } from './helpers.js';
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { WARCParser } from 'warcio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import { decodeHtml, extractMainText, ingestConfigSchema, readArchive, readRecordAt, type IngestConfigInput } from '../stages/ingest/index.js';
 import { cc, haveSharedData, sharedData, tempDir } from './helpers.js';
 
@@ -166,12 +167,14 @@ describe.runIf(haveSharedData())('ingest faults: huge pages and legacy encodings
         expect(text, entry.file).not.toContain('\uFFFD');
         for (const s of entry.with) {
           total++;
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, NUL included
           if (/[^\x00-\x7f]/.test(s)) {
             nonAscii++;
             if (lossy.includes(norm(s))) nonAsciiLossy++;
           }
           if (text.includes(norm(s))) {
             found++;
+            // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, NUL included
             if (/[^\x00-\x7f]/.test(s)) nonAsciiFound++;
           }
         }

@@ -8,7 +8,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Doc, type Logger } from '../pipeline/types.js';
+import type { Doc, Logger } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import { ingestConfigSchema, IngestError, readRecordAt, type IngestConfigInput } from '../stages/ingest/index.js';
 import { readArchiveWith } from '../stages/ingest/archive.js';
 import { realResponses } from './warc-helpers.js';
@@ -88,7 +89,7 @@ describe.runIf(haveSharedData())('ingest: lenient HTTP status lines, real record
       expect(quirky.counters['ingest.quirk.status_line']).toBe(16);
       expect(quirky.counters['ingest.skipped.http_status:invalid']).toBeUndefined();
       // Non-2xx codes are still read from the lenient line.
-      const { ['ingest.quirk.status_line']: _q, ...rest } = quirky.counters;
+      const { 'ingest.quirk.status_line': _q, ...rest } = quirky.counters;
       expect(rest).toEqual(original.counters);
     }
   });

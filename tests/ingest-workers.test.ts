@@ -1,7 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testContext, type Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import { ingestConfigSchema, readArchive, type IngestConfigInput } from '../stages/ingest/index.js';
 import { ExtractPool } from '../stages/ingest/extract-pool.js';
 import { cc, haveSharedData } from './helpers.js';

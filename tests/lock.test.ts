@@ -3,10 +3,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { acquireDatasetLock, EXIT_LOCKED, LockedError, lockPath, type LeaseInfo } from '../pipeline/lock.js';
-import type { Logger } from '../pipeline/types.js';
+import type { Logger } from '../core/types.js';
 import { haveSharedData, qcc, tempDir } from './helpers.js';
 import { publishedSet, writeLeanConfig } from './ops-helpers.js';
 
@@ -21,6 +20,11 @@ function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '']);
   return child.pid!;
 }
+
+const readLeaseFile = (dir: string) => JSON.parse(readFileSync(lockPath(dir), 'utf8')) as LeaseInfo;
+
+/** Waits for what the lease's timers do (heartbeats every 50 ms, polls) instead of sleeping a guessed time. */
+const until = (condition: () => boolean) => vi.waitUntil(condition, { timeout: 10_000, interval: 10 });
 
 async function writeLease(datasetDir: string, info: Partial<LeaseInfo>): Promise<void> {
   const now = new Date().toISOString();
@@ -43,12 +47,12 @@ describe('the dataset lease (in process)', () => {
     expect((refused as Error).message).toMatch(new RegExp(`locked by run run-a on host ${hostname()}, pid ${process.pid}, started \\d+s ago`));
     expect((refused as Error).message).toContain('qcc unlock');
 
-    await sleep(200);
-    const beat = JSON.parse(readFileSync(lockPath(dir), 'utf8')) as LeaseInfo;
-    expect(Date.parse(beat.heartbeat)).toBeGreaterThan(Date.parse(written.heartbeat));
+    await until(() => Date.parse(readLeaseFile(dir).heartbeat) > Date.parse(written.heartbeat));
+    expect(readLeaseFile(dir)).toMatchObject({ owner: written.owner, run: 'run-a', started: written.started });
 
     const waiting = acquireDatasetLock(dir, { runId: 'run-b', waitMs: 10_000, pollMs: 50, log });
-    await sleep(300);
+    await until(() => log.lines.some((l) => /waiting for the lease .* held by run run-a/.test(l)));
+    expect(readLeaseFile(dir).run).toBe('run-a');
     await first.release();
     const second = await waiting;
     expect(JSON.parse(readFileSync(lockPath(dir), 'utf8')).run).toBe('run-b');
@@ -80,8 +84,7 @@ describe('the dataset lease (in process)', () => {
     const log = recordingLog();
     const lease = await acquireDatasetLock(dir, { heartbeatMs: 50, log });
     await writeLease(dir, { host: 'elsewhere', pid: 4242, owner: 'thief' });
-    await sleep(250);
-    expect(lease.held()).toBe(false);
+    await until(() => !lease.held());
     expect(log.lines.some((l) => /error: lost the lease .* taken over by run r-old on host elsewhere, pid 4242/.test(l))).toBe(true);
     await lease.release();
     expect(JSON.parse(readFileSync(lockPath(dir), 'utf8')).owner).toBe('thief');

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readAllJsonl } from '../pipeline/jsonl.js';
+import { readAllJsonl } from '../core/jsonl.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { cc, modelPath, repo, type CliResult } from './helpers.js';
 

@@ -13,7 +13,7 @@ import { configSchema } from '../config/schema.js';
 import { lineageIdOf, lineageSettings, nonDefaultSettings } from '../pipeline/config-identity.js';
 import { loadConfig } from '../pipeline/config.js';
 import { locateInput } from '../pipeline/input-location.js';
-import type { Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
 import { readRecordAt } from '../stages/ingest/index.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { haveSharedData, inCI, qcc, repo, sharedData, tempDir } from './helpers.js';

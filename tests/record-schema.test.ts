@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
 import { publishedRecord, RecordSchemaError, schemaRows } from '../stages/write/record-schema.js';
 import { repo } from './helpers.js';
 

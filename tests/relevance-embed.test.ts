@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '../pipeline/jsonl.js';
+import { readJsonl } from '../core/jsonl.js';
 import { defaultEmbedModelDir, EmbedderUnavailableError, openEmbedder, type Embedder } from '../stages/relevance/embed.js';
 import { haveSharedData, inCI, newsCorpus } from './helpers.js';
 

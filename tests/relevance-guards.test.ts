@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readAllJsonl } from '../pipeline/jsonl.js';
-import type { Doc } from '../pipeline/types.js';
+import { readAllJsonl } from '../core/jsonl.js';
+import type { Doc } from '../core/types.js';
 import { checkDomain, checkJudge } from '../stages/relevance/diagnostics.js';
 import { domainEstimate, sampleIds, shareEstimate } from '../stages/relevance/estimate.js';
 import { funnelWarnings } from '../stages/filter/funnel-warnings.js';
@@ -117,7 +117,7 @@ describe.runIf(haveSharedData() || inCI)('relevance guards in a run (real corpor
     const warnings = (manifest.relevance!.warnings ?? []) as { code: string; domain: string }[];
     expect(warnings.map((w) => w.code)).toContain('classifier_stalled');
     expect(stderr).toMatch(/the classifier accepts \d+ documents, fewer than 1.1 × its \d+ positives \(it stalled\); fell back to the retrieved set/);
-    const counts = manifest.counts['candidates'] as Record<string, number>;
+    const counts = manifest.counts.candidates as Record<string, number>;
     for (const w of warnings.filter((x) => x.code === 'classifier_stalled')) {
       const published = docs.filter((d) => d.domain === w.domain).length;
       // Every retrieved candidate of the domain is kept (less exact duplicates), none is removed by the classifier.
@@ -138,7 +138,7 @@ describe.runIf(haveSharedData() || inCI)('relevance guards in a run (real corpor
     const warnings = (manifest.relevance!.warnings ?? []) as { code: string; domain: string }[];
     expect(warnings.map((w) => w.code)).toContain('classifier_flooded');
     expect(stderr).toMatch(/× the \d+ retrieved \(limits 50% and 3×\): it drifted; fell back to the retrieved set/);
-    const counts = manifest.counts['candidates'] as Record<string, number>;
+    const counts = manifest.counts.candidates as Record<string, number>;
     for (const w of warnings) {
       const published = docs.filter((d) => d.domain === w.domain).length;
       expect(published).toBeLessThanOrEqual(counts[`candidates.domain.${w.domain}`]!);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readAllJsonl } from '../pipeline/jsonl.js';
-import type { Doc } from '../pipeline/types.js';
+import { readAllJsonl } from '../core/jsonl.js';
+import type { Doc } from '../core/types.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { haveModel, haveSharedData, qcc, tempDir } from './helpers.js';
 import { writeRelevanceConfig } from './relevance-helpers.js';
@@ -36,7 +36,7 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
 
   it('records judgements, scores and how each document was found, and the funnel adds up', () => {
     const { manifest, docs } = first;
-    const judge = manifest.counts['relevance']!;
+    const judge = manifest.counts.relevance!;
     expect(judge['relevance.judge.pairs']).toBe(4);
     // 4 random index documents per domain check the judge (relevance.judge.controls_per_domain).
     expect(judge['relevance.judge.controls']).toBe(16);
@@ -44,7 +44,7 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
     const warnings = (manifest.relevance!.warnings ?? []) as { code: string; message: string }[];
     const oneWay = warnings.find((w) => w.code === 'judge_one_way');
     expect(oneWay?.message, JSON.stringify(manifest.relevance!.judge)).toMatch(/^the judge said yes to \d+ of \d+ random index documents/);
-    expect(manifest.counts['relevance']!['relevance.queries.pruned'] ?? 0).toBe(0);
+    expect(manifest.counts.relevance!['relevance.queries.pruned'] ?? 0).toBe(0);
     expect((judge['relevance.judge.llm_calls'] ?? 0) + (judge['relevance.judge.llm_cache_hits'] ?? 0)).toBe(20);
     const row = manifest.funnel.find((f) => f.step === 'relevance')!;
     expect(row.in).toBe(row.out + Object.values(row.removed).reduce((a, b) => a + b, 0));
@@ -54,7 +54,7 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
     for (const d of scored) expect(d.relevance!.score!).toBeGreaterThanOrEqual(d.relevance!.threshold!);
     const recall = docs.filter((d) => d.relevance?.found_by === 'classifier');
     // The recall round's finds then pass the filters and dedup like every other document.
-    const added = manifest.counts['relevance']!['relevance.added.recall_round']!;
+    const added = manifest.counts.relevance!['relevance.added.recall_round']!;
     expect(added).toBeGreaterThan(0);
     expect(recall.length).toBeGreaterThan(0);
     expect(recall.length).toBeLessThanOrEqual(added);
@@ -69,14 +69,16 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
       // Real posts of the four groups: most of each domain's sample is judged to belong to it.
       expect(d.precision.share!, d.domain).toBeGreaterThanOrEqual(0.5);
     }
-    const est = manifest.counts['relevance_estimate']!;
+    const est = manifest.counts.relevance_estimate!;
     expect((est['relevance_estimate.judge.embedded_passages'] ?? 0) + (est['relevance_estimate.judge.embed_cache_hits'] ?? 0)).toBeGreaterThan(24);
     console.log(`relevance loop: ${docs.length} published (${recall.length} from the recall round), removed ${JSON.stringify(row.removed)}`);
   });
 
   it('keeps the removed documents with their rule and score', () => {
     const below = first.removed.filter((r) => r.rule === 'relevance.below_threshold');
-    expect(below.length).toBe(first.manifest.counts['relevance']!['relevance.removed.relevance.below_threshold'] ?? 0);
+    // The classifier removes some retrieved documents in this run (129 of them at the time of writing).
+    expect(below.length).toBeGreaterThan(0);
+    expect(below.length).toBe(first.manifest.counts.relevance!['relevance.removed.relevance.below_threshold']);
     for (const r of below) expect(r.record.relevance!.score!).toBeLessThan(r.record.relevance!.threshold!);
   });
 
@@ -84,13 +86,13 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
     const again = await qcc(['run', '--config', config, '--out', join(root, 'again')]);
     expect(again.code, again.stderr.slice(-3000)).toBe(0);
     const second = await readVersion(join(root, 'again', 'rel-test', 'v0001'));
-    expect(second.manifest.counts['relevance']!['relevance.judge.llm_calls'] ?? 0).toBe(0);
-    expect(second.manifest.counts['relevance']!['relevance.judge.llm_cache_hits']).toBe(20);
-    expect(second.manifest.counts['relevance_estimate']?.['relevance_estimate.judge.llm_calls'] ?? 0).toBe(0);
+    expect(second.manifest.counts.relevance!['relevance.judge.llm_calls'] ?? 0).toBe(0);
+    expect(second.manifest.counts.relevance!['relevance.judge.llm_cache_hits']).toBe(20);
+    expect(second.manifest.counts.relevance_estimate?.['relevance_estimate.judge.llm_calls'] ?? 0).toBe(0);
     // Nor embeds anything: every passage comes from the vector cache, and the estimate is the same.
-    const firstEst = first.manifest.counts['relevance_estimate']!;
-    expect(second.manifest.counts['relevance_estimate']!['relevance_estimate.judge.embedded_passages'] ?? 0).toBe(0);
-    expect(second.manifest.counts['relevance_estimate']!['relevance_estimate.judge.embed_cache_hits']).toBe(
+    const firstEst = first.manifest.counts.relevance_estimate!;
+    expect(second.manifest.counts.relevance_estimate!['relevance_estimate.judge.embedded_passages'] ?? 0).toBe(0);
+    expect(second.manifest.counts.relevance_estimate!['relevance_estimate.judge.embed_cache_hits']).toBe(
       (firstEst['relevance_estimate.judge.embedded_passages'] ?? 0) + (firstEst['relevance_estimate.judge.embed_cache_hits'] ?? 0),
     );
     expect((second.manifest.relevance!.estimate as { domains: unknown }).domains).toEqual((first.manifest.relevance!.estimate as { domains: unknown }).domains);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readJsonl } from '../pipeline/jsonl.js';
-import { silentLogger } from '../pipeline/types.js';
+import { readJsonl } from '../core/jsonl.js';
+import { silentLogger } from '../core/types.js';
 import { relevanceConfigSchema } from '../stages/relevance/config.js';
 import { ScoringTable } from '../stages/relevance/linear.js';
 import { decide } from '../stages/relevance/model-file.js';

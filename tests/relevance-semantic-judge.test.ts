@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '../pipeline/jsonl.js';
-import { fromRepo } from '../pipeline/repo.js';
+import { readJsonl } from '../core/jsonl.js';
+import { fromRepo } from '../core/repo.js';
 import { EmbedderUnavailableError, openEmbedder, type Embedder } from '../stages/relevance/embed.js';
 import { buildSemanticJudge, passages, semanticVerdict, standardiserOf } from '../stages/relevance/semantic-judge.js';
 import { haveSharedData, inCI, newsCorpus } from './helpers.js';

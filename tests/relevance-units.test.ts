@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readJsonl } from '../pipeline/jsonl.js';
+import { readJsonl } from '../core/jsonl.js';
 import { relevanceConfigSchema } from '../stages/relevance/config.js';
 import { pickJudgements, queryYields, type CandidateInfo } from '../stages/relevance/evidence.js';
 import { Featurizer } from '../stages/relevance/features.js';
@@ -7,7 +7,7 @@ import { judgeExcerpt, loadJudgeTemplate, parseJudgement, renderJudgePrompt } fr
 import { PackedExamples, trainLogistic } from '../stages/relevance/linear.js';
 import { thresholdFor } from '../stages/relevance/train.js';
 import { normalQuantile, wilsonInterval } from '../stages/relevance/yield.js';
-import type { Query } from '../pipeline/types.js';
+import type { Query } from '../core/types.js';
 import { haveSharedData, newsCorpus } from './helpers.js';
 
 describe('relevance config', () => {

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../stages/write/manifest.js';
-import { readAllJsonl } from '../pipeline/jsonl.js';
+import { readAllJsonl } from '../core/jsonl.js';
 import { cc, haveSharedData, newsCorpus, qcc, repo, startQcc, tempDir } from './helpers.js';
 
 /** A run without the model (seeds are the queries) so the test is about the runner, with many small shards. */

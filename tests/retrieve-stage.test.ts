@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testContext, type Query } from '../pipeline/types.js';
+import type { Query } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import type { SearchRequest } from '../stages/index/contract.js';
 import { Fts5Index } from '../stages/index/fts5.js';
 import { aggregateHits } from '../stages/retrieve/aggregate.js';

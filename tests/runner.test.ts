@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Progress } from '../pipeline/progress.js';
 import { runSteps, StepFailed, type Step } from '../pipeline/runner.js';
 import { RunState } from '../pipeline/run-state.js';
-import { silentLogger } from '../pipeline/types.js';
+import { silentLogger } from '../core/types.js';
 import { tempDir } from './helpers.js';
 
 const quiet: Progress = { stepStarted() {}, shardDone() {}, stepFinished() {}, close() {} };

@@ -9,8 +9,8 @@ import { readObjectBytes, readObjectText } from '../stages/storage/read.js';
 import { listVersions, readLatest } from '../stages/storage/publish.js';
 import { uploadFile } from '../stages/storage/upload.js';
 import type { Manifest } from '../stages/write/manifest.js';
-import type { Doc } from '../pipeline/types.js';
-import { readAllJsonl } from '../pipeline/jsonl.js';
+import type { Doc } from '../core/types.js';
+import { readAllJsonl } from '../core/jsonl.js';
 import { cc, haveSharedData, qcc, repo, tempDir } from './helpers.js';
 import { haveS3Proxy, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Proxy, type S3TestServer } from './s3-helpers.js';
 

@@ -15,7 +15,8 @@ import { listVersions, publishVersionToObjectStore, readLatest } from '../stages
 import { downloadObject, headObject, openObjectStream, readObjectText } from '../stages/storage/read.js';
 import { parseS3Url, S3UrlError } from '../stages/storage/s3-url.js';
 import { MIB, uploadFile } from '../stages/storage/upload.js';
-import { testContext, type Doc } from '../pipeline/types.js';
+import type { Doc } from '../core/types.js';
+import { testContext } from './stage-context.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { cc, haveSharedData, qcc, repo, tempDir } from './helpers.js';
 import { haveS3Proxy, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startFaultProxy, startS3Proxy, type S3TestServer } from './s3-helpers.js';
@@ -274,8 +275,10 @@ write: { records_per_part: 4 }
         const head = await headObject(client, `${target}/v0002/${entry.path}`);
         expect(head, entry.path).toMatchObject({ size: entry.bytes, metadata: { sha256: entry.sha256 } });
       }
+      // Files a version has beside those the manifest lists: uploaded too.
       for (const extra of ['README.md', 'ledger/inputs.jsonl']) {
-        if (existsSync(join(v2, extra))) expect(await headObject(client, `${target}/v0002/${extra}`), extra).toBeDefined();
+        expect(existsSync(join(v2, extra)), extra).toBe(true);
+        expect(await headObject(client, `${target}/v0002/${extra}`), extra).toBeDefined();
       }
       const remoteManifest = await readObjectText(client, `${target}/v0002/manifest.json`);
       expect(remoteManifest).toBe(readFileSync(join(v2, 'manifest.json'), 'utf8'));
@@ -288,15 +291,19 @@ write: { records_per_part: 4 }
     }, 120_000);
 
     it('fetches a published version back into a local folder, byte for byte; refuses an unfinished one', async () => {
-      const local = join(datasetDir, 'v0002');
-      const fetched = await fetchVersionFromObjectStore(target, 'v0002', join(dir, 'fetched', 'v0002'), { storage: storage() });
+      // Its own prefix and version, published here: nothing depends on what the test above left in the bucket.
+      const own = 's3://qcc-data/datasets/lean-fetch';
+      const local = join(datasetDir, 'v0001');
+      const published = await publishVersionToObjectStore(local, own, 'v0001', { storage: storage() });
+      expect(published).toMatchObject({ latest: 'v0001', latestMoved: true, skipped: 0 });
+      const fetched = await fetchVersionFromObjectStore(own, 'v0001', join(dir, 'fetched', 'v0001'), { storage: storage() });
       const files = (await readdir(local, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(local, join(e.parentPath, e.name))).sort();
       expect(fetched.files).toBe(files.length);
       for (const f of files) expect(sha256(await readFile(join(fetched.dir, f))), f).toBe(sha256(await readFile(join(local, f))));
-      await uploadFile(client, join(local, 'README.md'), `${target}/v0009/README.md`, { partSizeBytes: 5 * MIB });
-      await expect(fetchVersionFromObjectStore(target, 'v0009', join(dir, 'fetched', 'v0009'), { storage: storage() })).rejects.toThrow(/v0009\/: no manifest\.json/);
+      await uploadFile(client, join(local, 'README.md'), `${own}/v0009/README.md`, { partSizeBytes: 5 * MIB });
+      await expect(fetchVersionFromObjectStore(own, 'v0009', join(dir, 'fetched', 'v0009'), { storage: storage() })).rejects.toThrow(/v0009\/: no manifest\.json/);
       expect(existsSync(join(dir, 'fetched', 'v0009'))).toBe(false);
-      expect(await listVersions(target, { storage: storage() })).toEqual(['v0001', 'v0002']);
+      expect(await listVersions(own, { storage: storage() })).toEqual(['v0001']);
     });
 
     it('refuses a folder whose manifest names another version', async () => {

@@ -5,10 +5,11 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { writeJsonlAtomically } from '../jsonl.js';
+import { type Command, Option } from 'commander';
+import { writeJsonlAtomically } from '../../core/jsonl.js';
 import { createLogger } from '../log.js';
-import { Counters } from '../types.js';
+import { intOption } from './int-option.js';
+import { Counters } from '../../core/types.js';
 import type { AcquireConfig } from '../../stages/acquire/config.js';
 import { DEFAULT_BASE_URL, DEFAULT_INDEX_URL } from '../../stages/acquire/defaults.js';
 import { CdxClient } from '../../stages/acquire/cdx.js';
@@ -16,30 +17,14 @@ import type { CdxRecord } from '../../stages/acquire/cdxj.js';
 import { downloadAll } from '../../stages/acquire/download.js';
 import { FILE_KINDS, fileUrl, listCrawlFiles, type FileKind } from '../../stages/acquire/paths.js';
 
-function positiveInt(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
-    return n;
-  };
-}
-
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The retry/time-out options every networked command shares. */
 function withNetOptions(cmd: Command): Command {
   return cmd
-    .option('--retries <n>', 'attempts after the first on 5xx, 429, time-outs', positiveIntOrZero('--retries'), 6)
-    .option('--timeout-ms <n>', 'abandon an attempt after this long without data', positiveInt('--timeout-ms'), 60_000)
-    .option('--backoff-ms <n>', 'first back-off (doubles, full jitter)', positiveInt('--backoff-ms'), 1000);
-}
-
-function positiveIntOrZero(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-    return n;
-  };
+    .option('--retries <n>', 'attempts after the first on 5xx, 429, time-outs', intOption('--retries'), 6)
+    .option('--timeout-ms <n>', 'abandon an attempt after this long without data', intOption('--timeout-ms', 1), 60_000)
+    .option('--backoff-ms <n>', 'first back-off (doubles, full jitter)', intOption('--backoff-ms', 1), 1000);
 }
 
 /** The config schemas (zod) load when a command runs, not when the CLI starts. */
@@ -88,7 +73,7 @@ export function registerCcCommands(program: Command): void {
       .addOption(kindOption())
       .option('--base-url <url>', 'where crawl-data/ is served', DEFAULT_BASE_URL)
       .option('--urls', 'print full URLs instead of paths')
-      .option('--limit <n>', 'only the first n', positiveInt('--limit')),
+      .option('--limit <n>', 'only the first n', intOption('--limit', 1)),
   ).action(async (opts) => {
     const config = await netConfig(opts);
     const paths = await listCrawlFiles(config.base_url, opts.crawl, opts.kind as FileKind, { ...config, log: createLogger() });
@@ -104,9 +89,9 @@ export function registerCcCommands(program: Command): void {
       .requiredOption('--out <dir>', 'destination folder')
       .option('--crawl <id>', "download from this crawl's listing")
       .addOption(kindOption())
-      .option('--limit <n>', 'with --crawl: only the first n files of the listing', positiveInt('--limit'))
+      .option('--limit <n>', 'with --crawl: only the first n files of the listing', intOption('--limit', 1))
       .option('--base-url <url>', 'where crawl-data/ is served', DEFAULT_BASE_URL)
-      .option('--concurrency <n>', 'downloads at once', positiveInt('--concurrency'), 4),
+      .option('--concurrency <n>', 'downloads at once', intOption('--concurrency', 1), 4),
   ).action(async (paths: string[], opts) => {
     const log = createLogger();
     const config = await netConfig(opts);
@@ -134,7 +119,7 @@ export function registerCcCommands(program: Command): void {
       .requiredOption('--url <pattern>', 'a URL, `example.com/*` (prefix) or `*.example.com` (domain)')
       .option('--match-type <type>', 'exact, prefix, host or domain')
       .option('--filter <expr>', 'pywb filter, repeatable: =status:200, !mime:text/html, ~url:blog', collect)
-      .option('--limit <n>', 'stop after n captures', positiveInt('--limit'))
+      .option('--limit <n>', 'stop after n captures', intOption('--limit', 1))
       .option('--index-url <url>', 'where <crawl>-index is served', DEFAULT_INDEX_URL),
   ).action(async (opts) => {
     const config = await netConfig(opts);
@@ -150,8 +135,8 @@ export function registerCcCommands(program: Command): void {
       .argument('[cdx]', 'CDX JSON lines (the output of `qcc cc index`); - or none for stdin', '-')
       .requiredOption('--out <file>', 'documents, e.g. docs.jsonl.gz')
       .option('--base-url <url>', 'where crawl-data/ is served', DEFAULT_BASE_URL)
-      .option('--max-page-bytes <n>', 'skip larger records', positiveInt('--max-page-bytes'))
-      .option('--min-text-chars <n>', 'skip shorter texts', positiveIntOrZero('--min-text-chars')),
+      .option('--max-page-bytes <n>', 'skip larger records', intOption('--max-page-bytes', 1))
+      .option('--min-text-chars <n>', 'skip shorter texts', intOption('--min-text-chars')),
   ).action(async (cdx: string, opts) => {
     const log = createLogger();
     const config = await netConfig(opts);

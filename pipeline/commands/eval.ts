@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
-import { sha256File } from '../atomic.js';
-import { readJsonl } from '../jsonl.js';
-import type { Doc, Removal } from '../types.js';
+import { sha256File } from '../../core/atomic.js';
+import { readJsonl } from '../../core/jsonl.js';
+import type { Doc, Removal } from '../../core/types.js';
 import { loadVersion } from '../../stages/report/diff.js';
 import { resolveVersionDir } from './report.js';
 
@@ -150,14 +150,14 @@ export function formatScores(scores: DomainScore[]): string {
 /** LLM judging cost from the manifest counters: calls and tokens per 1,000 documents the relevance step kept. */
 function judgeCost(versionDir: string): string | undefined {
   const { manifest } = loadVersion(versionDir);
-  const judge = manifest.counts['relevance'];
+  const judge = manifest.counts.relevance;
   const kept = judge?.['relevance.out'];
   if (!judge || !kept) return undefined;
   const per1k = (n: number) => ((n / kept) * 1000).toFixed(1);
   const calls = judge['relevance.judge.llm_calls'] ?? 0;
   const cached = judge['relevance.judge.llm_cache_hits'] ?? 0;
   const tokens = (judge['relevance.judge.prompt_tokens'] ?? 0) + (judge['relevance.judge.completion_tokens'] ?? 0);
-  const est = manifest.counts['relevance_estimate'] ?? {};
+  const est = manifest.counts.relevance_estimate ?? {};
   const passages = (est['relevance_estimate.judge.embedded_passages'] ?? 0) + (est['relevance_estimate.judge.embed_cache_hits'] ?? 0);
   const estimate = passages ? `; precision estimate: ${passages} passages (${est['relevance_estimate.judge.embed_cache_hits'] ?? 0} from the cache), ${per1k(passages)} per 1,000 kept` : '';
   return `judging: ${judge['relevance.judge.pairs'] ?? 0} judgements (${calls} model calls in this run, ${cached} from the cache; ${tokens} tokens) for ${kept} kept documents: ${per1k(calls + cached)} calls and ${per1k(tokens)} tokens per 1,000 kept${estimate}`;

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readJsonl } from '../jsonl.js';
-import type { Doc } from '../types.js';
+import { readJsonl } from '../../core/jsonl.js';
+import type { Doc } from '../../core/types.js';
 import { locateInput } from '../input-location.js';
+import { intOption } from './int-option.js';
 import { isUrl } from '../../stages/acquire/url.js';
 
 interface FunnelRow {
@@ -142,11 +143,7 @@ export function registerInspectCommands(program: Command): void {
     .description('sample kept and removed documents of a published version, by removal rule, with the funnel')
     .argument('<version-dir>', 'a version folder, e.g. out/qcc-demo/v0001')
     .option('--rule <rule>', 'only documents removed by this rule (e.g. near_duplicate, decontam, gopher_short_doc)')
-    .option('-n <n>', 'documents per group', (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`-n: expected a positive integer, got "${v}"`);
-      return n;
-    }, 5)
+    .option('-n <n>', 'documents per group', intOption('-n', 1), 5)
     .option('--inputs <dir>', 'the input root: re-read each sampled web record from <dir>/<source.warc_file> at its offset and check its record id')
     .option('--json', 'machine-readable output')
     .action(async (dir: string, opts: { rule?: string; n: number; inputs?: string; json?: boolean }) => {

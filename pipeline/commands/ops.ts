@@ -1,29 +1,18 @@
 /** Commands for operators: `qcc crawls` (Common Crawl releases) and `qcc unlock` (a dataset's run lease). */
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { createLogger } from '../log.js';
+import { intOption } from './int-option.js';
 import { describeHolder, removeDatasetLock } from '../lock.js';
 import { DEFAULT_INDEX_URL } from '../../stages/acquire/defaults.js';
-
-function positiveInt(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
-    return n;
-  };
-}
 
 export function registerOpsCommands(program: Command): void {
   program
     .command('crawls')
     .description("list the Common Crawl releases (the index server's collinfo.json), newest first")
     .option('--index-url <url>', 'index server', DEFAULT_INDEX_URL)
-    .option('--limit <n>', 'show only the newest n', positiveInt('--limit'))
+    .option('--limit <n>', 'show only the newest n', intOption('--limit', 1))
     .option('--json', 'one JSON line per crawl: {id, name, timegate, cdx-api, from, to}')
-    .option('--retries <n>', 'attempts after the first on 5xx, 429, time-outs', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('--retries must be a non-negative integer');
-      return n;
-    }, 3)
+    .option('--retries <n>', 'attempts after the first on 5xx, 429, time-outs', intOption('--retries'), 3)
     .action(async (opts) => {
       const [{ acquireConfigSchema }, { listCrawls, retryOptionsOf }] = await Promise.all([import('../../stages/acquire/config.js'), import('../../stages/acquire/crawls.js')]);
       const acquire = acquireConfigSchema.parse({ index_url: opts.indexUrl, retries: opts.retries });

@@ -1,54 +1,109 @@
+import type { Doc, Stage } from '../../core/types.js';
 import type { Step } from '../runner.js';
-import { bootstrapStep } from './bootstrap.js';
-import { candidatesStep } from './candidates.js';
 import type { RunContext } from './context.js';
-import { decontamStep } from './decontam.js';
-import { dedupApplyStep, dedupStep, signaturesStep } from './dedup.js';
-import { filterStep } from './filter.js';
 import type { DocStep } from './doc-steps.js';
-import { indexStep } from './index-step.js';
-import { ingestStep } from './ingest.js';
-import { publishStep } from './publish.js';
-import { relevanceSteps } from './relevance.js';
-import { relevanceEstimateStep } from './relevance-estimate.js';
-import { retrieveStep } from './retrieve-step.js';
+
+/** What the steps built so far give the next entry. */
+export interface BuiltSoFar {
+  /** The last document step: the one a new document step transforms, shard for shard. */
+  readonly lastDocs: DocStep;
+  /** Every document step so far, in run order (publish reads the last one and every one's removals). */
+  readonly docSteps: readonly DocStep[];
+  has(name: string): boolean;
+}
+
+export interface StepEntry {
+  /** The steps the entry adds, in run order: the names `qcc run --stage` accepts. */
+  readonly names: readonly string[];
+  /** Builds them; none when the config leaves them out (the relevance loop off). Imported on use: `qcc --help` stays fast. */
+  build(ctx: RunContext, built: BuiltSoFar): Promise<Step<any>[]>;
+}
+
+const one = async <T>(step: T | undefined): Promise<T[]> => (step ? [step] : []);
+
+/**
+ * The entry of a document step that runs a Stage<Doc, Doc> over the last document step, shard for shard
+ * (removals recorded, the funnel counted: see docStageStep). `config` returns its config slice, or undefined to
+ * leave the step out of this run. docs/steps.md shows a filter added this way.
+ */
+export function docStage<C>(name: string, config: (ctx: RunContext) => C | undefined, makeStage: (config: C) => Promise<Stage<Doc, Doc, C>>): StepEntry {
+  return {
+    names: [name],
+    async build(ctx, b) {
+      const cfg = config(ctx);
+      if (cfg === undefined) return [];
+      const { docStageStep } = await import('./doc-steps.js');
+      return [docStageStep(ctx, { name, upstream: b.lastDocs, config: cfg, makeStage: () => makeStage(cfg) })];
+    },
+  };
+}
 
 /**
  * The qcc run, in order: bootstrap ‖ ingest → index → retrieve → candidates → (document steps) → publish.
- * Document steps transform the candidates shard for shard; publish reads the last one.
+ * A document step (`docs: true`) transforms the last one before it; a new filter is one line here.
  */
-export function createSteps(ctx: RunContext): { steps: Step<any>[]; close(): Promise<void> } {
-  const bootstrap = bootstrapStep(ctx);
-  const index = indexStep(ctx);
-  const retrieve = retrieveStep(ctx);
-  const candidates = candidatesStep(ctx);
-  const docSteps: DocStep[] = [candidates];
-  const relevance = relevanceSteps(ctx, candidates);
-  if (relevance) docSteps.push(relevance.docs);
-  docSteps.push(filterStep(ctx, docSteps.at(-1)!));
-  docSteps.push(decontamStep(ctx, docSteps.at(-1)!));
-  const signatures = signaturesStep(ctx, docSteps.at(-1)!);
-  const dedup = dedupStep(ctx, docSteps.at(-1)!);
-  docSteps.push(dedupApplyStep(ctx, docSteps.at(-1)!));
-  const estimate = relevance ? relevanceEstimateStep(ctx, docSteps.at(-1)!) : undefined;
-  const steps = [
-    bootstrap,
-    ingestStep(ctx),
-    index,
-    retrieve,
-    candidates,
-    ...(relevance ? [relevance.model] : []),
-    ...docSteps.slice(1, -1),
-    signatures,
-    dedup,
-    docSteps.at(-1)!,
-    ...(estimate ? [estimate] : []),
-    publishStep(ctx, docSteps, estimate ? [estimate.name] : []),
-  ];
+export const STEP_REGISTRY: readonly StepEntry[] = [
+  { names: ['bootstrap'], build: async (ctx) => one((await import('./bootstrap.js')).bootstrapStep(ctx)) },
+  { names: ['ingest'], build: async (ctx) => one((await import('./ingest.js')).ingestStep(ctx)) },
+  { names: ['index'], build: async (ctx) => one((await import('./index-step.js')).indexStep(ctx)) },
+  { names: ['retrieve'], build: async (ctx) => one((await import('./retrieve-step.js')).retrieveStep(ctx)) },
+  { names: ['candidates'], build: async (ctx) => one((await import('./candidates.js')).candidatesStep(ctx)) },
+  {
+    names: ['relevance_model', 'relevance'],
+    build: async (ctx, b) => {
+      const relevance = (await import('./relevance.js')).relevanceSteps(ctx, b.lastDocs);
+      return relevance ? [relevance.model, relevance.docs] : [];
+    },
+  },
+  { names: ['filter'], build: async (ctx, b) => one((await import('./filter.js')).filterStep(ctx, b.lastDocs)) },
+  { names: ['decontam'], build: async (ctx, b) => one((await import('./decontam.js')).decontamStep(ctx, b.lastDocs)) },
+  { names: ['dedup_signatures'], build: async (ctx, b) => one((await import('./dedup.js')).signaturesStep(ctx, b.lastDocs)) },
+  { names: ['dedup'], build: async (ctx, b) => one((await import('./dedup.js')).dedupStep(ctx, b.lastDocs)) },
+  { names: ['dedup_apply'], build: async (ctx, b) => one((await import('./dedup.js')).dedupApplyStep(ctx, b.lastDocs)) },
+  {
+    names: ['relevance_estimate'],
+    build: async (ctx, b) => one(b.has('relevance') ? (await import('./relevance-estimate.js')).relevanceEstimateStep(ctx, b.lastDocs) : undefined),
+  },
+  {
+    names: ['publish'],
+    build: async (ctx, b) =>
+      one((await import('./publish.js')).publishStep(ctx, [...b.docSteps], b.has('relevance_estimate') ? ['relevance_estimate'] : [])),
+  },
+];
+
+/** Every step name, in run order. */
+export const STEP_NAMES: readonly string[] = STEP_REGISTRY.flatMap((e) => e.names);
+
+const isDocStep = (step: Step<any>): step is DocStep => (step as Partial<DocStep>).docs === true;
+
+type Closable = Step<any> & { close?(): Promise<void> };
+
+/** Builds the registry's steps for this run; `close` releases what they hold open (models, indexes). */
+export async function createSteps(ctx: RunContext): Promise<{ steps: Step<any>[]; close(): Promise<void> }> {
+  const steps: Closable[] = [];
+  const docSteps: DocStep[] = [];
+  const built: BuiltSoFar = {
+    get lastDocs() {
+      const last = docSteps.at(-1);
+      if (!last) throw new Error('a document step needs a document step before it in the step registry');
+      return last;
+    },
+    docSteps,
+    has: (name) => steps.some((s) => s.name === name),
+  };
+  for (const entry of STEP_REGISTRY) {
+    const made = await entry.build(ctx, built);
+    const unknown = made.find((s) => !entry.names.includes(s.name));
+    if (unknown) throw new Error(`step registry: the entry for ${entry.names.join(', ')} built a step named ${unknown.name}`);
+    for (const step of made) {
+      steps.push(step);
+      if (isDocStep(step)) docSteps.push(step);
+    }
+  }
   return {
     steps,
     async close() {
-      await Promise.all([bootstrap.close(), index.close(), retrieve.close(), candidates.finalize?.()]);
+      await Promise.all(steps.map((s) => s.close?.()));
     },
   };
 }

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic.js';
-import { JsonlWriter, readJsonl } from '../jsonl.js';
+import { writeFileAtomic } from '../../core/atomic.js';
+import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
-import { Counters, type Query, type Removal, type Seed } from '../types.js';
+import { Counters, type Query, type Removal, type Seed } from '../../core/types.js';
 import { readSeeds } from '../../stages/seeds/index.js';
 import {
   extendQuestions,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { JsonlWriter, readJsonl } from '../jsonl.js';
+import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec } from '../runner.js';
-import type { Doc } from '../types.js';
+import type { Doc } from '../../core/types.js';
 import { openSearchIndex } from '../../stages/index/open.js';
 import type { SearchIndex } from '../../stages/index/contract.js';
 import { aggregateHits } from '../../stages/retrieve/aggregate.js';
@@ -24,10 +24,14 @@ export function position(id: string): number {
  * Retrieved documents, once each: hits folded per document, the domain chosen, the full record fetched from
  * the index. Shard i holds the i-th range of ids, sorted, so the shards in order are sorted too.
  */
-export function candidatesStep(ctx: RunContext): DocStep {
+export function candidatesStep(ctx: RunContext): DocStep & { close(): Promise<void> } {
   const parts = ctx.loaded.config.candidates.shards;
   const shards: ShardSpec[] = Array.from({ length: parts }, (_, i) => ({ id: shardId('range', i) }));
   let index: SearchIndex | undefined;
+  const closeIndex = async () => {
+    await index?.close();
+    index = undefined;
+  };
   return {
     name: CANDIDATES,
     docs: true,
@@ -61,9 +65,7 @@ export function candidatesStep(ctx: RunContext): DocStep {
       work.counters.add('candidates.docs', writer.records);
       return { records: writer.records };
     },
-    async finalize() {
-      await index?.close();
-      index = undefined;
-    },
+    finalize: closeIndex,
+    close: closeIndex,
   };
 }

@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config.js';
 import type { RunPaths } from '../paths.js';
 import type { RunState } from '../run-state.js';
-import type { Logger } from '../types.js';
+import type { Logger } from '../../core/types.js';
 import type { LineagePlan, PriorVersion } from '../lineage.js';
 import type { ModelAnswers } from '../../stages/bootstrap/providers/replay.js';
 

@@ -1,8 +1,8 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JsonlWriter, readJsonl } from '../jsonl.js';
+import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
 import type { Step } from '../runner.js';
-import type { Doc } from '../types.js';
+import type { Doc } from '../../core/types.js';
 import { findDuplicates } from '../../stages/dedup/clusters.js';
 import type { PriorLedger } from '../../stages/dedup/ledger.js';
 import { SignatureWriter } from '../../stages/dedup/signature-file.js';

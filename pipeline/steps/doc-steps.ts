@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { JsonlWriter, readJsonl } from '../jsonl.js';
+import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
-import type { Doc, Removal, Stage, StageContext } from '../types.js';
+import type { Doc, Removal, Stage, StageContext } from '../../core/types.js';
 import type { RunContext } from './context.js';
 
 export const REMOVED_SIDECAR = 'removed';

@@ -1,6 +1,6 @@
 import type { Step } from '../runner.js';
-import type { Doc } from '../types.js';
-import { readJsonl } from '../jsonl.js';
+import type { Doc } from '../../core/types.js';
+import { readJsonl } from '../../core/jsonl.js';
 import { openSearchIndex, type SearchIndex } from '../../stages/index/open.js';
 import { INGEST, listIngestShards, type IngestShard } from './ingest.js';
 import type { RunContext } from './context.js';

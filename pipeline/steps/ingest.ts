@@ -1,8 +1,8 @@
 import { basename, join } from 'node:path';
-import { sha256File } from '../atomic.js';
-import { JsonlWriter } from '../jsonl.js';
+import { sha256File } from '../../core/atomic.js';
+import { JsonlWriter } from '../../core/jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
-import type { Doc } from '../types.js';
+import type { Doc } from '../../core/types.js';
 import { readArchive, readCorpus } from '../../stages/ingest/index.js';
 import type { IngestConfig } from '../../stages/ingest/config.js';
 import { shardId, type RunContext } from './context.js';

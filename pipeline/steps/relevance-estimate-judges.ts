@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readAllJsonl, readJsonl } from '../jsonl.js';
+import { readAllJsonl, readJsonl } from '../../core/jsonl.js';
 import type { ShardWork } from '../runner.js';
-import type { Doc, Query } from '../types.js';
+import type { Doc, Query } from '../../core/types.js';
 import type { RelevanceConfig } from '../../stages/relevance/config.js';
 import { EmbedderUnavailableError } from '../../stages/relevance/embed.js';
 import { sampleIds } from '../../stages/relevance/estimate.js';

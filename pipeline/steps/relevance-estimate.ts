@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJsonl } from '../jsonl.js';
+import { readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
-import type { Doc, Removal } from '../types.js';
+import type { Doc, Removal } from '../../core/types.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { domainEstimate, sampleIds, type DomainEstimate } from '../../stages/relevance/estimate.js';
 import { judgeExcerpt, type JudgeRequest, type JudgeUsage } from '../../stages/relevance/judge.js';

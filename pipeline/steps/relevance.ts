@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JsonlWriter, readAllJsonl, readJsonl } from '../jsonl.js';
+import { JsonlWriter, readAllJsonl, readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
-import type { Counters, Doc, Query, Removal } from '../types.js';
+import type { Counters, Doc, Query, Removal } from '../../core/types.js';
 import type { LlmProvider } from '../../stages/bootstrap/index.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { checkJudge, verdictTally, type RelevanceWarning } from '../../stages/relevance/diagnostics.js';
@@ -14,7 +14,7 @@ import { decide, loadClassifiers, packWeights, scoringTableOf, type LoadedClassi
 import { featurizerOf, trainClassifiers, type DomainClassifier, type TrainingDoc } from '../../stages/relevance/train.js';
 import { trainNaiveBayes } from '../../stages/relevance/train-nb.js';
 import { ensureQueriesFile } from './bootstrap.js';
-import { CANDIDATES, position } from './candidates.js';
+import { position } from './candidates.js';
 import type { RunContext } from './context.js';
 import { REMOVED_SIDECAR, shardDocs, type DocStep } from './doc-steps.js';
 import { INGEST } from './ingest.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ShardSpec, Step } from '../runner.js';
-import type { Query } from '../types.js';
-import { JsonlWriter, readAllJsonl } from '../jsonl.js';
+import type { Query } from '../../core/types.js';
+import { JsonlWriter, readAllJsonl } from '../../core/jsonl.js';
 import { openSearchIndex, type SearchIndex } from '../../stages/index/open.js';
 import { retrieve } from '../../stages/retrieve/retrieve.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';

@@ -25,7 +25,7 @@ const { values } = parseArgs({
 const dist = (p) => new URL(`../../dist/${p}`, import.meta.url).href;
 const boot = await import(dist('stages/bootstrap/index.js'));
 const { readAllSeeds } = await import(dist('stages/seeds/index.js'));
-const { Counters, silentLogger } = await import(dist('pipeline/types.js'));
+const { Counters, silentLogger } = await import(dist('core/types.js'));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const post = boot.parseBootstrapConfig({}).postprocess;
@@ -62,14 +62,20 @@ async function analyseRun(work) {
     for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) {
       if (!line) continue;
       const q = JSON.parse(line);
-      if (!seen.has(q.id)) (seen.add(q.id), queries.push(q));
+      if (seen.has(q.id)) continue;
+      seen.add(q.id);
+      queries.push(q);
     }
   }
   const seeds = new Set(queries.map((q) => q.lineage.seed_id)).size;
   return { shards: files.length, by_method: count(queries, (q) => q.lineage.method), ...quality(queries, seeds) };
 }
 
-const count = (xs, key) => xs.reduce((m, x) => ((m[key(x)] = (m[key(x)] ?? 0) + 1), m), {});
+const count = (xs, key) => {
+  const m = {};
+  for (const x of xs) m[key(x)] = (m[key(x)] ?? 0) + 1;
+  return m;
+};
 
 async function runStage(provider, seeds, baseSeed) {
   const config = { provider: 'llama', samples_per_seed: 1, max_tokens: 96, thought_rounds: Number(values['thought-rounds']), thought_parents_per_seed: 1, thought_max_tokens: 128, base_seed: baseSeed };
@@ -87,7 +93,9 @@ async function runStage(provider, seeds, baseSeed) {
 async function benchModel() {
   const all = await readAllSeeds(['stem', 'humanities', 'social-sciences', 'medicine'].map((d) => new URL(`../../data/seeds/domains/${d}.csv`, import.meta.url).pathname));
   // One seed per domain in turn, from the start of each file: the same seeds every time.
-  const byDomain = Object.values(all.reduce((m, s) => ((m[s.domain] ??= []).push(s), m), {}));
+  const groups = new Map();
+  for (const s of all) groups.set(s.domain, [...(groups.get(s.domain) ?? []), s]);
+  const byDomain = [...groups.values()];
   const seeds = [];
   for (let i = 0; seeds.length < Number(values.seeds); i++) seeds.push(byDomain[i % byDomain.length][Math.floor(i / byDomain.length)]);
   const cacheDir = await mkdtemp(join(tmpdir(), 'qcc-bench-boot-'));

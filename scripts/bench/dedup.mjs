@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
-import { readJsonl } from '../../pipeline/jsonl.js';
+import { readJsonl } from '../../core/jsonl.js';
 import { dedupConfigSchema, impliedThreshold } from '../../stages/dedup/config.js';
 import { SignatureWriter } from '../../stages/dedup/signature-file.js';
 import { docId, derivedText, derivedUrl, loadPosts, sentencePool } from './dedup/derive.mjs';

@@ -8,7 +8,7 @@
 //
 // Inputs: the first --docs posts of ../shared/data/corpora/20news-bydate-train.jsonl.gz (as stored, headers included).
 import { join } from 'node:path';
-import { readJsonl } from '../../pipeline/jsonl.js';
+import { readJsonl } from '../../core/jsonl.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { featurizerOf } from '../../stages/relevance/train.js';
 import { openEmbedder } from '../../stages/relevance/embed.js';

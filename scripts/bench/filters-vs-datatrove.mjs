@@ -12,8 +12,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJsonl } from '../../pipeline/jsonl.js';
-import { testContext } from '../../pipeline/types.js';
+import { readJsonl } from '../../core/jsonl.js';
+import { testContext } from '../../tests/stage-context.js';
 import { c4Filter, filterConfigSchema, gopherQualityCheck, gopherRepetitionCheck } from '../../stages/filter/index.js';
 import { extractMainText, ingestConfigSchema, readArchive } from '../../stages/ingest/index.js';
 

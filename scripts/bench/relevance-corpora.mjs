@@ -209,7 +209,7 @@ async function runOne({ corpus, part, mode }) {
   result.version = version;
   const manifest = JSON.parse(readFileSync(join(version, 'manifest.json'), 'utf8'));
   Object.assign(result, runFacts(manifest));
-  const positives = Object.entries(EVAL_CORPORA[corpus].positive).map(([d, l]) => ['--positive', `${d}=${l}`]).flat();
+  const positives = Object.entries(EVAL_CORPORA[corpus].positive).flatMap(([d, l]) => ['--positive', `${d}=${l}`]);
   rmSync(join(runDir, 'eval.log'), { force: true });
   const e = await run(process.execPath, [qcc, 'eval', 'domain', version, '--labels', labels, '--field', 'label', ...positives, '--json'], { env, log: join(runDir, 'eval.log') });
   if (e.code !== 0) {

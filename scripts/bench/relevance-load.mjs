@@ -5,14 +5,14 @@
 // training below never sees them.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readAllJsonl, readJsonl } from '../../pipeline/jsonl.js';
+import { readAllJsonl, readJsonl } from '../../core/jsonl.js';
 import { loadConfig } from '../../pipeline/config.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { domainEvidence, judgedOffDomainOnly, judgeKey, queryYields } from '../../stages/relevance/evidence.js';
 import { trainClassifiers, featurizerOf } from '../../stages/relevance/train.js';
 import { trainNaiveBayes } from '../../stages/relevance/train-nb.js';
 import { scoringTableOf, decide } from '../../stages/relevance/model-file.js';
-import { silentLogger } from '../../pipeline/types.js';
+import { silentLogger } from '../../core/types.js';
 import { parsePositive, readLabels } from '../../pipeline/commands/eval.js';
 
 const shared = process.env.QCC_SHARED_DATA ?? new URL('../../../shared/data', import.meta.url).pathname;

@@ -11,14 +11,14 @@
 // sci.space, sci.electronics, sci.crypt, rec.autos, comp.graphics (the first --domains). For the baseline and a
 // web-text sample, ../shared/data/cc/commoncrawl/CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz.
 import { join } from 'node:path';
-import { readJsonl } from '../../pipeline/jsonl.js';
+import { readJsonl } from '../../core/jsonl.js';
 import { readLabels } from '../../pipeline/commands/eval.js';
 import { readArchive } from '../../stages/ingest/index.js';
 import { ingestConfigSchema } from '../../stages/ingest/config.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { featurizerOf } from '../../stages/relevance/train.js';
 import { PackedExamples, ScoringTable, trainLogistic } from '../../stages/relevance/linear.js';
-import { Counters, silentLogger } from '../../pipeline/types.js';
+import { Counters, silentLogger } from '../../core/types.js';
 import { argsOf, labelSpecOf } from './relevance-load.mjs';
 
 const arg = (name, dflt) => {

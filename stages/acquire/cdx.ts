@@ -3,7 +3,7 @@
  * `showNumPages=true` and `page=N`, narrowed with `filter=` (e.g. `=status:200`, `mime:text/html`,
  * `!~url:\.pdf$`) and `matchType` (exact, prefix, host, domain; or `*.example.com` / `example.com/*`).
  */
-import type { Logger } from '../../pipeline/types.js';
+import type { Logger } from '../../core/types.js';
 import type { CdxRecord } from './cdxj.js';
 import { AcquireError } from './errors.js';
 import { getBytes, type RetryOptions } from './retry.js';

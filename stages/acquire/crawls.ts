@@ -3,7 +3,7 @@
  * crawl spec (`latest`, `{latest: N}` or explicit ids) resolved into the URLs of the crawls' files.
  */
 import { z } from 'zod';
-import type { Logger } from '../../pipeline/types.js';
+import type { Logger } from '../../core/types.js';
 import type { AcquireConfig } from './config.js';
 import { AcquireError } from './errors.js';
 import { CRAWL_ID, fileUrl, listCrawlFiles, withSlash } from './paths.js';

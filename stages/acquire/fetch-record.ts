@@ -1,6 +1,6 @@
 /** One record by byte range (filename, offset, length from the index), parsed into a Doc. */
 import { WARCParser } from 'warcio';
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import type { IngestConfig } from '../ingest/config.js';
 import { recordToDoc } from '../ingest/archive.js';
 import type { CdxRecord } from './cdxj.js';

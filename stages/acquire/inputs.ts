@@ -1,6 +1,6 @@
 /** `qcc ingest` inputs that are URLs (http, https, s3): downloaded (resumably) into a cache folder first. */
 import { join } from 'node:path';
-import type { Logger } from '../../pipeline/types.js';
+import type { Logger } from '../../core/types.js';
 import type { StorageConfigInput } from '../storage/config.js';
 import { isS3Url, parseS3Url } from '../storage/s3-url.js';
 import { acquireConfigSchema, type AcquireConfigInput } from './config.js';

@@ -2,7 +2,7 @@
  * HTTP with retries: exponential back-off with full jitter on 5xx, 429, time-outs and dropped
  * connections; a Retry-After header (seconds or HTTP date) sets the wait instead.
  */
-import type { Logger } from '../../pipeline/types.js';
+import type { Logger } from '../../core/types.js';
 import { AcquireError } from './errors.js';
 
 export interface RetryOptions {
@@ -51,7 +51,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** The wait before attempt `attempt` (1 = first retry): Retry-After if given, else full jitter. */
-export function backoffDelay(attempt: number, opts: RetryOptions, retryAfterMs?: number): number {
+export function backoffDelay(attempt: number, opts: Pick<RetryOptions, 'backoff_ms' | 'max_backoff_ms' | 'random'>, retryAfterMs?: number): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, opts.max_backoff_ms);
   const ceiling = Math.min(opts.max_backoff_ms, opts.backoff_ms * 2 ** (attempt - 1));
   return Math.round((opts.random ?? Math.random)() * ceiling);

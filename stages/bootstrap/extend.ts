@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { byYield, readQueryYields } from './parent-yields.js';
-import type { Query, Seed, StageContext } from '../../pipeline/types.js';
+import type { Query, Seed, StageContext } from '../../core/types.js';
 import { sharesContentTerm } from '../shared/terms.js';
 import { bootstrapConfigSchema, type BootstrapConfigInput } from './config.js';
 import { normaliseQueryText, parseQuestions } from './parse.js';

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { repoRoot } from '../../pipeline/repo.js';
+import { repoRoot } from '../../core/repo.js';
 
 export const DEFAULT_MODEL_FILE = 'gemma-3-270m-q4_k_m.gguf';
 

@@ -3,8 +3,8 @@
  * exact and near-duplicate removal (per domain, first occurrence kept). Every drop is a Removal.
  */
 import { readFileSync } from 'node:fs';
-import { fromRepo } from '../../pipeline/repo.js';
-import type { Counters, Query, Removal } from '../../pipeline/types.js';
+import { fromRepo } from '../../core/repo.js';
+import type { Counters, Query, Removal } from '../../core/types.js';
 import { identifyLanguage } from '../ingest/langid.js';
 import type { BootstrapConfig } from './config.js';
 import { NearDuplicateIndex } from './minhash.js';

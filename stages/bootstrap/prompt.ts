@@ -1,7 +1,7 @@
 /** Versioned prompt templates: first line `# version: <name>`, then the prompt with {{placeholders}}. */
 import { readFileSync } from 'node:fs';
-import type { Seed } from '../../pipeline/types.js';
-import { fromRepo } from '../../pipeline/repo.js';
+import type { Seed } from '../../core/types.js';
+import { fromRepo } from '../../core/repo.js';
 
 export interface PromptTemplate {
   /** Absolute path of the template file. */

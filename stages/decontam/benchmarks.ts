@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'fast-csv';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { readJsonl } from '../../pipeline/jsonl.js';
+import { readJsonl } from '../../core/jsonl.js';
 import type { BenchmarkConfig } from './config.js';
 
 export interface BenchmarkItem {

@@ -1,4 +1,4 @@
-import type { Doc, Stage } from '../../pipeline/types.js';
+import type { Doc, Stage } from '../../core/types.js';
 import { readBenchmark } from './benchmarks.js';
 import type { DecontamConfig } from './config.js';
 import { BenchmarkIndex, type Contamination } from './ngram-index.js';

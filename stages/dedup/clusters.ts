@@ -1,5 +1,6 @@
-import type { Logger } from '../../pipeline/types.js';
-import { silentLogger } from '../../pipeline/types.js';
+import type { Logger } from '../../core/types.js';
+import { silentLogger } from '../../core/types.js';
+import { round } from '../../core/round.js';
 import { impliedThreshold, type DedupConfig } from './config.js';
 import { mergeBand, mergeGroups } from './band-merge.js';
 import { writeLedger, type PriorLedger } from './ledger.js';
@@ -203,7 +204,7 @@ export async function findDuplicates(paths: string[], cfg: DedupConfig, emit: (r
       const ids = f.ids();
       for (let j = 0; j < ids.length; j++) if (needed.has(offsets[s]! + j)) keeperId.set(offsets[s]! + j, ids[j]!);
     });
-    const rounded = (x: number) => Math.round(x * 1000) / 1000;
+    const rounded = (x: number) => round(x, 3);
     for (let s = priorFiles; s < files.length; s++) {
       const f = files[s]!;
       const ids = f.ids();

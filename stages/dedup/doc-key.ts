@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import { normaliseForExactMatch } from './exact.js';
 import { hashString32 } from './hash.js';
 

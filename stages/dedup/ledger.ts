@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mergeRecords } from './band-merge.js';
-import { headerBytes, KeyRun, layout, META_FIELDS, SignatureFile, type SignatureHeader, u8 } from './signature-file.js';
+import { headerBytes, KeyRun, layout, META_FIELDS, type SignatureFile, type SignatureHeader, u8 } from './signature-file.js';
 
 /**
  * A version's dedup ledger (`<version>/ledger/dedup-keys.bin`): the dedup keys of every document the

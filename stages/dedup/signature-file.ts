@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import type { MinhashConfig } from './config.js';
 import { captureTime, exactKey, urlKey } from './doc-key.js';
 import { bandKeys, MinHasher } from './minhash.js';

@@ -1,4 +1,4 @@
-import type { Doc, StageContext } from '../../pipeline/types.js';
+import type { Doc, StageContext } from '../../core/types.js';
 import type { C4Config } from './config.js';
 import { rewriteStage, type Verdict } from './verdict.js';
 

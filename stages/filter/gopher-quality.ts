@@ -1,7 +1,8 @@
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import type { GopherQualityConfig } from './config.js';
 import { bareWord, countOccurrences, hasLetter, hasLetterOrDigit, punctuationWords, words } from './text.js';
-import { checkStage, round, type Verdict } from './verdict.js';
+import { round } from '../../core/round.js';
+import { checkStage, type Verdict } from './verdict.js';
 
 /** "1 of 3 lines end with an ellipsis": the counts behind a ratio, for the removal reason. */
 const share = (part: number, whole: number, what: string) => `${part} of ${whole} ${what}`;
@@ -37,6 +38,7 @@ export function gopherQualityCheck(text: string, cfg: GopherQualityConfig, token
     return { rule: 'gopher_symbol_ratio', reason: `${ellipses} ellipses for ${all.length} words (ratio ${round(ellipsisRatio)} > ${cfg.max_symbol_word_ratio})`, values: { symbol: '...', ratio: round(ellipsisRatio), max: cfg.max_symbol_word_ratio } };
   }
 
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Python's str.splitlines() boundaries, \v \f and \x1c-\x1e included
   const lines = text.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/u);
   if (lines.at(-1) === '') lines.pop(); // as Python's str.splitlines: a final line break ends the last line
   const bulletLines = lines.filter((l) => /^\s*[•-]/u.test(l)).length;

@@ -1,8 +1,9 @@
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import type { GopherRepetitionConfig } from './config.js';
 import { windowKeys } from '../decontam/normalise.js';
 import { punctuationWords, words } from './text.js';
-import { checkStage, round, type Verdict } from './verdict.js';
+import { round } from '../../core/round.js';
+import { checkStage, type Verdict } from './verdict.js';
 
 /** How many elements repeat an earlier one, and how many characters those repeats hold. */
 function duplicates(elements: string[]): { count: number; chars: number } {

@@ -1,4 +1,4 @@
-import type { Doc, Stage } from '../../pipeline/types.js';
+import type { Doc, Stage } from '../../core/types.js';
 import { c4Stage } from './c4.js';
 import type { FilterConfig } from './config.js';
 import { gopherQualityStage } from './gopher-quality.js';

@@ -1,4 +1,4 @@
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import type { LanguageFilterConfig } from './config.js';
 import { checkStage, type Verdict } from './verdict.js';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import { checkStage, type Verdict } from './verdict.js';
 
 export interface Blocklist {

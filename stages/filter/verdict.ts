@@ -1,4 +1,4 @@
-import type { Doc, Stage, StageContext } from '../../pipeline/types.js';
+import type { Doc, Stage, StageContext } from '../../core/types.js';
 
 /** Why a rule removes a document: the rule, a readable reason and the measured values that triggered it. */
 export interface Verdict {
@@ -41,5 +41,3 @@ export function rewriteStage(rewrite: (doc: Doc, ctx: StageContext<unknown>) => 
 export function chainStages(stages: Stage<Doc, Doc>[]): Stage<Doc, Doc> {
   return (input, ctx) => stages.reduce<AsyncIterable<Doc>>((acc, stage) => stage(acc, ctx), input);
 }
-
-export const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;

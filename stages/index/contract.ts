@@ -1,4 +1,4 @@
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 
 export interface IndexHit {
   id: string;

@@ -1,4 +1,4 @@
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 
 /** The keyword fields both backends filter on, taken from a document record. */
 export function keywordFields(doc: Doc): { url: string | null; domain: string | null; lang: string | null; crawl: string | null } {

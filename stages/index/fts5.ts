@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import { exactHash } from '../dedup/exact.js';
 import { toFtsQuery } from '../retrieve/fts-query.js';
 import type { IndexedDocInfo, IndexHit, IndexStats, SearchFilters, SearchIndex, SearchRequest, ShardResult } from './contract.js';

@@ -16,7 +16,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import type { WARCRecord } from 'warcio';
-import type { Doc, StageContext } from '../../pipeline/types.js';
+import type { Doc, StageContext } from '../../core/types.js';
 import type { IngestConfig } from './config.js';
 import { buildDoc, counterPart, sha1Hex, type Built, type RecordHead } from './build-doc.js';
 import { IngestError, type IngestErrorKind } from './errors.js';

@@ -3,7 +3,7 @@
  * language. Pure (no I/O, no warcio), so it runs the same on the main thread and in extract workers.
  */
 import { createHash } from 'node:crypto';
-import type { Doc, WarcSource } from '../../pipeline/types.js';
+import type { Doc, WarcSource } from '../../core/types.js';
 import type { IngestConfig } from './config.js';
 import { htmlSource } from './decode.js';
 import { extractMainTextFrom } from './extract.js';

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import type { CorpusSource, Doc, StageContext } from '../../pipeline/types.js';
+import type { CorpusSource, Doc, StageContext } from '../../core/types.js';
 import { sha1Hex, startsWithGzipMagic } from './archive.js';
 import type { CorpusSpec, IngestConfig } from './config.js';
 import { IngestError } from './errors.js';

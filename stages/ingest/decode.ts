@@ -85,7 +85,7 @@ function detect(bytes: Uint8Array, contentTypeHeader: string | undefined, utf8: 
   const fromHeader = decoderFor(charsetFromContentType(contentTypeHeader));
   let fromMeta = decoderFor(charsetFromMeta(bytes));
   // A <meta> cannot truthfully declare UTF-16 (it was read as ASCII): WHATWG says treat it as UTF-8.
-  if (fromMeta && fromMeta.encoding.startsWith('utf-16')) fromMeta = new TextDecoder('utf-8');
+  if (fromMeta?.encoding.startsWith('utf-16')) fromMeta = new TextDecoder('utf-8');
   let declared = fromHeader ?? fromMeta;
   // Servers often send a default "charset=UTF-8" for pages written in something else: if the bytes
   // are not UTF-8 and the page itself declares another charset, believe the page.

@@ -6,6 +6,7 @@
  * stray English menu line is still judged on its body. When eld finds that window unreliable, up to
  * three windows spread over the sample are scored and their scores averaged.
  */
+import { round } from '../../core/round.js';
 import { eldDetect } from './eld-scorer.js';
 
 export interface LanguageGuess {
@@ -57,7 +58,7 @@ export function identifyLanguage(text: string): LanguageGuess {
   if (pieces.length > 1 && first.language && first.reliable) {
     const score = first.scores[0]![1];
     if (Number.isFinite(score)) {
-      return { code: first.language, score: Math.round(Math.min(1, Math.max(0, score)) * 1e4) / 1e4 };
+      return { code: first.language, score: round(Math.min(1, Math.max(0, score))) };
     }
   }
   const totals = new Map<string, number>();
@@ -84,5 +85,5 @@ export function identifyLanguage(text: string): LanguageGuess {
   if (!best) return UNKNOWN;
   // eld calls a guess unreliable on very short or ambiguous text: halve the score then.
   const score = Math.min(1, Math.max(0, bestTotal / counted)) * (reliable ? 1 : 0.5);
-  return { code: best, score: Math.round(score * 1e4) / 1e4 };
+  return { code: best, score: round(score) };
 }

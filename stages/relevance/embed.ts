@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { repoRoot } from '../../pipeline/repo.js';
+import { repoRoot } from '../../core/repo.js';
 
 export interface EmbedderOptions {
   /** Folder written by scripts/fetch-embedder.mjs (default: <$QCC_EMBED_DIR or <repo>/.models/embed>/all-MiniLM-L6-v2). */

@@ -1,5 +1,5 @@
 /** From BM25 candidates and judgements to judge samples, query yields, pruning and training evidence. */
-import type { Query, RetrievalHit } from '../../pipeline/types.js';
+import type { Query, RetrievalHit } from '../../core/types.js';
 import type { RelevanceConfig } from './config.js';
 import type { DomainEvidence } from './train.js';
 import { unitHash } from './train.js';

@@ -3,7 +3,7 @@
  * their own domain or moved, and documents no query reached), and the recall round's finds. Guards run on the
  * counts; a domain that fails one is taken out of the table and the index is scored again without it.
  */
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 import { checkDomain, type GuardLimits, type RelevanceWarning } from './diagnostics.js';
 import type { Featurizer } from './features.js';
 import { decide, scoringTableOf, type LoadedClassifier } from './model-file.js';

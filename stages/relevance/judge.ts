@@ -4,7 +4,7 @@
  * the bootstrap's provider stack, so they are cached, budgeted and counted like every other LLM call.
  */
 import { readFileSync } from 'node:fs';
-import { fromRepo } from '../../pipeline/repo.js';
+import { fromRepo } from '../../core/repo.js';
 import type { LlmProvider } from '../bootstrap/providers/types.js';
 
 export interface JudgeTemplate {

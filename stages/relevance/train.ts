@@ -5,10 +5,10 @@
  * confident new documents to the positives (DeepSeekMath-style), then retrains.
  */
 import { createHash } from 'node:crypto';
-import type { Logger } from '../../pipeline/types.js';
+import type { Logger } from '../../core/types.js';
 import type { RelevanceConfig } from './config.js';
 import { Featurizer } from './features.js';
-import { LinearModel, PackedExamples, ScoringTable, trainLogistic } from './linear.js';
+import { type LinearModel, PackedExamples, ScoringTable, trainLogistic } from './linear.js';
 
 export interface TrainingDoc {
   id: string;

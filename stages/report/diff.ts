@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { readJsonl } from '../../pipeline/jsonl.js';
-import type { Doc, Query, Removal } from '../../pipeline/types.js';
-import type { Manifest } from '../write/manifest.js';
+import { readJsonl } from '../../core/jsonl.js';
+import type { Doc, Query, Removal } from '../../core/types.js';
+import { readManifest, type Manifest } from '../write/manifest.js';
 
 export interface VersionRef {
   dir: string;
@@ -44,13 +44,7 @@ export interface VersionDiff {
 const EXAMPLES = 5;
 
 export function loadVersion(dir: string): VersionRef {
-  const file = join(dir, 'manifest.json');
-  if (!existsSync(file)) throw new Error(`${dir}: not a dataset version (no manifest.json)`);
-  try {
-    return { dir, manifest: JSON.parse(readFileSync(file, 'utf8')) as Manifest };
-  } catch (err) {
-    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
-  }
+  return { dir, manifest: readManifest(dir, () => `${dir}: not a dataset version (no manifest.json)`) };
 }
 
 type QueryInfo = { domain: string; text: string };

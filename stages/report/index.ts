@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256File, writeFileAtomic } from '../../pipeline/atomic.js';
+import { sha256File, writeFileAtomic } from '../../core/atomic.js';
 import type { CardStats } from '../write/card.js';
 import type { FileEntry, Manifest } from '../write/manifest.js';
 import { renderReport } from './html.js';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readJsonl } from '../../pipeline/jsonl.js';
-import type { Doc, DocSource, Query } from '../../pipeline/types.js';
+import { readJsonl } from '../../core/jsonl.js';
+import { round } from '../../core/round.js';
+import type { Doc, DocSource, Query } from '../../core/types.js';
 import type { Manifest } from '../write/manifest.js';
 import { Reservoir } from './reservoir.js';
 import { tokenCount, TOKENIZER } from './tokens.js';
@@ -208,7 +209,7 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
   const yields: QueryYield[] = [...queryDocs].map(([id, docs]) => {
     const q = queries.get(id);
     const exclusive = queryExclusive.get(id) ?? 0;
-    const meanScore = Math.round(((queryScores.get(id) ?? 0) / docs) * 1e4) / 1e4;
+    const meanScore = round((queryScores.get(id) ?? 0) / docs);
     return { id, domain: q?.domain ?? '?', text: q?.text ?? '(not in queries.jsonl.gz)', method: q?.method ?? '?', docs, exclusive, mean_score: meanScore };
   });
   // Kept documents alone rank little: many queries keep exactly retrieve.top_k. What a query adds that no

@@ -1,4 +1,4 @@
-import type { RetrievalHit } from '../../pipeline/types.js';
+import type { RetrievalHit } from '../../core/types.js';
 import type { HitRow } from './retrieve.js';
 
 export interface Candidate {

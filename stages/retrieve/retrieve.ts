@@ -1,4 +1,4 @@
-import type { Query, StageContext } from '../../pipeline/types.js';
+import type { Query, StageContext } from '../../core/types.js';
 import type { IndexHit, SearchRequest } from '../index/contract.js';
 import type { RetrieveConfig } from './config.js';
 

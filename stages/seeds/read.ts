@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseFile } from 'fast-csv';
-import type { Seed, SeedType } from '../../pipeline/types.js';
+import type { Seed, SeedType } from '../../core/types.js';
 import { unsafeNameProblem } from '../shared/safe-name.js';
 
 export const SEED_TYPES: readonly SeedType[] = ['keyword', 'question', 'excerpt'];

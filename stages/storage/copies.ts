@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256File, writeFileAtomic } from '../../pipeline/atomic.js';
-import type { Logger } from '../../pipeline/types.js';
+import { sha256File, writeFileAtomic } from '../../core/atomic.js';
+import type { Logger } from '../../core/types.js';
 import { publishVersionToObjectStore, type PublishToObjectStoreOptions } from './publish.js';
 import { formatS3Url, joinKey, parseS3Url } from './s3-url.js';
 

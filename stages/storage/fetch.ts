@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { sha256File } from '../../pipeline/atomic.js';
+import { sha256File } from '../../core/atomic.js';
 import { confinedPath } from '../shared/confine.js';
 import { DEFAULT_RETRY } from './errors.js';
 import { createS3Client } from './client.js';

@@ -5,12 +5,11 @@
  * A failure anywhere leaves LATEST on the previous version; running it again completes the copy.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { sha256File } from '../../pipeline/atomic.js';
-import type { Logger } from '../../pipeline/types.js';
-import type { FileEntry, Manifest } from '../write/manifest.js';
+import { sha256File } from '../../core/atomic.js';
+import type { Logger } from '../../core/types.js';
+import { readManifest, type FileEntry, type Manifest } from '../write/manifest.js';
 import { createS3Client, describeEndpoint } from './client.js';
 import { storageConfigSchema, type StorageConfigInput } from './config.js';
 import { DEFAULT_RETRY, storageError } from './errors.js';
@@ -101,15 +100,8 @@ async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promi
 }
 
 async function readLocalManifest(versionDir: string, version: string): Promise<Manifest> {
-  const file = join(versionDir, 'manifest.json');
-  if (!existsSync(file)) throw new Error(`${file}: not found; only a built version (with its manifest) can be published`);
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(await readFile(file, 'utf8')) as Manifest;
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  if (manifest.version !== version) throw new Error(`${file}: names version ${manifest.version}, not ${version}`);
+  const manifest = readManifest(versionDir, (file) => `${file}: not found; only a built version (with its manifest) can be published`);
+  if (manifest.version !== version) throw new Error(`${join(versionDir, 'manifest.json')}: names version ${manifest.version}, not ${version}`);
   return manifest;
 }
 

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../pipeline/atomic.js';
-import type { Manifest } from './manifest.js';
-import { pidAlive } from '../shared/process.js';
+import { writeFileAtomic } from '../../core/atomic.js';
+import { readManifest, type Manifest } from './manifest.js';
+import { pidAlive } from '../../core/process.js';
 
 const VERSION_DIR = /^v(\d{4,})$/;
 const TEMP_DIR = /^\.tmp-(v\d{4,})-(\d+)$/;
@@ -33,9 +33,7 @@ export class VersionedDataset {
   }
 
   manifest(version: string): Manifest {
-    const file = join(this.dir, version, 'manifest.json');
-    if (!existsSync(file)) throw new Error(`${this.dir}: no version ${version} (no ${file})`);
-    return JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+    return readManifest(join(this.dir, version), (file) => `${this.dir}: no version ${version} (no ${file})`);
   }
 
   findRun(runId: string): string | null {

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FunnelWarning } from '../filter/funnel-warnings.js';
 export interface FileEntry {
   /** Relative to the version folder. */
@@ -52,4 +54,18 @@ export interface Manifest {
   /** What the run noticed and did about it (a rule that removed most documents; relevance warnings are in `relevance.warnings`). */
   warnings?: FunnelWarning[];
   config: unknown;
+}
+
+/**
+ * The one reader of a version's manifest.json. Without the file the error is `whenMissing(file)`, in the
+ * caller's words (what it expected there); unparsable JSON names the file.
+ */
+export function readManifest(versionDir: string, whenMissing: (file: string) => string): Manifest {
+  const file = join(versionDir, 'manifest.json');
+  if (!existsSync(file)) throw new Error(whenMissing(file));
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
 }

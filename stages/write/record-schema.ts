@@ -1,4 +1,4 @@
-import type { Doc } from '../../pipeline/types.js';
+import type { Doc } from '../../core/types.js';
 
 /**
  * The one schema of a published record, whatever its source (web page, WET record, corpus line): every

@@ -8,8 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { readJsonl } from '../../../pipeline/jsonl.js';
-import { testContext } from '../../../pipeline/types.js';
+import { readJsonl } from '../../../core/jsonl.js';
+import { testContext } from '../../../tests/stage-context.js';
 import { buildBenchmarkIndex, decontamConfigSchema, decontamStage, normaliseTokens, readBenchmark } from '../../../stages/decontam/index.js';
 
 export const sharedData = process.env.QCC_SHARED_DATA ?? new URL('../../../../shared/data', import.meta.url).pathname;

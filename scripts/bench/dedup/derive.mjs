@@ -1,7 +1,7 @@
 // Documents derived from real text for the dedup benchmark: each one is 10-40 real sentences drawn
 // (seeded) from the sentence pool of the 20 Newsgroups posts, so its words, shingles and length are
 // real while its mix is new; every 10th is a light edit of an earlier one (a planted near-duplicate).
-import { readJsonl } from '../../../pipeline/jsonl.js';
+import { readJsonl } from '../../../core/jsonl.js';
 import { mulberry32 } from '../../../stages/shared/random.js';
 
 export async function loadPosts(file) {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { ingestConfigSchema } from '../../../stages/ingest/config.js';
 import { readArchive } from '../../../stages/ingest/index.js';
-import { Counters } from '../../../pipeline/types.js';
+import { Counters } from '../../../core/types.js';
 
 const file = process.argv[2];
 const workers = Number(process.argv[3] ?? '0');

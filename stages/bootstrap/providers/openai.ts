@@ -1,6 +1,6 @@
 /** Any OpenAI-compatible `/v1/chat/completions` endpoint (OpenAI, vLLM, llama.cpp server, ...). */
-import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
+import { backoffDelay, parseRetryAfter, sleep } from '../../acquire/retry.js';
 import { redactText, registerSecret } from '../../shared/redact.js';
 import type { CompletionRequest, CompletionResult, LlmProvider } from './types.js';
 
@@ -19,6 +19,8 @@ export interface OpenAIProviderOptions {
   maxRetryWaitMs?: number;
   /** Largest response body read, in bytes (default 1 MiB); a larger one fails the call and is not cached. */
   maxResponseBytes?: number;
+  /** Waits between attempts (default a real, abortable timer); injected in tests to see the waits. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** Far above any completion qcc asks for (a few hundred tokens), far below what would strain memory. */
@@ -111,21 +113,19 @@ function classifyFailure(err: unknown, timedOut: boolean): { retry: boolean; wha
   return { retry: false, what: 'failed' };
 }
 
-/** The wait the server asked for (Retry-After-Ms, Retry-After seconds or HTTP date), else exponential back-off. */
-export function retryDelayMs(err: unknown, attempt: number, maxWaitMs: number): number {
+/** The acquire stage's back-off (exponential, full jitter) from 0.5 s, at most 8 s when the server names no wait. */
+const BACKOFF = { backoff_ms: 500, max_backoff_ms: 8000 };
+
+/**
+ * The wait before retry `attempt + 1`: the server's (Retry-After-Ms, else Retry-After seconds or HTTP date,
+ * as the acquire stage reads it), else the acquire stage's back-off; never more than maxWaitMs.
+ */
+export function retryDelayMs(err: unknown, attempt: number, maxWaitMs: number, random: () => number = Math.random): number {
   const headers = err instanceof APIError ? err.headers : undefined;
-  const get = (name: string) => (headers && typeof headers.get === 'function' ? headers.get(name) : undefined) ?? undefined;
-  let wait: number | undefined;
-  const ms = get('retry-after-ms');
-  if (ms && Number.isFinite(parseFloat(ms))) wait = parseFloat(ms);
-  const ra = get('retry-after');
-  if (wait === undefined && ra) {
-    const seconds = parseFloat(ra);
-    wait = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(ra) - Date.now();
-    if (!Number.isFinite(wait)) wait = undefined;
-  }
-  if (wait === undefined) wait = Math.min(500 * 2 ** attempt, 8000) * (1 - Math.random() * 0.25);
-  return Math.max(0, Math.min(wait, maxWaitMs));
+  const get = (name: string) => (headers && typeof headers.get === 'function' ? headers.get(name) : null) ?? null;
+  const ms = parseFloat(get('retry-after-ms') ?? '');
+  const asked = Number.isFinite(ms) ? Math.max(0, ms) : parseRetryAfter(get('retry-after'));
+  return Math.min(asked ?? backoffDelay(attempt + 1, { ...BACKOFF, random }), maxWaitMs);
 }
 
 export class OpenAIProvider implements LlmProvider {
@@ -136,6 +136,7 @@ export class OpenAIProvider implements LlmProvider {
   private readonly maxRetries: number;
   private readonly timeoutMs: number;
   private readonly maxRetryWaitMs: number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: OpenAIProviderOptions) {
     const envName = options.apiKeyEnv ?? 'OPENAI_API_KEY';
@@ -150,6 +151,7 @@ export class OpenAIProvider implements LlmProvider {
     this.maxRetries = options.maxRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
+    this.sleep = options.sleep ?? sleep;
     // Retries and time-outs are ours: the SDK's time-out stops at the headers, so a stalled body would hang.
     this.client = new OpenAI({ apiKey, baseURL, timeout: this.timeoutMs, maxRetries: 0, fetch: cappedFetch(maxResponseBytes) });
     this.where = this.client.baseURL;
@@ -166,7 +168,7 @@ export class OpenAIProvider implements LlmProvider {
         req.signal?.throwIfAborted();
         const failure = classifyFailure(err, timer.aborted);
         if (!failure.retry || attempt >= this.maxRetries) throw this.failed(err, failure.what, attempt);
-        await sleep(retryDelayMs(err, attempt, this.maxRetryWaitMs), undefined, { signal: req.signal });
+        await this.sleep(retryDelayMs(err, attempt, this.maxRetryWaitMs), req.signal);
       }
     }
   }

@@ -2,10 +2,11 @@
  * `qcc run --replay <version>`: the model answers a published version recorded, served in place of the model.
  * A request the version did not record is an error naming it; a replay never calls the model.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { sha256File } from '../../../pipeline/atomic.js';
-import { readJsonl } from '../../../pipeline/jsonl.js';
+import { sha256File } from '../../../core/atomic.js';
+import { readManifest, type Manifest } from '../../write/manifest.js';
+import { readJsonl } from '../../../core/jsonl.js';
 import { describeRequest, keyOfRequest, requestKey, type AnswerResponse, type ModelAnswer } from './answers.js';
 import type { CompletionRequest, CompletionResult, LlmProvider } from './types.js';
 
@@ -43,13 +44,11 @@ export class ReplayMissError extends Error {
 /** Reads and checks a version's model answers: the file the manifest lists, its checksum, every line's key. */
 export async function loadModelAnswers(versionDir: string): Promise<ModelAnswers> {
   const dir = resolve(versionDir);
-  const manifestFile = join(dir, 'manifest.json');
-  if (!existsSync(manifestFile)) throw new Error(`--replay ${versionDir}: no manifest.json there; give a published version folder, e.g. out/<dataset>/v0001`);
-  let manifest: { version?: string; run_id?: string; files?: { path: string; sha256: string; records: number }[] };
+  let manifest: Partial<Manifest>;
   try {
-    manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    manifest = readManifest(dir, () => 'no manifest.json there; give a published version folder, e.g. out/<dataset>/v0001');
   } catch (err) {
-    throw new Error(`--replay ${versionDir}: ${manifestFile} is not valid JSON (${(err as Error).message})`);
+    throw new Error(`--replay ${versionDir}: ${(err as Error).message}`);
   }
   const entry = manifest.files?.find((f) => f.path === MODEL_ANSWERS_FILE);
   if (!entry) {

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Doc } from '../../../pipeline/types.js';
+import type { Doc } from '../../../core/types.js';
+import { backoffDelay, sleep } from '../../acquire/retry.js';
 import { exactHash } from '../../dedup/exact.js';
 import type { ShardResult } from '../contract.js';
 import { keywordFields } from '../doc-fields.js';
@@ -16,8 +17,8 @@ export interface BulkOptions {
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const backoff = (attempt: number) => Math.min(30_000, 500 * 2 ** attempt) * (0.75 + Math.random() / 2);
+/** The acquire stage's back-off (exponential, full jitter): 0.5 s doubling per attempt, at most 30 s. */
+const BACKOFF = { backoff_ms: 500, max_backoff_ms: 30_000 };
 
 /** The indexed form of a document: keyword fields for filters, the record (minus its text) for publishing. */
 export function esSource(doc: Doc, shard: string) {
@@ -63,7 +64,7 @@ export async function bulkLoadShard(docs: AsyncIterable<Doc>, o: BulkOptions): P
   const send = async (batch: Doc[]) => {
     let pending = batch;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await sleep(backoff(attempt - 1));
+      if (attempt > 0) await sleep(backoffDelay(attempt, BACKOFF));
       let items;
       try {
         const res = await o.client.bulk(

@@ -1,5 +1,5 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { Doc } from '../../../pipeline/types.js';
+import type { Doc } from '../../../core/types.js';
 import { queryTerms } from '../../retrieve/fts-query.js';
 import type { IndexConfig } from '../config.js';
 import type { IndexedDocInfo, IndexHit, IndexStats, SearchFilters, SearchIndex, SearchRequest, ShardResult } from '../contract.js';

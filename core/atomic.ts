@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
-import { pidAlive } from '../stages/shared/process.js';
+import { pidAlive } from './process.js';
 
 /** A temporary sibling path (same folder, so rename() is atomic) that keeps the name's extension. */
 export function tempPathFor(target: string): string {

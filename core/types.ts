@@ -128,7 +128,3 @@ export interface StageContext<C = unknown> {
 export type Stage<I, O, C = unknown> = (input: AsyncIterable<I>, ctx: StageContext<C>) => AsyncIterable<O>;
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
-
-export function testContext<C>(config: C): StageContext<C> {
-  return { config, log: silentLogger, counters: new Counters(), signal: new AbortController().signal };
-}
