@@ -11,6 +11,8 @@ export interface RelevanceEstimateRecord {
   why_unreliable?: string;
   judge?: 'semantic' | 'llm';
   model: string | null;
+  embedded?: number;
+  embed_cache_hits?: number;
   confidence: number;
   domains: DomainEstimate[];
 }
@@ -45,7 +47,9 @@ export function qualityRows(relevance: Record<string, unknown> | undefined): { r
   }
   else {
     const judge = estimate.judge === 'semantic' ? `sentence embeddings (${estimate.model}) of the run's queries, each document going to the domain it is nearest` : (estimate.model ?? 'the configured model');
-    notes.push(`Estimated from a fresh sample of each domain judged by ${judge}, ${Math.round(100 * estimate.confidence)}% Wilson intervals.`);
+    const passages = (estimate.embedded ?? 0) + (estimate.embed_cache_hits ?? 0);
+    const cost = passages ? ` Cost: ${passages} passages embedded (${estimate.embed_cache_hits ?? 0} of them from the cache).` : '';
+    notes.push(`Estimated from a fresh sample of each domain judged by ${judge}, ${Math.round(100 * estimate.confidence)}% Wilson intervals.${cost}`);
     if (estimate.judge === 'semantic') {
       notes.push(
         'The semantic judge compares the run\'s domains with each other: a document about none of them counts for the one it is nearest, so where the off-domain documents are about other topics the figures are upper bounds (docs/relevance.md, section 6).',
