@@ -12,6 +12,7 @@ import { publishStep } from './publish.js';
 import { relevanceSteps } from './relevance.js';
 import { relevanceEstimateStep } from './relevance-estimate.js';
 import { retrieveStep } from './retrieve-step.js';
+import { streamRetrievalSteps } from './stream-retrieve.js';
 
 /**
  * The qcc run, in order: bootstrap ‖ ingest → index → retrieve → candidates → (document steps) → publish.
@@ -21,7 +22,8 @@ export function createSteps(ctx: RunContext): { steps: Step<any>[]; close(): Pro
   const bootstrap = bootstrapStep(ctx);
   const index = indexStep(ctx);
   const retrieve = retrieveStep(ctx);
-  const candidates = candidatesStep(ctx);
+  const stream = ctx.loaded.config.retrieve.mode === 'stream' ? streamRetrievalSteps(ctx) : undefined;
+  const candidates = candidatesStep(ctx, stream?.docs);
   const docSteps: DocStep[] = [candidates];
   const relevance = relevanceSteps(ctx, candidates);
   if (relevance) docSteps.push(relevance.docs);
@@ -34,8 +36,7 @@ export function createSteps(ctx: RunContext): { steps: Step<any>[]; close(): Pro
   const steps = [
     bootstrap,
     ingestStep(ctx),
-    index,
-    retrieve,
+    ...(stream ? stream.steps : [index, retrieve]),
     candidates,
     ...(relevance ? [relevance.model] : []),
     ...docSteps.slice(1, -1),
