@@ -1,0 +1,96 @@
+import type { Doc } from '../../../pipeline/types.js';
+import { Bm25 } from './bm25.js';
+import type { QueryIndex } from './query-index.js';
+import { DocScanner } from './scan.js';
+import type { CollectionStats } from './statistics.js';
+import { TopK, type ShardHit } from './top-k.js';
+
+/** One kept (query, document) pair of a shard, as the stream_score shards store it. */
+export interface ShardHitRow {
+  query_id: string;
+  doc_id: string;
+  score: number;
+  ord: number;
+}
+
+export interface ScoreShardOptions {
+  /** Hits kept per query: the run's retrieve.top_k, so the merge of all shards holds the global top k. */
+  topK: number;
+  /** Hits at or above this score are kept beyond the top k (Infinity: none). */
+  keepMinScore: number;
+  signal?: AbortSignal;
+}
+
+export interface ScoredShard {
+  /** Kept hits, query by query in query order, best first. */
+  hits: ShardHitRow[];
+  /** Positions (`ord`) of the documents some kept hit names. */
+  keptOrds: Set<number>;
+  docs: number;
+  duplicates: number;
+  /** (query, document) pairs scored: documents that hold one of the query's phrases. */
+  scored: number;
+}
+
+/**
+ * Scores every document of a shard against every query, as it reads them: the document's tokens are looked up in
+ * the query index, and only queries that share a phrase with it are scored (FTS5 OR semantics: the others do
+ * not match). Keeps each query's top k (ties: earlier document first) and every hit above the keep floor.
+ */
+export async function scoreShard(index: QueryIndex, stats: CollectionStats, docs: AsyncIterable<Doc>, opts: ScoreShardOptions): Promise<ScoredShard> {
+  const bm25 = new Bm25(index, stats);
+  const scanner = new DocScanner(index);
+  const tops: (TopK | undefined)[] = new Array(index.queries.length);
+  const above: ShardHit[][] = [];
+  const lastSeen = new Int32Array(index.queries.length).fill(-1);
+  const seen = new Set<string>();
+  let ord = 0;
+  let duplicates = 0;
+  let scored = 0;
+  for await (const doc of docs) {
+    if (seen.has(doc.id)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(doc.id);
+    if (ord % 1024 === 0) opts.signal?.throwIfAborted();
+    const terms = scanner.scan(doc.text);
+    for (const p of terms.present) {
+      for (const q of index.queriesOf[p]!) {
+        if (lastSeen[q] === ord) continue;
+        lastSeen[q] = ord;
+        scored++;
+        const score = bm25.score(q, terms);
+        const top = (tops[q] ??= new TopK(opts.topK));
+        const hit = { doc_id: doc.id, ord, score };
+        if (score >= opts.keepMinScore) {
+          (above[q] ??= []).push(hit);
+        } else if (top.admits(score)) {
+          top.push(hit);
+        }
+      }
+    }
+    ord++;
+  }
+  const hits: ShardHitRow[] = [];
+  const keptOrds = new Set<number>();
+  index.queries.forEach((q, i) => {
+    const best = [...(above[i] ?? []), ...(tops[i]?.sorted() ?? [])].sort((a, b) => b.score - a.score || a.ord - b.ord);
+    for (const h of best) {
+      hits.push({ query_id: q.id, doc_id: h.doc_id, score: h.score, ord: h.ord });
+      keptOrds.add(h.ord);
+    }
+  });
+  return { hits, keptOrds, docs: ord, duplicates, scored };
+}
+
+/** The documents at the given positions, read again from the shard with the same numbering as `scoreShard`. */
+export async function* docsAt(docs: AsyncIterable<Doc>, ords: Set<number>): AsyncIterable<Doc> {
+  const seen = new Set<string>();
+  let ord = 0;
+  for await (const doc of docs) {
+    if (seen.has(doc.id)) continue;
+    seen.add(doc.id);
+    if (ords.has(ord++)) yield doc;
+  }
+}
