@@ -1,6 +1,7 @@
 import type { QueryIndex } from './query-index.js';
 import type { CollectionStats } from './statistics.js';
 import type { DocTerms } from './scan.js';
+import { sqliteLn } from './sqlite-ln.js';
 
 /** SQLite FTS5's bm25() constants (fts5_aux.c): k1 = 1.2, b = 0.75, and the floor of a non-positive idf. */
 const K1 = 1.2;
@@ -25,23 +26,21 @@ export class Bm25 {
     this.idf = new Float64Array(index.phrases.length);
     index.phrases.forEach((p, i) => {
       const hits = stats.df[p.key] ?? 0;
-      let idf = Math.log((n - hits + 0.5) / (hits + 0.5));
+      let idf = sqliteLn((n - hits + 0.5) / (hits + 0.5));
       if (idf <= 0.0) idf = MIN_IDF;
       this.idf[i] = idf;
     });
   }
 
-  /** The score of query `q` for a document, or 0 when it holds none of the query's phrases (no FTS5 match). */
+  /** The score of query `q` for a document that holds at least one of its phrases (an FTS5 match). */
   score(q: number, doc: DocTerms): number {
     const phrases = this.index.queries[q]!.phrases;
     const d = doc.length;
-    let matched = false;
     let score = 0.0;
     for (const p of phrases) {
       const f = doc.freq[p]!;
-      if (f > 0) matched = true;
       score += this.idf[p]! * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * d) / this.avgdl)));
     }
-    return matched ? score : 0;
+    return score;
   }
 }
