@@ -32,14 +32,21 @@ export class Bm25 {
     });
   }
 
-  /** The score of query `q` for a document that holds at least one of its phrases (an FTS5 match). */
+  /** What phrase `p`, `f` times in a document of `d` tokens, adds to a query's score. */
+  phraseScore(p: number, f: number, d: number): number {
+    return this.idf[p]! * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * d) / this.avgdl)));
+  }
+
+  /**
+   * The score of query `q` for a document that holds at least one of its phrases (an FTS5 match), summed over
+   * the query's phrases in query order as FTS5 sums (an absent phrase adds exactly 0).
+   */
   score(q: number, doc: DocTerms): number {
     const phrases = this.index.queries[q]!.phrases;
-    const d = doc.length;
     let score = 0.0;
     for (const p of phrases) {
       const f = doc.freq[p]!;
-      score += this.idf[p]! * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * d) / this.avgdl)));
+      if (f > 0) score += this.phraseScore(p, f, doc.length);
     }
     return score;
   }

@@ -28,8 +28,10 @@ export interface ScoredShard {
   keptOrds: Set<number>;
   docs: number;
   duplicates: number;
-  /** (query, document) pairs scored: documents that hold one of the query's phrases. */
+  /** (query, document) pairs that match: the document holds one of the query's phrases. */
   scored: number;
+  /** Matching pairs scored exactly: those whose score could enter the query's kept hits. */
+  exact: number;
 }
 
 /**
@@ -43,10 +45,13 @@ export async function scoreShard(index: QueryIndex, stats: CollectionStats, docs
   const tops: (TopK | undefined)[] = new Array(index.queries.length);
   const above: ShardHit[][] = [];
   const lastSeen = new Int32Array(index.queries.length).fill(-1);
+  const bound = new Float64Array(index.queries.length);
+  const touched: number[] = [];
   const seen = new Set<string>();
   let ord = 0;
   let duplicates = 0;
   let scored = 0;
+  let exact = 0;
   for await (const doc of docs) {
     if (seen.has(doc.id)) {
       duplicates++;
@@ -55,20 +60,30 @@ export async function scoreShard(index: QueryIndex, stats: CollectionStats, docs
     seen.add(doc.id);
     if (ord % 1024 === 0) opts.signal?.throwIfAborted();
     const terms = scanner.scan(doc.text);
+    // Term at a time: each present phrase adds its part to the queries that hold it. The sum is the score up to
+    // the order of additions, so it decides which queries can take the document; those are scored exactly.
+    touched.length = 0;
     for (const p of terms.present) {
+      const c = bm25.phraseScore(p, terms.freq[p]!, terms.length);
       for (const q of index.queriesOf[p]!) {
-        if (lastSeen[q] === ord) continue;
-        lastSeen[q] = ord;
-        scored++;
-        const score = bm25.score(q, terms);
-        const top = (tops[q] ??= new TopK(opts.topK));
-        const hit = { doc_id: doc.id, ord, score };
-        if (score >= opts.keepMinScore) {
-          (above[q] ??= []).push(hit);
-        } else if (top.admits(score)) {
-          top.push(hit);
+        if (lastSeen[q] !== ord) {
+          lastSeen[q] = ord;
+          bound[q] = 0;
+          touched.push(q);
         }
+        bound[q]! += c;
       }
+    }
+    scored += touched.length;
+    for (const q of touched) {
+      const top = (tops[q] ??= new TopK(opts.topK));
+      const upper = bound[q]! * (1 + 1e-12);
+      if (upper < opts.keepMinScore && !top.admits(upper)) continue;
+      exact++;
+      const score = bm25.score(q, terms);
+      const hit = { doc_id: doc.id, ord, score };
+      if (score >= opts.keepMinScore) (above[q] ??= []).push(hit);
+      else if (top.admits(score)) top.push(hit);
     }
     ord++;
   }
@@ -81,7 +96,7 @@ export async function scoreShard(index: QueryIndex, stats: CollectionStats, docs
       keptOrds.add(h.ord);
     }
   });
-  return { hits, keptOrds, docs: ord, duplicates, scored };
+  return { hits, keptOrds, docs: ord, duplicates, scored, exact };
 }
 
 /** The documents at the given positions, read again from the shard with the same numbering as `scoreShard`. */

@@ -14,11 +14,38 @@ table[0] = SEPARATOR;
 // A lone surrogate reaches SQLite as U+FFFD.
 const REPLACEMENT = table[0xfffd]!;
 
+/** ASCII token characters (letters and digits: the table's verdict, read from it). */
+const ASCII_TOKEN = new Uint8Array(128).map((_, c) => (table[c] === SEPARATOR ? 0 : 1));
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** The fast path for pure ASCII text (most of the web's words): lower-case once, slice tokens. */
+function tokenizeAscii(text: string, onToken: (term: string) => void): number {
+  const lower = text.toLowerCase();
+  const n = lower.length;
+  let count = 0;
+  let start = -1;
+  for (let i = 0; i < n; i++) {
+    if (ASCII_TOKEN[lower.charCodeAt(i)] === 1) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      onToken(lower.slice(start, i));
+      count++;
+      start = -1;
+    }
+  }
+  if (start >= 0) {
+    onToken(lower.slice(start, n));
+    count++;
+  }
+  return count;
+}
+
 /**
  * Calls `onToken` with each token of `text` in order (folded as FTS5 stores it) and returns the token count,
  * FTS5's column size. Tokens of ASCII letters and digits (nearly all) are sliced from the text, not rebuilt.
  */
 export function tokenize(text: string, onToken: (term: string) => void): number {
+  if (!NON_ASCII.test(text)) return tokenizeAscii(text, onToken);
   let count = 0;
   let start = -1; // start of the current token in `text`, -1 between tokens
   let ascii = true; // the current token is unchanged ASCII apart from upper case
