@@ -37,6 +37,11 @@ export class Bm25 {
     return this.idf[p]! * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * d) / this.avgdl)));
   }
 
+  /** The most phrase `p` can add to a score (its part tends to idf·(k1 + 1) as its frequency grows). */
+  maxPhraseScore(p: number): number {
+    return this.idf[p]! * (K1 + 1.0);
+  }
+
   /**
    * The score of query `q` for a document that holds at least one of its phrases (an FTS5 match), summed over
    * the query's phrases in query order as FTS5 sums (an absent phrase adds exactly 0).

@@ -19,6 +19,11 @@ export class TopK {
     return this.heap.length < this.k || score > this.heap[0]!.score;
   }
 
+  /** A score at or below this cannot get in any more (for a hit later than every hit so far). */
+  threshold(): number {
+    return this.heap.length < this.k ? -Infinity : this.heap[0]!.score;
+  }
+
   push(hit: ShardHit): void {
     const h = this.heap;
     if (h.length < this.k) {
