@@ -93,7 +93,7 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
       const scored = await scoreShard(await queries(), await collectionStats(), readJsonl<Doc>(input), { topK: config.top_k, keepMinScore, signal: work.signal });
       const hits = await JsonlWriter.open(work.tempOutput!);
       try {
-        for (const row of scored.hits) await hits.write(row);
+        for (const rows of chunk(scored.hits, 1000)) await hits.writeMany(rows);
       } finally {
         await hits.close();
       }

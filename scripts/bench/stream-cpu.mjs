@@ -66,7 +66,7 @@ async function ingest(file, out) {
 async function score(qi, stats, shard, hitsOut, docsOut) {
   const scored = await scoreShard(qi, stats, readJsonl(shard), { topK: k, keepMinScore: Infinity });
   const hits = await JsonlWriter.open(hitsOut);
-  for (const row of scored.hits) await hits.write(row);
+  for (let i = 0; i < scored.hits.length; i += 1000) await hits.writeMany(scored.hits.slice(i, i + 1000));
   await hits.close();
   const docs = await JsonlWriter.open(docsOut);
   for await (const doc of docsAt(readJsonl(shard), scored.keptOrds)) await docs.write(doc);
