@@ -12,7 +12,8 @@ import { Fts5Index } from '../stages/index/fts5.js';
 import { mergeShardHits } from '../stages/retrieve/stream/merge.js';
 import { QueryIndex } from '../stages/retrieve/stream/query-index.js';
 import { scoreShard, type ShardHitRow } from '../stages/retrieve/stream/score-shard.js';
-import { addStats, countStats, emptyStats } from '../stages/retrieve/stream/statistics.js';
+import { sampleShards } from '../stages/retrieve/stream/sample.js';
+import { addStats, countStats, emptyStats, scaleSample } from '../stages/retrieve/stream/statistics.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { haveModel, haveSharedData, newsCorpus, qcc, repo, tempDir } from './helpers.js';
 import { demoEnv } from './report-helpers.js';
@@ -76,6 +77,28 @@ describe.runIf(haveSharedData())('streaming BM25 against the FTS5 index, on real
     const expected = queries.flatMap((q) => index.search(q.text, k).map((h) => ({ query_id: q.id, domain: q.domain, doc_id: h.id, score: h.score, rank: h.rank })));
     expect(expected.length).toBeGreaterThan(queries.length * 10);
     expect(rows).toEqual(expected);
+  });
+
+  it('estimates the statistics from a sample of shards: N exact, most of each top k the same', async () => {
+    const qi = new QueryIndex(queries);
+    const all = shards.flat();
+    // 20 shards of posts spread by id, as a crawl's files spread its pages; the sample reads 5 of them.
+    const spread = Array.from({ length: 20 }, (_, i) => ({ id: `shard-${i}`, docs: all.filter((_, j) => j % 20 === i) }));
+    const chosen = sampleShards(spread, 0.25);
+    expect(chosen.map((s) => s.id)).toEqual(sampleShards(spread, 0.25).map((s) => s.id));
+    expect(chosen.length).toBe(5);
+    const exact = emptyStats();
+    for (const s of spread) addStats(exact, await countStats(qi, each(s.docs)));
+    const sample = emptyStats();
+    for (const s of chosen) addStats(sample, await countStats(qi, each(s.docs)));
+    const estimated = scaleSample(sample, exact.docs);
+    expect(estimated.docs).toBe(exact.docs);
+    const top = async (stats: typeof exact) => (await scoreShard(qi, stats, each(all), { topK: k, keepMinScore: Infinity })).hits;
+    const exactHits = await top(exact);
+    const sampledHits = new Set((await top(estimated)).map((h) => `${h.query_id} ${h.doc_id}`));
+    const overlap = exactHits.filter((h) => sampledHits.has(`${h.query_id} ${h.doc_id}`)).length / exactHits.length;
+    expect(overlap).toBeGreaterThan(0.8);
+    expect(overlap).toBeLessThan(1);
   });
 
   it('keeps every hit above the keep floor as well as the top k, and the merge still cuts at k', async () => {
