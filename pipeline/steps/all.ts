@@ -1,6 +1,7 @@
 import type { Doc, Stage } from '../../core/types.js';
 import type { Step } from '../runner.js';
 import type { RunContext } from './context.js';
+import type { DocSource } from './candidates.js';
 import type { DocStep } from './doc-steps.js';
 
 /** What the steps built so far give the next entry. */
@@ -10,6 +11,8 @@ export interface BuiltSoFar {
   /** Every document step so far, in run order (publish reads the last one and every one's removals). */
   readonly docSteps: readonly DocStep[];
   has(name: string): boolean;
+  /** In `retrieve.mode: stream`, where candidates read the retrieved records (no index); set by the retrieve entry. */
+  streamDocs?: DocSource;
 }
 
 export interface StepEntry {
@@ -20,6 +23,7 @@ export interface StepEntry {
 }
 
 const one = async <T>(step: T | undefined): Promise<T[]> => (step ? [step] : []);
+const streaming = (ctx: RunContext) => ctx.loaded.config.retrieve.mode === 'stream';
 
 /**
  * The entry of a document step that runs a Stage<Doc, Doc> over the last document step, shard for shard
@@ -45,9 +49,18 @@ export function docStage<C>(name: string, config: (ctx: RunContext) => C | undef
 export const STEP_REGISTRY: readonly StepEntry[] = [
   { names: ['bootstrap'], build: async (ctx) => one((await import('./bootstrap.js')).bootstrapStep(ctx)) },
   { names: ['ingest'], build: async (ctx) => one((await import('./ingest.js')).ingestStep(ctx)) },
-  { names: ['index'], build: async (ctx) => one((await import('./index-step.js')).indexStep(ctx)) },
-  { names: ['retrieve'], build: async (ctx) => one((await import('./retrieve-step.js')).retrieveStep(ctx)) },
-  { names: ['candidates'], build: async (ctx) => one((await import('./candidates.js')).candidatesStep(ctx)) },
+  { names: ['index'], build: async (ctx) => one(streaming(ctx) ? undefined : (await import('./index-step.js')).indexStep(ctx)) },
+  {
+    // retrieve.mode: stream scores each ingest shard against the queries instead (docs/scale.md).
+    names: ['stream_stats', 'stream_score', 'retrieve'],
+    build: async (ctx, b) => {
+      if (!streaming(ctx)) return one((await import('./retrieve-step.js')).retrieveStep(ctx));
+      const stream = (await import('./stream-retrieve.js')).streamRetrievalSteps(ctx);
+      b.streamDocs = stream.docs;
+      return stream.steps;
+    },
+  },
+  { names: ['candidates'], build: async (ctx, b) => one((await import('./candidates.js')).candidatesStep(ctx, b.streamDocs)) },
   {
     names: ['relevance_model', 'relevance'],
     build: async (ctx, b) => {

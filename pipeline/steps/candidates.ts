@@ -20,18 +20,34 @@ export function position(id: string): number {
   return parseInt(hex, 16) / 2 ** 32;
 }
 
+/** Where the candidates step reads the full records of retrieved documents, in the order of `ids`. */
+export interface DocSource {
+  fetch(ids: string[]): AsyncIterable<Doc>;
+  close(): Promise<void>;
+}
+
+/** The records from the run's BM25 index (the indexed path). */
+function indexDocs(ctx: RunContext): DocSource {
+  let index: SearchIndex | undefined;
+  return {
+    async *fetch(ids) {
+      index ??= openSearchIndex(ctx.loaded.config.index, { path: ctx.paths.index, readonly: true });
+      for (const batch of chunk(ids, FETCH_BATCH)) yield* await index.getDocs(batch);
+    },
+    async close() {
+      await index?.close();
+      index = undefined;
+    },
+  };
+}
+
 /**
  * Retrieved documents, once each: hits folded per document, the domain chosen, the full record fetched from
- * the index. Shard i holds the i-th range of ids, sorted, so the shards in order are sorted too.
+ * the index (or `source`). Shard i holds the i-th range of ids, sorted, so the shards in order are sorted too.
  */
-export function candidatesStep(ctx: RunContext): DocStep & { close(): Promise<void> } {
+export function candidatesStep(ctx: RunContext, source: DocSource = indexDocs(ctx)): DocStep & { close(): Promise<void> } {
   const parts = ctx.loaded.config.candidates.shards;
   const shards: ShardSpec[] = Array.from({ length: parts }, (_, i) => ({ id: shardId('range', i) }));
-  let index: SearchIndex | undefined;
-  const closeIndex = async () => {
-    await index?.close();
-    index = undefined;
-  };
   return {
     name: CANDIDATES,
     docs: true,
@@ -48,16 +64,13 @@ export function candidatesStep(ctx: RunContext): DocStep & { close(): Promise<vo
         }
       };
       const candidates = await aggregateHits(rows());
-      index ??= openSearchIndex(ctx.loaded.config.index, { path: ctx.paths.index, readonly: true });
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
-        for (const batch of chunk([...candidates.keys()].sort(), FETCH_BATCH)) {
-          for (const doc of await index.getDocs(batch)) {
-            const c = candidates.get(doc.id)!;
-            const record: Doc = { ...doc, domain: c.domain, retrieval: { hits: c.hits, best_score: c.best_score, queries: c.hits.length } };
-            work.counters.add(`candidates.domain.${c.domain}`);
-            await writer.write(record);
-          }
+        for await (const doc of source.fetch([...candidates.keys()].sort())) {
+          const c = candidates.get(doc.id)!;
+          const record: Doc = { ...doc, domain: c.domain, retrieval: { hits: c.hits, best_score: c.best_score, queries: c.hits.length } };
+          work.counters.add(`candidates.domain.${c.domain}`);
+          await writer.write(record);
         }
       } finally {
         await writer.close();
@@ -65,7 +78,7 @@ export function candidatesStep(ctx: RunContext): DocStep & { close(): Promise<vo
       work.counters.add('candidates.docs', writer.records);
       return { records: writer.records };
     },
-    finalize: closeIndex,
-    close: closeIndex,
+    finalize: () => source.close(),
+    close: () => source.close(),
   };
 }

@@ -24,6 +24,7 @@ import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
 import type { RunContext } from './context.js';
 import { REMOVED_SIDECAR, shardDocs, type DocStep } from './doc-steps.js';
 import { INDEX } from './index-step.js';
+import { STREAM_SCORE } from './stream-retrieve.js';
 import { INGEST } from './ingest.js';
 import { RETRIEVE } from './retrieve-step.js';
 import { DEDUP } from './dedup.js';
@@ -196,7 +197,8 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
     const ingest = counts[INGEST]!;
     const ingestOut = ingest['ingest.docs'] ?? 0;
     const skipped = sumWithPrefix(ingest, 'ingest.skipped.');
-    const indexed = counts[INDEX]!['index.docs'] ?? 0;
+    // Stream mode has no index: the documents retrieval scored stand in for the indexed ones.
+    const indexed = counts[INDEX]!['index.docs'] ?? counts[STREAM_SCORE]?.['stream_score.docs'] ?? 0;
     const retrieved = counts[docSteps[0]!.name]![`${docSteps[0]!.name}.docs`] ?? 0;
     const rows: Manifest['funnel'] = [
       { step: 'ingest', in: ingestOut + Object.values(skipped).reduce((a, b) => a + b, 0), out: ingestOut, removed: skipped },

@@ -1,0 +1,52 @@
+import Database from 'better-sqlite3';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tokens } from '../stages/retrieve/stream/tokenize.js';
+import { SQLITE_VERSION } from '../stages/retrieve/stream/unicode61-table.js';
+import { haveSharedData, sharedData } from './helpers.js';
+// @ts-expect-error: a plain .mjs script without types
+import { unicode61Truth } from '../scripts/gen-unicode61.mjs';
+
+/** FTS5's own tokens of each text (fts5vocab instance rows, in offset order). */
+function fts5Tokens(texts: string[]): string[][] {
+  const db = new Database(':memory:');
+  db.exec(`CREATE VIRTUAL TABLE fts USING fts5(text, tokenize='unicode61 remove_diacritics 2');
+           CREATE VIRTUAL TABLE v USING fts5vocab(fts, instance);`);
+  const ins = db.prepare('INSERT INTO fts(rowid, text) VALUES (?, ?)');
+  db.transaction(() => texts.forEach((t, i) => ins.run(i + 1, t)))();
+  const out: string[][] = texts.map(() => []);
+  for (const r of db.prepare('SELECT doc, term FROM v ORDER BY doc, offset').iterate() as Iterable<{ doc: number; term: string }>) out[r.doc - 1]!.push(r.term);
+  db.close();
+  return out;
+}
+
+describe('the streaming tokenizer is FTS5 unicode61 remove_diacritics 2', () => {
+  it('was generated from the SQLite this project runs', () => {
+    const db = new Database(':memory:');
+    expect(db.prepare('SELECT sqlite_version() AS v').get()).toEqual({ v: SQLITE_VERSION });
+    db.close();
+  });
+
+  it('agrees with SQLite on every code point (separator or folded token character)', () => {
+    const { sep, fold } = unicode61Truth() as { sep: Uint8Array; fold: Int32Array };
+    const wrong: string[] = [];
+    for (let c = 1; c <= 0x10ffff; c++) {
+      if (c >= 0xd800 && c < 0xe000) continue;
+      const expected = sep[c] ? ['q', 'q'] : [`q${fold[c] ? String.fromCodePoint(fold[c]!) : ''}q`];
+      const actual = tokens(`q${String.fromCodePoint(c)}q`);
+      if (actual.join('\u0000') !== expected.join('\u0000')) wrong.push(c.toString(16));
+    }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+
+  it.runIf(haveSharedData())('gives the same tokens as FTS5 on real sentences of 75 languages', () => {
+    const dir = join(sharedData, 'langid', 'lingua-testdata', 'language-testdata', 'sentences');
+    const texts = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').slice(0, 200));
+    texts.push('  mixed CASE Ünïcödé — ﬁle ǅemal İstanbul 𝔘𝔫𝔦 a\u0301b \u0301 x\ud800y end');
+    const expected = fts5Tokens(texts);
+    const mismatches = texts.filter((t, i) => tokens(t).join(' ') !== expected[i]!.join(' '));
+    expect(texts.length).toBeGreaterThan(10_000);
+    expect(mismatches).toEqual([]);
+  }, 120_000);
+});
