@@ -67,6 +67,15 @@ const BLOCK_TAGS = new Set([
 
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 
+/**
+ * React's streaming server rendering sends late content in `<div hidden id="S:1">`, which its script
+ * moves into place: the page's main text, not hidden boilerplate.
+ */
+const STREAMED_ID = /^S:\d+$/;
+function isStreamedContent(attrs: ScanAttrs): boolean {
+  return attrs.hidden && attrs.id !== undefined && STREAMED_ID.test(attrs.id);
+}
+
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 const SOFT_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar', 'search']);
 
@@ -107,7 +116,8 @@ class Collector {
   /**
    * Relaxed: the second pass for pages where the first finds (almost) nothing: boilerplate-named
    * regions are kept, <noscript> is read (Blogger, for one, puts the post in a <noscript> copy) and so
-   * is <header> (an unclosed site header holds the whole page).
+   * is <header> (an unclosed site header holds the whole page), and hidden elements (a shop hides its
+   * product grid with display:none until a script has run).
    */
   constructor(private readonly relaxed = false) {}
   /** goodPrefix[i] = good characters in blocks[0..i). */
@@ -190,9 +200,7 @@ class Collector {
     const role = attrs.role;
     if (
       (SKIP_TAGS.has(name) && !(this.relaxed && (name === 'noscript' || name === 'header')) && !(name === 'header' && this.isContentHeader(cls, id))) ||
-      attrs.hidden ||
-      attrs.ariaHidden === 'true' ||
-      (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))
+      (!this.relaxed && (attrs.hidden || attrs.ariaHidden === 'true' || (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))) && !isStreamedContent(attrs))
     ) {
       if (name !== 'html' && name !== 'body') {
         if (name === 'br' || BLOCK_TAGS.has(name)) this.flush();
@@ -372,8 +380,8 @@ function linkDense(b: Block): boolean {
 
 const SHORT_CHARS = 40;
 
-function select(blocks: Block[]): Block[] {
-  // 1. Prefer <article>/<main> when it holds enough of the text.
+/** The blocks inside <article>/<main> when that holds enough of the text, else all of them. */
+function mainRegion(blocks: Block[]): Block[] {
   let total = 0;
   let inArticle = 0;
   for (const b of blocks) {
@@ -381,7 +389,10 @@ function select(blocks: Block[]): Block[] {
     total += b.chars;
     if (b.inArticle) inArticle += b.chars;
   }
-  const pool = inArticle >= 250 && inArticle >= 0.25 * total ? blocks.filter((b) => b.inArticle) : blocks;
+  return inArticle >= 250 && inArticle >= 0.25 * total ? blocks.filter((b) => b.inArticle) : blocks;
+}
+
+function select(pool: Block[]): Block[] {
 
   // 2. Link-heavy blocks go; lists and table rows are judged per run.
   const keep = new Array<boolean>(pool.length).fill(true);
@@ -563,9 +574,45 @@ export function extractMainText(html: string): string {
 const RELAXED_BELOW = 250;
 
 export function extractMainTextFrom(source: HtmlSource): string {
-  const pick = ({ blocks, regions }: { blocks: Block[]; regions: Region[] }) => trimEdges(focusBody(cutTail(select(blocks)), regions));
-  const text = render(pick(collect(source)));
-  if (text.length >= RELAXED_BELOW) return text;
-  const relaxed = render(pick(collect(source, true)));
-  return relaxed.length > text.length ? relaxed : text;
+  let collected = collect(source);
+  let kept = pick(collected);
+  if (charCount(kept) < RELAXED_BELOW) {
+    const relaxed = collect(source, true);
+    const keptRelaxed = pick(relaxed);
+    if (charCount(keptRelaxed) > charCount(kept)) {
+      collected = relaxed;
+      kept = keptRelaxed;
+    }
+  }
+  // The article rules (prose, link density, the body) keep nearly all of an article's main region.
+  // When they throw much of it away and it has no long paragraph, the page is a listing, a product
+  // grid, a service or a documentation page whose content is short (often linked) items, headings and
+  // lists: its main region is the content.
+  const region = trimEdges(cutTail(mainRegion(collected.blocks)));
+  return render(isNotArticle(kept, region) ? region : kept);
+}
+
+/** Article rules keeping less than this share of the main region's characters: maybe not an article. */
+const NOT_ARTICLE_KEPT = 0.8;
+/** An article has a paragraph of good prose at least this long... */
+const ARTICLE_PARAGRAPH = 150;
+/** ...or blocks of this many characters on average (a grid of short items has fewer). */
+const ITEM_BLOCK_CHARS = 30;
+
+function isNotArticle(kept: Block[], region: Block[]): boolean {
+  const regionChars = charCount(region);
+  if (regionChars < RELAXED_BELOW || charCount(kept) >= NOT_ARTICLE_KEPT * regionChars) return false;
+  if (regionChars < ITEM_BLOCK_CHARS * region.length) return true;
+  for (const b of region) if (b.chars >= ARTICLE_PARAGRAPH && isGood(b)) return false;
+  return true;
+}
+
+function pick({ blocks, regions }: { blocks: Block[]; regions: Region[] }): Block[] {
+  return trimEdges(focusBody(cutTail(select(mainRegion(blocks))), regions));
+}
+
+function charCount(blocks: Block[]): number {
+  let n = 0;
+  for (const b of blocks) n += b.chars;
+  return n;
 }
