@@ -594,7 +594,7 @@ export function extractMainTextFrom(source: HtmlSource): string {
 
 /** Article rules keeping less than this share of the main region's characters: maybe not an article. */
 const NOT_ARTICLE_KEPT = 0.8;
-/** An article has a paragraph of good prose at least this long... */
+/** The article rules kept a paragraph of good prose at least this long... */
 const ARTICLE_PARAGRAPH = 150;
 /** ...or blocks of this many characters on average (a grid of short items has fewer). */
 const ITEM_BLOCK_CHARS = 30;
@@ -603,7 +603,7 @@ function isNotArticle(kept: Block[], region: Block[]): boolean {
   const regionChars = charCount(region);
   if (regionChars < RELAXED_BELOW || charCount(kept) >= NOT_ARTICLE_KEPT * regionChars) return false;
   if (regionChars < ITEM_BLOCK_CHARS * region.length) return true;
-  for (const b of region) if (b.chars >= ARTICLE_PARAGRAPH && isGood(b)) return false;
+  for (const b of kept) if (b.chars >= ARTICLE_PARAGRAPH && isGood(b)) return false;
   return true;
 }
 
