@@ -575,21 +575,19 @@ const RELAXED_BELOW = 250;
 
 export function extractMainTextFrom(source: HtmlSource): string {
   let collected = collect(source);
-  let kept = pick(collected);
+  let main = mainRegion(collected.blocks);
+  let kept = pick(main, collected.regions);
   if (charCount(kept) < RELAXED_BELOW) {
     const relaxed = collect(source, true);
-    const keptRelaxed = pick(relaxed);
+    const mainRelaxed = mainRegion(relaxed.blocks);
+    const keptRelaxed = pick(mainRelaxed, relaxed.regions);
     if (charCount(keptRelaxed) > charCount(kept)) {
       collected = relaxed;
+      main = mainRelaxed;
       kept = keptRelaxed;
     }
   }
-  // The article rules (prose, link density, the body) keep nearly all of an article's main region.
-  // When they throw much of it away and it has no long paragraph, the page is a listing, a product
-  // grid, a service or a documentation page whose content is short (often linked) items, headings and
-  // lists: its main region is the content.
-  const region = trimEdges(cutTail(mainRegion(collected.blocks)));
-  return render(isNotArticle(kept, region) ? region : kept);
+  return render(notArticleRegion(kept, main) ?? kept);
 }
 
 /** Article rules keeping less than this share of the main region's characters: maybe not an article. */
@@ -599,16 +597,27 @@ const ARTICLE_PARAGRAPH = 150;
 /** ...or blocks of this many characters on average (a grid of short items has fewer). */
 const ITEM_BLOCK_CHARS = 30;
 
-function isNotArticle(kept: Block[], region: Block[]): boolean {
+/**
+ * The article rules (prose, link density, the body) keep nearly all of an article's main region.
+ * When they throw much of it away and kept no long paragraph, or the region is a run of short blocks,
+ * the page is a listing, a product grid, a service or a documentation page whose content is short
+ * (often linked) items, headings and lists: its main region (cut at a "what follows" heading, edge
+ * lines trimmed) is the content. Undefined for an article.
+ */
+function notArticleRegion(kept: Block[], main: Block[]): Block[] | undefined {
+  const keptChars = charCount(kept);
+  // Cutting and trimming only shorten the region: most articles are decided here, without them.
+  if (keptChars >= NOT_ARTICLE_KEPT * charCount(main)) return undefined;
+  const region = trimEdges(cutTail(main));
   const regionChars = charCount(region);
-  if (regionChars < RELAXED_BELOW || charCount(kept) >= NOT_ARTICLE_KEPT * regionChars) return false;
-  if (regionChars < ITEM_BLOCK_CHARS * region.length) return true;
-  for (const b of kept) if (b.chars >= ARTICLE_PARAGRAPH && isGood(b)) return false;
-  return true;
+  if (regionChars < RELAXED_BELOW || keptChars >= NOT_ARTICLE_KEPT * regionChars) return undefined;
+  if (regionChars < ITEM_BLOCK_CHARS * region.length) return region;
+  for (const b of kept) if (b.chars >= ARTICLE_PARAGRAPH && isGood(b)) return undefined;
+  return region;
 }
 
-function pick({ blocks, regions }: { blocks: Block[]; regions: Region[] }): Block[] {
-  return trimEdges(focusBody(cutTail(select(mainRegion(blocks))), regions));
+function pick(main: Block[], regions: Region[]): Block[] {
+  return trimEdges(focusBody(cutTail(select(main)), regions));
 }
 
 function charCount(blocks: Block[]): number {
