@@ -380,6 +380,12 @@ function linkDense(b: Block): boolean {
 
 const SHORT_CHARS = 40;
 
+/**
+ * Share of the page's text (link-dense blocks aside) that <article>/<main> must hold to be taken as the
+ * main region. At 25% a grid of teasers, each in its own <article>, won over the page's own text.
+ */
+const ARTICLE_SHARE = 0.4;
+
 /** The blocks inside <article>/<main> when that holds enough of the text, else all of them. */
 function mainRegion(blocks: Block[]): Block[] {
   let total = 0;
@@ -389,7 +395,7 @@ function mainRegion(blocks: Block[]): Block[] {
     total += b.chars;
     if (b.inArticle) inArticle += b.chars;
   }
-  return inArticle >= 250 && inArticle >= 0.25 * total ? blocks.filter((b) => b.inArticle) : blocks;
+  return inArticle >= 250 && inArticle >= ARTICLE_SHARE * total ? blocks.filter((b) => b.inArticle) : blocks;
 }
 
 function select(pool: Block[]): Block[] {
@@ -574,7 +580,7 @@ export function extractMainText(html: string): string {
 const RELAXED_BELOW = 250;
 
 export function extractMainTextFrom(source: HtmlSource): string {
-  let collected = collect(source);
+  const collected = collect(source);
   let main = mainRegion(collected.blocks);
   let kept = pick(main, collected.regions);
   if (charCount(kept) < RELAXED_BELOW) {
@@ -582,7 +588,6 @@ export function extractMainTextFrom(source: HtmlSource): string {
     const mainRelaxed = mainRegion(relaxed.blocks);
     const keptRelaxed = pick(mainRelaxed, relaxed.regions);
     if (charCount(keptRelaxed) > charCount(kept)) {
-      collected = relaxed;
       main = mainRelaxed;
       kept = keptRelaxed;
     }
