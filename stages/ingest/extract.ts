@@ -613,12 +613,17 @@ function notArticleRegion(kept: Block[], main: Block[]): Block[] | undefined {
   const keptChars = charCount(kept);
   // Cutting and trimming only shorten the region: most articles are decided here, without them.
   if (keptChars >= NOT_ARTICLE_KEPT * charCount(main)) return undefined;
-  const region = trimEdges(cutTail(main));
+  const region = trimEdges(cutTail(main.filter((b) => !isMenuRow(b))));
   const regionChars = charCount(region);
   if (regionChars < RELAXED_BELOW || keptChars >= NOT_ARTICLE_KEPT * regionChars) return undefined;
   if (regionChars < ITEM_BLOCK_CHARS * region.length) return region;
   for (const b of kept) if (b.chars >= ARTICLE_PARAGRAPH && isGood(b)) return undefined;
   return region;
+}
+
+/** A table row of links and nothing else: a menu laid out in a table ("Web | Texts | Audio | ..."). */
+function isMenuRow(b: Block): boolean {
+  return b.kind === 'row' && b.linkChars > 0.8 * b.chars;
 }
 
 function pick(main: Block[], regions: Region[]): Block[] {
