@@ -613,7 +613,7 @@ function notArticleRegion(kept: Block[], main: Block[]): Block[] | undefined {
   const keptChars = charCount(kept);
   // Cutting and trimming only shorten the region: most articles are decided here, without them.
   if (keptChars >= NOT_ARTICLE_KEPT * charCount(main)) return undefined;
-  const region = trimEdges(cutTail(main.filter((b) => !isMenuRow(b))));
+  const region = trimEdges(cutTail(main.filter((b) => !isMenuItem(b))));
   const regionChars = charCount(region);
   if (regionChars < RELAXED_BELOW || keptChars >= NOT_ARTICLE_KEPT * regionChars) return undefined;
   if (regionChars < ITEM_BLOCK_CHARS * region.length) return region;
@@ -621,9 +621,16 @@ function notArticleRegion(kept: Block[], main: Block[]): Block[] | undefined {
   return region;
 }
 
-/** A table row of links and nothing else: a menu laid out in a table ("Web | Texts | Audio | ..."). */
-function isMenuRow(b: Block): boolean {
-  return b.kind === 'row' && b.linkChars > 0.8 * b.chars;
+/** A list item that is one link of fewer characters than this is a menu entry ("Home", "SUV", "微型车"). */
+const MENU_ITEM_CHARS = 10;
+
+/**
+ * Menus outside <nav>: a table row of links and nothing else ("Web | Texts | Audio | ..."), a list
+ * item that is one short link.
+ */
+function isMenuItem(b: Block): boolean {
+  if (b.kind === 'row') return b.linkChars > 0.8 * b.chars;
+  return b.kind === 'li' && b.linkChars === b.chars && b.chars < MENU_ITEM_CHARS;
 }
 
 function pick(main: Block[], regions: Region[]): Block[] {
