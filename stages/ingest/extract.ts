@@ -14,7 +14,9 @@
  * of the block list and dropping it is a truncation. A short post-pass then prefers <article>/<main>
  * when it holds enough text, drops link-heavy blocks, link-list runs and short orphans, cuts at a
  * "related posts" heading, keeps little outside the innermost element holding most of the prose (the
- * body), and joins.
+ * body), and joins. A page whose main region these article rules mostly throw away, with no long
+ * paragraph among what they keep (a listing, a product grid, a service page), gets its main region
+ * instead, menus outside <nav> aside (notArticleRegion).
  */
 import type { HtmlSource } from './decode.js';
 import { hasContentWord, isBoilerplateName } from './class-names.js';
@@ -398,9 +400,9 @@ function mainRegion(blocks: Block[]): Block[] {
   return inArticle >= 250 && inArticle >= ARTICLE_SHARE * total ? blocks.filter((b) => b.inArticle) : blocks;
 }
 
+/** The article rules over the main region: link density, lists and rows per run, short orphans. */
 function select(pool: Block[]): Block[] {
-
-  // 2. Link-heavy blocks go; lists and table rows are judged per run.
+  // 2. Link-heavy blocks go; lists and table rows are judged per run (1. is mainRegion).
   const keep = new Array<boolean>(pool.length).fill(true);
   for (let i = 0; i < pool.length; ) {
     const b = pool[i]!;
