@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Extraction CPU time, this tree against an older one, in one process, alternating (median of 7 rounds):
-//   mkdir -p .venv-bench/base && git archive <commit> stages | tar -x -C .venv-bench/base
+//   mkdir -p .venv-bench/base && git archive <commit> stages pipeline package.json tsconfig.json | tar -x -C .venv-bench/base
 //   npx tsx scripts/bench/ingest/extract-ab.mjs .venv-bench/base
 // Pages: trafilatura's evaluation set and the Readability test pages (1,120), and the first 400 pages
 // of the WCXB dev split; with --warc FILE (e.g. the one scripts/bench/ingest.mjs builds,
