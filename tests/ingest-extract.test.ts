@@ -231,6 +231,12 @@ describe.runIf(haveSharedData())('extractMainText on real pages', () => {
       expectPage('reset.org.clickbait.html', ['Das könnte Dich auch interessieren']);
     });
 
+    it('does not take a grid of teasers, each in its own <article>, for the main region', () => {
+      // An Elementor glossary entry: the entry's text outside any <article>, four post teasers after it
+      // in <article>s (a quarter of the page's text, under the 40% an <article> must hold).
+      expectPage('daheim-solar.de.batteriespeicher.html', ['Zu allen Beiträgen']);
+    });
+
     it('reads an unclosed site <header> that swallows the page when nothing else is found', () => {
       // The page never closes <header id="branding">: the article is inside it.
       expectPage('reisen-mit-dem-internet.de.emden-21416.html', []);

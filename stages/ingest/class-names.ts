@@ -18,19 +18,25 @@ const BOILER_WEAK = new Set([
   'banner', 'related', 'widget', 'widgets', 'comment', 'comments', 'pagination', 'pager', 'toolbar',
   'topbar', 'subscribe', 'skip', 'tags', 'tagcloud', 'footnav', 'mobilenav', 'offcanvas', 'recommended',
   'trending', 'popular', 'rss', 'print', 'utility', 'caption', 'credit', 'credits', 'copyright', 'byline',
-  'author', 'bio', 'meta',
+  'author', 'bio', 'meta', 'reviews', 'ratings',
 ]);
 const CONTENT_WORDS = new Set([
   'article', 'main', 'body', 'content', 'post', 'entry', 'story', 'text', 'prose', 'blog', 'column',
 ]);
+/**
+ * Page builders naming every piece of a page, its headings and text too, a "widget"
+ * ("elementor-widget elementor-widget-heading"): a weak word beside them says nothing.
+ */
+const BUILDER_WORDS = new Set(['elementor']);
 
 const STRONG = 1;
 const WEAK = 2;
 const CONTENT = 4;
+const BUILDER = 8;
 
 /** Flags of each listed word, under the hash flagsOf computes while reading a word. */
 const WORDS = new WordTable<number>(
-  ([[BOILER_STRONG, STRONG], [BOILER_WEAK, WEAK], [CONTENT_WORDS, CONTENT]] as const).flatMap(([words, flag]) =>
+  ([[BOILER_STRONG, STRONG], [BOILER_WEAK, WEAK], [CONTENT_WORDS, CONTENT], [BUILDER_WORDS, BUILDER]] as const).flatMap(([words, flag]) =>
     [...words].map((w) => [w, flag] as const),
   ),
 );
@@ -68,7 +74,7 @@ function flagsOf(value: string): number {
 /** A class or id naming boilerplate: a strong word in either, or a weak one with no content word. */
 export function isBoilerplateName(cls: string, id = ''): boolean {
   const flags = flagsOf(cls) | flagsOf(id);
-  return (flags & STRONG) !== 0 || ((flags & WEAK) !== 0 && (flags & CONTENT) === 0);
+  return (flags & STRONG) !== 0 || ((flags & WEAK) !== 0 && (flags & (CONTENT | BUILDER)) === 0);
 }
 
 /** A class or id that says the element is content ("entry-header", "article-body"). */

@@ -14,7 +14,9 @@
  * of the block list and dropping it is a truncation. A short post-pass then prefers <article>/<main>
  * when it holds enough text, drops link-heavy blocks, link-list runs and short orphans, cuts at a
  * "related posts" heading, keeps little outside the innermost element holding most of the prose (the
- * body), and joins.
+ * body), and joins. A page whose main region these article rules mostly throw away, with no long
+ * paragraph among what they keep (a listing, a product grid, a service page), gets its main region
+ * instead, menus outside <nav> aside (notArticleRegion).
  */
 import type { HtmlSource } from './decode.js';
 import { hasContentWord, isBoilerplateName } from './class-names.js';
@@ -67,6 +69,15 @@ const BLOCK_TAGS = new Set([
 
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 
+/**
+ * React's streaming server rendering sends late content in `<div hidden id="S:1">`, which its script
+ * moves into place: the page's main text, not hidden boilerplate.
+ */
+const STREAMED_ID = /^S:\d+$/;
+function isStreamedContent(attrs: ScanAttrs): boolean {
+  return attrs.hidden && attrs.id !== undefined && STREAMED_ID.test(attrs.id);
+}
+
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 const SOFT_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar', 'search']);
 
@@ -107,7 +118,8 @@ class Collector {
   /**
    * Relaxed: the second pass for pages where the first finds (almost) nothing: boilerplate-named
    * regions are kept, <noscript> is read (Blogger, for one, puts the post in a <noscript> copy) and so
-   * is <header> (an unclosed site header holds the whole page).
+   * is <header> (an unclosed site header holds the whole page), and hidden elements (a shop hides its
+   * product grid with display:none until a script has run).
    */
   constructor(private readonly relaxed = false) {}
   /** goodPrefix[i] = good characters in blocks[0..i). */
@@ -190,9 +202,7 @@ class Collector {
     const role = attrs.role;
     if (
       (SKIP_TAGS.has(name) && !(this.relaxed && (name === 'noscript' || name === 'header')) && !(name === 'header' && this.isContentHeader(cls, id))) ||
-      attrs.hidden ||
-      attrs.ariaHidden === 'true' ||
-      (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))
+      (!this.relaxed && (attrs.hidden || attrs.ariaHidden === 'true' || (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))) && !isStreamedContent(attrs))
     ) {
       if (name !== 'html' && name !== 'body') {
         if (name === 'br' || BLOCK_TAGS.has(name)) this.flush();
@@ -372,8 +382,14 @@ function linkDense(b: Block): boolean {
 
 const SHORT_CHARS = 40;
 
-function select(blocks: Block[]): Block[] {
-  // 1. Prefer <article>/<main> when it holds enough of the text.
+/**
+ * Share of the page's text (link-dense blocks aside) that <article>/<main> must hold to be taken as the
+ * main region. At 25% a grid of teasers, each in its own <article>, won over the page's own text.
+ */
+const ARTICLE_SHARE = 0.4;
+
+/** The blocks inside <article>/<main> when that holds enough of the text, else all of them. */
+function mainRegion(blocks: Block[]): Block[] {
   let total = 0;
   let inArticle = 0;
   for (const b of blocks) {
@@ -381,9 +397,12 @@ function select(blocks: Block[]): Block[] {
     total += b.chars;
     if (b.inArticle) inArticle += b.chars;
   }
-  const pool = inArticle >= 250 && inArticle >= 0.25 * total ? blocks.filter((b) => b.inArticle) : blocks;
+  return inArticle >= 250 && inArticle >= ARTICLE_SHARE * total ? blocks.filter((b) => b.inArticle) : blocks;
+}
 
-  // 2. Link-heavy blocks go; lists and table rows are judged per run.
+/** The article rules over the main region: link density, lists and rows per run, short orphans. */
+function select(pool: Block[]): Block[] {
+  // 2. Link-heavy blocks go; lists and table rows are judged per run (1. is mainRegion).
   const keep = new Array<boolean>(pool.length).fill(true);
   for (let i = 0; i < pool.length; ) {
     const b = pool[i]!;
@@ -563,9 +582,65 @@ export function extractMainText(html: string): string {
 const RELAXED_BELOW = 250;
 
 export function extractMainTextFrom(source: HtmlSource): string {
-  const pick = ({ blocks, regions }: { blocks: Block[]; regions: Region[] }) => trimEdges(focusBody(cutTail(select(blocks)), regions));
-  const text = render(pick(collect(source)));
-  if (text.length >= RELAXED_BELOW) return text;
-  const relaxed = render(pick(collect(source, true)));
-  return relaxed.length > text.length ? relaxed : text;
+  const collected = collect(source);
+  let main = mainRegion(collected.blocks);
+  let kept = pick(main, collected.regions);
+  if (charCount(kept) < RELAXED_BELOW) {
+    const relaxed = collect(source, true);
+    const mainRelaxed = mainRegion(relaxed.blocks);
+    const keptRelaxed = pick(mainRelaxed, relaxed.regions);
+    if (charCount(keptRelaxed) > charCount(kept)) {
+      main = mainRelaxed;
+      kept = keptRelaxed;
+    }
+  }
+  return render(notArticleRegion(kept, main) ?? kept);
+}
+
+/** Article rules keeping less than this share of the main region's characters: maybe not an article. */
+const NOT_ARTICLE_KEPT = 0.8;
+/** The article rules kept a paragraph of good prose at least this long... */
+const ARTICLE_PARAGRAPH = 150;
+/** ...or blocks of this many characters on average (a grid of short items has fewer). */
+const ITEM_BLOCK_CHARS = 30;
+
+/**
+ * The article rules (prose, link density, the body) keep nearly all of an article's main region.
+ * When they throw much of it away and kept no long paragraph, or the region is a run of short blocks,
+ * the page is a listing, a product grid, a service or a documentation page whose content is short
+ * (often linked) items, headings and lists: its main region (cut at a "what follows" heading, edge
+ * lines trimmed) is the content. Undefined for an article.
+ */
+function notArticleRegion(kept: Block[], main: Block[]): Block[] | undefined {
+  const keptChars = charCount(kept);
+  // Cutting and trimming only shorten the region: most articles are decided here, without them.
+  if (keptChars >= NOT_ARTICLE_KEPT * charCount(main)) return undefined;
+  const region = trimEdges(cutTail(main.filter((b) => !isMenuItem(b))));
+  const regionChars = charCount(region);
+  if (regionChars < RELAXED_BELOW || keptChars >= NOT_ARTICLE_KEPT * regionChars) return undefined;
+  if (regionChars < ITEM_BLOCK_CHARS * region.length) return region;
+  for (const b of kept) if (b.chars >= ARTICLE_PARAGRAPH && isGood(b)) return undefined;
+  return region;
+}
+
+/** A list item that is one link of fewer characters than this is a menu entry ("Home", "SUV", "微型车"). */
+const MENU_ITEM_CHARS = 10;
+
+/**
+ * Menus outside <nav>: a table row of links and nothing else ("Web | Texts | Audio | ..."), a list
+ * item that is one short link.
+ */
+function isMenuItem(b: Block): boolean {
+  if (b.kind === 'row') return b.linkChars > 0.8 * b.chars;
+  return b.kind === 'li' && b.linkChars === b.chars && b.chars < MENU_ITEM_CHARS;
+}
+
+function pick(main: Block[], regions: Region[]): Block[] {
+  return trimEdges(focusBody(cutTail(select(main)), regions));
+}
+
+function charCount(blocks: Block[]): number {
+  let n = 0;
+  for (const b of blocks) n += b.chars;
+  return n;
 }

@@ -340,7 +340,10 @@ export function scanHtml(
       if (html.startsWith('<!--', lt)) {
         const e = html.indexOf('-->', lt + 4);
         pos = e < 0 ? n : e + 3;
-      } else if (html.startsWith('<![CDATA[', lt)) {
+      } else if (h.skipping && html.startsWith('<![CDATA[', lt)) {
+        // A CDATA section exists only in foreign content (<svg>, <math>: skipped subtrees). Elsewhere
+        // browsers read "<![CDATA[" as a bogus comment that ends at the next '>' (a forum page opens
+        // its body with an unterminated one, which hid the whole page).
         const e = html.indexOf(']]>', lt + 9);
         pos = e < 0 ? n : e + 3;
       } else {

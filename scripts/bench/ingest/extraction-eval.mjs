@@ -7,6 +7,12 @@
 // trafilatura-eval: must-contain / must-not-contain snippets, micro P/R/F1 as in trafilatura's
 //   tests/eval_common.py (a must-contain snippet found = TP, missing = FN; a must-not-contain found = FP).
 // Readability test pages: token multiset P/R/F1 of the extracted text against expected.html's text.
+// --wcxb: also the WCXB development split (1,497 pages, 7 page types), word-level bag-of-words F1 over
+//   lower-cased \w+ tokens per page, averaged over pages (WCXB's README), overall and per page type, for
+//   its two parts split by a hash of the page id (wcxbPartOf: first byte of the SHA-1 of `file_id`, < 128 =
+//   dev, else val). Rules are tuned on dev only; val shows whether they generalise.
+//   --wcxb-only skips the other sets; --wcxb-worst N lists the N lowest-F1 dev pages.
+import { gunzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -98,13 +104,77 @@ function readabilitySet() {
   return { set: 'mozilla-readability', pages: names.length, precision, recall, f1: f1(precision, recall), ms_per_page: ms / names.length };
 }
 
-const rows = [...trafilaturaSet(), readabilitySet()];
-if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
+export const wcxbPartOf = (fileId) => (createHash('sha1').update(fileId).digest()[0] < 128 ? 'dev' : 'val');
+
+// WCXB's word_f1: Python's re \w (Unicode letters, digits, marks, underscore) over lower-cased text.
+const words = (s) => s.toLowerCase().match(/[\p{L}\p{N}\p{M}_]+/gu) ?? [];
+function wordF1(predicted, reference) {
+  const ref = words(reference);
+  const pred = words(predicted);
+  if (ref.length === 0) return pred.length === 0 ? 1 : 0;
+  if (pred.length === 0) return 0;
+  const n = overlap(ref, pred);
+  const p = n / pred.length;
+  const r = n / ref.length;
+  return f1(p, r);
+}
+
+function wcxbSet() {
+  const dir = join(shared, 'extraction', 'wcxb-dev', 'dev');
+  const acc = new Map();
+  const add = (key, v) => {
+    const a = acc.get(key) ?? { pages: 0, f1: 0 };
+    a.pages++;
+    a.f1 += v;
+    acc.set(key, a);
+  };
+  const pages = [];
+  let ms = 0;
+  for (const name of readdirSync(join(dir, 'ground-truth')).filter((f) => f.endsWith('.json')).sort()) {
+    const gt = JSON.parse(readFileSync(join(dir, 'ground-truth', name), 'utf8'));
+    const id = gt.file_id ?? name.replace(/\.json$/, '');
+    const type = gt._internal?.page_type?.primary ?? 'unknown';
+    const bytes = gunzipSync(readFileSync(join(dir, 'html', `${name.replace(/\.json$/, '')}.html.gz`)));
+    const t0 = performance.now();
+    const text = extractMainText(decodeHtml(bytes));
+    ms += performance.now() - t0;
+    const v = wordF1(text, gt.ground_truth.main_content ?? '');
+    const part = wcxbPartOf(id);
+    add(`${part}|all`, v);
+    add(`${part}|${type}`, v);
+    pages.push({ id, type, part, f1: v });
+  }
+  const types = [...new Set(pages.map((p) => p.type))].sort();
+  const rows = [];
+  for (const type of ['all', ...types]) {
+    const d = acc.get(`dev|${type}`);
+    const v = acc.get(`val|${type}`);
+    rows.push({ set: `wcxb ${type}`, dev_pages: d?.pages ?? 0, dev_f1: d ? d.f1 / d.pages : NaN, val_pages: v?.pages ?? 0, val_f1: v ? v.f1 / v.pages : NaN, ms_per_page: ms / pages.length });
+  }
+  const worst = Number(process.argv[process.argv.indexOf('--wcxb-worst') + 1] ?? 0);
+  if (process.argv.includes('--wcxb-worst')) {
+    for (const p of pages.filter((x) => x.part === 'dev').sort((a, b) => a.f1 - b.f1).slice(0, worst)) console.error(`${p.id} ${p.type} ${p.f1.toFixed(3)}`);
+  }
+  return rows;
+}
+
+const wcxb = process.argv.includes('--wcxb') || process.argv.includes('--wcxb-only');
+const rows = process.argv.includes('--wcxb-only') ? [] : [...trafilaturaSet(), readabilitySet()];
+const wcxbRows = wcxb ? wcxbSet() : [];
+if (process.argv.includes('--json')) console.log(JSON.stringify([...rows, ...wcxbRows], null, 2));
 else {
+  if (wcxbRows.length > 0) {
+    console.log('| WCXB page type | dev pages | dev F1 | val pages | val F1 |');
+    console.log('|---|---|---|---|---|');
+    for (const r of wcxbRows) console.log(`| ${r.set.slice(5)} | ${r.dev_pages} | ${r.dev_f1.toFixed(3)} | ${r.val_pages} | ${r.val_f1.toFixed(3)} |`);
+    console.log(`\nWCXB ms/page: ${wcxbRows[0].ms_per_page.toFixed(1)}\n`);
+  }
+  if (rows.length > 0) {
   console.log('| set | pages | metric | precision | recall | F1 | ms/page |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const metric = r.set.startsWith('trafilatura-eval') ? 'snippets (micro)' : 'tokens (micro)';
     console.log(`| ${r.set} | ${r.pages} | ${metric} | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} | ${r.f1.toFixed(3)} | ${r.ms_per_page.toFixed(1)} |`);
+  }
   }
 }
