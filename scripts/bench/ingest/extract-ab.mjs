@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as newX from '../../../stages/ingest/index.js';
 import { ingestConfigSchema as newConfig } from '../../../stages/ingest/config.js';
-import { Counters } from '../../../pipeline/types.js';
+import { Counters } from '../../../core/types.js';
 
 const oldRoot = process.argv[2];
 if (!oldRoot) throw new Error('usage: extract-ab.mjs <older tree holding stages/ingest/index.ts>');
