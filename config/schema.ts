@@ -32,7 +32,9 @@ export const candidatesConfigSchema = z
 export const configSchema = z
   .object({
     /** The dataset's folder under `out`: one safe path segment (not `.` or `..`). */
-    dataset: z.string().refine((name) => unsafeNameProblem(name) === undefined, { error: (issue) => unsafeNameProblem(String(issue.input)) ?? 'not a safe name' }),
+    dataset: z.string().refine(name => unsafeNameProblem(name) === undefined, {
+      error: issue => unsafeNameProblem(String(issue.input)) ?? 'not a safe name',
+    }),
     /** Output root; relative paths resolve against the config file's folder. */
     out: z.string().default('../out'),
     /** LLM response cache, shared by runs; default `<out>/.cache`. */

@@ -16,13 +16,17 @@ export class WriteFailed extends Error {
     readonly path: string,
     cause: Error,
   ) {
-    super(`${path}: cannot write (${cause.message})${(cause as NodeJS.ErrnoException).code === 'ENOSPC' ? '; free some space and rerun: finished shards are kept' : ''}`, { cause });
+    super(
+      `${path}: cannot write (${cause.message})${(cause as NodeJS.ErrnoException).code === 'ENOSPC' ? '; free some space and rerun: finished shards are kept' : ''}`,
+      { cause },
+    );
     this.name = 'WriteFailed';
     this.code = (cause as NodeJS.ErrnoException).code;
   }
 }
 
-export const writeFailed = (path: string, err: unknown): Error => (err instanceof WriteFailed ? err : new WriteFailed(path, err as Error));
+export const writeFailed = (path: string, err: unknown): Error =>
+  err instanceof WriteFailed ? err : new WriteFailed(path, err as Error);
 
 /** Write a whole file so that readers see the old content or the new one, never a part. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {

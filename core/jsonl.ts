@@ -58,7 +58,8 @@ export class JsonlWriter {
     if (this.failure) throw this.failure;
     if (records.length === 0) return;
     this.records += records.length;
-    if (!this.sink.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n')) await this.until(once(this.sink, 'drain'));
+    if (!this.sink.write(records.map(r => JSON.stringify(r)).join('\n') + '\n'))
+      await this.until(once(this.sink, 'drain'));
   }
 
   async close(): Promise<void> {
@@ -106,7 +107,10 @@ export async function readAllJsonl<T = unknown>(path: string): Promise<T[]> {
 }
 
 /** Fills a JSONL file that appears only once complete: on failure nothing is left at `path`. */
-export async function writeJsonlAtomically(path: string, fill: (writer: JsonlWriter) => Promise<void>): Promise<number> {
+export async function writeJsonlAtomically(
+  path: string,
+  fill: (writer: JsonlWriter) => Promise<void>,
+): Promise<number> {
   const tmp = tempPathFor(path);
   const writer = await JsonlWriter.open(tmp);
   try {

@@ -19,7 +19,8 @@ import { STEP_NAMES } from './steps/all.js';
 // `qcc --help`, `qcc --version` and `qcc <cmd> --help` stay fast (scripts/bench/cli-startup.mjs).
 
 /** The package version (no git call: codeVersion() adds the commit where a manifest needs it). */
-const packageVersion = (): string => (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** For commands that only read (status, plan, search): warnings and errors, no info lines on stderr. */
 async function readOnlyLogger(): Promise<import('../core/types.js').Logger> {
@@ -31,9 +32,11 @@ async function readOnlyLogger(): Promise<import('../core/types.js').Logger> {
 function whatNext(versionDir: string): string {
   const rel = relative(process.cwd(), versionDir);
   const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : versionDir;
-  return [`  report:    ${join(shown, 'report', 'index.html')}`, `  documents: qcc read ${shown}   (samples and removals: qcc inspect ${shown})`].join('\n');
+  return [
+    `  report:    ${join(shown, 'report', 'index.html')}`,
+    `  documents: qcc read ${shown}   (samples and removals: qcc inspect ${shown})`,
+  ].join('\n');
 }
-
 
 export function buildCli(): Command {
   const program = new Command('qcc')
@@ -48,13 +51,29 @@ export function buildCli(): Command {
     .description('run the pipeline (or one stage and what it needs) and publish a dataset version')
     .requiredOption('--config <yaml>', 'run config (see config/demo.yaml)')
     .option('--out <dir>', 'output root (overrides the config)')
-    .option('--stage <name>', `run through this step only (and the incomplete steps it needs): ${STEP_NAMES.join(', ')}`)
+    .option(
+      '--stage <name>',
+      `run through this step only (and the incomplete steps it needs): ${STEP_NAMES.join(', ')}`,
+    )
     .option('--rank <i>', 'this worker among --world workers', intOption('--rank'), 0)
     .option('--world <n>', 'number of workers splitting the sharded stages', intOption('--world'), 1)
-    .option('--lock-wait <seconds>', "wait this long for another run's lease on the dataset (default: exit 75 at once)", intOption('--lock-wait'), 0)
-    .option('--lock-stale <seconds>', 'a lease without a heartbeat for this long is stale and taken over', intOption('--lock-stale', 1), 900)
-    .option('--replay <version>', "serve the model answers a published version recorded (its folder, e.g. out/qcc-demo/v0001) instead of calling the model: reproduces that version's shards on any machine")
-    .action(async (opts) => {
+    .option(
+      '--lock-wait <seconds>',
+      "wait this long for another run's lease on the dataset (default: exit 75 at once)",
+      intOption('--lock-wait'),
+      0,
+    )
+    .option(
+      '--lock-stale <seconds>',
+      'a lease without a heartbeat for this long is stale and taken over',
+      intOption('--lock-stale', 1),
+      900,
+    )
+    .option(
+      '--replay <version>',
+      "serve the model answers a published version recorded (its folder, e.g. out/qcc-demo/v0001) instead of calling the model: reproduces that version's shards on any machine",
+    )
+    .action(async opts => {
       const { runPipeline } = await import('./run.js');
       const outcome = await runPipeline({
         config: opts.config,
@@ -70,10 +89,15 @@ export function buildCli(): Command {
         console.log(`published ${outcome.version} (parent: ${outcome.parent ?? 'none'}) in ${outcome.datasetDir}`);
         console.log(whatNext(join(outcome.datasetDir, outcome.version)));
       } else if (outcome.status === 'up_to_date') {
-        console.log(`up to date: ${outcome.version} in ${outcome.datasetDir} already holds every input of this config's lineage; nothing to do`);
+        console.log(
+          `up to date: ${outcome.version} in ${outcome.datasetDir} already holds every input of this config's lineage; nothing to do`,
+        );
         console.log(whatNext(join(outcome.datasetDir, outcome.version)));
       } else {
-        if (outcome.status === 'worker_done') console.log(`rank ${outcome.rank} of ${outcome.world}: its shards are done; rank 0 publishes (work in ${outcome.work})`);
+        if (outcome.status === 'worker_done')
+          console.log(
+            `rank ${outcome.rank} of ${outcome.world}: its shards are done; rank 0 publishes (work in ${outcome.work})`,
+          );
         else console.log(`ran through ${outcome.through}; work in ${outcome.work}`);
       }
     });
@@ -89,7 +113,7 @@ export function buildCli(): Command {
       .requiredOption('--config <yaml>', 'run config')
       .option('--out <dir>', 'output root (overrides the config)')
       .option('--json', 'machine-readable output')
-      .action(async (opts) => {
+      .action(async opts => {
         const [{ openRun }, { describeRun }] = await Promise.all([import('./run.js'), import('./status.js')]);
         const report = await describeRun(await openRun(opts.config, opts.out, await readOnlyLogger()), { shards });
         const { text, ...machine } = report;
@@ -105,7 +129,14 @@ export function buildCli(): Command {
     .option('--on-error <mode>', 'fail: stop at malformed input; skip: count it and go on', 'fail')
     .option('--cache-dir <dir>', 'where URLs are downloaded', join(tmpdir(), 'qcc-downloads'))
     .action(async (inputs: string[], opts) => {
-      const [{ createLogger }, { resolveInputs }, { ingestConfigSchema }, { readArchive }, { writeJsonlAtomically }, { Counters }] = await Promise.all([
+      const [
+        { createLogger },
+        { resolveInputs },
+        { ingestConfigSchema },
+        { readArchive },
+        { writeJsonlAtomically },
+        { Counters },
+      ] = await Promise.all([
         import('./log.js'),
         import('../stages/acquire/inputs.js'),
         import('../stages/ingest/config.js'),
@@ -117,8 +148,13 @@ export function buildCli(): Command {
       const files = await resolveInputs(inputs, { cacheDir: opts.cacheDir, log });
       const config = ingestConfigSchema.parse({ warc: files, on_error: opts.onError });
       const counters = new Counters();
-      const ctx: import('../core/types.js').StageContext<typeof config> = { config, log, counters, signal: new AbortController().signal };
-      const records = await writeJsonlAtomically(opts.out, async (writer) => {
+      const ctx: import('../core/types.js').StageContext<typeof config> = {
+        config,
+        log,
+        counters,
+        signal: new AbortController().signal,
+      };
+      const records = await writeJsonlAtomically(opts.out, async writer => {
         for (const file of files) for await (const doc of readArchive(file, ctx)) await writer.write(doc);
       });
       log.info(`wrote ${records} documents to ${opts.out}`, counters.toJSON());
@@ -149,20 +185,34 @@ export function buildCli(): Command {
     .option('-k <n>', 'number of hits', intOption('-k'), 10)
     .argument('<query>', 'free text; search syntax is treated as text')
     .action(async (query: string, opts) => {
-      const [{ openRun }, { openSearchIndex }] = await Promise.all([import('./run.js'), import('../stages/index/open.js')]);
+      const [{ openRun }, { openSearchIndex }] = await Promise.all([
+        import('./run.js'),
+        import('../stages/index/open.js'),
+      ]);
       const run = await openRun(opts.config, opts.out, await readOnlyLogger());
       const config = run.loaded.config.index;
       if (config.backend === 'fts5' && !existsSync(run.paths.index)) {
-        throw new Error(`no index yet at ${run.paths.index}: run \`qcc run --config ${opts.config} --stage index\` first`);
+        throw new Error(
+          `no index yet at ${run.paths.index}: run \`qcc run --config ${opts.config} --stage index\` first`,
+        );
       }
       const index = openSearchIndex(config, { path: run.paths.index, readonly: true });
       try {
         const hits = await index.search(query, opts.k);
-        const docs = await index.getDocs(hits.map((h) => h.id));
+        const docs = await index.getDocs(hits.map(h => h.id));
         hits.forEach((hit, i) => {
           const doc = docs[i]!;
           const snippet = doc.text.slice(0, 200).replace(/\s+/g, ' ');
-          console.log(JSON.stringify({ rank: hit.rank, score: Number(hit.score.toFixed(4)), id: hit.id, url: doc.url, source: doc.source, snippet }));
+          console.log(
+            JSON.stringify({
+              rank: hit.rank,
+              score: Number(hit.score.toFixed(4)),
+              id: hit.id,
+              url: doc.url,
+              source: doc.source,
+              snippet,
+            }),
+          );
         });
       } finally {
         await index.close();

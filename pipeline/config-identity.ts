@@ -14,7 +14,16 @@ import { fileDigest } from './input-location.js';
 export const CONFIG_IDENTITY_VERSION = 1;
 
 /** Where a run reads from and writes to, and its input lists (the ledger tracks inputs by content). */
-const LOCATION_KEYS: string[][] = [['out'], ['cache_dir'], ['storage'], ['ingest', 'warc'], ['ingest', 'corpora'], ['ingest', 'cc'], ['ingest', 'acquire'], ['ingest', 'input_root']];
+const LOCATION_KEYS: string[][] = [
+  ['out'],
+  ['cache_dir'],
+  ['storage'],
+  ['ingest', 'warc'],
+  ['ingest', 'corpora'],
+  ['ingest', 'cc'],
+  ['ingest', 'acquire'],
+  ['ingest', 'input_root'],
+];
 
 /** Settings that name files: they stand for the file's content (`*`: any list index). */
 const PATH_KEYS: string[][] = [
@@ -57,7 +66,8 @@ export function nonDefaultSettings(written: unknown, validated: unknown, validat
       }
       return Object.keys(out).length ? out : undefined;
     }
-    if (Array.isArray(node) && node.some(isObject)) return node.map((el, i) => (isObject(el) ? (prune(el, [...path, i]) ?? {}) : el));
+    if (Array.isArray(node) && node.some(isObject))
+      return node.map((el, i) => (isObject(el) ? (prune(el, [...path, i]) ?? {}) : el));
     const without = structuredClone(written);
     deleteAt(without, path);
     if (isDeepStrictEqual(validate(without), validated)) return undefined;
@@ -74,8 +84,8 @@ function contentOf(value: string, dir: string): unknown {
   if (st.isFile()) return { file: fileDigest(path) };
   if (!st.isDirectory()) return value;
   const files = readdirSync(path, { withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => [e.name, fileDigest(join(path, e.name)).sha256])
+    .filter(e => e.isFile())
+    .map(e => [e.name, fileDigest(join(path, e.name)).sha256])
     .sort();
   return { folder: sha256Text(JSON.stringify(files)) };
 }
@@ -83,7 +93,7 @@ function contentOf(value: string, dir: string): unknown {
 function replacePaths(node: unknown, pattern: string[], dir: string): unknown {
   if (pattern.length === 0) return typeof node === 'string' ? contentOf(node, dir) : node;
   const [head, ...rest] = pattern;
-  if (head === '*') return Array.isArray(node) ? node.map((el) => replacePaths(el, rest, dir)) : node;
+  if (head === '*') return Array.isArray(node) ? node.map(el => replacePaths(el, rest, dir)) : node;
   if (!isObject(node) || !(head! in node)) return node;
   return { ...node, [head!]: replacePaths(node[head!], rest, dir) };
 }
@@ -94,8 +104,8 @@ export function canonicalJson(value: unknown): string {
   if (isObject(value)) {
     return `{${Object.keys(value)
       .sort()
-      .filter((k) => value[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+      .filter(k => value[k] !== undefined)
+      .map(k => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
       .join(',')}}`;
   }
   return JSON.stringify(value);
@@ -111,7 +121,7 @@ export function lineageSettings(settings: unknown, configDir: string): unknown {
 
 /** Objects left empty once locations are removed (`ingest: {}`) say nothing: gone, so `{}` and absent agree. */
 function dropEmpty(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map((el) => dropEmpty(el) ?? {});
+  if (Array.isArray(node)) return node.map(el => dropEmpty(el) ?? {});
   if (!isObject(node)) return node;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {

@@ -24,7 +24,7 @@ export class ConfigError extends Error {
     more: ConfigProblem[] = [],
   ) {
     const all = [{ key, detail }, ...more];
-    super(all.map((p) => `${file}: ${p.key ? `key \`${p.key}\`: ` : ''}${p.detail}`).join('\n'));
+    super(all.map(p => `${file}: ${p.key ? `key \`${p.key}\`: ` : ''}${p.detail}`).join('\n'));
     this.name = 'ConfigError';
     this.problems = all;
   }
@@ -84,7 +84,8 @@ function interpolateEnv(value: unknown, out: Interpolation, path: PropertyKey[] 
       out.problems.push({ key: keyOf(path), detail: `environment variable ${name} is not set and has no default` });
       return m;
     });
-    if (result !== value && WHOLE_ENV_REF.test(value) && NUMBER_TEXT.test(result)) out.numeric.set(keyOf(path), Number(result));
+    if (result !== value && WHOLE_ENV_REF.test(value) && NUMBER_TEXT.test(result))
+      out.numeric.set(keyOf(path), Number(result));
     return result;
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, out, [...path, i]));
@@ -124,7 +125,10 @@ function describeIssue(issue: z.core.$ZodIssue): { key: string; detail: string }
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys;
     const at = keyOf(issue.path);
-    return { key: keys.map((k) => (at ? `${at}.${k}` : k)).join(', '), detail: `unknown key (allowed keys are listed in the README's config reference)` };
+    return {
+      key: keys.map(k => (at ? `${at}.${k}` : k)).join(', '),
+      detail: `unknown key (allowed keys are listed in the README's config reference)`,
+    };
   }
   return { key: keyOf(issue.path) || '(top level)', detail: issue.message };
 }
@@ -139,9 +143,9 @@ function expandArchives(entries: string[], file: string): string[] {
     if (!existsSync(entry)) throw new ConfigError(file, `ingest.warc[${i}]`, `file not found: ${entry}`);
     if (statSync(entry).isDirectory()) {
       const found = readdirSync(entry)
-        .filter((name) => ARCHIVE_NAME.test(name))
+        .filter(name => ARCHIVE_NAME.test(name))
         .sort()
-        .map((name) => join(entry, name));
+        .map(name => join(entry, name));
       if (found.length === 0) throw new ConfigError(file, `ingest.warc[${i}]`, `no WARC/WET files in folder ${entry}`);
       out.push(...found);
     } else {
@@ -171,7 +175,7 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   const dir = dirname(path);
   // Before paths are resolved: the settings as written (after `${VAR}` and number coercion), defaults left out.
   const settings = lineageSettings(
-    nonDefaultSettings(interpolated, structuredClone(config), (c) => {
+    nonDefaultSettings(interpolated, structuredClone(config), c => {
       const again = configSchema.safeParse(c);
       return again.success ? again.data : undefined;
     }),
@@ -183,13 +187,17 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   config.seeds.files.forEach((f, i) => {
     if (!existsSync(f)) throw new ConfigError(path, `seeds.files[${i}]`, `file not found: ${f}`);
   });
-  config.ingest.warc = config.ingest.warc.map((p) => (isUrl(p) ? p : at(p)));
-  config.ingest.corpora = config.ingest.corpora.map((c) => ({ ...c, path: at(c.path) }));
+  config.ingest.warc = config.ingest.warc.map(p => (isUrl(p) ? p : at(p)));
+  config.ingest.corpora = config.ingest.corpora.map(c => ({ ...c, path: at(c.path) }));
   config.ingest.corpora.forEach((c, i) => {
     if (!existsSync(c.path)) throw new ConfigError(path, `ingest.corpora[${i}].path`, `file not found: ${c.path}`);
   });
   if (config.ingest.warc.length === 0 && config.ingest.corpora.length === 0 && !config.ingest.cc) {
-    throw new ConfigError(path, 'ingest', 'no inputs: give `ingest.warc` files, `ingest.corpora` or `ingest.cc` crawls');
+    throw new ConfigError(
+      path,
+      'ingest',
+      'no inputs: give `ingest.warc` files, `ingest.corpora` or `ingest.cc` crawls',
+    );
   }
   const archives = expandArchives(config.ingest.warc, path);
   // Relative prompt/model paths given in the config are the config's; defaults are the repository's.
@@ -199,13 +207,18 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   if (config.bootstrap.provider === 'llama' && typeof rawBootstrap.model === 'string' && config.bootstrap.model) {
     config.bootstrap.model = at(config.bootstrap.model);
   }
-  config.bootstrap.thought_prompt = typeof rawBootstrap.thought_prompt === 'string' ? at(config.bootstrap.thought_prompt) : fromRepo(config.bootstrap.thought_prompt);
+  config.bootstrap.thought_prompt =
+    typeof rawBootstrap.thought_prompt === 'string'
+      ? at(config.bootstrap.thought_prompt)
+      : fromRepo(config.bootstrap.thought_prompt);
   const blocklist = config.bootstrap.postprocess.blocklist;
   if (blocklist) {
     const rawPost = (rawBootstrap.postprocess ?? {}) as Record<string, unknown>;
-    config.bootstrap.postprocess.blocklist = typeof rawPost.blocklist === 'string' ? at(blocklist) : fromRepo(blocklist);
+    config.bootstrap.postprocess.blocklist =
+      typeof rawPost.blocklist === 'string' ? at(blocklist) : fromRepo(blocklist);
   }
-  if (config.bootstrap.thought_parents_by_yield) config.bootstrap.thought_parents_by_yield = at(config.bootstrap.thought_parents_by_yield);
+  if (config.bootstrap.thought_parents_by_yield)
+    config.bootstrap.thought_parents_by_yield = at(config.bootstrap.thought_parents_by_yield);
   const promptFiles: [string, string | undefined][] = [
     ['bootstrap.prompt', config.bootstrap.prompt],
     ['bootstrap.thought_prompt', config.bootstrap.thought_prompt],
@@ -218,7 +231,8 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   // Files later steps read, checked now so that a missing one fails before ingest, index and retrieve run; each
   // is resolved as its step resolves it (the blocklist against this file's folder, judge templates the repository's).
   const blocklistFile = config.filters.url_blocklist.file;
-  if (blocklistFile && !existsSync(at(blocklistFile))) throw new ConfigError(path, 'filters.url_blocklist.file', `file not found: ${at(blocklistFile)}`);
+  if (blocklistFile && !existsSync(at(blocklistFile)))
+    throw new ConfigError(path, 'filters.url_blocklist.file', `file not found: ${at(blocklistFile)}`);
   if (config.relevance.enabled && config.bootstrap.provider !== 'none') {
     const key = config.bootstrap.provider === 'openai' ? 'chat_prompt' : 'prompt';
     const template = fromRepo(config.relevance.judge[key]);
@@ -231,19 +245,34 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   config.cache_dir = cacheDir;
   // Where data is read from and written to is not part of a run's identity: the same run elsewhere is the same run.
   const lineageId = lineageIdOf(settings);
-  const local = [...archives.filter((a) => !isUrl(a)), ...config.ingest.corpora.map((c) => c.path)];
+  const local = [...archives.filter(a => !isUrl(a)), ...config.ingest.corpora.map(c => c.path)];
   if (config.ingest.input_root) config.ingest.input_root = at(config.ingest.input_root);
   const inputRoot = inputRootFor(local, config.ingest.input_root);
   const recorded = (p: string, key: string) => {
     const location = recordedLocation(inputRoot, p);
-    if (location === undefined) throw new ConfigError(path, key, `${p} is outside \`ingest.input_root\` (${inputRoot}): provenance records inputs relative to it`);
+    if (location === undefined)
+      throw new ConfigError(
+        path,
+        key,
+        `${p} is outside \`ingest.input_root\` (${inputRoot}): provenance records inputs relative to it`,
+      );
     return location;
   };
   const inputs = {
-    warc: archives.map((a) => recorded(a, 'ingest.warc')),
+    warc: archives.map(a => recorded(a, 'ingest.warc')),
     corpora: config.ingest.corpora.map((c, i) => ({ ...c, path: recorded(c.path, `ingest.corpora[${i}].path`) })),
     cc: config.ingest.cc ?? null,
   };
   const hash = sha256Text(canonicalJson({ lineage: lineageId, inputs })).slice(0, 16);
-  return { file: path, config, hash, lineageId, inputRoot, outDir, datasetDir: join(outDir, config.dataset), cacheDir, archives };
+  return {
+    file: path,
+    config,
+    hash,
+    lineageId,
+    inputRoot,
+    outDir,
+    datasetDir: join(outDir, config.dataset),
+    cacheDir,
+    archives,
+  };
 }

@@ -4,7 +4,18 @@
  * URLs are recorded as they are. See docs/storage.md, "Where inputs are recorded".
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isUrl } from '../stages/acquire/url.js';
 
@@ -31,7 +42,7 @@ function inside(root: string, path: string): string | undefined {
 
 /** The deepest folder holding every one of `files` (compared as written, after resolving `.` and `..`). */
 export function commonFolder(files: string[]): string {
-  const parts = files.map((f) => dirname(resolve(f)).split(sep));
+  const parts = files.map(f => dirname(resolve(f)).split(sep));
   const first = parts[0] ?? [];
   let n = first.length;
   for (const p of parts) {

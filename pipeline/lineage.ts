@@ -82,7 +82,7 @@ export function readLedger(dir: string): LedgerEntry[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
-    .filter((line) => line.trim())
+    .filter(line => line.trim())
     .map((line, i) => {
       try {
         return JSON.parse(line) as LedgerEntry;
@@ -95,7 +95,9 @@ export function readLedger(dir: string): LedgerEntry[] {
 /** Consumed: the same key (and size, when known), or the same content under any key (older ledgers keyed by path). */
 const consumedBy = (ledger: LedgerEntry[], ref: InputRef) =>
   ledger.some(
-    (e) => (e.key === ref.key && (ref.bytes === undefined || e.bytes === ref.bytes)) || (ref.sha256 !== undefined && e.sha256 === ref.sha256 && e.bytes === ref.bytes),
+    e =>
+      (e.key === ref.key && (ref.bytes === undefined || e.bytes === ref.bytes)) ||
+      (ref.sha256 !== undefined && e.sha256 === ref.sha256 && e.bytes === ref.bytes),
   );
 
 export interface LineageOptions {
@@ -110,39 +112,61 @@ export interface LineageOptions {
  */
 export async function planLineage(loaded: LoadedConfig, opts: LineageOptions = {}): Promise<LineagePlan> {
   const dataset = new VersionedDataset(loaded.datasetDir);
-  const resolved = loaded.config.ingest.cc && opts.resolveCrawls ? await opts.resolveCrawls(loaded, opts.log) : { crawls: [], urls: [] };
-  const archives = [...loaded.archives, ...resolved.urls.filter((u) => !loaded.archives.includes(u))];
+  const resolved =
+    loaded.config.ingest.cc && opts.resolveCrawls
+      ? await opts.resolveCrawls(loaded, opts.log)
+      : { crawls: [], urls: [] };
+  const archives = [...loaded.archives, ...resolved.urls.filter(u => !loaded.archives.includes(u))];
   const inputs = [
-    ...archives.map((a) => refOf(loaded, a, 'archive')),
-    ...loaded.config.ingest.corpora.map((c) => refOf(loaded, c.path, 'corpus')),
+    ...archives.map(a => refOf(loaded, a, 'archive')),
+    ...loaded.config.ingest.corpora.map(c => refOf(loaded, c.path, 'corpus')),
   ];
   const prior = dataset
     .versions()
-    .filter((v) => (dataset.manifest(v) as { lineage?: { id?: string } }).lineage?.id === loaded.lineageId)
-    .map((version) => ({ version, dir: join(loaded.datasetDir, version) }));
-  const ledger = prior.flatMap((p) => readLedger(p.dir));
+    .filter(v => (dataset.manifest(v) as { lineage?: { id?: string } }).lineage?.id === loaded.lineageId)
+    .map(version => ({ version, dir: join(loaded.datasetDir, version) }));
+  const ledger = prior.flatMap(p => readLedger(p.dir));
   // A file named twice (or a copy of it) is one input: read once.
-  const fresh = inputs.filter((ref, i) => !consumedBy(ledger, ref) && inputs.findIndex((r) => r.key === ref.key) === i);
+  const fresh = inputs.filter((ref, i) => !consumedBy(ledger, ref) && inputs.findIndex(r => r.key === ref.key) === i);
   const last = prior.at(-1)?.version ?? null;
   // Nothing new: the run is the one that made the lineage's last version (status and search look there).
   const runId =
     fresh.length === 0 && last
       ? (dataset.manifest(last).run_id as string)
-      : sha256Text(JSON.stringify({ lineage: loaded.lineageId, after: last, inputs: fresh.map((f) => [f.key, f.bytes ?? null]).sort() })).slice(0, 16);
+      : sha256Text(
+          JSON.stringify({
+            lineage: loaded.lineageId,
+            after: last,
+            inputs: fresh.map(f => [f.key, f.bytes ?? null]).sort(),
+          }),
+        ).slice(0, 16);
   opts.log?.info('lineage planned', {
     lineage: loaded.lineageId,
     run: runId,
-    prior: prior.map((p) => p.version),
+    prior: prior.map(p => p.version),
     inputs: inputs.length,
     new_inputs: fresh.length,
   });
-  return { id: loaded.lineageId, runId, prior, parent: last ?? dataset.latest(), base: prior.length === 0, inputs, fresh, crawls: resolved.crawls };
+  return {
+    id: loaded.lineageId,
+    runId,
+    prior,
+    parent: last ?? dataset.latest(),
+    base: prior.length === 0,
+    inputs,
+    fresh,
+    crawls: resolved.crawls,
+  };
 }
 
 /** The loaded config with its inputs narrowed to the plan's new ones: what the run's steps read. */
 export function narrowToFresh(loaded: LoadedConfig, plan: LineagePlan): LoadedConfig {
-  const freshArchives = plan.fresh.filter((f) => f.kind === 'archive').map((f) => f.path);
-  const freshCorpora = new Set(plan.fresh.filter((f) => f.kind === 'corpus').map((f) => f.path));
-  const corpora: CorpusSpec[] = loaded.config.ingest.corpora.filter((c) => freshCorpora.has(c.path));
-  return { ...loaded, archives: freshArchives, config: { ...loaded.config, ingest: { ...loaded.config.ingest, corpora } } };
+  const freshArchives = plan.fresh.filter(f => f.kind === 'archive').map(f => f.path);
+  const freshCorpora = new Set(plan.fresh.filter(f => f.kind === 'corpus').map(f => f.path));
+  const corpora: CorpusSpec[] = loaded.config.ingest.corpora.filter(c => freshCorpora.has(c.path));
+  return {
+    ...loaded,
+    archives: freshArchives,
+    config: { ...loaded.config, ingest: { ...loaded.config.ingest, corpora } },
+  };
 }

@@ -4,7 +4,18 @@
  * process is gone (same host) or whose heartbeat is older than the TTL is stale and may be taken over.
  */
 import { randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,7 +73,10 @@ export function judgeLease(file: string, info: LeaseInfo, staleMs: number, now =
   if (!(sinceBeat <= staleMs)) {
     return { stale: true, reason: `no heartbeat for ${describeAge(sinceBeat)} (TTL ${describeAge(staleMs)})` };
   }
-  return { stale: false, reason: info.host === hostname() ? `pid ${info.pid} is running` : `heartbeat ${describeAge(sinceBeat)} ago` };
+  return {
+    stale: false,
+    reason: info.host === hostname() ? `pid ${info.pid} is running` : `heartbeat ${describeAge(sinceBeat)} ago`,
+  };
 }
 
 type Read = { raw: string; info: LeaseInfo | null } | null;
@@ -77,7 +91,8 @@ function readRaw(file: string): Read {
   }
   try {
     const info = JSON.parse(raw) as LeaseInfo;
-    if (typeof info.owner !== 'string' || typeof info.pid !== 'number' || typeof info.heartbeat !== 'string') return { raw, info: null };
+    if (typeof info.owner !== 'string' || typeof info.pid !== 'number' || typeof info.heartbeat !== 'string')
+      return { raw, info: null };
     return { raw, info };
   } catch {
     return { raw, info: null };
@@ -238,7 +253,14 @@ export async function acquireDatasetLock(datasetDir: string, opts: LockOptions):
   const heartbeatMs = opts.heartbeatMs ?? Math.min(DEFAULT_HEARTBEAT_MS, Math.max(1000, Math.floor(staleMs / 4)));
   const deadline = Date.now() + (opts.waitMs ?? 0);
   const now = new Date().toISOString();
-  const info: LeaseInfo = { owner: randomUUID(), run: opts.runId ?? null, host: hostname(), pid: process.pid, started: now, heartbeat: now };
+  const info: LeaseInfo = {
+    owner: randomUUID(),
+    run: opts.runId ?? null,
+    host: hostname(),
+    pid: process.pid,
+    started: now,
+    heartbeat: now,
+  };
   mkdirSync(datasetDir, { recursive: true });
   let announced = false;
   for (;;) {
@@ -248,17 +270,31 @@ export async function acquireDatasetLock(datasetDir: string, opts: LockOptions):
     const holder = current.info ?? unreadableAsLease(file);
     const verdict = current.info
       ? judgeLease(file, holder, staleMs)
-      : { stale: Date.now() - Date.parse(holder.heartbeat) > staleMs, reason: 'the lock file is unreadable and older than the TTL' };
+      : {
+          stale: Date.now() - Date.parse(holder.heartbeat) > staleMs,
+          reason: 'the lock file is unreadable and older than the TTL',
+        };
     if (verdict.stale) {
       if (removeIfUnchanged(file, current.raw)) {
-        opts.log.warn(`taking over a stale lease of ${datasetDir}: ${verdict.reason}`, { lock: file, stale_holder: holder });
+        opts.log.warn(`taking over a stale lease of ${datasetDir}: ${verdict.reason}`, {
+          lock: file,
+          stale_holder: holder,
+        });
       }
       continue;
     }
     if (Date.now() >= deadline) throw new LockedError(file, holder, opts.unlockHint ?? `qcc unlock --config <config>`);
-    if (!announced) opts.log.info(`waiting for the lease of ${datasetDir}, held by ${describeHolder(holder)}`, { lock: file, holder });
+    if (!announced)
+      opts.log.info(`waiting for the lease of ${datasetDir}, held by ${describeHolder(holder)}`, {
+        lock: file,
+        holder,
+      });
     announced = true;
-    await sleep(Math.min(opts.pollMs ?? 1000, Math.max(1, deadline - Date.now())), undefined, opts.signal ? { signal: opts.signal } : {});
+    await sleep(
+      Math.min(opts.pollMs ?? 1000, Math.max(1, deadline - Date.now())),
+      undefined,
+      opts.signal ? { signal: opts.signal } : {},
+    );
   }
   heldHere.set(file, info.owner);
   return startHeartbeat(file, info, heartbeatMs, opts.log);
@@ -327,7 +363,10 @@ function startHeartbeat(file: string, info: LeaseInfo, heartbeatMs: number, log:
  * For an operator: removes the dataset's lease and returns whose it was (null: there was none). A lease
  * that looks alive is left alone unless `force`.
  */
-export function removeDatasetLock(datasetDir: string, opts: { force: boolean; staleMs?: number }): { holder: LeaseInfo | null; verdict: LeaseVerdict | null } {
+export function removeDatasetLock(
+  datasetDir: string,
+  opts: { force: boolean; staleMs?: number },
+): { holder: LeaseInfo | null; verdict: LeaseVerdict | null } {
   const file = lockPath(datasetDir);
   const current = readRaw(file);
   if (!current) return { holder: null, verdict: null };
@@ -348,7 +387,10 @@ export function removeDatasetLock(datasetDir: string, opts: { force: boolean; st
 }
 
 /** The lease as status reports it: who holds it and whether it is stale. */
-export function lockState(datasetDir: string, staleMs = DEFAULT_LOCK_STALE_MS): { file: string; held: boolean; holder?: LeaseInfo; stale?: boolean; reason?: string } {
+export function lockState(
+  datasetDir: string,
+  staleMs = DEFAULT_LOCK_STALE_MS,
+): { file: string; held: boolean; holder?: LeaseInfo; stale?: boolean; reason?: string } {
   const file = lockPath(datasetDir);
   const current = readRaw(file);
   if (!current) return { file, held: false };

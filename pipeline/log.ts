@@ -5,7 +5,9 @@ const SECRET_KEYS = /key|token|secret|password|authorization/i;
 
 function redact(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!fields) return fields;
-  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, SECRET_KEYS.test(k) ? REDACTED : redactDeep(v)]));
+  return Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [k, SECRET_KEYS.test(k) ? REDACTED : redactDeep(v)]),
+  );
 }
 
 /** JSON lines on a pipe, readable lines on a terminal; always on stderr so stdout stays for results. */

@@ -29,7 +29,8 @@ export function portablePath(path: string, roots: PathRoots): string {
 /** A deep copy of `value` with every absolute path string made portable. */
 export function portablePaths<T>(value: T, roots: PathRoots): T {
   if (typeof value === 'string') return portablePath(value, roots) as T;
-  if (Array.isArray(value)) return value.map((v) => portablePaths(v, roots)) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, portablePaths(v, roots)])) as T;
+  if (Array.isArray(value)) return value.map(v => portablePaths(v, roots)) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, portablePaths(v, roots)])) as T;
   return value;
 }

@@ -23,7 +23,9 @@ class JsonProgress implements Progress {
     private readonly rank: number,
   ) {}
   private emit(event: Record<string, unknown>): void {
-    this.stream.write(JSON.stringify({ time: new Date().toISOString(), run: this.runId, rank: this.rank, ...event }) + '\n');
+    this.stream.write(
+      JSON.stringify({ time: new Date().toISOString(), run: this.runId, rank: this.rank, ...event }) + '\n',
+    );
   }
   stepStarted(step: string, total: number, alreadyDone: number): void {
     this.totals.set(step, { total, done: alreadyDone });
@@ -32,7 +34,15 @@ class JsonProgress implements Progress {
   shardDone(step: string, shard: string, records: number, counters?: Record<string, number>): void {
     const t = this.totals.get(step);
     if (t) t.done++;
-    this.emit({ event: 'shard_done', step, shard, records, done: t?.done, total: t?.total, ...(counters ? { counters } : {}) });
+    this.emit({
+      event: 'shard_done',
+      step,
+      shard,
+      records,
+      done: t?.done,
+      total: t?.total,
+      ...(counters ? { counters } : {}),
+    });
   }
   stepFinished(step: string, counters: Record<string, number>): void {
     this.emit({ event: 'step_finished', step, counters });
@@ -45,7 +55,12 @@ class BarProgress implements Progress {
   private readonly active = new Map<string, { bar: cliProgress.SingleBar; records: number }>();
   constructor(stream: NodeJS.WriteStream) {
     this.bars = new cliProgress.MultiBar(
-      { format: ' {step} [{bar}] {value}/{total} shards | {records} records {detail}', hideCursor: true, clearOnComplete: false, stream },
+      {
+        format: ' {step} [{bar}] {value}/{total} shards | {records} records {detail}',
+        hideCursor: true,
+        clearOnComplete: false,
+        stream,
+      },
       cliProgress.Presets.shades_classic,
     );
   }

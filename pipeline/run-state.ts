@@ -47,8 +47,8 @@ export class RunState {
   steps(): string[] {
     if (!existsSync(this.stateDir)) return [];
     return readdirSync(this.stateDir, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name)
+      .filter(e => e.isDirectory())
+      .map(e => e.name)
       .sort();
   }
 
@@ -56,8 +56,8 @@ export class RunState {
     const dir = join(this.stateDir, step);
     if (!existsSync(dir)) return [];
     return readdirSync(dir)
-      .filter((name) => name.endsWith('.done.json') && !name.startsWith('.tmp-')) // not a marker being written
+      .filter(name => name.endsWith('.done.json') && !name.startsWith('.tmp-')) // not a marker being written
       .sort()
-      .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as ShardMarker);
+      .map(name => JSON.parse(readFileSync(join(dir, name), 'utf8')) as ShardMarker);
   }
 }

@@ -49,7 +49,14 @@ export async function openRun(configPath: string, out?: string, log: Logger = cr
 async function planRun(loaded: LoadedConfig, log: Logger): Promise<RunContext> {
   const lineage = await planLineage(loaded, { log, resolveCrawls });
   const paths = runPaths(loaded.datasetDir, lineage.runId);
-  return { loaded: narrowToFresh(loaded, lineage), paths, state: new RunState(paths.state), log, prior: lineage.prior, lineage };
+  return {
+    loaded: narrowToFresh(loaded, lineage),
+    paths,
+    state: new RunState(paths.state),
+    log,
+    prior: lineage.prior,
+    lineage,
+  };
 }
 
 export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
@@ -76,7 +83,7 @@ export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
             log,
           })
         : null;
-    lease?.onLost((err) => stop.abort(err));
+    lease?.onLost(err => stop.abort(err));
     return await runLeased(req, loaded, log, lease, stop.signal, replay);
   } catch (err) {
     // A shard cancelled by the abort fails with its own error: report why the run stopped instead.
@@ -88,24 +95,36 @@ export async function runPipeline(req: RunRequest): Promise<RunOutcome> {
   }
 }
 
-async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lease: Lease | null, signal: AbortSignal, replay?: ModelAnswers): Promise<RunOutcome> {
+async function runLeased(
+  req: RunRequest,
+  loaded: LoadedConfig,
+  log: Logger,
+  lease: Lease | null,
+  signal: AbortSignal,
+  replay?: ModelAnswers,
+): Promise<RunOutcome> {
   const rank = req.rank ?? 0;
   const world = req.world ?? 1;
-  if (world < 1 || rank < 0 || rank >= world) throw new Error(`--rank must be in [0, --world); got rank ${rank}, world ${world}`);
+  if (world < 1 || rank < 0 || rank >= world)
+    throw new Error(`--rank must be in [0, --world); got rank ${rank}, world ${world}`);
   if (lease) {
     // Temporary files of killed runs (shards, markers, LATEST, half-built versions): only this lease's holder removes them.
     const removed = [
-      ...(await new VersionedDataset(loaded.datasetDir).removeStaleTemps()).map((name) => join(loaded.datasetDir, name)),
+      ...(await new VersionedDataset(loaded.datasetDir).removeStaleTemps()).map(name => join(loaded.datasetDir, name)),
       ...(await removeOrphanTemps(loaded.datasetDir, { world, staleMs: req.lockStaleMs ?? DEFAULT_LOCK_STALE_MS })),
     ];
-    if (removed.length) log.info(`removed ${removed.length} temporary files left by stopped runs in ${loaded.datasetDir}`, { removed: removed.slice(0, 20) });
+    if (removed.length)
+      log.info(`removed ${removed.length} temporary files left by stopped runs in ${loaded.datasetDir}`, {
+        removed: removed.slice(0, 20),
+      });
   }
   const ctx = await planRun(loaded, log);
   lease?.setRun(ctx.lineage.runId);
   // --- end of the lease wiring
   const datasetDir = ctx.loaded.datasetDir;
   const dataset = new VersionedDataset(datasetDir);
-  const done = dataset.findRun(ctx.lineage.runId) ?? (ctx.lineage.fresh.length === 0 ? ctx.lineage.prior.at(-1)!.version : null);
+  const done =
+    dataset.findRun(ctx.lineage.runId) ?? (ctx.lineage.fresh.length === 0 ? ctx.lineage.prior.at(-1)!.version : null);
   if (done) {
     // Published already, but maybe not completely (killed before LATEST moved, or during the object-store
     // copy): the publishing rank finishes what publishing means before saying "up to date".
@@ -118,7 +137,10 @@ async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lea
   ctx.log = runLog;
   if (replay) {
     ctx.replay = replay;
-    runLog.info(`replaying the ${replay.byKey.size} model answers of ${replay.version} (run ${replay.run_id}): no model calls`, { replay: replay.dir });
+    runLog.info(
+      `replaying the ${replay.byKey.size} model answers of ${replay.version} (run ${replay.run_id}): no model calls`,
+      { replay: replay.dir },
+    );
     if (replay.run_id !== ctx.lineage.runId) {
       runLog.warn(
         `--replay ${replay.dir}: ${replay.version} was made by run ${replay.run_id}, this is run ${ctx.lineage.runId} (its config or inputs differ): ` +
@@ -127,7 +149,14 @@ async function runLeased(req: RunRequest, loaded: LoadedConfig, log: Logger, lea
       );
     }
   }
-  runLog.info('run started', { lineage: ctx.lineage.id, new_inputs: ctx.lineage.fresh.length, config: ctx.loaded.file, work: ctx.paths.work, rank, world });
+  runLog.info('run started', {
+    lineage: ctx.lineage.id,
+    new_inputs: ctx.lineage.fresh.length,
+    config: ctx.loaded.file,
+    work: ctx.paths.work,
+    rank,
+    world,
+  });
   const { steps, close } = await createSteps(ctx);
   const progress = createProgress(process.stderr, ctx.lineage.runId, rank);
   try {

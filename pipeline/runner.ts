@@ -73,9 +73,9 @@ export class StepFailed extends Error {
 
 export function selectSteps(steps: Step<any>[], through?: string): Step<any>[] {
   if (!through) return steps;
-  const byName = new Map(steps.map((s) => [s.name, s]));
+  const byName = new Map(steps.map(s => [s.name, s]));
   if (!byName.has(through)) {
-    throw new Error(`unknown stage "${through}"; stages are: ${steps.map((s) => s.name).join(', ')}`);
+    throw new Error(`unknown stage "${through}"; stages are: ${steps.map(s => s.name).join(', ')}`);
   }
   const wanted = new Set<string>();
   const visit = (name: string) => {
@@ -84,12 +84,12 @@ export function selectSteps(steps: Step<any>[], through?: string): Step<any>[] {
     byName.get(name)!.after.forEach(visit);
   };
   visit(through);
-  return steps.filter((s) => wanted.has(s.name));
+  return steps.filter(s => wanted.has(s.name));
 }
 
 export async function isStepComplete(step: Step<any>, state: RunState): Promise<boolean> {
   const shards = await step.listShards();
-  return shards.every((s) => state.isDone(step.name, s.id));
+  return shards.every(s => state.isDone(step.name, s.id));
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, opts: RunOptions): Promise<void> {
@@ -110,7 +110,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, opts: RunOpt
  */
 export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOptions): Promise<Map<string, Counters>> {
   const selected = selectSteps(steps, opts.through);
-  const byName = new Map(steps.map((s) => [s.name, s]));
+  const byName = new Map(steps.map(s => [s.name, s]));
   const totals = new Map<string, Counters>();
   const signal = opts.signal ?? new AbortController().signal;
 
@@ -123,7 +123,7 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
 
     const shards = await step.listShards();
     const mine = shards.filter((_, i) => step.barrier || i % opts.world === opts.rank);
-    const pending = mine.filter((s) => !state.isDone(step.name, s.id));
+    const pending = mine.filter(s => !state.isDone(step.name, s.id));
     opts.progress.stepStarted(step.name, mine.length, mine.length - pending.length);
 
     for (const shard of pending) {
@@ -132,22 +132,34 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
       const finalPath = step.outputPath?.(shard);
       const tempOutput = finalPath ? tempPathFor(finalPath) : undefined;
       const sidecars = step.sidecarPaths?.(shard) ?? {};
-      const tempSidecars = Object.fromEntries(Object.entries(sidecars).map(([name, path]) => [name, tempPathFor(path)]));
-      for (const path of [finalPath, ...Object.values(sidecars)]) if (path) await mkdir(dirname(path), { recursive: true });
+      const tempSidecars = Object.fromEntries(
+        Object.entries(sidecars).map(([name, path]) => [name, tempPathFor(path)]),
+      );
+      for (const path of [finalPath, ...Object.values(sidecars)])
+        if (path) await mkdir(dirname(path), { recursive: true });
       const temps = [tempOutput, ...Object.values(tempSidecars)].filter((p): p is string => p !== undefined);
       let outcome: ShardOutcome;
       try {
         const tick = (detail: string) => opts.progress.shardTick?.(step.name, shard.id, detail);
-        outcome = await step.runShard(shard, { tempOutput, tempSidecars, counters, log: withFields(opts.log, { step: step.name, shard: shard.id }), signal, tick });
+        outcome = await step.runShard(shard, {
+          tempOutput,
+          tempSidecars,
+          counters,
+          log: withFields(opts.log, { step: step.name, shard: shard.id }),
+          signal,
+          tick,
+        });
         for (const [name, path] of Object.entries(sidecars)) await rename(tempSidecars[name]!, path);
         if (finalPath && tempOutput) await rename(tempOutput, finalPath);
       } catch (err) {
-        await Promise.all(temps.map((p) => rm(p, { force: true })));
+        await Promise.all(temps.map(p => rm(p, { force: true })));
         throw new StepFailed(step.name, shard.id, err as Error);
       }
       const output = finalPath ? { path: finalPath, ...(await sha256File(finalPath)) } : undefined;
       const sides = Object.fromEntries(
-        await Promise.all(Object.entries(sidecars).map(async ([name, path]) => [name, { path, ...(await sha256File(path)) }] as const)),
+        await Promise.all(
+          Object.entries(sidecars).map(async ([name, path]) => [name, { path, ...(await sha256File(path)) }] as const),
+        ),
       );
       await state
         .markDone({
@@ -165,7 +177,7 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
       opts.progress.shardDone(step.name, shard.id, outcome.records, counters.toJSON());
     }
 
-    if (shards.every((s) => state.isDone(step.name, s.id))) {
+    if (shards.every(s => state.isDone(step.name, s.id))) {
       await step.finalize?.();
     }
     const stepCounters = new Counters();

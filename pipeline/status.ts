@@ -38,8 +38,8 @@ export interface RunReport {
 }
 
 function withDoneShards<T extends { id: string }>(listed: T[], doneIds: string[]): { id: string }[] {
-  const ids = new Set(listed.map((s) => s.id));
-  return [...listed, ...doneIds.filter((id) => !ids.has(id)).map((id) => ({ id }))];
+  const ids = new Set(listed.map(s => s.id));
+  return [...listed, ...doneIds.filter(id => !ids.has(id)).map(id => ({ id }))];
 }
 
 /** Reads run state only: nothing is run or written. */
@@ -48,12 +48,17 @@ export async function describeRun(ctx: RunContext, opts: { shards: boolean }): P
   const reports: StepReport[] = [];
   const complete = new Map<string, boolean>();
   for (const step of steps) {
-    const ready = step.after.every((dep) => complete.get(dep));
+    const ready = step.after.every(dep => complete.get(dep));
     const listed = ready || !step.shardsFromInputs ? await step.listShards() : null;
     // Ingest and index list only the inputs no version has consumed yet; the shards this run already did
     // (its markers) count too, or a published run would show `ingest 0 / 0` next to its documents.
-    const shards = listed ? withDoneShards(listed, ctx.state.markers(step.name).map((m) => m.shard)) : null;
-    const done = shards ? shards.filter((s) => ctx.state.isDone(step.name, s.id)).length : 0;
+    const shards = listed
+      ? withDoneShards(
+          listed,
+          ctx.state.markers(step.name).map(m => m.shard),
+        )
+      : null;
+    const done = shards ? shards.filter(s => ctx.state.isDone(step.name, s.id)).length : 0;
     complete.set(step.name, ready && shards !== null && shards.length === done);
     reports.push({
       name: step.name,
@@ -63,9 +68,11 @@ export async function describeRun(ctx: RunContext, opts: { shards: boolean }): P
       counters: stepCounters(ctx.state, step.name),
       ...(opts.shards && shards
         ? {
-            shards: shards.map((s) => {
+            shards: shards.map(s => {
               const marker = ctx.state.read(step.name, s.id);
-              return marker ? { id: s.id, state: 'done' as const, records: marker.records } : { id: s.id, state: 'pending' as const };
+              return marker
+                ? { id: s.id, state: 'done' as const, records: marker.records }
+                : { id: s.id, state: 'pending' as const };
             }),
           }
         : {}),
@@ -83,7 +90,7 @@ export async function describeRun(ctx: RunContext, opts: { shards: boolean }): P
     published_by_this_config: dataset.findRun(ctx.lineage.runId),
     lineage: {
       id: ctx.lineage.id,
-      versions: ctx.lineage.prior.map((p) => p.version),
+      versions: ctx.lineage.prior.map(p => p.version),
       inputs_total: ctx.lineage.inputs.length,
       inputs_new: ctx.lineage.fresh.length,
     },
@@ -94,7 +101,8 @@ export async function describeRun(ctx: RunContext, opts: { shards: boolean }): P
   const named = existsSync(latestFile) ? readFileSync(latestFile, 'utf8').trim() : null;
   if (versions.length && named !== versions.at(-1)) report.latest_stale = { named, newest: versions.at(-1)! };
   const target = ctx.loaded.config.storage.publish_to;
-  if (target) report.object_store = { target, incomplete: await incompleteCopies(ctx.loaded.datasetDir, versions, target) };
+  if (target)
+    report.object_store = { target, incomplete: await incompleteCopies(ctx.loaded.datasetDir, versions, target) };
   return { ...report, text: renderText(report, opts.shards) };
 }
 
@@ -110,7 +118,9 @@ function renderText(r: Omit<RunReport, 'text'>, withShards: boolean): string {
       ? `this config's run is published as ${r.published_by_this_config}: \`qcc run\` would say "up to date"`
       : `this config's run is not published yet`,
     ...(r.latest_stale
-      ? [`LATEST   names ${r.latest_stale.named ?? 'nothing'}, not the newest version ${r.latest_stale.newest}: \`qcc run\` repairs it`]
+      ? [
+          `LATEST   names ${r.latest_stale.named ?? 'nothing'}, not the newest version ${r.latest_stale.newest}: \`qcc run\` repairs it`,
+        ]
       : []),
     ...(r.object_store
       ? [
@@ -125,7 +135,7 @@ function renderText(r: Omit<RunReport, 'text'>, withShards: boolean): string {
     '',
   ];
   // One column for the step names, wide enough for the longest (dedup_signatures).
-  const width = Math.max(...r.steps.map((s) => s.name.length));
+  const width = Math.max(...r.steps.map(s => s.name.length));
   const indent = ' '.repeat(width + 1);
   for (const s of r.steps) {
     const total = s.shards_total === null ? `? (after ${s.after.join(', ')})` : String(s.shards_total);
@@ -134,7 +144,9 @@ function renderText(r: Omit<RunReport, 'text'>, withShards: boolean): string {
     if (counters.length) lines.push(indent + counters.map(([k, v]) => `${k}=${v}`).join('  '));
     if (withShards && s.shards) {
       for (const shard of s.shards) {
-        lines.push(`${indent}  ${shard.state === 'done' ? 'done   ' : 'pending'} ${shard.id}${shard.records !== undefined ? `  (${shard.records} records)` : ''}`);
+        lines.push(
+          `${indent}  ${shard.state === 'done' ? 'done   ' : 'pending'} ${shard.id}${shard.records !== undefined ? `  (${shard.records} records)` : ''}`,
+        );
       }
     }
   }

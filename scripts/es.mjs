@@ -48,10 +48,12 @@ const pidFile = join(runDir, 'es.pid');
 const url = `http://127.0.0.1:${port}`;
 
 $.quiet = true;
-const log = (msg) => process.stderr.write(`es: ${msg}\n`);
+const log = msg => process.stderr.write(`es: ${msg}\n`);
 
 function usage(msg) {
-  process.stderr.write(`es: ${msg}\nusage: node scripts/es.mjs start|stop|status [--name n] [--port p] [--heap 512m]\n`);
+  process.stderr.write(
+    `es: ${msg}\nusage: node scripts/es.mjs start|stop|status [--name n] [--port p] [--heap 512m]\n`,
+  );
   process.exit(2);
 }
 
@@ -121,8 +123,9 @@ async function start() {
       console.log(url);
       return;
     }
-    if (Date.now() - t0 > 120_000) throw new Error(`a node is running (pid ${pidOf()}) but ${url} is not healthy; see ${join(runDir, 'logs')}`);
-    await new Promise((r) => setTimeout(r, 1000));
+    if (Date.now() - t0 > 120_000)
+      throw new Error(`a node is running (pid ${pidOf()}) but ${url} is not healthy; see ${join(runDir, 'logs')}`);
+    await new Promise(r => setTimeout(r, 1000));
   }
   const jdk = javaHome();
   await download();
@@ -139,16 +142,28 @@ async function start() {
     `ES_JAVA_OPTS=-Xms${values.heap} -Xmx${values.heap}`,
   ];
   const args = [
-    join(home, 'bin', 'elasticsearch'), '-d', '-p', pidFile,
-    '-E', 'discovery.type=single-node',
-    '-E', 'network.host=127.0.0.1',
-    '-E', `http.port=${port}`,
-    '-E', 'transport.port=0',
-    '-E', 'xpack.security.enabled=false',
-    '-E', 'cluster.routing.allocation.disk.threshold_enabled=false',
-    '-E', `path.data=${join(runDir, 'data')}`,
-    '-E', `path.logs=${join(runDir, 'logs')}`,
-    '-E', `cluster.name=qcc-${values.name}`,
+    join(home, 'bin', 'elasticsearch'),
+    '-d',
+    '-p',
+    pidFile,
+    '-E',
+    'discovery.type=single-node',
+    '-E',
+    'network.host=127.0.0.1',
+    '-E',
+    `http.port=${port}`,
+    '-E',
+    'transport.port=0',
+    '-E',
+    'xpack.security.enabled=false',
+    '-E',
+    'cluster.routing.allocation.disk.threshold_enabled=false',
+    '-E',
+    `path.data=${join(runDir, 'data')}`,
+    '-E',
+    `path.logs=${join(runDir, 'logs')}`,
+    '-E',
+    `cluster.name=qcc-${values.name}`,
   ];
   log(`starting Elasticsearch ${VERSION} on ${url} (heap ${values.heap}, logs in ${join(runDir, 'logs')})`);
   const prefix = user ? ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--'] : [];
@@ -167,9 +182,11 @@ async function start() {
       return;
     }
     if (existsSync(pidFile) && pidOf() === undefined) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise(r => setTimeout(r, 1000));
   }
-  throw new Error(`Elasticsearch on ${url} did not become healthy; see ${join(runDir, 'logs', `qcc-${values.name}.log`)}`);
+  throw new Error(
+    `Elasticsearch on ${url} did not become healthy; see ${join(runDir, 'logs', `qcc-${values.name}.log`)}`,
+  );
 }
 
 async function stop() {

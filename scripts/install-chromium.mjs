@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const CHROMIUM = '/usr/bin/chromium';
-const log = (msg) => process.stderr.write(`install-chromium: ${msg}\n`);
+const log = msg => process.stderr.write(`install-chromium: ${msg}\n`);
 
 function run(cmd, args) {
   const asRoot = process.getuid?.() === 0;
@@ -31,7 +31,8 @@ function version() {
 
 try {
   if (!existsSync(CHROMIUM)) {
-    if (!existsSync('/usr/bin/apt-get')) throw new Error('no apt-get here: install Chromium by other means at ' + CHROMIUM);
+    if (!existsSync('/usr/bin/apt-get'))
+      throw new Error('no apt-get here: install Chromium by other means at ' + CHROMIUM);
     run('apt-get', ['update']);
     run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']);
     if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);

@@ -22,7 +22,7 @@ const { values } = parseArgs({
   },
 });
 const dist = new URL('../dist/stages/bootstrap/index.js', import.meta.url);
-const { LlamaProvider, resolveModelPath } = await import(dist.href).catch((err) => {
+const { LlamaProvider, resolveModelPath } = await import(dist.href).catch(err => {
   stderr.write(`llm-serve: cannot load ${dist.pathname} (run \`npm run build\` first): ${err.message}\n`);
   exit(1);
 });
@@ -56,22 +56,31 @@ function toRequest(body, prompt) {
     maxTokens: Number(body.max_tokens ?? body.max_completion_tokens ?? 128),
     temperature: Number(body.temperature ?? 1),
     seed: Number.isInteger(body.seed) ? body.seed : 0,
-    stop: stop.filter((s) => typeof s === 'string' && s.length > 0),
+    stop: stop.filter(s => typeof s === 'string' && s.length > 0),
   };
 }
 
-const usage = (r) => ({ prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, total_tokens: r.promptTokens + r.completionTokens });
+const usage = r => ({
+  prompt_tokens: r.promptTokens,
+  completion_tokens: r.completionTokens,
+  total_tokens: r.promptTokens + r.completionTokens,
+});
 const created = () => Math.floor(Date.now() / 1000);
 let counter = 0;
 
 const server = createServer(async (req, res) => {
   try {
-    if (key && req.headers.authorization !== `Bearer ${key}`) return fail(res, 401, 'missing or wrong API key', 'authentication_error');
+    if (key && req.headers.authorization !== `Bearer ${key}`)
+      return fail(res, 401, 'missing or wrong API key', 'authentication_error');
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/v1/models') {
-      return send(res, 200, { object: 'list', data: [{ id: llm.model, object: 'model', created: 0, owned_by: 'local' }] });
+      return send(res, 200, {
+        object: 'list',
+        data: [{ id: llm.model, object: 'model', created: 0, owned_by: 'local' }],
+      });
     }
-    if (req.method !== 'POST' || (path !== '/v1/completions' && path !== '/v1/chat/completions')) return fail(res, 404, `no route ${req.method} ${path}`);
+    if (req.method !== 'POST' || (path !== '/v1/completions' && path !== '/v1/chat/completions'))
+      return fail(res, 404, `no route ${req.method} ${path}`);
     let body;
     try {
       body = await readJson(req);
@@ -81,14 +90,25 @@ const server = createServer(async (req, res) => {
     if (body.stream) return fail(res, 400, 'stream: true is not supported by this server');
     const chat = path === '/v1/chat/completions';
     const prompt = chat
-      ? (Array.isArray(body.messages) ? body.messages : []).map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n\n')
+      ? (Array.isArray(body.messages) ? body.messages : [])
+          .map(m => (typeof m.content === 'string' ? m.content : ''))
+          .join('\n\n')
       : [body.prompt].flat().join('');
     if (!prompt) return fail(res, 400, chat ? 'messages must hold text content' : 'prompt is required');
     const r = await llm.complete(toRequest(body, prompt));
     const finish_reason = r.finishReason === 'length' ? 'length' : 'stop';
     const id = `${chat ? 'chatcmpl' : 'cmpl'}-${process.pid}-${++counter}`;
-    const choice = chat ? { index: 0, message: { role: 'assistant', content: r.text }, finish_reason } : { index: 0, text: r.text, finish_reason };
-    send(res, 200, { id, object: chat ? 'chat.completion' : 'text_completion', created: created(), model: llm.model, choices: [choice], usage: usage(r) });
+    const choice = chat
+      ? { index: 0, message: { role: 'assistant', content: r.text }, finish_reason }
+      : { index: 0, text: r.text, finish_reason };
+    send(res, 200, {
+      id,
+      object: chat ? 'chat.completion' : 'text_completion',
+      created: created(),
+      model: llm.model,
+      choices: [choice],
+      usage: usage(r),
+    });
   } catch (err) {
     fail(res, 500, `llm-serve: ${err.message}`, 'server_error');
   }

@@ -48,7 +48,8 @@ const command = positionals[0];
 if (!/^[a-z0-9-]+$/.test(values.name)) usage('--name must be lower-case letters, digits and dashes');
 const port = Number(values.port);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) usage(`--port must be a TCP port, got ${values.port}`);
-if (!['filesystem', 'transient'].includes(values.store)) usage(`--store must be filesystem or transient, got ${values.store}`);
+if (!['filesystem', 'transient'].includes(values.store))
+  usage(`--store must be filesystem or transient, got ${values.store}`);
 if (!/^\d+[mg]$/i.test(values.heap)) usage(`--heap must look like 128m or 1g, got ${values.heap}`);
 const runDir = join(root, 'run', values.name);
 const pidFile = join(runDir, 's3proxy.pid');
@@ -58,7 +59,7 @@ const dataDir = resolve(values.data ?? join(runDir, 'data'));
 const endpoint = `http://127.0.0.1:${port}`;
 
 $.quiet = true;
-const log = (msg) => process.stderr.write(`s3: ${msg}\n`);
+const log = msg => process.stderr.write(`s3: ${msg}\n`);
 
 function usage(msg) {
   process.stderr.write(
@@ -138,8 +139,9 @@ async function start() {
     const running = runningEndpoint();
     const t0 = Date.now();
     while (!(await answers(running))) {
-      if (Date.now() - t0 > 30_000) throw new Error(`S3Proxy is running (pid ${pidOf()}) but ${running} does not answer; see ${logFile}`);
-      await new Promise((r) => setTimeout(r, 500));
+      if (Date.now() - t0 > 30_000)
+        throw new Error(`S3Proxy is running (pid ${pidOf()}) but ${running} does not answer; see ${logFile}`);
+      await new Promise(r => setTimeout(r, 500));
     }
     console.log('running');
     console.log(running);
@@ -154,8 +156,16 @@ async function start() {
   writeFileSync(endpointFile, `${endpoint}\n`);
   const out = openSync(logFile, 'a');
   // Small and quick to start: it shares two cores with the tests that use it.
-  const jvm = [`-Xmx${values.heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xss512k', '-XX:ActiveProcessorCount=2'];
-  log(`starting S3Proxy ${VERSION} on ${endpoint} (${values.store} store${values.store === 'filesystem' ? ` in ${dataDir}` : ''}, heap ${values.heap}, log ${logFile})`);
+  const jvm = [
+    `-Xmx${values.heap}`,
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-Xss512k',
+    '-XX:ActiveProcessorCount=2',
+  ];
+  log(
+    `starting S3Proxy ${VERSION} on ${endpoint} (${values.store} store${values.store === 'filesystem' ? ` in ${dataDir}` : ''}, heap ${values.heap}, log ${logFile})`,
+  );
   const child = spawn(java(), [...jvm, '-jar', jar, '--properties', conf], {
     detached: true,
     stdio: ['ignore', out, out],
@@ -174,7 +184,7 @@ async function start() {
       return;
     }
     if (exited) break;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise(r => setTimeout(r, 250));
   }
   if (!exited) process.kill(child.pid, 'SIGTERM');
   rmSync(pidFile, { force: true });

@@ -17,11 +17,14 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const venv = join(repo, '.venv');
 const python = join(venv, 'bin', 'python');
 const stamp = join(venv, '.qcc-requirements');
-const log = (msg) => process.stderr.write(`setup-python: ${msg}\n`);
+const log = msg => process.stderr.write(`setup-python: ${msg}\n`);
 
 function run(bin, args) {
   log(`${bin} ${args.join(' ')}`);
-  const r = spawnSync(bin, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+  const r = spawnSync(bin, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+  });
   if (r.error) throw new Error(`${bin}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} exited with ${r.status}`);
 }
@@ -32,12 +35,17 @@ try {
   if (!ready) {
     if (!existsSync(python)) {
       const base = process.env.QCC_PYTHON ?? 'python3';
-      const v = spawnSync(base, ['-c', 'import sys, venv; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+      const v = spawnSync(base, ['-c', 'import sys, venv; print("%d.%d" % sys.version_info[:2])'], {
+        encoding: 'utf8',
+      });
       if (v.error || v.status !== 0) {
-        throw new Error(`${base} with its venv module is needed (Python >= 3.9; on Debian: apt-get install python3-venv), or set QCC_PYTHON`);
+        throw new Error(
+          `${base} with its venv module is needed (Python >= 3.9; on Debian: apt-get install python3-venv), or set QCC_PYTHON`,
+        );
       }
       const [major, minor] = v.stdout.trim().split('.').map(Number);
-      if (major < 3 || (major === 3 && minor < 9)) throw new Error(`${base} is Python ${v.stdout.trim()}; datasets needs >= 3.9 (set QCC_PYTHON)`);
+      if (major < 3 || (major === 3 && minor < 9))
+        throw new Error(`${base} is Python ${v.stdout.trim()}; datasets needs >= 3.9 (set QCC_PYTHON)`);
       rmSync(venv, { recursive: true, force: true });
       run(base, ['-m', 'venv', venv]);
     }

@@ -81,11 +81,16 @@ describe.runIf(haveSharedData())('the CDX index API and byte-range fetches again
     const hit = hits[0]!;
     expect(hit).toMatchObject({ url: 'https://an.wikipedia.org/wiki/Escopete', status: '200', mime: 'text/html' });
     const fetched = await fetchRecord(server.url, hit, config, opts);
-    const fromFile = docsByFile.get(hit.filename)!.find((d) => d.url === hit.url)!;
+    const fromFile = docsByFile.get(hit.filename)!.find(d => d.url === hit.url)!;
     expect(fetched.doc!.text).toBe(fromFile.text);
     expect(fetched.doc!.id).toBe(fromFile.id);
     const src = fetched.doc!.source as WarcSource;
-    expect(src).toMatchObject({ warc_file: hit.filename, offset: Number(hit.offset), length: Number(hit.length), crawl: CRAWL });
+    expect(src).toMatchObject({
+      warc_file: hit.filename,
+      offset: Number(hit.offset),
+      length: Number(hit.length),
+      crawl: CRAWL,
+    });
     expect(server.log.at(-1)!.range).toBe(`bytes=${hit.offset}-${Number(hit.offset) + Number(hit.length) - 1}`);
   });
 
@@ -96,7 +101,7 @@ describe.runIf(haveSharedData())('the CDX index API and byte-range fetches again
       const f = await fetchRecord(server.url, hit, config, opts);
       if (!f.doc) continue;
       fetchedDocs++;
-      const d = docsByFile.get(hit.filename)!.find((x) => x.id === f.doc!.id);
+      const d = docsByFile.get(hit.filename)!.find(x => x.id === f.doc!.id);
       expect(d, `${hit.filename}@${hit.offset}`).toBeDefined();
       expect(f.doc.text).toBe(d!.text);
       expect((d!.source as WarcSource).offset).toBe(Number(hit.offset));
@@ -116,22 +121,22 @@ describe.runIf(haveSharedData())('the CDX index API and byte-range fetches again
     }
     const [top] = [...count.entries()].sort((a, b) => b[1] - a[1])[0]!;
     const domain = top.split(',').reverse().join('.');
-    const want = all.filter((r) => r.urlkey.startsWith(`${top},`) || r.urlkey.startsWith(`${top})`));
+    const want = all.filter(r => r.urlkey.startsWith(`${top},`) || r.urlkey.startsWith(`${top})`));
     expect(want.length).toBeGreaterThan(3);
     const pages = await client.numPages({ url: `*.${domain}` });
     expect(pages).toBe(Math.ceil(want.length / 3));
     const got = [];
     for await (const r of client.query({ url: `*.${domain}` })) got.push(`${r.filename}@${r.offset}`);
-    expect(got.sort()).toEqual(want.map((r) => `${r.filename}@${r.offset}`).sort());
+    expect(got.sort()).toEqual(want.map(r => `${r.filename}@${r.offset}`).sort());
     expect(new Set(got).size).toBe(got.length);
   });
 
   it('a whole-crawl prefix with filters: =status:200 and !mime:text/html, as pywb applies them', async () => {
     const client = new CdxClient(server.url, CRAWL, opts);
-    const hosts = [...new Set(all.map((r) => r.urlkey.split(')')[0]!))];
-    const host = hosts.find((h) => all.filter((r) => r.urlkey.startsWith(h + ')')).length > 3)!;
+    const hosts = [...new Set(all.map(r => r.urlkey.split(')')[0]!))];
+    const host = hosts.find(h => all.filter(r => r.urlkey.startsWith(h + ')')).length > 3)!;
     const hostName = host.split(',').reverse().join('.');
-    const base = all.filter((r) => r.urlkey.startsWith(host + ')'));
+    const base = all.filter(r => r.urlkey.startsWith(host + ')'));
     const query = async (filter: string[]) => {
       const out: CdxRecord[] = [];
       for await (const r of client.query({ url: `${hostName}/`, matchType: 'host', filter })) out.push(r);
@@ -139,11 +144,11 @@ describe.runIf(haveSharedData())('the CDX index API and byte-range fetches again
     };
     expect(await query([])).toHaveLength(base.length);
     const ok = await query(['=status:200']);
-    expect(ok.length).toBe(base.filter((r) => r.status === '200').length);
-    expect(ok.every((r) => r.status === '200')).toBe(true);
+    expect(ok.length).toBe(base.filter(r => r.status === '200').length);
+    expect(ok.every(r => r.status === '200')).toBe(true);
     const notHtml = await query(['!mime:text/html']);
-    expect(notHtml.every((r) => r.mime !== 'text/html')).toBe(true);
-    expect(notHtml.length + base.filter((r) => filterMatcher('mime:text/html')(r)).length).toBe(base.length);
+    expect(notHtml.every(r => r.mime !== 'text/html')).toBe(true);
+    expect(notHtml.length + base.filter(r => filterMatcher('mime:text/html')(r)).length).toBe(base.length);
     const limited = [];
     for await (const r of client.query({ url: `${hostName}/`, matchType: 'host', limit: 2 })) limited.push(r);
     expect(limited).toHaveLength(2);
@@ -159,8 +164,11 @@ describe.runIf(haveSharedData())('the CDX index API and byte-range fetches again
 
   it('the index answering 503 and 429 (Retry-After) is retried; a range fetch after a 500 too', async () => {
     const waits: number[] = [];
-    const client = new CdxClient(server.url, CRAWL, { ...opts, sleep: async (ms) => void waits.push(ms) });
-    server.faults.set(`${CRAWL}-index`, [{ kind: 'status', status: 503 }, { kind: 'status', status: 429, retryAfter: '0' }]);
+    const client = new CdxClient(server.url, CRAWL, { ...opts, sleep: async ms => void waits.push(ms) });
+    server.faults.set(`${CRAWL}-index`, [
+      { kind: 'status', status: 503 },
+      { kind: 'status', status: 429, retryAfter: '0' },
+    ]);
     const hits = [];
     for await (const r of client.query({ url: 'https://an.wikipedia.org/wiki/Escopete' })) hits.push(r);
     expect(hits).toHaveLength(1);
@@ -174,7 +182,9 @@ describe.runIf(haveSharedData())('the CDX index API and byte-range fetches again
   it('a range that holds no record start is an error naming the file and offset', async () => {
     const hit = all[0]!;
     const bad = { ...hit, offset: String(Number(hit.offset) + 7) };
-    await expect(fetchRecord(server.url, bad, config, opts)).rejects.toThrow(new RegExp(`${hit.filename}: offset ${bad.offset}`));
+    await expect(fetchRecord(server.url, bad, config, opts)).rejects.toThrow(
+      new RegExp(`${hit.filename}: offset ${bad.offset}`),
+    );
   });
 });
 

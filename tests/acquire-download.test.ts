@@ -18,7 +18,8 @@ import { startTestServer, type TestServer } from './acquire-helpers.js';
 import { cc, haveSharedData, tempDir } from './helpers.js';
 
 const CC2020 = 'commoncrawl/CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz';
-const SEGMENT = 'crawl-data/CC-MAIN-2020-34/segments/1596439738015.38/warc/CC-MAIN-20200808165417-20200808195417-00395.warc.gz';
+const SEGMENT =
+  'crawl-data/CC-MAIN-2020-34/segments/1596439738015.38/warc/CC-MAIN-20200808165417-20200808195417-00395.warc.gz';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in with injected faults', () => {
@@ -31,7 +32,7 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
     max_backoff_ms: 5000,
     timeout_ms: 400,
     random: () => 1,
-    sleep: async (ms) => void waits.push(ms),
+    sleep: async ms => void waits.push(ms),
     ...over,
   });
   const original = readFileSync(cc(CC2020));
@@ -40,7 +41,8 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
     server = await startTestServer();
     server.files.set('crawl-data/CC-MAIN-2024-22/warc.paths.gz', cc('commoncrawl/CC-MAIN-2024-22.warc.paths.gz'));
     server.files.set(SEGMENT, cc(CC2020));
-    for (const n of ['whirlwind.warc.gz', 'whirlwind.warc.wet.gz', 'whirlwind.warc.wat.gz']) server.files.set(`ww/${n}`, cc(`commoncrawl/${n}`));
+    for (const n of ['whirlwind.warc.gz', 'whirlwind.warc.wet.gz', 'whirlwind.warc.wat.gz'])
+      server.files.set(`ww/${n}`, cc(`commoncrawl/${n}`));
     for (const n of ['sample-0000.warc.gz', 'sample-0001.warc.gz']) server.files.set(`other/${n}`, cc(`other/${n}`));
   });
   afterAll(async () => server?.close());
@@ -53,10 +55,15 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
 
   it('lists a crawl: the 300 paths of the real warc.paths.gz, in order', async () => {
     const paths = await listCrawlFiles(server.url, 'CC-MAIN-2024-22', 'warc', opts());
-    const expected = gunzipSync(readFileSync(cc('commoncrawl/CC-MAIN-2024-22.warc.paths.gz'))).toString('utf8').trim().split('\n');
+    const expected = gunzipSync(readFileSync(cc('commoncrawl/CC-MAIN-2024-22.warc.paths.gz')))
+      .toString('utf8')
+      .trim()
+      .split('\n');
     expect(paths).toEqual(expected);
     expect(paths).toHaveLength(300);
-    await expect(listCrawlFiles(server.url, 'CC-MAIN-1999-01', 'warc', opts({ retries: 0 }))).rejects.toThrow(/CC-MAIN-1999-01\/warc\.paths\.gz: HTTP 404/);
+    await expect(listCrawlFiles(server.url, 'CC-MAIN-1999-01', 'warc', opts({ retries: 0 }))).rejects.toThrow(
+      /CC-MAIN-1999-01\/warc\.paths\.gz: HTTP 404/,
+    );
     await expect(listCrawlFiles(server.url, '2024-22', 'warc', opts())).rejects.toThrow(/--crawl "2024-22"/);
   });
 
@@ -73,7 +80,10 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
 
   it('500 twice: retried with exponential back-off (100, 200 ms at full jitter 1.0), then complete', async () => {
     dir = await tempDir();
-    server.faults.set(SEGMENT, [{ kind: 'status', status: 500 }, { kind: 'status', status: 503 }]);
+    server.faults.set(SEGMENT, [
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 503 },
+    ]);
     const r = await downloadFile(`${server.url}${SEGMENT}`, join(dir, 'b'), opts());
     expect(r.attempts).toBe(3);
     expect(waits).toEqual([100, 200]);
@@ -82,7 +92,7 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
 
   it('jitter draws each wait from [0, base * 2^n), capped', () => {
     const o = opts({ random: () => 0.5, max_backoff_ms: 1000 });
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, o))).toEqual([50, 100, 200, 400, 500, 500]);
+    expect([1, 2, 3, 4, 5, 6].map(n => backoffDelay(n, o))).toEqual([50, 100, 200, 400, 500, 500]);
     expect(parseRetryAfter('7')).toBe(7000);
     expect(parseRetryAfter(new Date(Date.now() + 3000).toUTCString())).toBeGreaterThan(1000);
     expect(parseRetryAfter('soon')).toBeUndefined();
@@ -119,7 +129,7 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
     server.faults.set(SEGMENT, [{ kind: 'cut', bytes: half }]);
     const r = await downloadFile(`${server.url}${SEGMENT}`, join(dir, 'e'), opts());
     expect(r.attempts).toBe(2);
-    const ranges = server.log.filter((l) => l.path === SEGMENT).map((l) => l.range);
+    const ranges = server.log.filter(l => l.path === SEGMENT).map(l => l.range);
     expect(ranges[0]).toBeUndefined();
     expect(ranges[1]).toMatch(/^bytes=\d+-$/);
     expect(Number(/\d+/.exec(ranges[1]!)![0])).toBeGreaterThan(0);
@@ -131,7 +141,7 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
     server.faults.set(SEGMENT, [{ kind: 'stall', bytes: 40_000 }]);
     const r = await downloadFile(`${server.url}${SEGMENT}`, join(dir, 'f'), opts());
     expect(r.attempts).toBe(2);
-    expect(server.log.filter((l) => l.path === SEGMENT)[1]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect(server.log.filter(l => l.path === SEGMENT)[1]!.range).toMatch(/^bytes=[1-9]\d*-$/);
     expect(sha(await readFile(join(dir, 'f')))).toBe(sha(original));
   });
 
@@ -140,7 +150,7 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
     const dest = join(dir, 'g.warc.gz');
     const half = Math.floor(original.length / 2);
     server.faults.set(SEGMENT, [{ kind: 'cut', bytes: half }]);
-    const err = await downloadFile(`${server.url}${SEGMENT}`, dest, opts({ retries: 0 })).catch((e) => e);
+    const err = await downloadFile(`${server.url}${SEGMENT}`, dest, opts({ retries: 0 })).catch(e => e);
     expect(err).toBeInstanceOf(AcquireError);
     expect(err.message).toContain(SEGMENT);
     const partSize = (await stat(`${dest}.part`)).size;
@@ -175,30 +185,50 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
 
   it('size verification: a size other than the expected one fails without retrying; 404 fails at once', async () => {
     dir = await tempDir();
-    const bad = await downloadFile(`${server.url}${SEGMENT}`, join(dir, 'j'), opts({ expectedSize: original.length + 1 })).catch((e) => e);
+    const bad = await downloadFile(
+      `${server.url}${SEGMENT}`,
+      join(dir, 'j'),
+      opts({ expectedSize: original.length + 1 }),
+    ).catch(e => e);
     expect(bad).toBeInstanceOf(AcquireError);
-    expect(bad.message).toMatch(new RegExp(`${SEGMENT}: server size ${original.length} differs from the expected ${original.length + 1}`));
-    const missing = await downloadFile(`${server.url}nope.warc.gz`, join(dir, 'k'), opts()).catch((e) => e);
+    expect(bad.message).toMatch(
+      new RegExp(`${SEGMENT}: server size ${original.length} differs from the expected ${original.length + 1}`),
+    );
+    const missing = await downloadFile(`${server.url}nope.warc.gz`, join(dir, 'k'), opts()).catch(e => e);
     expect(missing.message).toMatch(/nope\.warc\.gz: HTTP 404/);
-    expect(server.log.filter((l) => l.path === 'nope.warc.gz')).toHaveLength(1);
+    expect(server.log.filter(l => l.path === 'nope.warc.gz')).toHaveLength(1);
   });
 
   it('gives up after the retries with the URL and the last fault in the message', async () => {
     dir = await tempDir();
-    server.faults.set(SEGMENT, Array.from({ length: 5 }, () => ({ kind: 'status' as const, status: 502 })));
-    const err = await downloadFile(`${server.url}${SEGMENT}`, join(dir, 'l'), opts({ retries: 2 })).catch((e) => e);
+    server.faults.set(
+      SEGMENT,
+      Array.from({ length: 5 }, () => ({ kind: 'status' as const, status: 502 })),
+    );
+    const err = await downloadFile(`${server.url}${SEGMENT}`, join(dir, 'l'), opts({ retries: 2 })).catch(e => e);
     expect(err.message).toMatch(/HTTP 502 \(gave up after 3 attempts\)/);
     expect(waits).toEqual([100, 200]);
   });
 
   it('downloadAll: at most `concurrency` at once, faults retried, every file whole', async () => {
     dir = await tempDir();
-    const names = ['ww/whirlwind.warc.gz', 'ww/whirlwind.warc.wet.gz', 'ww/whirlwind.warc.wat.gz', 'other/sample-0000.warc.gz', 'other/sample-0001.warc.gz', SEGMENT];
+    const names = [
+      'ww/whirlwind.warc.gz',
+      'ww/whirlwind.warc.wet.gz',
+      'ww/whirlwind.warc.wat.gz',
+      'other/sample-0000.warc.gz',
+      'other/sample-0001.warc.gz',
+      SEGMENT,
+    ];
     server.faults.set('other/sample-0000.warc.gz', [{ kind: 'status', status: 500 }]);
     server.faults.set('ww/whirlwind.warc.gz', [{ kind: 'cut', bytes: 5000 }]);
     server.maxInFlight = 0;
-    const jobs = names.map((n) => ({ url: `${server.url}${n}`, dest: join(dir, n) }));
-    const { done, failed } = await downloadAll(jobs, { ...opts(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), concurrency: 2 });
+    const jobs = names.map(n => ({ url: `${server.url}${n}`, dest: join(dir, n) }));
+    const { done, failed } = await downloadAll(jobs, {
+      ...opts(),
+      sleep: ms => new Promise(r => setTimeout(r, ms)),
+      concurrency: 2,
+    });
     expect(failed).toEqual([]);
     expect(done).toHaveLength(names.length);
     expect(server.maxInFlight).toBeLessThanOrEqual(2);
@@ -208,7 +238,10 @@ describe.runIf(haveSharedData())('downloads from a local Common Crawl stand-in w
   it('resolveInputs: URLs are downloaded into the cache, paths pass through, order kept', async () => {
     dir = await tempDir();
     const local = cc(CC2020);
-    const out = await resolveInputs([`${server.url}ww/whirlwind.warc.wet.gz`, local], { cacheDir: dir, acquire: { retries: 1, backoff_ms: 10 } });
+    const out = await resolveInputs([`${server.url}ww/whirlwind.warc.wet.gz`, local], {
+      cacheDir: dir,
+      acquire: { retries: 1, backoff_ms: 10 },
+    });
     expect(out[1]).toBe(local);
     expect(out[0]).toBe(join(dir, new URL(server.url).host.replace(':', '_'), 'ww', 'whirlwind.warc.wet.gz'));
     expect(sha(await readFile(out[0]!))).toBe(sha(readFileSync(cc('commoncrawl/whirlwind.warc.wet.gz'))));

@@ -54,7 +54,7 @@ export async function startTestServer(): Promise<TestServer> {
     maxInFlight: 0,
     close: async () => {
       for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>(r => server.close(() => r()));
     },
   };
   const server: Server = createServer((req, res) => {
@@ -63,11 +63,11 @@ export async function startTestServer(): Promise<TestServer> {
     res.on('close', () => state.inFlight--);
     handle(state, req, res);
   });
-  server.on('connection', (s) => {
+  server.on('connection', s => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return state;
 }
@@ -101,12 +101,21 @@ function handle(state: TestServer, req: IncomingMessage, res: ServerResponse): v
   serveFile(file, fault?.kind === 'ignore_range' ? undefined : req.headers.range, res, entry, fault);
 }
 
-function serveFile(file: string, range: string | undefined, res: ServerResponse, entry: Logged, fault: Fault | undefined): void {
+function serveFile(
+  file: string,
+  range: string | undefined,
+  res: ServerResponse,
+  entry: Logged,
+  fault: Fault | undefined,
+): void {
   const size = statSync(file).size;
   let start = 0;
   let end = size - 1;
   let status = 200;
-  const headers: Record<string, string | number> = { 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' };
+  const headers: Record<string, string | number> = {
+    'accept-ranges': 'bytes',
+    'content-type': 'application/octet-stream',
+  };
   if (range) {
     const m = /^bytes=(\d+)-(\d*)$/.exec(range);
     if (!m || Number(m[1]) >= size) {
@@ -124,7 +133,7 @@ function serveFile(file: string, range: string | undefined, res: ServerResponse,
   res.writeHead(status, headers);
   if (fault?.kind === 'cut' || fault?.kind === 'stall') {
     const stream = createReadStream(file, { start, end: Math.min(end, start + fault.bytes - 1) });
-    stream.on('data', (c) => res.write(c));
+    stream.on('data', c => res.write(c));
     stream.on('end', () => {
       if (fault.kind === 'cut') res.socket?.destroy();
     });
@@ -148,13 +157,13 @@ export function urlMatcher(url: string, matchType?: string | null): (key: string
   const host = key.slice(0, key.indexOf(')'));
   switch (type) {
     case 'prefix':
-      return (k) => k.startsWith(key);
+      return k => k.startsWith(key);
     case 'host':
-      return (k) => k.startsWith(`${host})`);
+      return k => k.startsWith(`${host})`);
     case 'domain':
-      return (k) => k.startsWith(`${host})`) || k.startsWith(`${host},`);
+      return k => k.startsWith(`${host})`) || k.startsWith(`${host},`);
     default:
-      return (k) => k === key;
+      return k => k === key;
   }
 }
 
@@ -175,7 +184,7 @@ export function filterMatcher(spec: string): (r: CdxRecord) => boolean {
   const field = s.slice(0, colon);
   const value = s.slice(colon + 1);
   const re = mode === 'regex' ? new RegExp(value) : undefined;
-  return (r) => {
+  return r => {
     const v = r[field] ?? '';
     const hit = mode === 'exact' ? v === value : mode === 'contains' ? v.includes(value) : re!.test(v);
     return hit !== negate;
@@ -192,11 +201,17 @@ function answerIndex(state: TestServer, crawl: string, q: URLSearchParams, res: 
   }
   const matchUrl = urlMatcher(url, q.get('matchType'));
   const filters = q.getAll('filter').map(filterMatcher);
-  const hits = records.filter((r) => matchUrl(r.urlkey) && filters.every((f) => f(r)));
+  const hits = records.filter(r => matchUrl(r.urlkey) && filters.every(f => f(r)));
   if (q.get('showNumPages') === 'true') {
     entry.status = 200;
     res.writeHead(200, { 'content-type': 'text/x-ndjson' });
-    res.end(JSON.stringify({ pages: Math.ceil(hits.length / state.pageSize), pageSize: state.pageSize, blocks: hits.length }) + '\n');
+    res.end(
+      JSON.stringify({
+        pages: Math.ceil(hits.length / state.pageSize),
+        pageSize: state.pageSize,
+        blocks: hits.length,
+      }) + '\n',
+    );
     return;
   }
   const page = Number(q.get('page') ?? '0');
@@ -208,5 +223,5 @@ function answerIndex(state: TestServer, crawl: string, q: URLSearchParams, res: 
   }
   entry.status = 200;
   res.writeHead(200, { 'content-type': 'text/x-ndjson' });
-  res.end(slice.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  res.end(slice.map(r => JSON.stringify(r)).join('\n') + '\n');
 }

@@ -22,7 +22,9 @@ describe.runIf(haveSharedData())('bad input: clear error, non-zero exit, publish
   let publishedManifest: string;
 
   const snapshot = () => ({
-    entries: readdirSync(join(out, 'bad')).filter((n) => !n.startsWith('.')).sort(),
+    entries: readdirSync(join(out, 'bad'))
+      .filter(n => !n.startsWith('.'))
+      .sort(),
     latest: readFileSync(join(out, 'bad', 'LATEST'), 'utf8'),
     manifest: readFileSync(publishedManifest, 'utf8'),
   });

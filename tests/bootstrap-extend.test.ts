@@ -29,7 +29,9 @@ class FakeProvider implements LlmProvider {
   readonly model = 'fake-1';
   readonly requests: CompletionRequest[] = [];
   closed = false;
-  constructor(private readonly answer: (req: CompletionRequest, n: number) => Partial<CompletionResult> & { text: string }) {}
+  constructor(
+    private readonly answer: (req: CompletionRequest, n: number) => Partial<CompletionResult> & { text: string },
+  ) {}
   async complete(req: CompletionRequest): Promise<CompletionResult> {
     this.requests.push(req);
     return { promptTokens: 10, completionTokens: 5, finishReason: 'stop', ...this.answer(req, this.requests.length) };
@@ -87,7 +89,10 @@ describe('parseQuestions', () => {
       { text: 'Topic: insulin pumps', drop: 'template_echo' },
       { text: 'Diabetes is common.', drop: 'not_question' },
       { text: 'Why?', drop: 'too_short' },
-      { text: 'What is the full list of every complication that type 2 diabetes can cause in adults and children over time?', drop: 'too_long' },
+      {
+        text: 'What is the full list of every complication that type 2 diabetes can cause in adults and children over time?',
+        drop: 'too_long',
+      },
     ]);
   });
 
@@ -122,16 +127,31 @@ describe('prompt templates', () => {
   });
 
   it('rejects templates without a version line, without {{topic}}, or with unknown placeholders', () => {
-    expect(() => parseTemplate('Topic: {{topic}}\n', 'a.txt')).toThrow(/a\.txt: the first line must be `# version: <name>`/);
-    expect(() => parseTemplate('# version: x.v1\nTopic:\n', 'b.txt')).toThrow(/b\.txt: the template has no \{\{topic\}\}/);
-    expect(() => parseTemplate('# version: x.v1\n{{topic}} {{colour}}\n', 'c.txt')).toThrow(/unknown placeholder \{\{colour\}\}/);
+    expect(() => parseTemplate('Topic: {{topic}}\n', 'a.txt')).toThrow(
+      /a\.txt: the first line must be `# version: <name>`/,
+    );
+    expect(() => parseTemplate('# version: x.v1\nTopic:\n', 'b.txt')).toThrow(
+      /b\.txt: the template has no \{\{topic\}\}/,
+    );
+    expect(() => parseTemplate('# version: x.v1\n{{topic}} {{colour}}\n', 'c.txt')).toThrow(
+      /unknown placeholder \{\{colour\}\}/,
+    );
   });
 });
 
 describe('bootstrap config', () => {
   it('applies defaults and is strict', () => {
     const c = bootstrapConfigSchema.parse({});
-    expect(c).toMatchObject({ provider: 'llama', threads: 1, samples_per_seed: 2, temperature: 0.9, max_tokens: 160, base_seed: 1, include_seeds: true, api_key_env: 'OPENAI_API_KEY' });
+    expect(c).toMatchObject({
+      provider: 'llama',
+      threads: 1,
+      samples_per_seed: 2,
+      temperature: 0.9,
+      max_tokens: 160,
+      base_seed: 1,
+      include_seeds: true,
+      api_key_env: 'OPENAI_API_KEY',
+    });
     expect(c.prompt).toBe('config/prompts/question-extension.v1.txt');
     expect(() => bootstrapConfigSchema.parse({ sample_per_seed: 3 })).toThrow(/sample_per_seed/);
     expect(() => bootstrapConfigSchema.parse({ provider: 'openai' })).toThrow(/required when provider is 'openai'/);
@@ -165,11 +185,11 @@ describe('extendQuestions', () => {
     const provider = new FakeProvider(answer);
     const removed: Removal[] = [];
     const ctx = { ...testContext<BootstrapConfigInput>({ samples_per_seed: 2, base_seed: 7 }), provider };
-    ctx.remove = (r) => removed.push(r);
+    ctx.remove = r => removed.push(r);
     const queries = await collect(extendQuestions(from(seeds), ctx));
 
     expect(provider.requests).toHaveLength(4);
-    const seedsOf = provider.requests.map((r) => r.seed);
+    const seedsOf = provider.requests.map(r => r.seed);
     expect(new Set(seedsOf).size).toBe(4);
     expect(seedsOf).toEqual([
       samplingSeed(7, 's-medicine', 0),
@@ -183,11 +203,19 @@ describe('extendQuestions', () => {
     }
 
     // Per seed: the seed, "What is ..." once, "Why ..." per sample.
-    expect(queries.map((q) => [q.domain, q.lineage.method, q.text])).toEqual([
+    expect(queries.map(q => [q.domain, q.lineage.method, q.text])).toEqual([
       ['medicine', 'seed', 'symptoms of type 2 diabetes'],
       ['medicine', 'question_extension', 'What is symptoms of type 2 diabetes?'],
-      ['medicine', 'question_extension', `Why does symptoms of type 2 diabetes matter to people, sample ${seedsOf[0]}?`],
-      ['medicine', 'question_extension', `Why does symptoms of type 2 diabetes matter to people, sample ${seedsOf[1]}?`],
+      [
+        'medicine',
+        'question_extension',
+        `Why does symptoms of type 2 diabetes matter to people, sample ${seedsOf[0]}?`,
+      ],
+      [
+        'medicine',
+        'question_extension',
+        `Why does symptoms of type 2 diabetes matter to people, sample ${seedsOf[1]}?`,
+      ],
       ['space', 'seed', 'geostationary orbits'],
       ['space', 'question_extension', 'What is geostationary orbits?'],
       ['space', 'question_extension', `Why does geostationary orbits matter to people, sample ${seedsOf[2]}?`],
@@ -203,7 +231,7 @@ describe('extendQuestions', () => {
       sampling_seed: seedsOf[0],
     });
     expect(queries[1]!.id).toBe(queryId('medicine', 'what is SYMPTOMS of type 2   diabetes?'));
-    expect(queries.every((q) => /^q-[0-9a-f]{12}$/.test(q.id))).toBe(true);
+    expect(queries.every(q => /^q-[0-9a-f]{12}$/.test(q.id))).toBe(true);
 
     expect(ctx.counters.toJSON()).toEqual({
       'bootstrap.completion_tokens': 20,
@@ -218,7 +246,7 @@ describe('extendQuestions', () => {
       'bootstrap.seeds': 2,
     });
     expect(removed).toHaveLength(14);
-    expect(removed.filter((r) => r.rule === 'bootstrap.parse.not_question')[0]!.record).toMatchObject({
+    expect(removed.filter(r => r.rule === 'bootstrap.parse.not_question')[0]!.record).toMatchObject({
       seed_id: 's-medicine',
       text: 'Not a question about symptoms of type 2 diabetes.',
     });
@@ -226,12 +254,15 @@ describe('extendQuestions', () => {
 
   it("with provider 'none' or samples_per_seed 0 emits the seeds alone; include_seeds false leaves them out", async () => {
     const none = { ...testContext<BootstrapConfigInput>({ provider: 'none' }), provider: null };
-    expect((await collect(extendQuestions(from(seeds), none))).map((q) => q.text)).toEqual(['symptoms of type 2 diabetes', 'geostationary orbits']);
+    expect((await collect(extendQuestions(from(seeds), none))).map(q => q.text)).toEqual([
+      'symptoms of type 2 diabetes',
+      'geostationary orbits',
+    ]);
 
     const provider = new FakeProvider(answer);
     const noSeeds = { ...testContext<BootstrapConfigInput>({ include_seeds: false, samples_per_seed: 1 }), provider };
     const qs = await collect(extendQuestions(from(seeds), noSeeds));
-    expect(qs.every((q) => q.lineage.method === 'question_extension')).toBe(true);
+    expect(qs.every(q => q.lineage.method === 'question_extension')).toBe(true);
     expect(qs).toHaveLength(4);
 
     const missing = { ...testContext<BootstrapConfigInput>({ provider: 'llama' }), provider: null };
@@ -239,10 +270,13 @@ describe('extendQuestions', () => {
   });
 
   it('counts a completion that hit max tokens and drops its cut-off line', async () => {
-    const provider = new FakeProvider(() => ({ text: '1. What is a geostationary orbit?\n2. How high above the equator do', finishReason: 'length' }));
+    const provider = new FakeProvider(() => ({
+      text: '1. What is a geostationary orbit?\n2. How high above the equator do',
+      finishReason: 'length',
+    }));
     const ctx = { ...testContext<BootstrapConfigInput>({ samples_per_seed: 1, include_seeds: false }), provider };
     const qs = await collect(extendQuestions(from([seeds[1]!]), ctx));
-    expect(qs.map((q) => q.text)).toEqual(['What is a geostationary orbit?']);
+    expect(qs.map(q => q.text)).toEqual(['What is a geostationary orbit?']);
     expect(ctx.counters.get('bootstrap.parse.truncated')).toBe(1);
     expect(ctx.counters.get('bootstrap.finish_length')).toBe(1);
   });

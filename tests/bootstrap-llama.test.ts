@@ -42,7 +42,13 @@ const topicWords: Record<string, RegExp> = {
   space: /satellite|orbit|geostationary/i,
   cryptography: /encrypt|key|cipher|rsa/i,
 };
-const config: BootstrapConfigInput = { provider: 'llama', samples_per_seed: 2, max_tokens: 100, base_seed: 1, threads: 1 };
+const config: BootstrapConfigInput = {
+  provider: 'llama',
+  samples_per_seed: 2,
+  max_tokens: 100,
+  base_seed: 1,
+  threads: 1,
+};
 
 async function* from<T>(items: T[]): AsyncGenerator<T> {
   yield* items;
@@ -85,14 +91,21 @@ describe.skipIf(!found && !inCI)('question extension on the embedded model', () 
 
     const perSeed: Record<string, number> = {};
     for (const s of seeds) {
-      const mine = first.filter((q) => q.lineage.seed_id === s.id);
-      expect(mine[0]).toMatchObject({ text: s.text, domain: s.domain, lineage: { seed_id: s.id, round: 0, method: 'seed' } });
-      const generated = mine.filter((q) => q.lineage.method === 'question_extension');
+      const mine = first.filter(q => q.lineage.seed_id === s.id);
+      expect(mine[0]).toMatchObject({
+        text: s.text,
+        domain: s.domain,
+        lineage: { seed_id: s.id, round: 0, method: 'seed' },
+      });
+      const generated = mine.filter(q => q.lineage.method === 'question_extension');
       perSeed[s.domain] = generated.length;
-      expect(generated.length, `${s.domain}: ${JSON.stringify(generated.map((q) => q.text))}`).toBeGreaterThanOrEqual(3);
-      expect(new Set(generated.map((q) => q.text.toLowerCase())).size).toBe(generated.length);
-      expect(generated.some((q) => topicWords[s.domain]!.test(q.text)), `${s.domain} off topic`).toBe(true);
-      const samplingSeeds = new Set(generated.map((q) => q.lineage.sampling_seed));
+      expect(generated.length, `${s.domain}: ${JSON.stringify(generated.map(q => q.text))}`).toBeGreaterThanOrEqual(3);
+      expect(new Set(generated.map(q => q.text.toLowerCase())).size).toBe(generated.length);
+      expect(
+        generated.some(q => topicWords[s.domain]!.test(q.text)),
+        `${s.domain} off topic`,
+      ).toBe(true);
+      const samplingSeeds = new Set(generated.map(q => q.lineage.sampling_seed));
       for (const q of generated) {
         expect(q.domain).toBe(s.domain);
         expect(q.id).toMatch(/^q-[0-9a-f]{12}$/);
@@ -109,7 +122,7 @@ describe.skipIf(!found && !inCI)('question extension on the embedded model', () 
       // Both samples contributed (different sampling seeds, different text).
       expect(samplingSeeds.size).toBe(2);
     }
-    expect(new Set(first.map((q) => q.id)).size).toBe(first.length);
+    expect(new Set(first.map(q => q.id)).size).toBe(first.length);
 
     const tokens = c.get('bootstrap.completion_tokens');
     console.log(
@@ -117,12 +130,12 @@ describe.skipIf(!found && !inCI)('question extension on the embedded model', () 
         `${(seconds / 6).toFixed(2)} s/call; ${(tokens / seconds).toFixed(1)} completion tok/s (prompt eval included); ` +
         `drops ${JSON.stringify(Object.fromEntries(Object.entries(c.toJSON()).filter(([k]) => k.startsWith('bootstrap.parse.') || k === 'bootstrap.duplicates')))}`,
     );
-    console.log(first.map((q) => `  [${q.domain}] ${q.text}`).join('\n'));
+    console.log(first.map(q => `  [${q.domain}] ${q.text}`).join('\n'));
   });
 
   it('gives the same text for the same request after other prompts (cleared sequence)', async () => {
     const { llama, cached } = provider();
-    const prompts = [seeds[0]!, seeds[1]!].map((s) => ({
+    const prompts = [seeds[0]!, seeds[1]!].map(s => ({
       prompt: `Topic: photosynthesis\nQuestions:\n1. How do plants use light?\n\nTopic: ${s.text}\nQuestions:\n`,
       maxTokens: 40,
       temperature: 0.9,

@@ -38,7 +38,10 @@ ingest:
 
 /** The counters of the step_finished event on stderr. */
 function finished(stderr: string): Record<string, number> {
-  const line = stderr.split('\n').reverse().find((l) => l.includes('"step_finished"'));
+  const line = stderr
+    .split('\n')
+    .reverse()
+    .find(l => l.includes('"step_finished"'));
   return line ? (JSON.parse(line).counters as Record<string, number>) : {};
 }
 
@@ -52,7 +55,7 @@ describe.runIf(haveModel() && haveSharedData())('qcc run --stage bootstrap on th
   let dir: string;
   beforeAll(async () => {
     dir = await tempDir('qcc-boot-step-');
-    await writeFile(join(dir, 'seeds.jsonl'), seeds.map((s) => JSON.stringify(s)).join('\n') + '\n');
+    await writeFile(join(dir, 'seeds.jsonl'), seeds.map(s => JSON.stringify(s)).join('\n') + '\n');
   });
 
   it('stops at the call budget, says so, keeps the completed shard, and resumes on the next run', async () => {
@@ -60,7 +63,9 @@ describe.runIf(haveModel() && haveSharedData())('qcc run --stage bootstrap on th
     await writeFile(file, config(dir, '  max_calls: 2'));
     const first = await qcc(['run', '--config', file, '--stage', 'bootstrap']);
     expect(first.code, first.stderr).toBe(1);
-    expect(first.stderr).toMatch(/bootstrap failed on shard seeds-00001: LLM budget reached: bootstrap.max_calls = 2 .*run again/);
+    expect(first.stderr).toMatch(
+      /bootstrap failed on shard seeds-00001: LLM budget reached: bootstrap.max_calls = 2 .*run again/,
+    );
     const work = await workDir(join(dir, 'out'));
     expect((await readdir(join(work, 'queries'))).sort()).toEqual(['seeds-00000.jsonl']); // no temp file left
     expect(existsSync(join(work, 'queries.jsonl'))).toBe(false);
@@ -72,8 +77,8 @@ describe.runIf(haveModel() && haveSharedData())('qcc run --stage bootstrap on th
     expect(c['bootstrap.queries.thought_generation']).toBeGreaterThan(0);
 
     const lines = (await readFile(join(work, 'queries.jsonl'), 'utf8')).trim().split('\n');
-    const queries = lines.map((l) => JSON.parse(l) as Query);
-    const ids = new Set(queries.map((q) => q.id));
+    const queries = lines.map(l => JSON.parse(l) as Query);
+    const ids = new Set(queries.map(q => q.id));
     expect(ids.size).toBe(queries.length);
     for (const q of queries) {
       expect(q.lineage.seed_id).toMatch(/^s-[0-9a-f]{12}$/);
@@ -85,11 +90,16 @@ describe.runIf(haveModel() && haveSharedData())('qcc run --stage bootstrap on th
         expect(q.lineage.parent_query_id).toMatch(/^q-/);
       } else expect(q.lineage).toMatchObject({ round: 1, prompt_version: 'question-extension.v1' });
     }
-    const thoughts = queries.filter((q) => q.lineage.method === 'thought_generation');
-    console.log(`bootstrap-step: ${queries.length} queries, ${thoughts.length} from thoughts:\n` + queries.map((q) => `  [r${q.lineage.round}] ${q.text}`).join('\n'));
+    const thoughts = queries.filter(q => q.lineage.method === 'thought_generation');
+    console.log(
+      `bootstrap-step: ${queries.length} queries, ${thoughts.length} from thoughts:\n` +
+        queries.map(q => `  [r${q.lineage.round}] ${q.text}`).join('\n'),
+    );
     const stats = JSON.parse(await readFile(join(work, 'queries.stats.json'), 'utf8'));
     expect(stats.queries_out).toBe(queries.length);
-    expect(stats.queries_in).toBe(stats.queries_out + (stats.counters['bootstrap.post.in'] - stats.counters['bootstrap.post.kept']));
+    expect(stats.queries_in).toBe(
+      stats.queries_out + (stats.counters['bootstrap.post.in'] - stats.counters['bootstrap.post.kept']),
+    );
   }, 600_000);
 
   it('reruns into another output folder from the cache: zero model calls, the same queries', async () => {
@@ -105,11 +115,18 @@ describe.runIf(haveModel() && haveSharedData())('qcc run --stage bootstrap on th
 
   it('fails clearly when the endpoint is down, after its retries, and writes nothing', async () => {
     const file = join(dir, 'down.yaml');
-    const text = config(dir, '').replace('provider: llama', 'provider: openai').replace(`model: ${modelPath()}`, 'model: gemma\n  base_url: http://127.0.0.1:9/v1\n  api_key_env: QCC_TEST_DOWN_KEY\n  max_retries: 1\n  max_retry_wait_ms: 50');
+    const text = config(dir, '')
+      .replace('provider: llama', 'provider: openai')
+      .replace(
+        `model: ${modelPath()}`,
+        'model: gemma\n  base_url: http://127.0.0.1:9/v1\n  api_key_env: QCC_TEST_DOWN_KEY\n  max_retries: 1\n  max_retry_wait_ms: 50',
+      );
     await writeFile(file, text.replace(join(dir, 'out'), join(dir, 'out-down')));
     const r = await qcc(['run', '--config', file, '--stage', 'bootstrap'], { QCC_TEST_DOWN_KEY: 'x' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/bootstrap failed on shard seeds-00000: openai provider: chat completion \(model gemma\) at http:\/\/127.0.0.1:9\/v1 failed: connection failed, after 1 retry/);
+    expect(r.stderr).toMatch(
+      /bootstrap failed on shard seeds-00000: openai provider: chat completion \(model gemma\) at http:\/\/127.0.0.1:9\/v1 failed: connection failed, after 1 retry/,
+    );
     const work = await workDir(join(dir, 'out-down'));
     expect(existsSync(join(work, 'queries')) ? await readdir(join(work, 'queries')) : []).toEqual([]);
     expect(existsSync(join(work, 'queries.jsonl'))).toBe(false);

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Query, Seed } from '../core/types.js';
 import { testContext } from './stage-context.js';
-import { CachedProvider, LlamaProvider, extendQuestions, type BootstrapConfigInput } from '../stages/bootstrap/index.js';
+import {
+  CachedProvider,
+  LlamaProvider,
+  extendQuestions,
+  type BootstrapConfigInput,
+} from '../stages/bootstrap/index.js';
 import { readQueryYields } from '../stages/bootstrap/parent-yields.js';
 import { seedId } from '../stages/seeds/index.js';
 import { haveModel, modelPath, tempDir } from './helpers.js';
@@ -19,7 +24,16 @@ const seed: Seed = {
   text: 'symptoms of type 2 diabetes',
   source: { file: 'inline', row: 0 },
 };
-const config: BootstrapConfigInput = { provider: 'llama', samples_per_seed: 2, max_tokens: 100, base_seed: 1, threads: 1, thought_rounds: 1, thought_parents_per_seed: 1, thought_max_tokens: 96 };
+const config: BootstrapConfigInput = {
+  provider: 'llama',
+  samples_per_seed: 2,
+  max_tokens: 100,
+  base_seed: 1,
+  threads: 1,
+  thought_rounds: 1,
+  thought_parents_per_seed: 1,
+  thought_max_tokens: 96,
+};
 
 async function* one(s: Seed): AsyncGenerator<Seed> {
   yield s;
@@ -32,14 +46,21 @@ describe.runIf(haveModel())('thought parents chosen by an earlier run’s query 
   });
 
   /** The queries, and the parent of every thought-generation call (from the stage's log, answered or not). */
-  async function bootstrap(cacheDir: string, extra: Partial<BootstrapConfigInput> = {}): Promise<{ queries: Query[]; parents: string[] }> {
+  async function bootstrap(
+    cacheDir: string,
+    extra: Partial<BootstrapConfigInput> = {},
+  ): Promise<{ queries: Query[]; parents: string[] }> {
     const llama = new LlamaProvider({ modelPath: modelPath(), threads: 1 });
     providers.push(llama);
     const cached = new CachedProvider(llama, cacheDir);
     const queries: Query[] = [];
     const parents: string[] = [];
     const base = testContext({ ...config, ...extra });
-    const log = { ...base.log, info: (msg: string, fields?: Record<string, unknown>) => void (msg === 'bootstrap: thought' && parents.push(String(fields?.parent_query_id))) };
+    const log = {
+      ...base.log,
+      info: (msg: string, fields?: Record<string, unknown>) =>
+        void (msg === 'bootstrap: thought' && parents.push(String(fields?.parent_query_id))),
+    };
     for await (const q of extendQuestions(one(seed), { ...base, log, provider: cached })) queries.push(q);
     await cached.close();
     return { queries, parents: [...new Set(parents)] };
@@ -49,7 +70,7 @@ describe.runIf(haveModel())('thought parents chosen by an earlier run’s query 
     const dir = await tempDir('qcc-yield-parents-');
     const cache = join(dir, 'llm');
     const plain = await bootstrap(cache);
-    const extended = plain.queries.filter((q) => q.lineage.method === 'question_extension');
+    const extended = plain.queries.filter(q => q.lineage.method === 'question_extension');
     expect(extended.length).toBeGreaterThanOrEqual(2);
     expect(plain.parents).toEqual([extended[0]!.id]);
 
@@ -58,13 +79,23 @@ describe.runIf(haveModel())('thought parents chosen by an earlier run’s query 
     const manifest = join(dir, 'manifest.json');
     await writeFile(
       manifest,
-      JSON.stringify({ relevance: { yields: [{ query_id: extended[0]!.id, yield: 0.1 }, { query_id: best.id, yield: 0.95 }] } }),
+      JSON.stringify({
+        relevance: {
+          yields: [
+            { query_id: extended[0]!.id, yield: 0.1 },
+            { query_id: best.id, yield: 0.95 },
+          ],
+        },
+      }),
     );
     expect(readQueryYields(manifest).get(best.id)).toBe(0.95);
     const guided = await bootstrap(cache, { thought_parents_by_yield: manifest });
-    expect(guided.queries.filter((q) => q.lineage.method === 'question_extension').map((q) => q.id)).toEqual(extended.map((q) => q.id));
+    expect(guided.queries.filter(q => q.lineage.method === 'question_extension').map(q => q.id)).toEqual(
+      extended.map(q => q.id),
+    );
     expect(guided.parents).toEqual([best.id]);
-    for (const q of guided.queries.filter((q) => q.lineage.method === 'thought_generation')) expect(q.lineage.parent_query_id).toBe(best.id);
+    for (const q of guided.queries.filter(q => q.lineage.method === 'thought_generation'))
+      expect(q.lineage.parent_query_id).toBe(best.id);
   }, 600_000);
 
   it('names the file when it has no yields', async () => {

@@ -57,14 +57,23 @@ describe('config validation', () => {
 
   it('names a missing file a later step reads (URL blocklist, judge template) at load, before any work', async () => {
     const blocklist = await configWith(valid + 'filters: { url_blocklist: { file: data/blocked.txt } }\n');
-    expect(() => loadConfig(blocklist)).toThrow(/key `filters.url_blocklist.file`: file not found: .*data\/blocked\.txt/);
+    expect(() => loadConfig(blocklist)).toThrow(
+      /key `filters.url_blocklist.file`: file not found: .*data\/blocked\.txt/,
+    );
     await writeFile(join(blocklist, '..', 'data', 'blocked.txt'), 'example.com\n');
     expect(loadConfig(blocklist).config.filters.url_blocklist.file).toBe('data/blocked.txt');
 
     const judged = valid.replace('bootstrap: { provider: none }', 'bootstrap: { provider: llama }');
-    const prompt = await configWith(judged + 'relevance: { enabled: true, judge: { prompt: config/prompts/none.txt } }\n');
-    expect(() => loadConfig(prompt)).toThrow(new RegExp(`key \`relevance.judge.prompt\`: file not found: ${repo}/config/prompts/none\\.txt`));
-    const chat = await configWith(judged.replace('provider: llama', 'provider: openai, model: m') + 'relevance: { enabled: true, judge: { chat_prompt: nowhere.txt } }\n');
+    const prompt = await configWith(
+      judged + 'relevance: { enabled: true, judge: { prompt: config/prompts/none.txt } }\n',
+    );
+    expect(() => loadConfig(prompt)).toThrow(
+      new RegExp(`key \`relevance.judge.prompt\`: file not found: ${repo}/config/prompts/none\\.txt`),
+    );
+    const chat = await configWith(
+      judged.replace('provider: llama', 'provider: openai, model: m') +
+        'relevance: { enabled: true, judge: { chat_prompt: nowhere.txt } }\n',
+    );
     expect(() => loadConfig(chat)).toThrow(/key `relevance.judge.chat_prompt`: file not found/);
     const defaults = await configWith(judged + 'relevance: { enabled: true }\n');
     expect(loadConfig(defaults).config.relevance.enabled).toBe(true);

@@ -95,7 +95,12 @@ describe.runIf(haveData)('qcc read and inspect on a published version', () => {
     expect(fromVersion.stdout).toBe(fromDataset.stdout);
     const domain = Object.keys(manifest.domains)[0]!;
     const one = await qcc(['read', version, '--domain', domain]);
-    expect(one.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { domain: string }).domain)).toEqual(Array(manifest.domains[domain]!.records).fill(domain));
+    expect(
+      one.stdout
+        .trim()
+        .split('\n')
+        .map(l => (JSON.parse(l) as { domain: string }).domain),
+    ).toEqual(Array(manifest.domains[domain]!.records).fill(domain));
     const other = await qcc(['read', version, '--version', 'v0009']);
     expect(other.code).not.toBe(0);
     expect(other.stderr).toMatch(/is version v0001; --version v0009 names another/);
@@ -110,11 +115,13 @@ describe.runIf(haveData)('qcc read and inspect on a published version', () => {
   });
 
   it('inspect gives removal reasons with their counts: "k of n lines end with an ellipsis (k/n > max)"', async () => {
-    const rules = manifest.removed.map((f) => f.path.replace(/^removed\//, '').replace(/\.jsonl\.gz$/, ''));
+    const rules = manifest.removed.map(f => f.path.replace(/^removed\//, '').replace(/\.jsonl\.gz$/, ''));
     expect(rules).toContain('gopher_ellipsis_lines');
     const r = await qcc(['inspect', version, '--rule', 'gopher_ellipsis_lines', '--json', '-n', '50']);
     expect(r.code, r.stderr).toBe(0);
-    const items = (JSON.parse(r.stdout) as { removed: Record<string, { reason: string; values: { ratio: number; max: number } }[]> }).removed.gopher_ellipsis_lines!;
+    const items = (
+      JSON.parse(r.stdout) as { removed: Record<string, { reason: string; values: { ratio: number; max: number } }[]> }
+    ).removed.gopher_ellipsis_lines!;
     expect(items.length).toBeGreaterThan(0);
     for (const item of items) {
       const m = /^(\d+) of (\d+) lines end with an ellipsis \(([\d.]+) > ([\d.]+)\)$/.exec(item.reason);
@@ -141,33 +148,60 @@ describe.runIf(haveData)('the card and the report of a published version', () =>
     expect(line, card).not.toBeNull();
     const num = (t: string) => Number(t.replace(/,/g, ''));
     expect(num(line![1]!)).toBe(manifest.inputs.queries.count);
-    const parts = [...line![2]!.replace(/\(post-processing[^)]*\)/, '').matchAll(/([\d,]+) (?:seeds|questions|queries|made)/g)].map((m) => num(m[1]!));
+    const parts = [
+      ...line![2]!.replace(/\(post-processing[^)]*\)/, '').matchAll(/([\d,]+) (?:seeds|questions|queries|made)/g),
+    ].map(m => num(m[1]!));
     expect(parts.reduce((a, b) => a + b, 0)).toBe(manifest.inputs.queries.count);
     expect(card).toContain(`run id \`${manifest.run_id}\`, config hash \`${manifest.config_hash}\``);
     expect(card).not.toContain('(config hash)');
     const settings = card.slice(card.indexOf('| setting | value | meaning |'));
-    const rows = settings.split('\n').slice(2).filter((l) => l.startsWith('| `'));
+    const rows = settings
+      .split('\n')
+      .slice(2)
+      .filter(l => l.startsWith('| `'));
     expect(rows.length).toBeGreaterThan(20);
-    for (const row of rows) expect(row.split(' | ').at(-1)!.replace(/\|\s*$/, '').trim(), row).not.toBe('');
+    for (const row of rows)
+      expect(
+        row
+          .split(' | ')
+          .at(-1)!
+          .replace(/\|\s*$/, '')
+          .trim(),
+        row,
+      ).not.toBe('');
   });
 
   it('report: queries ranked by what only they found, removals visible on their own scale, legend colours distinct', () => {
-    const chart = (id: string) => html.slice(html.indexOf(`data-chart="${id}"`), html.indexOf('</svg>', html.indexOf(`data-chart="${id}"`)));
-    const values = (id: string) => [...chart(id).matchAll(/<rect class="mark[^"]*"[^>]*data-value="(\d+)"/g)].map((m) => Number(m[1]));
+    const chart = (id: string) =>
+      html.slice(html.indexOf(`data-chart="${id}"`), html.indexOf('</svg>', html.indexOf(`data-chart="${id}"`)));
+    const values = (id: string) =>
+      [...chart(id).matchAll(/<rect class="mark[^"]*"[^>]*data-value="(\d+)"/g)].map(m => Number(m[1]));
     const ranked = values('queries');
     expect(ranked.length).toBeGreaterThan(2);
     expect(ranked).toEqual([...ranked].sort((a, b) => b - a));
     expect(new Set(ranked).size, 'the bars rank something').toBeGreaterThan(1);
     expect(html).toContain('kept documents that no other query found');
 
-    const removals = manifest.funnel.flatMap((f) => Object.values(f.removed).filter((n) => n > 0));
+    const removals = manifest.funnel.flatMap(f => Object.values(f.removed).filter(n => n > 0));
     expect(values('removed').sort((a, b) => a - b)).toEqual([...removals].sort((a, b) => a - b));
     const funnel = chart('funnel');
-    const slices = [...funnel.matchAll(/<rect class="mark removed" fill="[^"]+" x="[\d.]+" y="\d+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    const slices = [
+      ...funnel.matchAll(/<rect class="mark removed" fill="[^"]+" x="[\d.]+" y="\d+" width="([\d.]+)"/g),
+    ].map(m => Number(m[1]));
     expect(slices.length).toBe(removals.length);
     for (const w of slices) expect(w).toBeGreaterThanOrEqual(3);
-    const legend = [...funnel.matchAll(/<rect class="legend [^"]*"(?: fill="([^"]+)")?/g)].map((m) => m[1] ?? 'kept');
-    expect(legend.length).toBe(removals.length > 0 ? new Set(manifest.funnel.flatMap((f) => Object.entries(f.removed).filter(([, n]) => n > 0).map(([r]) => r))).size + 1 : 1);
+    const legend = [...funnel.matchAll(/<rect class="legend [^"]*"(?: fill="([^"]+)")?/g)].map(m => m[1] ?? 'kept');
+    expect(legend.length).toBe(
+      removals.length > 0
+        ? new Set(
+            manifest.funnel.flatMap(f =>
+              Object.entries(f.removed)
+                .filter(([, n]) => n > 0)
+                .map(([r]) => r),
+            ),
+          ).size + 1
+        : 1,
+    );
     expect(new Set(legend).size).toBe(legend.length);
   });
 });
@@ -187,9 +221,9 @@ describe.runIf(haveData && haveHfPython())('a published version, loaded with Hug
     let partWithoutUrl = false;
     for (const shard of manifest.shards) {
       const docs = await readAllJsonl<Record<string, any>>(join(version, shard.path));
-      if (docs.every((d) => d.url === null)) partWithoutUrl = true;
+      if (docs.every(d => d.url === null)) partWithoutUrl = true;
       for (const d of docs) {
-        expect(Object.keys(d)).toEqual(RECORD_SCHEMA.map((f) => f.name));
+        expect(Object.keys(d)).toEqual(RECORD_SCHEMA.map(f => f.name));
         expect(Object.keys(d.source)).toEqual(Object.keys(docs[0]!.source));
         shapes.add(JSON.stringify(Object.keys(d.source)));
         const k = kinds.get(d.domain) ?? new Set();
@@ -201,8 +235,8 @@ describe.runIf(haveData && haveHfPython())('a published version, loaded with Hug
     }
     expect(shapes.size).toBe(1);
     // The case the schema is for: web pages and corpus lines in the published domains, and a part with no URL at all.
-    expect([...kinds.values()].some((k) => k.has('web'))).toBe(true);
-    expect([...kinds.values()].some((k) => k.has('corpus'))).toBe(true);
+    expect([...kinds.values()].some(k => k.has('web'))).toBe(true);
+    expect([...kinds.values()].some(k => k.has('corpus'))).toBe(true);
     expect(partWithoutUrl).toBe(true);
   });
 
@@ -221,11 +255,14 @@ describe.runIf(haveData && haveHfPython())('a published version, loaded with Hug
       corpus_lines: number;
     };
     const total = domains.reduce((n, d) => n + manifest.domains[d]!.records, 0);
-    expect(out.rows).toEqual({ all: total, ...Object.fromEntries(domains.map((d) => [d, manifest.domains[d]!.records])) });
+    expect(out.rows).toEqual({
+      all: total,
+      ...Object.fromEntries(domains.map(d => [d, manifest.domains[d]!.records])),
+    });
     expect(new Set(Object.values(out.features)).size).toBe(1);
     expect(out.concatenated).toBe(total);
     expect(out.concatenated_domains).toEqual(domains);
-    expect(out.columns).toEqual(RECORD_SCHEMA.map((f) => f.name));
+    expect(out.columns).toEqual(RECORD_SCHEMA.map(f => f.name));
     expect(out.with_url).toBeGreaterThan(0);
     expect(out.corpus_lines).toBeGreaterThan(0);
     expect(out.with_url + out.corpus_lines).toBeLessThanOrEqual(total);
@@ -236,7 +273,9 @@ describe.runIf(haveData && haveHfPython())('a published version, loaded with Hug
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
     const configs = Object.keys(manifest.domains).length + 1;
     expect(r.stdout).toMatch(new RegExp(`^ok ${configs} configs ${manifest.shards.length * 2} files`, 'm'));
-    const card = parse(/^---\n([\s\S]*?)\n---\n/.exec(readFileSync(join(version, 'README.md'), 'utf8'))![1]!) as { dataset_info: { config_name: string }[] };
-    expect(card.dataset_info.map((i) => i.config_name).sort()).toEqual(['all', ...Object.keys(manifest.domains)].sort());
+    const card = parse(/^---\n([\s\S]*?)\n---\n/.exec(readFileSync(join(version, 'README.md'), 'utf8'))![1]!) as {
+      dataset_info: { config_name: string }[];
+    };
+    expect(card.dataset_info.map(i => i.config_name).sort()).toEqual(['all', ...Object.keys(manifest.domains)].sort());
   });
 });

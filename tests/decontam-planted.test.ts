@@ -30,21 +30,26 @@ describe.runIf(haveSharedData())('planted benchmark items in real posts (held-ou
   });
 
   const recall = (cells: Cell[], benchmark: string, kind: string) => {
-    const c = cells.find((x) => x.benchmark === benchmark && x.kind === kind)!;
+    const c = cells.find(x => x.benchmark === benchmark && x.kind === kind)!;
     expect(c, `${benchmark} ${kind}`).toBeDefined();
     return c.found / c.planted;
   };
 
   it('catches every verbatim item, short items too, and at least 95% of lightly edited ones', async () => {
     const planted = P.plantSample(items, hosts, { split: 'val', perKind: 30 });
-    const { removed } = await P.runStage(index, cfg, planted.map((p: { doc: Doc }) => p.doc));
+    const { removed } = await P.runStage(
+      index,
+      cfg,
+      planted.map((p: { doc: Doc }) => p.doc),
+    );
     const { cells } = P.recallTable(planted, removed) as { cells: Cell[] };
     for (const b of ['gsm8k', 'humaneval', 'arc-challenge']) {
       expect(recall(cells, b, 'verbatim'), `${b} verbatim`).toBe(1);
-      for (const kind of ['numbers', 'swap', 'punct']) expect(recall(cells, b, kind), `${b} ${kind}`).toBeGreaterThanOrEqual(0.95);
+      for (const kind of ['numbers', 'swap', 'punct'])
+        expect(recall(cells, b, kind), `${b} ${kind}`).toBeGreaterThanOrEqual(0.95);
     }
     // ARC is the only one of the three with items whose every field has fewer than 8 words (a question and its choices).
-    expect(cells.find((c) => c.kind === 'short')!.planted).toBeGreaterThan(10);
+    expect(cells.find(c => c.kind === 'short')!.planted).toBeGreaterThan(10);
     expect(recall(cells, 'arc-challenge', 'short')).toBe(1);
     // Excerpts of 8-12 words: prose is caught; a run of code that is only digits and brackets cannot be told
     // from ordinary text (docs/postprocess.md), so HumanEval is held to less.
@@ -55,12 +60,12 @@ describe.runIf(haveSharedData())('planted benchmark items in real posts (held-ou
 
   it('keeps every one of 2,500 clean real posts', async () => {
     const { removed, kept } = await P.runStage(index, cfg, hosts);
-    expect([...removed.values()].map((r) => `${r.record.id}: ${r.reason}`)).toEqual([]);
+    expect([...removed.values()].map(r => `${r.record.id}: ${r.reason}`)).toEqual([]);
     expect(kept).toBe(2500);
   });
 
   it('says what matched: n-grams, a whole short field, an excerpt, or all fields of a short item', async () => {
-    const find = (b: string, id: string) => items.find((i) => i.benchmark === b && i.id === id)!;
+    const find = (b: string, id: string) => items.find(i => i.benchmark === b && i.id === id)!;
     const host = hosts[7]!;
     const reasonFor = async (text: string) => {
       const { removed } = await P.runStage(index, cfg, [P.plant(host, text, 'x')]);
@@ -69,12 +74,21 @@ describe.runIf(haveSharedData())('planted benchmark items in real posts (held-ou
     const gsm = find('gsm8k', 'row-1');
     expect(await reasonFor(gsm.texts[0]!)).toMatch(/^\d+ of \d+ 13-grams of gsm8k item row-1$/);
     const stem = find('arc-challenge', 'Mercury_7012740'); // "Which statement best describes the effect of the Sun on the oceans?"
-    expect(await reasonFor(stem.texts[0]!)).toBe('whole field `question.stem` of arc-challenge item Mercury_7012740 (12 words)');
+    expect(await reasonFor(stem.texts[0]!)).toBe(
+      'whole field `question.stem` of arc-challenge item Mercury_7012740 (12 words)',
+    );
     const words = gsm.texts[0]!.split(' ');
-    expect(await reasonFor(words.slice(2, 12).join(' '))).toBe('a 10-word excerpt of field `question` (53 words) of gsm8k item row-1');
+    expect(await reasonFor(words.slice(2, 12).join(' '))).toBe(
+      'a 10-word excerpt of field `question` (53 words) of gsm8k item row-1',
+    );
     const short = find('arc-challenge', 'Mercury_SC_413240'); // "At which temperature does water freeze?" with its four choices
-    const quiz = `${short.texts[0]}\n${short.texts.slice(1).map((c, i) => `(${'abcd'[i]}) ${c}`).join('  ')}`;
-    expect(await reasonFor(quiz)).toMatch(/^all 5 fields of arc-challenge item Mercury_SC_413240 within \d+ words \(each too short to match alone\)$/);
+    const quiz = `${short.texts[0]}\n${short.texts
+      .slice(1)
+      .map((c, i) => `(${'abcd'[i]}) ${c}`)
+      .join('  ')}`;
+    expect(await reasonFor(quiz)).toMatch(
+      /^all 5 fields of arc-challenge item Mercury_SC_413240 within \d+ words \(each too short to match alone\)$/,
+    );
     // The stem alone (6 words) is not enough.
     expect(await reasonFor(short.texts[0]!)).toBeUndefined();
   });

@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl } from '../core/jsonl.js';
 import type { Doc } from '../core/types.js';
-import { dedupConfigSchema, findDuplicates, impliedThreshold, MinHasher, SignatureWriter, type DedupRemoval } from '../stages/dedup/index.js';
+import {
+  dedupConfigSchema,
+  findDuplicates,
+  impliedThreshold,
+  MinHasher,
+  SignatureWriter,
+  type DedupRemoval,
+} from '../stages/dedup/index.js';
 import { haveSharedData, newsCorpus, tempDir } from './helpers.js';
 
 /** A deterministic light edit: one word in 100 replaced, a sentence added: Jaccard of 5-shingles about 0.9. */
@@ -13,7 +20,10 @@ function edit(text: string, salt: number): string {
 }
 
 function shingles(text: string, n = 5): Set<string> {
-  const w = text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const w = text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
   const out = new Set<string>();
   for (let i = 0; i + n <= Math.max(w.length, n); i++) out.add(w.slice(i, i + n).join(' '));
   return out;
@@ -24,7 +34,13 @@ function jaccard(a: Set<string>, b: Set<string>): number {
   return inter / (a.size + b.size - inter);
 }
 
-const doc = (id: string, text: string, extra: Partial<Doc> = {}): Doc => ({ id, text, source: { kind: 'corpus', file: newsCorpus, line: 1, original_id: id }, retrieval: { hits: [], best_score: 0, queries: 1 }, ...extra });
+const doc = (id: string, text: string, extra: Partial<Doc> = {}): Doc => ({
+  id,
+  text,
+  source: { kind: 'corpus', file: newsCorpus, line: 1, original_id: id },
+  retrieval: { hits: [], best_score: 0, queries: 1 },
+  ...extra,
+});
 
 describe.runIf(haveSharedData())('exact, URL and MinHash LSH near-duplicate removal on real posts', () => {
   const cfg = dedupConfigSchema.parse({});
@@ -51,12 +67,38 @@ describe.runIf(haveSharedData())('exact, URL and MinHash LSH near-duplicate remo
     for (let k = 0; k < 10; k++) {
       const src = originals[k * 97 + 5]!;
       const id = `p-exact-${k}`;
-      all.push(doc(id, src.text.toUpperCase().replace(/\s+/g, '  '), { retrieval: { hits: [], best_score: 0, queries: 0 } }));
+      all.push(
+        doc(id, src.text.toUpperCase().replace(/\s+/g, '  '), { retrieval: { hits: [], best_score: 0, queries: 0 } }),
+      );
       plantedExact.set(id, src.id);
     }
     // Two captures of one URL: the newer is kept.
-    all.push(doc('u-old', originals[3]!.text + ' (old)', { url: 'http://www.example.org/page', source: { kind: 'warc', warc_file: 'x', offset: 0, length: 1, record_id: 'a', timestamp: '2019-01-01T00:00:00Z' } }));
-    all.push(doc('u-new', originals[4]!.text + ' (new)', { url: 'https://example.org/page/', source: { kind: 'warc', warc_file: 'x', offset: 0, length: 1, record_id: 'b', timestamp: '2024-01-01T00:00:00Z' } }));
+    all.push(
+      doc('u-old', originals[3]!.text + ' (old)', {
+        url: 'http://www.example.org/page',
+        source: {
+          kind: 'warc',
+          warc_file: 'x',
+          offset: 0,
+          length: 1,
+          record_id: 'a',
+          timestamp: '2019-01-01T00:00:00Z',
+        },
+      }),
+    );
+    all.push(
+      doc('u-new', originals[4]!.text + ' (new)', {
+        url: 'https://example.org/page/',
+        source: {
+          kind: 'warc',
+          warc_file: 'x',
+          offset: 0,
+          length: 1,
+          record_id: 'b',
+          timestamp: '2024-01-01T00:00:00Z',
+        },
+      }),
+    );
     for (const d of all) everything.set(d.id, d);
     all.sort((a, b) => (a.id < b.id ? -1 : 1));
     const dir = await tempDir();
@@ -68,7 +110,7 @@ describe.runIf(haveSharedData())('exact, URL and MinHash LSH near-duplicate remo
       files.push(w.path);
     }
     removals = [];
-    await findDuplicates(files, cfg, (r) => void removals.push(r));
+    await findDuplicates(files, cfg, r => void removals.push(r));
   });
 
   it('the default 14 bands x 8 rows imply a Jaccard threshold of about 0.72', () => {
@@ -76,9 +118,12 @@ describe.runIf(haveSharedData())('exact, URL and MinHash LSH near-duplicate remo
   });
 
   it('finds every planted near-duplicate and keeps the document more queries retrieved', () => {
-    const near = new Map(removals.filter((r) => r.rule === 'near_duplicate').map((r) => [r.id, r]));
+    const near = new Map(removals.filter(r => r.rule === 'near_duplicate').map(r => [r.id, r]));
     for (const [id, src] of plantedNear) {
-      const truth = jaccard(shingles(edit(originals.find((d) => d.id === src)!.text, Number(id.split('-')[2]))), shingles(originals.find((d) => d.id === src)!.text));
+      const truth = jaccard(
+        shingles(edit(originals.find(d => d.id === src)!.text, Number(id.split('-')[2]))),
+        shingles(originals.find(d => d.id === src)!.text),
+      );
       expect(near.get(id)?.values.duplicate_of, `${id} (true Jaccard ${truth.toFixed(2)})`).toBe(src);
       expect(Math.abs((near.get(id)!.values.estimated_jaccard as number) - truth)).toBeLessThan(0.2);
     }
@@ -86,27 +131,30 @@ describe.runIf(haveSharedData())('exact, URL and MinHash LSH near-duplicate remo
 
   it('exact copies (case and spacing changed) are removed as exact, not near, duplicates', () => {
     for (const [id, src] of plantedExact) {
-      const r = removals.find((x) => x.id === id);
+      const r = removals.find(x => x.id === id);
       expect(r?.rule).toBe('exact_duplicate');
       expect(r?.values.duplicate_of).toBe(src);
     }
   });
 
   it('keeps the newest capture of a URL', () => {
-    const r = removals.find((x) => x.id === 'u-old');
+    const r = removals.find(x => x.id === 'u-old');
     expect(r?.rule).toBe('url_duplicate');
     expect(r?.values.duplicate_of).toBe('u-new');
-    expect(removals.find((x) => x.id === 'u-new')).toBeUndefined();
+    expect(removals.find(x => x.id === 'u-new')).toBeUndefined();
   });
 
   it('other removals among the real posts are true near-duplicates, and removals come out in id order', () => {
     const byId = everything;
-    const others = removals.filter((r) => !r.id.startsWith('p-') && !r.id.startsWith('u-'));
+    const others = removals.filter(r => !r.id.startsWith('p-') && !r.id.startsWith('u-'));
     for (const r of others) {
       const j = jaccard(shingles(byId.get(r.id)!.text), shingles(byId.get(r.values.duplicate_of)!.text));
-      expect(j, `${r.id} vs ${r.values.duplicate_of} (${JSON.stringify(r.values)}: ${byId.get(r.id)!.text.slice(0, 300)} ### ${byId.get(r.values.duplicate_of)!.text.slice(0, 300)})`).toBeGreaterThan(0.4);
+      expect(
+        j,
+        `${r.id} vs ${r.values.duplicate_of} (${JSON.stringify(r.values)}: ${byId.get(r.id)!.text.slice(0, 300)} ### ${byId.get(r.values.duplicate_of)!.text.slice(0, 300)})`,
+      ).toBeGreaterThan(0.4);
     }
-    const ids = removals.map((r) => r.id);
+    const ids = removals.map(r => r.id);
     expect(ids).toEqual([...ids].sort());
   });
 

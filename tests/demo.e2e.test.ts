@@ -57,15 +57,17 @@ describe.runIf(haveSharedData() && haveModel())('demo run end to end (real model
     for (const shard of [...manifest.shards, ...manifest.removed, ...manifest.files]) {
       const actual = await sha256File(join(versionDir, shard.path));
       expect(actual, shard.path).toEqual({ sha256: shard.sha256, bytes: shard.bytes });
-      if (shard.path.endsWith('.jsonl.gz')) expect((await readAllJsonl(join(versionDir, shard.path))).length, shard.path).toBe(shard.records);
+      if (shard.path.endsWith('.jsonl.gz'))
+        expect((await readAllJsonl(join(versionDir, shard.path))).length, shard.path).toBe(shard.records);
     }
     expect(records.length).toBe(Object.values(manifest.domains).reduce((n, d) => n + d.records, 0));
-    for (const f of manifest.funnel) expect(f.in, f.step).toBe(f.out + Object.values(f.removed).reduce((a, b) => a + b, 0));
+    for (const f of manifest.funnel)
+      expect(f.in, f.step).toBe(f.out + Object.values(f.removed).reduce((a, b) => a + b, 0));
   });
 
   it('bootstraps queries with the model, each with its lineage', async () => {
     const queries = await readAllJsonl<Query>(join(versionDir, 'queries.jsonl.gz'));
-    const generated = queries.filter((q) => q.lineage.method === 'question_extension');
+    const generated = queries.filter(q => q.lineage.method === 'question_extension');
     console.log(`queries: ${queries.length} (${generated.length} from the model)`);
     expect(generated.length).toBeGreaterThan(20);
     for (const q of generated) {
@@ -76,12 +78,15 @@ describe.runIf(haveSharedData() && haveModel())('demo run end to end (real model
   });
 
   it('every hit shares a term with its query', async () => {
-    const queries = new Map((await readAllJsonl<Query>(join(versionDir, 'queries.jsonl.gz'))).map((q) => [q.id, q]));
+    const queries = new Map((await readAllJsonl<Query>(join(versionDir, 'queries.jsonl.gz'))).map(q => [q.id, q]));
     for (const doc of records) {
       const words = new Set(queryTerms(doc.text));
       for (const hit of doc.retrieval?.hits ?? []) {
         const terms = queryTerms(queries.get(hit.query_id)!.text);
-        expect(terms.some((t) => words.has(t)), `${doc.id} for "${queries.get(hit.query_id)!.text}"`).toBe(true);
+        expect(
+          terms.some(t => words.has(t)),
+          `${doc.id} for "${queries.get(hit.query_id)!.text}"`,
+        ).toBe(true);
       }
     }
   });
@@ -90,15 +95,22 @@ describe.runIf(haveSharedData() && haveModel())('demo run end to end (real model
     // The relevance loop removes the off-topic web pages of the demo's small crawl samples; a removed record keeps
     // its provenance like a published one, so both are re-read.
     const removed: Doc[] = [];
-    for (const shard of manifest.removed) removed.push(...(await readAllJsonl<{ record: Doc }>(join(versionDir, shard.path))).map((r) => r.record));
-    const fromWarc = [...records, ...removed].filter((d) => d.source.kind !== 'corpus');
-    console.log(`records from WARC/WET: ${fromWarc.length} (published ${records.filter((d) => d.source.kind !== 'corpus').length} of ${records.length})`);
+    for (const shard of manifest.removed)
+      removed.push(...(await readAllJsonl<{ record: Doc }>(join(versionDir, shard.path))).map(r => r.record));
+    const fromWarc = [...records, ...removed].filter(d => d.source.kind !== 'corpus');
+    console.log(
+      `records from WARC/WET: ${fromWarc.length} (published ${records.filter(d => d.source.kind !== 'corpus').length} of ${records.length})`,
+    );
     expect(fromWarc.length).toBeGreaterThan(0);
     for (const doc of fromWarc) {
       if (doc.source.kind === 'corpus') continue;
       // Recorded relative to the input root: the demo's is the data folder, the deepest one holding all its inputs.
       expect(doc.source.warc_file).toMatch(/^cc\/(commoncrawl|other)\/[^/]+\.warc(\.wet)?\.gz$/);
-      const again = await readRecordAt(locateInput(sharedData, doc.source.warc_file), doc.source.offset, doc.source.length);
+      const again = await readRecordAt(
+        locateInput(sharedData, doc.source.warc_file),
+        doc.source.offset,
+        doc.source.length,
+      );
       expect(again.recordId).toBe(doc.source.record_id);
       expect(again.url).toBe(doc.url);
     }
@@ -108,10 +120,12 @@ describe.runIf(haveSharedData() && haveModel())('demo run end to end (real model
     const labels = await newsLabels();
     const table: string[] = [];
     for (const [domain, group] of Object.entries(expectedGroup)) {
-      const posts = records.filter((d) => d.domain === domain && d.source.kind === 'corpus');
-      const right = posts.filter((d) => d.source.kind === 'corpus' && labels.get(d.source.original_id) === group).length;
-      const total = [...labels.values()].filter((l) => l === group).length;
-      table.push(`${domain}: ${posts.length} posts, precision ${(right / posts.length).toFixed(3)} for ${group}, recall ${(right / total).toFixed(3)}`);
+      const posts = records.filter(d => d.domain === domain && d.source.kind === 'corpus');
+      const right = posts.filter(d => d.source.kind === 'corpus' && labels.get(d.source.original_id) === group).length;
+      const total = [...labels.values()].filter(l => l === group).length;
+      table.push(
+        `${domain}: ${posts.length} posts, precision ${(right / posts.length).toFixed(3)} for ${group}, recall ${(right / total).toFixed(3)}`,
+      );
       if (domain === 'medicine') expect(right / posts.length).toBeGreaterThan(0.5);
     }
     console.log(table.join('\n'));

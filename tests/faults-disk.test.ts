@@ -8,7 +8,14 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync }
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveSharedData, inCI, qcc, tempDir } from './helpers.js';
-import { expectCleanError, tempFilesUnder, versionRecords, versionsIn, watchRun, writeFaultConfig } from './faults-helpers.js';
+import {
+  expectCleanError,
+  tempFilesUnder,
+  versionRecords,
+  versionsIn,
+  watchRun,
+  writeFaultConfig,
+} from './faults-helpers.js';
 
 /** Mounts a tmpfs of `size` at `dir`; false (with the reason) where that is not permitted. */
 function mountTmpfs(dir: string, size: string): boolean {
@@ -98,12 +105,14 @@ describe.runIf(haveSharedData() && canMountTmpfs())('F6: disk full (a 16 MiB tmp
     const config = await writeFaultConfig(dir, { dataset: 'f6', name: 'publish' });
     const { result, filler } = await runFilledAt(config, out, 'publish');
     expect(result.code, result.stderr.slice(-1500)).toBe(1);
-    expect(result.stderr).toMatch(/qcc: publish failed on shard publish: \/\S+\/\.tmp-v0001-\d+\/\S+: cannot write \(ENOSPC: no space left on device, write\)/);
+    expect(result.stderr).toMatch(
+      /qcc: publish failed on shard publish: \/\S+\/\.tmp-v0001-\d+\/\S+: cannot write \(ENOSPC: no space left on device, write\)/,
+    );
     expectCleanError(result);
     const datasetDir = join(out, 'f6');
     expect(existsSync(join(datasetDir, '.lock'))).toBe(false);
     expect(versionsIn(datasetDir)).toEqual([]);
-    expect(readdirSync(datasetDir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+    expect(readdirSync(datasetDir).filter(n => n.startsWith('.tmp-'))).toEqual([]);
     expect(existsSync(join(datasetDir, 'LATEST'))).toBe(false);
 
     rmSync(filler);

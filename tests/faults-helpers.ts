@@ -10,7 +10,10 @@ import type { Manifest } from '../stages/write/manifest.js';
 import { cc, qcc, repo, startQcc, type CliResult } from './helpers.js';
 import { onStderrLines } from './ops-helpers.js';
 
-export const FAULT_WARCS = [cc('commoncrawl/CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz'), cc('other/sample-0000.warc.gz')];
+export const FAULT_WARCS = [
+  cc('commoncrawl/CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz'),
+  cc('other/sample-0000.warc.gz'),
+];
 export const THIRD_WARC = cc('other/sample-0001.warc.gz');
 
 /** Seeds are the queries (no model); small parts so a version has several files. */
@@ -27,7 +30,7 @@ seeds: { files: [${opts.seeds ?? join(repo, 'data', 'seeds', 'demo.csv')}] }
 bootstrap: { provider: none }
 ingest:
   warc:
-${(opts.warcs ?? FAULT_WARCS).map((w) => `    - ${w}`).join('\n')}
+${(opts.warcs ?? FAULT_WARCS).map(w => `    - ${w}`).join('\n')}
 retrieve: { top_k: 25, min_relative_score: 0.1 }
 write: { records_per_part: 10 }
 ${opts.extra ?? ''}
@@ -56,12 +59,17 @@ export async function readerRecords(datasetDir: string): Promise<string[]> {
   expect(read.code, read.stderr).toBe(0);
   return read.stdout
     .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => line(JSON.parse(l) as { id: string; text: string }))
+    .filter(l => l.trim())
+    .map(l => line(JSON.parse(l) as { id: string; text: string }))
     .sort();
 }
 
-export const versionsIn = (datasetDir: string) => (existsSync(datasetDir) ? readdirSync(datasetDir).filter((n) => /^v\d{4,}$/.test(n)).sort() : []);
+export const versionsIn = (datasetDir: string) =>
+  existsSync(datasetDir)
+    ? readdirSync(datasetDir)
+        .filter(n => /^v\d{4,}$/.test(n))
+        .sort()
+    : [];
 
 /** No stack trace, no raw Node crash. */
 export function expectCleanError(result: CliResult): void {
@@ -92,9 +100,13 @@ export function tempFilesUnder(root: string): string[] {
  * Starts `qcc run` and calls `onEvent` with each JSON line of its stderr (progress events and log lines);
  * `onEvent` gets the child to pause, stop or kill.
  */
-export function watchRun(args: string[], onEvent: (e: Record<string, unknown>, child: ReturnType<typeof startQcc>['child']) => void, env: Record<string, string> = {}) {
+export function watchRun(
+  args: string[],
+  onEvent: (e: Record<string, unknown>, child: ReturnType<typeof startQcc>['child']) => void,
+  env: Record<string, string> = {},
+) {
   const run = startQcc(['run', ...args], env);
-  onStderrLines(run.child, (l) => {
+  onStderrLines(run.child, l => {
     if (!l.startsWith('{')) return;
     let event: Record<string, unknown>;
     try {

@@ -34,31 +34,45 @@ const BOMB_BYTES = 600 * MB;
 const RSS_LIMIT_KB = 1024 * 1024;
 
 /** Streams `head`, then `fill` repeated to `bytes`, then `tail` through gzip (level 9) into one member at the end of `file`. */
-async function appendGzipMember(file: string, head: Buffer, fill: Buffer, bytes: number, tail: Buffer = Buffer.alloc(0)): Promise<void> {
+async function appendGzipMember(
+  file: string,
+  head: Buffer,
+  fill: Buffer,
+  bytes: number,
+  tail: Buffer = Buffer.alloc(0),
+): Promise<void> {
   const gz = createGzip({ level: 9 });
   const out = createWriteStream(file, { flags: 'a' });
   gz.pipe(out);
   gz.write(head);
   const chunk = Buffer.alloc(4 * MB, fill);
   for (let done = 0; done < bytes; done += chunk.length) {
-    if (!gz.write(chunk)) await new Promise((ok) => gz.once('drain', ok));
+    if (!gz.write(chunk)) await new Promise(ok => gz.once('drain', ok));
   }
   gz.end(tail);
   await finished(out);
 }
 
 /** Runs node with a script (ESM) in a child; returns its exit code, stderr and peak RSS (KB). */
-function child(args: string[], script?: string): Promise<{ code: number | null; stdout: string; stderr: string; maxRssKb: number }> {
-  const runner = script ?? `const { main } = await import(${JSON.stringify(join(repo, 'dist', 'pipeline', 'cli.js'))});
+function child(
+  args: string[],
+  script?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; maxRssKb: number }> {
+  const runner =
+    script ??
+    `const { main } = await import(${JSON.stringify(join(repo, 'dist', 'pipeline', 'cli.js'))});
 process.exitCode = await main(['node', 'qcc', ...process.argv.slice(1)]);`;
   const full = `${runner}\nprocess.on('exit', () => process.stderr.write('\\nmaxrss_kb=' + process.resourceUsage().maxRSS + '\\n'));`;
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', full, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise(resolve => {
+    const p = spawn(process.execPath, ['--input-type=module', '-e', full, ...args], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => {
+    p.stdout.on('data', d => (stdout += d));
+    p.stderr.on('data', d => (stderr += d));
+    p.on('close', code => {
       const rss = /maxrss_kb=(\d+)/.exec(stderr);
       resolve({ code, stdout, stderr: stderr.replace(/\nmaxrss_kb=\d+\n/, ''), maxRssKb: rss ? Number(rss[1]) : NaN });
     });
@@ -72,7 +86,7 @@ function noStackTrace(stderr: string): void {
 
 async function read(file: string, config: IngestConfigInput = {}) {
   const warnings: string[] = [];
-  const log: Logger = { info() {}, warn: (m) => void warnings.push(m), error() {} };
+  const log: Logger = { info() {}, warn: m => void warnings.push(m), error() {} };
   const ctx = { ...testContext(ingestConfigSchema.parse(config)), log };
   const docs: Doc[] = [];
   let error: unknown;
@@ -84,8 +98,8 @@ async function read(file: string, config: IngestConfigInput = {}) {
   return { docs, error, warnings, counters: ctx.counters.toJSON() as Record<string, number> };
 }
 
-
-const member = (head: string, block: Buffer) => gzipSync(Buffer.concat([Buffer.from(head + '\r\n\r\n', 'utf8'), block, Buffer.from('\r\n\r\n')]));
+const member = (head: string, block: Buffer) =>
+  gzipSync(Buffer.concat([Buffer.from(head + '\r\n\r\n', 'utf8'), block, Buffer.from('\r\n\r\n')]));
 
 describe.runIf(haveSharedData())('F4: gzip bombs and endless WARC header lines', () => {
   let dir: string;
@@ -102,7 +116,9 @@ describe.runIf(haveSharedData())('F4: gzip bombs and endless WARC header lines',
 
     const skip = await child(['ingest', file, '--out', out, '--on-error', 'skip']);
     expect(skip.code, skip.stderr).toBe(0);
-    expect(skip.stderr).toContain(`${file}: WARC header longer than 1048576 bytes (no end of line or of header block) at offset 0`);
+    expect(skip.stderr).toContain(
+      `${file}: WARC header longer than 1048576 bytes (no end of line or of header block) at offset 0`,
+    );
     expect(skip.stderr).toContain('"ingest.errors.header_too_long":1');
     expect(skip.maxRssKb).toBeLessThan(RSS_LIMIT_KB);
     noStackTrace(skip.stderr);
@@ -129,14 +145,20 @@ describe.runIf(haveSharedData())('F4: gzip bombs and endless WARC header lines',
     const out = join(dir, 'endless-line.jsonl.gz');
     const skip = await child(['ingest', file, '--out', out, '--on-error', 'skip']);
     expect(skip.code, skip.stderr).toBe(0);
-    expect(skip.stderr).toContain(`${file}: WARC header longer than 1048576 bytes (no end of line or of header block) at offset ${bombAt}`);
+    expect(skip.stderr).toContain(
+      `${file}: WARC header longer than 1048576 bytes (no end of line or of header block) at offset ${bombAt}`,
+    );
     expect(skip.stderr).toContain('"ingest.errors.header_too_long":1');
     expect(skip.maxRssKb).toBeLessThan(RSS_LIMIT_KB);
     noStackTrace(skip.stderr);
-    const docs = gunzipSync(readFileSync(out)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Doc);
+    const docs = gunzipSync(readFileSync(out))
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map(l => JSON.parse(l) as Doc);
     const expected = [...(await read(SAMPLE1)).docs, ...(await read(CC2020)).docs];
     expect(expected.length).toBeGreaterThan(10);
-    expect(docs.map((d) => [d.id, d.text])).toEqual(expected.map((d) => [d.id, d.text]));
+    expect(docs.map(d => [d.id, d.text])).toEqual(expected.map(d => [d.id, d.text]));
     // The records after the bomb keep offsets that point at them in this file.
     const last = docs[docs.length - 1]!.source as { offset: number };
     expect(last.offset).toBeGreaterThan(bombAt);
@@ -146,11 +168,19 @@ describe.runIf(haveSharedData())('F4: gzip bombs and endless WARC header lines',
     const file = join(dir, 'endless-small.warc.gz');
     await writeFile(file, readFileSync(SAMPLE1));
     const at = readFileSync(SAMPLE1).length;
-    await appendGzipMember(file, Buffer.from('WARC/1.0\r\nWARC-Type: response\r\nX-Long: ', 'latin1'), Buffer.from('b'), 3 * MB, Buffer.from('\r\n\r\n'));
+    await appendGzipMember(
+      file,
+      Buffer.from('WARC/1.0\r\nWARC-Type: response\r\nX-Long: ', 'latin1'),
+      Buffer.from('b'),
+      3 * MB,
+      Buffer.from('\r\n\r\n'),
+    );
     const skip = await read(file, { on_error: 'skip' });
     expect(skip.counters['ingest.errors.header_too_long']).toBe(1);
-    expect(skip.warnings).toContain(`${file}: WARC header longer than 1048576 bytes (no end of line or of header block) at offset ${at}`);
-    expect(skip.docs.map((d) => d.id)).toEqual((await read(SAMPLE1)).docs.map((d) => d.id));
+    expect(skip.warnings).toContain(
+      `${file}: WARC header longer than 1048576 bytes (no end of line or of header block) at offset ${at}`,
+    );
+    expect(skip.docs.map(d => d.id)).toEqual((await read(SAMPLE1)).docs.map(d => d.id));
   });
 });
 
@@ -162,11 +192,20 @@ describe.runIf(haveSharedData())('F10: a corpus line of 600 MB', () => {
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
   it('line_too_long names file and line; skip reads the real lines around it; peak RSS < 1 GB; no stack trace', async () => {
-    const real = gunzipSync(readFileSync(newsCorpus)).toString('utf8').split('\n').filter((l) => l.trim());
+    const real = gunzipSync(readFileSync(newsCorpus))
+      .toString('utf8')
+      .split('\n')
+      .filter(l => l.trim());
     const headLines = real.slice(0, 20).join('\n') + '\n';
     const tailLines = real.slice(20, 40).join('\n') + '\n';
     const file = join(dir, 'huge-line.jsonl.gz');
-    await appendGzipMember(file, Buffer.from(headLines + '{"id":"huge","label":"x","text":"'), Buffer.from('a'), BOMB_BYTES, Buffer.from('"}\n' + tailLines));
+    await appendGzipMember(
+      file,
+      Buffer.from(headLines + '{"id":"huge","label":"x","text":"'),
+      Buffer.from('a'),
+      BOMB_BYTES,
+      Buffer.from('"}\n' + tailLines),
+    );
     expect(readFileSync(file).length).toBeLessThan(2 * MB);
 
     const script = (onError: string) => `
@@ -186,7 +225,7 @@ try {
     const skip = await child([file], script('skip'));
     expect(skip.code, skip.stderr).toBe(0);
     const s = JSON.parse(skip.stdout) as { ids: string[]; warnings: string[]; counters: Record<string, number> };
-    const realIds = real.slice(0, 40).map((l) => String((JSON.parse(l) as { id: unknown }).id));
+    const realIds = real.slice(0, 40).map(l => String((JSON.parse(l) as { id: unknown }).id));
     expect(s.ids).toEqual(realIds);
     expect(s.counters['ingest.errors.line_too_long']).toBe(1);
     expect(s.warnings).toEqual([`${file}: line 21: longer than 20971520 bytes (4 x ingest.max_page_bytes)`]);
@@ -195,7 +234,12 @@ try {
 
     const fail = await child([file], script('fail'));
     const f = JSON.parse(fail.stdout) as { ids: string[]; error: string; kind: string; line: number };
-    expect(f).toEqual({ ids: realIds.slice(0, 20), error: `${file}: line 21: longer than 20971520 bytes (4 x ingest.max_page_bytes)`, kind: 'line_too_long', line: 21 });
+    expect(f).toEqual({
+      ids: realIds.slice(0, 20),
+      error: `${file}: line 21: longer than 20971520 bytes (4 x ingest.max_page_bytes)`,
+      kind: 'line_too_long',
+      line: 21,
+    });
     expect(fail.maxRssKb).toBeLessThan(RSS_LIMIT_KB);
     noStackTrace(fail.stderr);
   });
@@ -206,16 +250,20 @@ describe.runIf(haveSharedData())('F13: WARC-Target-URI of 100 KB and 10 MB on re
     const dir = await tempDir('qcc-f13-');
     try {
       const records = await realResponses(CC2020);
-      const plain = records.map((r) => member(r.head, r.block));
+      const plain = records.map(r => member(r.head, r.block));
       const alone = join(dir, 'alone.warc.gz');
       await writeFile(alone, Buffer.concat(plain));
       const base = await read(alone);
       expect(base.docs.length).toBeGreaterThan(5);
       // The first record that gives a document, with its URI made long.
       const victim = base.docs[0]!;
-      const index = records.findIndex((r) => r.head.includes(victim.url!));
+      const index = records.findIndex(r => r.head.includes(victim.url!));
       const longUri = (chars: number) => `${victim.url}?q=${'x'.repeat(chars)}`;
-      const withUri = (uri: string) => member(records[index]!.head.replace(/^WARC-Target-URI: .*$/m, `WARC-Target-URI: ${uri}`), records[index]!.block);
+      const withUri = (uri: string) =>
+        member(
+          records[index]!.head.replace(/^WARC-Target-URI: .*$/m, `WARC-Target-URI: ${uri}`),
+          records[index]!.block,
+        );
 
       const file = join(dir, 'long-urls.warc.gz');
       const parts = [...plain];
@@ -224,7 +272,7 @@ describe.runIf(haveSharedData())('F13: WARC-Target-URI of 100 KB and 10 MB on re
       const r100k = await read(file);
       expect(r100k.error).toBeUndefined();
       expect(r100k.counters['ingest.skipped.url_too_long']).toBe(1);
-      expect(r100k.docs.map((d) => d.id)).toEqual(base.docs.slice(1).map((d) => d.id));
+      expect(r100k.docs.map(d => d.id)).toEqual(base.docs.slice(1).map(d => d.id));
       for (const d of r100k.docs) expect(d.url!.length).toBeLessThanOrEqual(8 * 1024);
 
       parts.splice(index, 1, withUri(longUri(10 * MB)));
@@ -232,8 +280,10 @@ describe.runIf(haveSharedData())('F13: WARC-Target-URI of 100 KB and 10 MB on re
       const at = plain.slice(0, index).reduce((n, b) => n + b.length, 0);
       const r10m = await read(file, { on_error: 'skip' });
       expect(r10m.counters['ingest.errors.header_too_long']).toBe(1);
-      expect(r10m.warnings[0]).toBe(`${file}: WARC header longer than 1048576 bytes (no end of line or of header block) at offset ${at}`);
-      expect(r10m.docs.map((d) => d.id)).toEqual(base.docs.slice(1).map((d) => d.id));
+      expect(r10m.warnings[0]).toBe(
+        `${file}: WARC header longer than 1048576 bytes (no end of line or of header block) at offset ${at}`,
+      );
+      expect(r10m.docs.map(d => d.id)).toEqual(base.docs.slice(1).map(d => d.id));
       const failed = await read(file);
       expect(String(failed.error)).toContain(`${file}: WARC header longer than 1048576 bytes`);
     } finally {
@@ -264,7 +314,9 @@ describe.runIf(haveSharedData())('F14: an empty .warc.gz', () => {
       expect(cli.stderr).toContain('"ingest.empty_files":1');
       // A real file is not empty, and a damaged one says what is wrong instead.
       expect((await read(SAMPLE1)).counters['ingest.empty_files']).toBeUndefined();
-      expect((await read(cc('malformed/clipped.warc.gz'), { on_error: 'skip' })).counters['ingest.empty_files']).toBeUndefined();
+      expect(
+        (await read(cc('malformed/clipped.warc.gz'), { on_error: 'skip' })).counters['ingest.empty_files'],
+      ).toBeUndefined();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -294,7 +346,9 @@ ingest:
     );
     expect(err).toBeInstanceOf(SeedError);
     expect((err as SeedError).message).toMatch(
-      new RegExp(`^${seeds.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} row 2 field 'domain': "\\.\\./\\.\\./\\.\\./\\.\\./escape" is not a safe name`),
+      new RegExp(
+        `^${seeds.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} row 2 field 'domain': "\\.\\./\\.\\./\\.\\./\\.\\./escape" is not a safe name`,
+      ),
     );
     for (const bad of ['.', '..', 'a/b', 'a\\b', 'med school', 'x'.repeat(65), '-x']) {
       const f = join(dir, `bad-${Buffer.from(bad).toString('hex').slice(0, 16)}.jsonl`);
@@ -303,8 +357,11 @@ ingest:
     }
     // Names as the shipped seed files use them still read.
     const good = join(dir, 'good.jsonl');
-    await writeFile(good, ['social-sciences', 'stem', 'Medicine_2', 'a.b'].map((d) => JSON.stringify({ domain: d, text: 'x y' })).join('\n'));
-    expect((await readAllSeeds([good])).map((s) => s.domain)).toEqual(['social-sciences', 'stem', 'Medicine_2', 'a.b']);
+    await writeFile(
+      good,
+      ['social-sciences', 'stem', 'Medicine_2', 'a.b'].map(d => JSON.stringify({ domain: d, text: 'x y' })).join('\n'),
+    );
+    expect((await readAllSeeds([good])).map(s => s.domain)).toEqual(['social-sciences', 'stem', 'Medicine_2', 'a.b']);
 
     // Through `qcc run`: exit 1, the message, nothing written outside the output folder.
     const work = join(dir, 'deep', 'a', 'b', 'c');
@@ -326,7 +383,11 @@ ingest:
       const file = join(dir, `dataset-${dataset.length}-${dataset.includes('/') ? 's' : 'n'}.yaml`);
       await writeFile(file, config(dataset, seeds));
       expect(() => loadConfig(file)).toThrow(ConfigError);
-      expect(() => loadConfig(file)).toThrow(new RegExp(`key \`dataset\`: ${JSON.stringify(dataset).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a safe name`));
+      expect(() => loadConfig(file)).toThrow(
+        new RegExp(
+          `key \`dataset\`: ${JSON.stringify(dataset).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a safe name`,
+        ),
+      );
       if (dataset !== '..') continue;
       // Through `qcc run` (once: each run starts a process): exit 1 with the key, no output folder made.
       const out = join(dir, 'out-dotdot');
@@ -364,7 +425,7 @@ ingest:
       err = e as ConfigError;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    const keys = err!.problems.map((p) => p.key).sort();
+    const keys = err!.problems.map(p => p.key).sort();
     expect(keys).toEqual(['bootstrap.temperature', 'retrieve.colour', 'retrieve.top_k', 'seeds.seeds_per_shard']);
     const lines = err!.message.split('\n');
     expect(lines).toHaveLength(4);

@@ -43,7 +43,13 @@ describe.runIf(haveSharedData())('faults of the run lifecycle (issue 16)', () =>
     const dir = await tempDir('qcc-f1-');
     const out = join(dir, 'out');
     const datasetDir = join(out, 'f1');
-    const first = await qcc(['run', '--config', await writeFaultConfig(dir, { dataset: 'f1', name: 'first' }), '--out', out]);
+    const first = await qcc([
+      'run',
+      '--config',
+      await writeFaultConfig(dir, { dataset: 'f1', name: 'first' }),
+      '--out',
+      out,
+    ]);
     expect(first.code, first.stderr.slice(-1500)).toBe(0);
     const second = await writeFaultConfig(dir, { dataset: 'f1', name: 'second', warcs: [...FAULT_WARCS, THIRD_WARC] });
     const published = await qcc(['run', '--config', second, '--out', out]);
@@ -74,7 +80,9 @@ describe.runIf(haveSharedData())('faults of the run lifecycle (issue 16)', () =>
     const again = await qcc(['run', '--config', second, '--out', out]);
     expect(again.stdout).toMatch(/^up to date: v0002/);
     expect(readFileSync(join(datasetDir, 'LATEST'), 'utf8')).toBe('v0002\n');
-    expect(JSON.parse((await qcc(['status', '--config', second, '--out', out, '--json'])).stdout).latest_stale).toBeUndefined();
+    expect(
+      JSON.parse((await qcc(['status', '--config', second, '--out', out, '--json'])).stdout).latest_stale,
+    ).toBeUndefined();
   }, 180_000);
 
   it('F5: run A paused past its lease while run B takes it over stops before publishing, exit 75, and publishes nothing', async () => {
@@ -95,16 +103,21 @@ describe.runIf(haveSharedData())('faults of the run lifecycle (issue 16)', () =>
     await sleep(4500); // A's heartbeat is now older than the 3 s TTL
 
     let bTookOver = false;
-    const b = watchRun(args, (e) => {
+    const b = watchRun(args, e => {
       if (String(e.msg ?? '').startsWith('taking over a stale lease')) bTookOver = true;
     });
-    const holder = () => (existsSync(join(datasetDir, '.lock')) ? (JSON.parse(readFileSync(join(datasetDir, '.lock'), 'utf8')) as { pid: number }).pid : null);
+    const holder = () =>
+      existsSync(join(datasetDir, '.lock'))
+        ? (JSON.parse(readFileSync(join(datasetDir, '.lock'), 'utf8')) as { pid: number }).pid
+        : null;
     while (!(bTookOver && holder() === b.child.pid)) await sleep(10);
     b.child.kill('SIGSTOP'); // B holds the lease, paused, while A resumes
     a.child.kill('SIGCONT');
     const resultA = await a.done;
     expect(resultA.code, resultA.stderr.slice(-1500)).toBe(EXIT_LOCKED);
-    expect(resultA.stderr).toMatch(/qcc: lost the lease \S+\.lock: taken over by run \S+ on host \S+, pid \d+.*This run stopped and published nothing/);
+    expect(resultA.stderr).toMatch(
+      /qcc: lost the lease \S+\.lock: taken over by run \S+ on host \S+, pid \d+.*This run stopped and published nothing/,
+    );
     expectCleanError(resultA);
     expect(resultA.stdout).toBe('');
     expect(versionsIn(datasetDir)).toEqual([]);
@@ -137,10 +150,12 @@ describe.runIf(haveSharedData())('faults of the run lifecycle (issue 16)', () =>
     a.child.kill('SIGCONT');
     const result = await a.done;
     expect(result.code, result.stderr.slice(-1500)).toBe(EXIT_LOCKED);
-    expect(result.stderr).toMatch(/qcc: lost the lease \S+\.lock: it was removed\. This run stopped and published nothing/);
+    expect(result.stderr).toMatch(
+      /qcc: lost the lease \S+\.lock: it was removed\. This run stopped and published nothing/,
+    );
     expectCleanError(result);
     expect(versionsIn(datasetDir)).toEqual([]);
-    expect(readdirSync(datasetDir).filter((n) => n.startsWith('.tmp-v'))).toEqual([]);
+    expect(readdirSync(datasetDir).filter(n => n.startsWith('.tmp-v'))).toEqual([]);
 
     const rerun = await qcc(['run', '--config', config, '--out', out]);
     expect(rerun.code, rerun.stderr.slice(-1500)).toBe(0);
@@ -187,7 +202,9 @@ describe.runIf(haveSharedData())('faults of the run lifecycle (issue 16)', () =>
     const resumed = await rerun.done;
     expect(resumed.code, resumed.stderr.slice(-1500)).toBe(0);
     expect(resumed.stdout).toMatch(/^published v0001/);
-    const ingestStart = resumed.stderr.split('\n').find((l) => l.includes('"event":"step_started"') && l.includes('"step":"ingest"'))!;
+    const ingestStart = resumed.stderr
+      .split('\n')
+      .find(l => l.includes('"event":"step_started"') && l.includes('"step":"ingest"'))!;
     expect(JSON.parse(ingestStart).already_done).toBe(JSON.parse(ingestStart).shards);
     expect(await versionRecords(datasetDir, 'v0001')).toEqual(reference);
   }, 180_000);
@@ -210,7 +227,7 @@ describe.runIf(haveSharedData())('faults of the run lifecycle (issue 16)', () =>
     const dead = deadPid();
     const work = join(datasetDir, '.work', readdirSync(join(datasetDir, '.work'))[0]!);
     const docs = join(work, 'docs');
-    const shard = readdirSync(docs).find((n) => n.endsWith('.jsonl.gz'))!;
+    const shard = readdirSync(docs).find(n => n.endsWith('.jsonl.gz'))!;
     const orphans = [
       join(docs, `.tmp-${dead}-m1abc-${shard}`),
       join(work, 'state', 'ingest', `.tmp-${dead}-m1abd-archive-00000.done.json`),
@@ -230,7 +247,9 @@ describe.runIf(haveSharedData())('faults of the run lifecycle (issue 16)', () =>
     expect(Number(removed![1])).toBeGreaterThanOrEqual(orphans.length);
     expect(removed![2]).toBe(datasetDir);
     for (const o of orphans) expect(existsSync(o), o).toBe(false);
-    expect(tempFilesUnder(datasetDir)).toEqual([join('.work', work.split('/').at(-1)!, 'docs', live.split('/').at(-1)!)]);
+    expect(tempFilesUnder(datasetDir)).toEqual([
+      join('.work', work.split('/').at(-1)!, 'docs', live.split('/').at(-1)!),
+    ]);
     expect(await versionRecords(datasetDir, 'v0001')).toEqual(reference);
     await rm(live);
   }, 180_000);
@@ -241,7 +260,7 @@ describe.runIf(haveSharedData())('faults of the run lifecycle (issue 16)', () =>
     const demo = (await readFile(join(repo, 'data', 'seeds', 'demo.csv'), 'utf8')).trim().split('\n');
     const seeds = join(dir, 'seeds.csv');
     // Every space seed claims the escaping domain, so retrieved documents carry it to publish.
-    await writeFile(seeds, demo.map((row) => row.replace(/^space,/, '../../../../escape,')).join('\n') + '\n');
+    await writeFile(seeds, demo.map(row => row.replace(/^space,/, '../../../../escape,')).join('\n') + '\n');
     const config = await writeFaultConfig(dir, { dataset: 'f3', seeds });
     const run = await qcc(['run', '--config', config, '--out', out]);
     expect(run.code, run.stderr.slice(-1500)).toBe(1);
@@ -249,7 +268,7 @@ describe.runIf(haveSharedData())('faults of the run lifecycle (issue 16)', () =>
     expectCleanError(run);
     // Where the part file used to land (<out>/../escape), and anywhere else in the test folder.
     expect(existsSync(join(dir, 'escape'))).toBe(false);
-    expect(readdirSync(dir).filter((n) => !['cache', 'f3.yaml', 'out', 'seeds.csv'].includes(n))).toEqual([]);
+    expect(readdirSync(dir).filter(n => !['cache', 'f3.yaml', 'out', 'seeds.csv'].includes(n))).toEqual([]);
     expect(versionsIn(join(out, 'f3'))).toEqual([]);
     expect(existsSync(join(out, 'f3', '.lock'))).toBe(false);
   }, 120_000);

@@ -15,8 +15,22 @@ import { listVersions, readLatest } from '../stages/storage/publish.js';
 import { listObjects, readObjectBytes } from '../stages/storage/read.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { cc, haveSharedData, qcc, tempDir } from './helpers.js';
-import { haveS3Proxy, listenOnLoopback, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Proxy, type S3TestServer } from './s3-helpers.js';
-import { expectCleanError, FAULT_WARCS, THIRD_WARC, versionRecords, watchRun, writeFaultConfig } from './faults-helpers.js';
+import {
+  haveS3Proxy,
+  listenOnLoopback,
+  S3_ACCESS_KEY_ID,
+  S3_SECRET_ACCESS_KEY,
+  startS3Proxy,
+  type S3TestServer,
+} from './s3-helpers.js';
+import {
+  expectCleanError,
+  FAULT_WARCS,
+  THIRD_WARC,
+  versionRecords,
+  watchRun,
+  writeFaultConfig,
+} from './faults-helpers.js';
 
 const TARGET = 's3://qcc-out/f2/ds';
 const BUCKET_PATH = '/qcc-out/f2/ds';
@@ -37,10 +51,13 @@ async function startGate(upstream: string): Promise<Gate> {
     await gate.hold?.(req.method!, decodeURIComponent((req.url ?? '/').split('?')[0]!));
     if (req.destroyed) return; // its client was killed meanwhile: nothing reaches the server
     const target = new URL(gate.upstream);
-    const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode!, upRes.headers);
-      upRes.pipe(res);
-    });
+    const up = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      upRes => {
+        res.writeHead(upRes.statusCode!, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.socket?.destroy());
     req.pipe(up);
   });
@@ -65,7 +82,12 @@ describe.runIf(haveSharedData() && haveS3Proxy())('F2: the object-store copy thr
   let server: S3TestServer;
   let gate: Gate;
   let client: S3Client;
-  const env = () => ({ AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL: gate.endpoint, AWS_PROFILE: '' });
+  const env = () => ({
+    AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
+    AWS_ENDPOINT_URL: gate.endpoint,
+    AWS_PROFILE: '',
+  });
   const startServer = async () => {
     server = await startS3Proxy(blobs);
     gate.upstream = server.endpoint;
@@ -89,7 +111,8 @@ describe.runIf(haveSharedData() && haveS3Proxy())('F2: the object-store copy thr
   const storage = `storage: { publish_to: "${TARGET}", part_size_mb: 5, retries: 0 }`;
   const out = () => join(dir, 'out');
   const datasetDir = () => join(out(), 'ds');
-  const status = async (config: string) => JSON.parse((await qcc(['status', '--config', config, '--out', out(), '--json'], env())).stdout);
+  const status = async (config: string) =>
+    JSON.parse((await qcc(['status', '--config', config, '--out', out(), '--json'], env())).stdout);
   const keysOf = async (version: string) => {
     const keys: string[] = [];
     for await (const o of listObjects(client, `${TARGET}/${version}/`)) keys.push(o.key);
@@ -103,7 +126,11 @@ describe.runIf(haveSharedData() && haveS3Proxy())('F2: the object-store copy thr
       const bytes = await readObjectBytes(client, `${TARGET}/${version}/${entry.path}`);
       expect(bytes && createHash('sha256').update(bytes).digest('hex'), `${version}/${entry.path}`).toBe(entry.sha256);
     }
-    expect((await readObjectBytes(client, `${TARGET}/${version}/manifest.json`))!.equals(readFileSync(join(local, 'manifest.json')))).toBe(true);
+    expect(
+      (await readObjectBytes(client, `${TARGET}/${version}/manifest.json`))!.equals(
+        readFileSync(join(local, 'manifest.json')),
+      ),
+    ).toBe(true);
   };
   const run = (config: string) => qcc(['run', '--config', config, '--out', out()], env());
 
@@ -133,7 +160,9 @@ describe.runIf(haveSharedData() && haveS3Proxy())('F2: the object-store copy thr
     expect(rerun.stdout).toMatch(/^up to date: v0001/);
     expect(rerun.stderr).toContain(`the copy of v0001 to ${TARGET}/v0001/ is not marked complete; copying it`);
     // The objects already there are skipped, not uploaded twice.
-    expect(rerun.stderr).toMatch(/object store: v0001 published to s3:\/\/qcc-out\/f2\/ds\/v0001\/; LATEST = v0001".*"skipped":[1-9]/);
+    expect(rerun.stderr).toMatch(
+      /object store: v0001 published to s3:\/\/qcc-out\/f2\/ds\/v0001\/; LATEST = v0001".*"skipped":[1-9]/,
+    );
     await expectCompleteCopy('v0001');
     expect(await readLatest(TARGET, { client })).toBe('v0001');
     expect((await status(config)).object_store.incomplete).toEqual([]);
@@ -146,7 +175,12 @@ describe.runIf(haveSharedData() && haveS3Proxy())('F2: the object-store copy thr
   }, 240_000);
 
   it('the server stopped mid-publish: exit 1 naming the copy; the next version first completes its parent, then LATEST moves', async () => {
-    const v2 = await writeFaultConfig(dir, { dataset: 'ds', name: 'v2', warcs: [...FAULT_WARCS, THIRD_WARC], extra: storage });
+    const v2 = await writeFaultConfig(dir, {
+      dataset: 'ds',
+      name: 'v2',
+      warcs: [...FAULT_WARCS, THIRD_WARC],
+      extra: storage,
+    });
     faultAfterPuts(gate, 'v0002', 2, () => server.stop());
     const failed = await run(v2);
     gate.hold = undefined;
@@ -166,18 +200,27 @@ describe.runIf(haveSharedData() && haveS3Proxy())('F2: the object-store copy thr
 
     // A new input: v0003's run completes v0002's copy before its own, so the bucket's LATEST never names a
     // version whose parent is incomplete there.
-    const v3 = await writeFaultConfig(dir, { dataset: 'ds', name: 'v3', warcs: [...FAULT_WARCS, THIRD_WARC, cc('other/clueweb-quirk.warc.gz')], extra: storage });
+    const v3 = await writeFaultConfig(dir, {
+      dataset: 'ds',
+      name: 'v3',
+      warcs: [...FAULT_WARCS, THIRD_WARC, cc('other/clueweb-quirk.warc.gz')],
+      extra: storage,
+    });
     const next = await run(v3);
     expect(next.code, next.stderr.slice(-1500)).toBe(0);
     expect(next.stdout).toMatch(/^published v0003 \(parent: v0002\)/);
-    const order = [...next.stderr.matchAll(/object store: (v\d+) published to/g)].map((m) => m[1]);
+    const order = [...next.stderr.matchAll(/object store: (v\d+) published to/g)].map(m => m[1]);
     expect(order).toEqual(['v0002', 'v0003']);
     for (const v of ['v0001', 'v0002', 'v0003']) await expectCompleteCopy(v);
     expect(await listVersions(TARGET, { client })).toEqual(['v0001', 'v0002', 'v0003']);
     expect(await readLatest(TARGET, { client })).toBe('v0003');
     expect((await status(v3)).object_store.incomplete).toEqual([]);
     // Nothing lost or repeated locally either: the three versions' records are disjoint.
-    const all = [...(await versionRecords(datasetDir(), 'v0001')), ...(await versionRecords(datasetDir(), 'v0002')), ...(await versionRecords(datasetDir(), 'v0003'))];
-    expect(new Set(all.map((r) => r.split(' ')[0])).size).toBe(all.length);
+    const all = [
+      ...(await versionRecords(datasetDir(), 'v0001')),
+      ...(await versionRecords(datasetDir(), 'v0002')),
+      ...(await versionRecords(datasetDir(), 'v0003')),
+    ];
+    expect(new Set(all.map(r => r.split(' ')[0])).size).toBe(all.length);
   }, 300_000);
 });

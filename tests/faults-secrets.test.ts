@@ -51,7 +51,12 @@ function json(res: ServerResponse, status: number, body: unknown) {
 
 /** The 401 some proxies send: the key the client sent, echoed in the message. */
 const echoKey: Handler = (req, res) =>
-  json(res, 401, { error: { message: `Incorrect API key provided: ${(req.headers.authorization ?? '').replace(/^Bearer /, '')}`, code: 'invalid_api_key' } });
+  json(res, 401, {
+    error: {
+      message: `Incorrect API key provided: ${(req.headers.authorization ?? '').replace(/^Bearer /, '')}`,
+      code: 'invalid_api_key',
+    },
+  });
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -61,13 +66,13 @@ beforeAll(async () => {
       handler(req, res, seen.length);
     });
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise<void>(ok => server.listen(0, '127.0.0.1', ok));
   baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   process.env[KEY_ENV] = KEY;
 });
 afterAll(async () => {
   delete process.env[KEY_ENV];
-  await new Promise<void>((ok) => server.close(() => ok()));
+  await new Promise<void>(ok => server.close(() => ok()));
 });
 
 const request = { prompt: 'Topic: asthma\nQuestions:\n', maxTokens: 16, temperature: 0, seed: 1 };
@@ -124,7 +129,9 @@ describe('F9: secrets never reach a message', () => {
     expect(err!.message).not.toMatch(/connection failed/);
     expect(seen).toHaveLength(0);
     // Any other message that carries the URL loses its credentials too.
-    expect(redactText(`could not reach ${withCreds}/chat`)).toBe(`could not reach ${baseURL.replace('http://', 'http://[redacted]@')}/chat`);
+    expect(redactText(`could not reach ${withCreds}/chat`)).toBe(
+      `could not reach ${baseURL.replace('http://', 'http://[redacted]@')}/chat`,
+    );
   });
 
   it('S3 and other secrets from the environment are redacted from log lines', () => {
@@ -132,7 +139,9 @@ describe('F9: secrets never reach a message', () => {
     process.env.AWS_SECRET_ACCESS_KEY = secret;
     try {
       const { log, text } = captureLogger();
-      log.warn(`upload failed: signature mismatch for ${secret}`, { endpoint: `http://user:${PASSWORD}@127.0.0.1:1/b` });
+      log.warn(`upload failed: signature mismatch for ${secret}`, {
+        endpoint: `http://user:${PASSWORD}@127.0.0.1:1/b`,
+      });
       expect(text()).not.toContain(secret);
       expect(text()).not.toContain(PASSWORD);
       expect(text()).toContain('signature mismatch for [redacted]');
@@ -190,12 +199,20 @@ describe('F11: a 20 MB valid completion', () => {
     for (const chunked of [false, true]) {
       seen = [];
       handler = (_req, res) => {
-        res.writeHead(200, chunked ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(huge)) });
+        res.writeHead(
+          200,
+          chunked
+            ? { 'content-type': 'application/json' }
+            : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(huge)) },
+        );
         res.end(huge);
       };
       const cacheDir = await tempDir('qcc-f11-');
       try {
-        const p = createProvider({ provider: 'openai', model: 'test-model', base_url: baseURL, api_key_env: KEY_ENV, max_retries: 2 }, { cacheDir })!;
+        const p = createProvider(
+          { provider: 'openai', model: 'test-model', base_url: baseURL, api_key_env: KEY_ENV, max_retries: 2 },
+          { cacheDir },
+        )!;
         const err = await failure(p.complete(request));
         expect(err!.message).toContain('failed: response larger than 1048576 bytes, after 0 retries');
         expect(seen).toHaveLength(1);
@@ -211,7 +228,10 @@ describe('F11: a 20 MB valid completion', () => {
     handler = (_req, res) => json(res, 200, completion('1. What triggers asthma?'));
     const cacheDir = await tempDir('qcc-f11-');
     try {
-      const p = createProvider({ provider: 'openai', model: 'test-model', base_url: baseURL, api_key_env: KEY_ENV }, { cacheDir })!;
+      const p = createProvider(
+        { provider: 'openai', model: 'test-model', base_url: baseURL, api_key_env: KEY_ENV },
+        { cacheDir },
+      )!;
       expect((await p.complete(request)).text).toBe('1. What triggers asthma?');
       expect(readdirSync(cacheDir)).toHaveLength(1);
     } finally {
@@ -224,7 +244,13 @@ describe('F16: a 200 answer with choices: []', () => {
   it('is retried like malformed JSON, and succeeds when the next answer is good', async () => {
     seen = [];
     handler = (_req, res, n) => json(res, 200, n === 1 ? { ...completion('x'), choices: [] } : completion('1. Why?'));
-    const p = new OpenAIProvider({ model: 'test-model', baseURL, apiKeyEnv: KEY_ENV, maxRetries: 2, maxRetryWaitMs: 10 });
+    const p = new OpenAIProvider({
+      model: 'test-model',
+      baseURL,
+      apiKeyEnv: KEY_ENV,
+      maxRetries: 2,
+      maxRetryWaitMs: 10,
+    });
     expect((await p.complete(request)).text).toBe('1. Why?');
     expect(seen).toHaveLength(2);
   });
@@ -232,7 +258,13 @@ describe('F16: a 200 answer with choices: []', () => {
   it('fails with a clear message after its retries when every answer has no choices', async () => {
     seen = [];
     handler = (_req, res) => json(res, 200, { ...completion('x'), choices: [] });
-    const p = new OpenAIProvider({ model: 'test-model', baseURL, apiKeyEnv: KEY_ENV, maxRetries: 2, maxRetryWaitMs: 10 });
+    const p = new OpenAIProvider({
+      model: 'test-model',
+      baseURL,
+      apiKeyEnv: KEY_ENV,
+      maxRetries: 2,
+      maxRetryWaitMs: 10,
+    });
     const err = await failure(p.complete(request));
     expect(seen).toHaveLength(3);
     expect(err!.message).toBe(

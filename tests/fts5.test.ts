@@ -21,7 +21,9 @@ async function* newsDocs(n: number): AsyncIterable<Doc> {
 
 describe('FTS5 query text is never FTS5 syntax', () => {
   it('quotes every term and joins with OR', () => {
-    expect(toFtsQuery('What causes "migraine" AND (cluster) headaches?')).toBe('"causes" OR "migraine" OR "cluster" OR "headaches"');
+    expect(toFtsQuery('What causes "migraine" AND (cluster) headaches?')).toBe(
+      '"causes" OR "migraine" OR "cluster" OR "headaches"',
+    );
   });
   it('drops operators as stop words or keeps them as plain quoted words', () => {
     expect(queryTerms('NEAR(a b) OR c* title:x')).toEqual(['near', 'title']);
@@ -47,19 +49,20 @@ describe.runIf(haveSharedData())('Fts5Index on real posts', () => {
   it('ranks by BM25 and every hit contains a query term', () => {
     const hits = index.search('space shuttle launch', 10);
     expect(hits.length).toBe(10);
-    expect(hits.map((h) => h.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(hits.map(h => h.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (let i = 1; i < hits.length; i++) expect(hits[i]!.score).toBeLessThanOrEqual(hits[i - 1]!.score);
-    for (const doc of index.getDocs(hits.map((h) => h.id))) expect(doc.text.toLowerCase()).toMatch(/space|shuttle|launch/);
+    for (const doc of index.getDocs(hits.map(h => h.id)))
+      expect(doc.text.toLowerCase()).toMatch(/space|shuttle|launch/);
   });
 
   it('queries full of FTS5 syntax neither throw nor change meaning', () => {
-    const plain = index.search('shuttle orbit', 5).map((h) => h.id);
-    const hostile = index.search('"shuttle" AND (orbit* OR NEAR:x) -', 5).map((h) => h.id);
+    const plain = index.search('shuttle orbit', 5).map(h => h.id);
+    const hostile = index.search('"shuttle" AND (orbit* OR NEAR:x) -', 5).map(h => h.id);
     expect(hostile.length).toBeGreaterThan(0);
-    expect(index.search('shuttle" orbit', 5).map((h) => h.id)).toEqual(plain);
+    expect(index.search('shuttle" orbit', 5).map(h => h.id)).toEqual(plain);
     expect(index.search('AND OR ( ) * " :', 5)).toEqual([]);
     // NOT is not an operator here: it is the English word, searched as such.
-    for (const doc of index.getDocs(index.search('NOT', 5).map((h) => h.id))) expect(doc.text).toMatch(/\bnot\b/i);
+    for (const doc of index.getDocs(index.search('NOT', 5).map(h => h.id))) expect(doc.text).toMatch(/\bnot\b/i);
     expect(index.search('the of and', 5)).toEqual([]);
   });
 });

@@ -42,7 +42,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startQcc(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export function startQcc(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [join(repo, 'bin', 'qcc.js'), ...args], {
     cwd: repo,
     env: { ...process.env, ...env },
@@ -50,9 +53,9 @@ export function startQcc(args: string[], env: Record<string, string> = {}): { ch
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<CliResult>((resolveDone) => {
+  child.stdout!.on('data', d => (stdout += d));
+  child.stderr!.on('data', d => (stderr += d));
+  const done = new Promise<CliResult>(resolveDone => {
     child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
   });
   return { child, done };

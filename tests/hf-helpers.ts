@@ -8,7 +8,9 @@ export const hfPython = process.env.QCC_HF_PYTHON ?? join(repo, '.venv', 'bin', 
 
 /** True when hfPython imports `datasets` and `huggingface_hub`; under CI their absence is a failure. */
 export function haveHfPython(): boolean {
-  const ok = existsSync(hfPython) && spawnSync(hfPython, ['-c', 'import datasets, huggingface_hub'], { stdio: 'ignore' }).status === 0;
+  const ok =
+    existsSync(hfPython) &&
+    spawnSync(hfPython, ['-c', 'import datasets, huggingface_hub'], { stdio: 'ignore' }).status === 0;
   const why = `no Python with datasets and huggingface_hub at ${hfPython}: run \`node scripts/setup-python.mjs\` (part of \`npm run setup\`)`;
   if (!ok && inCI) throw new Error(`CI=true but ${why}`);
   if (!ok) console.warn(`skipping the Hugging Face checks: ${why}`);
@@ -16,11 +18,21 @@ export function haveHfPython(): boolean {
 }
 
 /** Runs a Python script offline (no hub access), with its own HF_HOME under `home`. */
-export function runHfPython(script: string, args: string[], home: string): { status: number | null; stdout: string; stderr: string } {
+export function runHfPython(
+  script: string,
+  args: string[],
+  home: string,
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(hfPython, ['-c', script, ...args], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
-    env: { ...process.env, HF_HOME: home, HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1', HF_DATASETS_DISABLE_PROGRESS_BARS: '1' },
+    env: {
+      ...process.env,
+      HF_HOME: home,
+      HF_HUB_OFFLINE: '1',
+      HF_DATASETS_OFFLINE: '1',
+      HF_DATASETS_DISABLE_PROGRESS_BARS: '1',
+    },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -16,7 +16,12 @@ const fileOf = (crawl: string) => `crawl-data/${crawl}/segments/1/warc/${crawl}-
 /** A stand-in for the Common Crawl index server and bucket: collinfo.json, listings and real WARC samples. */
 async function publishCrawls(server: TestServer, dir: string, crawls: [string, string][]): Promise<void> {
   const collinfo = join(dir, `collinfo-${crawls.length}.json`);
-  await writeFile(collinfo, JSON.stringify(crawls.map(([id]) => ({ id, name: id, timegate: '', 'cdx-api': `${server.url}${id}-index` })).reverse()));
+  await writeFile(
+    collinfo,
+    JSON.stringify(
+      crawls.map(([id]) => ({ id, name: id, timegate: '', 'cdx-api': `${server.url}${id}-index` })).reverse(),
+    ),
+  );
   server.files.set('collinfo.json', collinfo);
   for (const [crawl, sample] of crawls) {
     const listing = join(dir, `${crawl}.warc.paths.gz`);
@@ -64,16 +69,18 @@ retrieve: { top_k: 25, min_relative_score: 0.1 }
     const third = await qcc(['run', '--config', config, '--out', out]);
     expect(third.stdout).toMatch(/up to date: v0002/);
 
-    const manifest = (v: string) => JSON.parse(readFileSync(join(out, 'weekly', v, 'manifest.json'), 'utf8')) as Manifest;
+    const manifest = (v: string) =>
+      JSON.parse(readFileSync(join(out, 'weekly', v, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest('v0001').inputs.crawls).toEqual([OLD]);
     expect(manifest('v0002').inputs.crawls).toEqual([NEW]);
     expect(manifest('v0002').lineage).toMatchObject({ versions: ['v0001', 'v0002'], inputs_new: 1 });
     const docs: Doc[] = [];
-    for (const shard of manifest('v0002').shards) docs.push(...(await readAllJsonl<Doc>(join(out, 'weekly', 'v0002', shard.path))));
+    for (const shard of manifest('v0002').shards)
+      docs.push(...(await readAllJsonl<Doc>(join(out, 'weekly', 'v0002', shard.path))));
     expect(docs.length).toBeGreaterThan(0);
     // Provenance names the crawl file by its URL, not the local cache copy.
     for (const d of docs) expect((d.source as { warc_file: string }).warc_file).toBe(`${server.url}${fileOf(NEW)}`);
     // The old crawl's file was downloaded once, by the first run only.
-    expect(server.log.filter((l) => l.path === fileOf(OLD) && l.status === 200)).toHaveLength(1);
+    expect(server.log.filter(l => l.path === fileOf(OLD) && l.status === 200)).toHaveLength(1);
   }, 300_000);
 });

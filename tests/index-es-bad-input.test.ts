@@ -4,7 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Doc } from '../core/types.js';
 import { ElasticIndex } from '../stages/index/elastic/elastic-index.js';
 import { haveSharedData } from './helpers.js';
-import { collect, dropIndices, esPidFile, esScript, fromList, haveElasticsearch, indexConfig, newsDocs, startElasticsearch, type EsNode } from './index-helpers.js';
+import {
+  collect,
+  dropIndices,
+  esPidFile,
+  esScript,
+  fromList,
+  haveElasticsearch,
+  indexConfig,
+  newsDocs,
+  startElasticsearch,
+  type EsNode,
+} from './index-helpers.js';
 
 const config = (extra: Record<string, unknown> = {}) =>
   indexConfig({ backend: 'elasticsearch', elasticsearch: { max_retries: 1, ...extra } });
@@ -60,38 +71,47 @@ describe.runIf(haveSharedData() && haveElasticsearch())('Elasticsearch bad input
 
   it('names the shard and the reason when the node refuses a document', async () => {
     const index = new ElasticIndex(name('doc'), config());
-    const bad = { id: 'x'.repeat(600), text: 'an id longer than 512 bytes', source: { kind: 'corpus', file: 'f', line: 1, original_id: 'x' } } as Doc;
-    await expect(index.addShard('s', fromList([bad]))).rejects.toThrow(/Elasticsearch at http:\/\/127\.0\.0\.1:\d+ .*shard s .*too long/s);
+    const bad = {
+      id: 'x'.repeat(600),
+      text: 'an id longer than 512 bytes',
+      source: { kind: 'corpus', file: 'f', line: 1, original_id: 'x' },
+    } as Doc;
+    await expect(index.addShard('s', fromList([bad]))).rejects.toThrow(
+      /Elasticsearch at http:\/\/127\.0\.0\.1:\d+ .*shard s .*too long/s,
+    );
     expect(await index.hasShard('s')).toBe(false);
     await index.close();
   });
 
-  it.runIf(!process.env.QCC_ES_URL)('resumes a shard after the node is killed mid-bulk: nothing lost, nothing twice', async () => {
-    const docs = await collect(newsDocs(3000, { every: 3 }));
-    const pid = Number(readFileSync(esPidFile(node.name), 'utf8').trim());
-    async function* killingAt(n: number): AsyncIterable<Doc> {
-      for (const [i, doc] of docs.entries()) {
-        if (i === n) process.kill(pid, 'SIGKILL');
-        yield doc;
+  it.runIf(!process.env.QCC_ES_URL)(
+    'resumes a shard after the node is killed mid-bulk: nothing lost, nothing twice',
+    async () => {
+      const docs = await collect(newsDocs(3000, { every: 3 }));
+      const pid = Number(readFileSync(esPidFile(node.name), 'utf8').trim());
+      async function* killingAt(n: number): AsyncIterable<Doc> {
+        for (const [i, doc] of docs.entries()) {
+          if (i === n) process.kill(pid, 'SIGKILL');
+          yield doc;
+        }
       }
-    }
-    const first = new ElasticIndex(name('crash'), config({ bulk_concurrency: 2 }));
-    const err = await first.addShard('s', killingAt(1500), 250).catch((e: Error) => e);
-    expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/not reachable|timed out/);
-    await first.close().catch(() => {});
+      const first = new ElasticIndex(name('crash'), config({ bulk_concurrency: 2 }));
+      const err = await first.addShard('s', killingAt(1500), 250).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/not reachable|timed out/);
+      await first.close().catch(() => {});
 
-    await esScript('start', node.name, node.port);
-    const survivors = await client.count({ index: name('crash') });
-    expect(survivors.count).toBeGreaterThan(0);
-    expect(survivors.count).toBeLessThan(docs.length);
+      await esScript('start', node.name, node.port);
+      const survivors = await client.count({ index: name('crash') });
+      expect(survivors.count).toBeGreaterThan(0);
+      expect(survivors.count).toBeLessThan(docs.length);
 
-    const resumed = new ElasticIndex(name('crash'), config());
-    expect(await resumed.hasShard('s')).toBe(false);
-    expect(await resumed.addShard('s', fromList(docs), 250)).toEqual({ indexed: docs.length, duplicates: 0 });
-    expect(await resumed.stats()).toEqual({ docs: docs.length, shards: 1 });
-    const back = await resumed.getDocs(docs.map((d) => d.id));
-    expect(back).toEqual(docs);
-    await resumed.close();
-  });
+      const resumed = new ElasticIndex(name('crash'), config());
+      expect(await resumed.hasShard('s')).toBe(false);
+      expect(await resumed.addShard('s', fromList(docs), 250)).toEqual({ indexed: docs.length, duplicates: 0 });
+      expect(await resumed.stats()).toEqual({ docs: docs.length, shards: 1 });
+      const back = await resumed.getDocs(docs.map(d => d.id));
+      expect(back).toEqual(docs);
+      await resumed.close();
+    },
+  );
 });

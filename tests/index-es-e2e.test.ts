@@ -20,11 +20,13 @@ async function published(out: string, dataset: string): Promise<Published> {
   const manifest = JSON.parse(readFileSync(join(dir, version, 'manifest.json'), 'utf8')) as Manifest;
   const records: Doc[] = [];
   for (const shard of manifest.shards) records.push(...(await readAllJsonl<Doc>(join(dir, version, shard.path))));
-  const files = (readdirSync(join(dir, version), { recursive: true }) as string[]).map((f) => f.replace(/part-\d+-of-\d+/, 'part')).sort();
+  const files = (readdirSync(join(dir, version), { recursive: true }) as string[])
+    .map(f => f.replace(/part-\d+-of-\d+/, 'part'))
+    .sort();
   return { manifest, records, files };
 }
 
-const keysOf = (records: object[]) => [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
+const keysOf = (records: object[]) => [...new Set(records.flatMap(r => Object.keys(r)))].sort();
 
 describe.runIf(haveSharedData() && haveElasticsearch())('qcc run with index.backend elasticsearch', () => {
   let node: EsNode;
@@ -68,24 +70,29 @@ retrieve: { top_k: 10, min_relative_score: 0.2 }
     const fts = runs.fts5!;
     const es = runs.elasticsearch!;
     // Which filter rules removed something depends on which documents were retrieved: compare the rest.
-    const kept = (files: string[]) => files.filter((f) => !f.startsWith('removed/'));
+    const kept = (files: string[]) => files.filter(f => !f.startsWith('removed/'));
     expect(kept(es.files)).toEqual(kept(fts.files));
     expect(Object.keys(es.manifest).sort()).toEqual(Object.keys(fts.manifest).sort());
     expect(Object.keys(es.manifest.counts).sort()).toEqual(Object.keys(fts.manifest.counts).sort());
     expect(Object.keys(es.manifest.domains).sort()).toEqual(Object.keys(fts.manifest.domains).sort());
     expect(es.records.length).toBeGreaterThan(0);
     expect(keysOf(es.records)).toEqual(keysOf(fts.records));
-    expect(keysOf(es.records.map((r) => r.retrieval!))).toEqual(keysOf(fts.records.map((r) => r.retrieval!)));
+    expect(keysOf(es.records.map(r => r.retrieval!))).toEqual(keysOf(fts.records.map(r => r.retrieval!)));
     expect(es.manifest.counts.index!['index.docs']).toBe(fts.manifest.counts.index!['index.docs']);
   });
 
   it('publishes the same documents, byte for byte, where both backends found them', () => {
-    const ftsById = new Map(runs.fts5!.records.map((r) => [r.id, r]));
-    const both = runs.elasticsearch!.records.filter((r) => ftsById.has(r.id));
+    const ftsById = new Map(runs.fts5!.records.map(r => [r.id, r]));
+    const both = runs.elasticsearch!.records.filter(r => ftsById.has(r.id));
     expect(both.length / Math.max(ftsById.size, runs.elasticsearch!.records.length)).toBeGreaterThan(0.5);
     for (const r of both) {
       const f = ftsById.get(r.id)!;
-      expect({ text: r.text, source: r.source, url: r.url, lang: r.lang }).toEqual({ text: f.text, source: f.source, url: f.url, lang: f.lang });
+      expect({ text: r.text, source: r.source, url: r.url, lang: r.lang }).toEqual({
+        text: f.text,
+        source: f.source,
+        url: f.url,
+        lang: f.lang,
+      });
     }
   });
 });

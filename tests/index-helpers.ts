@@ -23,7 +23,7 @@ const onPath = (cmd: string) => {
  */
 export function haveElasticsearch(): boolean {
   if (process.env.QCC_ES_URL) return true;
-  const missing = ['java', 'mvn'].filter((c) => !onPath(c));
+  const missing = ['java', 'mvn'].filter(c => !onPath(c));
   if (missing.length === 0) return true;
   const msg = `Elasticsearch tests need QCC_ES_URL or ${missing.join(' and ')} on PATH (scripts/es.mjs)`;
   if (inCI) throw new Error(`CI=true but ${msg}`);
@@ -101,10 +101,23 @@ export async function* newsDocs(n: number, opts: { from?: number; every?: number
         url: `https://news.example/${post.id}`,
         domain,
         lang,
-        source: { kind: 'warc', crawl: CRAWLS[(k >> 1) % 2], warc_file: 'news.warc.gz', offset: i * 1000, length: 999, record_id: `<urn:uuid:${post.id}>` },
+        source: {
+          kind: 'warc',
+          crawl: CRAWLS[(k >> 1) % 2],
+          warc_file: 'news.warc.gz',
+          offset: i * 1000,
+          length: 999,
+          record_id: `<urn:uuid:${post.id}>`,
+        },
       };
     } else {
-      yield { id: post.id, text: post.text, domain, lang, source: { kind: 'corpus', file: newsCorpus, line: i, original_id: post.id } };
+      yield {
+        id: post.id,
+        text: post.text,
+        domain,
+        lang,
+        source: { kind: 'corpus', file: newsCorpus, line: i, original_id: post.id },
+      };
     }
   }
 }

@@ -22,7 +22,7 @@ const CLIPPED = 'malformed/clipped.warc.gz';
 
 function context(config: IngestConfigInput = {}): StageContext<IngestConfig> & { warnings: string[] } {
   const warnings: string[] = [];
-  const log: Logger = { info() {}, warn: (m) => void warnings.push(m), error() {} };
+  const log: Logger = { info() {}, warn: m => void warnings.push(m), error() {} };
   return { ...testContext(ingestConfigSchema.parse(config)), log, warnings };
 }
 
@@ -59,10 +59,10 @@ function skips(ctx: StageContext<IngestConfig>): number {
 
 describe.runIf(haveSharedData())('readArchive on the real WARC/WET samples', () => {
   const samples = () =>
-    ['commoncrawl', 'other'].flatMap((dir) =>
+    ['commoncrawl', 'other'].flatMap(dir =>
       readdirSync(cc(dir))
-        .filter((n) => /\.warc(\.(wet|wat))?\.gz$/.test(n))
-        .map((n) => cc(`${dir}/${n}`)),
+        .filter(n => /\.warc(\.(wet|wat))?\.gz$/.test(n))
+        .map(n => cc(`${dir}/${n}`)),
     );
   const results = new Map<string, { docs: Doc[]; ctx: StageContext<IngestConfig>; types: Record<string, number> }>();
   let dir: string;
@@ -102,7 +102,7 @@ describe.runIf(haveSharedData())('readArchive on the real WARC/WET samples', () 
     const first = results.get(cc('other/sample-0000.warc.gz'))!.docs[0]!;
     expect(warcSource(first).record_id).toBe('<urn:uuid:283E41D7-F686-4C3E-B7DA-E8D248A100C1>');
     expect(first.id).toBe('613867e9978b6197231ff7a8d9e667db37b376c4');
-    const ids = [...results.values()].flatMap(({ docs }) => docs.map((d) => d.id));
+    const ids = [...results.values()].flatMap(({ docs }) => docs.map(d => d.id));
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -135,7 +135,7 @@ describe.runIf(haveSharedData())('readArchive on the real WARC/WET samples', () 
   });
 
   it('the crawl comes from the warcinfo record (isPartOf)', () => {
-    const crawlOf = (name: string) => new Set(results.get(cc(name))!.docs.map((d) => warcSource(d).crawl));
+    const crawlOf = (name: string) => new Set(results.get(cc(name))!.docs.map(d => warcSource(d).crawl));
     expect(crawlOf(CC2020)).toEqual(new Set(['CC-MAIN-2020-34']));
     // whirlwind's file name has no crawl in it: this one can only come from warcinfo.
     expect(crawlOf('commoncrawl/whirlwind.warc.gz')).toEqual(new Set(['CC-MAIN-2024-22']));
@@ -192,7 +192,7 @@ describe.runIf(haveSharedData())('readArchive on the real WARC/WET samples', () 
     const { docs, error } = await collect(file, context());
     expect(error).toBeUndefined();
     const gz = results.get(cc('other/sample-0000.warc.gz'))!.docs;
-    expect(docs.map((d) => [d.id, d.text])).toEqual(gz.map((d) => [d.id, d.text]));
+    expect(docs.map(d => [d.id, d.text])).toEqual(gz.map(d => [d.id, d.text]));
     for (const d of docs) {
       const s = warcSource(d);
       expect((await readRecordAt(file, s.offset, s.length)).recordId).toBe(s.record_id);
@@ -249,7 +249,7 @@ describe.runIf(haveSharedData())('readArchive on malformed input', () => {
     const ctx = context({ on_error: 'skip' });
     const skipped = await collect(file, ctx);
     expect(skipped.error).toBeUndefined();
-    expect(skipped.docs.map((d) => d.id)).toEqual(failed.docs.map((d) => d.id));
+    expect(skipped.docs.map(d => d.id)).toEqual(failed.docs.map(d => d.id));
     expect(ctx.counters.get('ingest.errors.truncated_gzip')).toBe(1);
   });
 
@@ -267,11 +267,13 @@ describe.runIf(haveSharedData())('readArchive on malformed input', () => {
     expect(error).toBeUndefined();
     expect(ctx.counters.get('ingest.errors.corrupt_gzip') + ctx.counters.get('ingest.errors.truncated_gzip')).toBe(1);
     const alone = await collect(cc('other/sample-0001.warc.gz'), context());
-    expect(docs.map((d) => d.id)).toEqual(alone.docs.map((d) => d.id));
+    expect(docs.map(d => d.id)).toEqual(alone.docs.map(d => d.id));
     expect(docs.length).toBeGreaterThan(5);
     for (const [i, d] of docs.entries()) {
       expect(warcSource(d).offset).toBe(warcSource(alone.docs[i]!).offset + clipped.length);
-      expect((await readRecordAt(file, warcSource(d).offset, warcSource(d).length)).recordId).toBe(warcSource(d).record_id);
+      expect((await readRecordAt(file, warcSource(d).offset, warcSource(d).length)).recordId).toBe(
+        warcSource(d).record_id,
+      );
     }
   });
 
@@ -288,14 +290,14 @@ describe.runIf(haveSharedData())('readArchive on malformed input', () => {
     const err = failed.error as IngestError;
     expect(err).toBeInstanceOf(IngestError);
     expect(err.message).toMatch(new RegExp(`^${file}: .* at offset ${victim.offset}$`));
-    expect(failed.docs.map((d) => d.id)).toEqual(alone.docs.slice(0, 4).map((d) => d.id));
+    expect(failed.docs.map(d => d.id)).toEqual(alone.docs.slice(0, 4).map(d => d.id));
 
     const ctx = context({ on_error: 'skip' });
     const { docs, error } = await collect(file, ctx);
     expect(error).toBeUndefined();
     expect(ctx.counters.get(`ingest.errors.${err.kind}`)).toBe(1);
-    const expected = alone.docs.filter((d) => d.id !== alone.docs[4]!.id).map((d) => d.id);
-    expect(docs.map((d) => d.id)).toEqual(expected);
+    const expected = alone.docs.filter(d => d.id !== alone.docs[4]!.id).map(d => d.id);
+    expect(docs.map(d => d.id)).toEqual(expected);
   });
 
   it('a bad record header in a plain WARC: named with its offset; skip resumes at the next record', async () => {

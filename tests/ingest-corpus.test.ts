@@ -16,7 +16,7 @@ import { haveSharedData, newsCorpus, sharedData, tempDir } from './helpers.js';
 
 function context(config: IngestConfigInput): StageContext<IngestConfig> & { warnings: string[] } {
   const warnings: string[] = [];
-  const log: Logger = { info() {}, warn: (m) => void warnings.push(m), error() {} };
+  const log: Logger = { info() {}, warn: m => void warnings.push(m), error() {} };
   return { ...testContext(ingestConfigSchema.parse(config)), log, warnings };
 }
 
@@ -37,7 +37,7 @@ const corpusSource = (d: Doc): CorpusSource => {
 
 /** Every key of a JSON value, at any depth. */
 function keysOf(value: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) value.forEach((v) => keysOf(v, into));
+  if (Array.isArray(value)) value.forEach(v => keysOf(v, into));
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       into.add(k);
@@ -69,11 +69,11 @@ describe.runIf(haveSharedData())('readCorpus on 20 Newsgroups (train, 11,314 pos
     expect(short).toBeGreaterThan(0);
     expect(docs.length).toBe(11_314 - short);
     expect(ctx.counters.get('ingest.docs')).toBe(docs.length);
-    expect(new Set(docs.map((d) => d.id)).size).toBe(docs.length);
+    expect(new Set(docs.map(d => d.id)).size).toBe(docs.length);
   });
 
   it('copies no field but id and text: no label anywhere in a doc', () => {
-    const labels = new Set(lines.map((l) => (JSON.parse(l) as { label: string }).label));
+    const labels = new Set(lines.map(l => (JSON.parse(l) as { label: string }).label));
     expect(labels.size).toBe(20);
     for (const d of docs) {
       expect(Object.keys(d).sort()).toEqual(['id', 'lang', 'source', 'text']);
@@ -96,7 +96,7 @@ describe.runIf(haveSharedData())('readCorpus on 20 Newsgroups (train, 11,314 pos
   });
 
   it('identifies the posts as English', () => {
-    const english = docs.filter((d) => d.lang?.code === 'en').length;
+    const english = docs.filter(d => d.lang?.code === 'en').length;
     console.log(`20news: ${english} of ${docs.length} identified as English`);
     expect(english / docs.length).toBeGreaterThanOrEqual(0.98);
   });
@@ -121,7 +121,7 @@ describe.runIf(haveSharedData())('readCorpus: fields, options and bad input', ()
     expect(docs).toHaveLength(164);
     expect(corpusSource(docs[0]!).original_id).toBe('HumanEval/0');
     expect(docs[0]!.text).toMatch(/^from typing import List/);
-    expect(docs.every((d) => !keysOf(d).has('canonical_solution'))).toBe(true);
+    expect(docs.every(d => !keysOf(d).has('canonical_solution'))).toBe(true);
   });
 
   it('takes the url from url_field when given', async () => {
@@ -149,7 +149,7 @@ describe.runIf(haveSharedData())('readCorpus: fields, options and bad input', ()
     expect(skipped.docs).toHaveLength(2);
     expect(ctx.counters.get('ingest.errors.bad_json')).toBe(1);
     expect(ctx.warnings[0]).toMatch(new RegExp(`^${path}: line 2: `));
-    expect(skipped.docs.map((d) => corpusSource(d).line)).toEqual([1, 3]);
+    expect(skipped.docs.map(d => corpusSource(d).line)).toEqual([1, 3]);
   });
 
   it('a missing id or text field is an IngestError naming file, line and field', async () => {

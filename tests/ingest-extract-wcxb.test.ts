@@ -17,8 +17,10 @@ interface GroundTruth {
   ground_truth: { main_content: string | null; with: string[]; without: string[] };
 }
 
-const groundTruth = (id: string): GroundTruth => JSON.parse(readFileSync(join(wcxbDir, 'ground-truth', `${id}.json`), 'utf8'));
-const extract = (id: string) => extractMainText(decodeHtml(gunzipSync(readFileSync(join(wcxbDir, 'html', `${id}.html.gz`)))));
+const groundTruth = (id: string): GroundTruth =>
+  JSON.parse(readFileSync(join(wcxbDir, 'ground-truth', `${id}.json`), 'utf8'));
+const extract = (id: string) =>
+  extractMainText(decodeHtml(gunzipSync(readFileSync(join(wcxbDir, 'html', `${id}.html.gz`)))));
 
 /** WCXB's words: lower-cased \w+ runs (Python's \w is Unicode letters, digits, marks and _). */
 const words = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}\p{M}_]+/gu) ?? [];
@@ -49,12 +51,17 @@ function wordF1(predicted: string, reference: string): number {
  * The page's word F1 against its annotated main text reaches minF1, at least minWith of its
  * must-contain snippets are kept and the given must-not-contain ones dropped (word for word).
  */
-function expectPage(id: string, { minF1, minWith, dropped = [] }: { minF1: number; minWith: number; dropped?: string[] }) {
+function expectPage(
+  id: string,
+  { minF1, minWith, dropped = [] }: { minF1: number; minWith: number; dropped?: string[] },
+) {
   const gt = groundTruth(id);
   const text = extract(id);
   const got = phrase(text);
-  const kept = gt.ground_truth.with.filter((s) => got.includes(phrase(s)));
-  expect(kept.length, `${id} keeps ${kept.length} of ${JSON.stringify(gt.ground_truth.with)}`).toBeGreaterThanOrEqual(minWith);
+  const kept = gt.ground_truth.with.filter(s => got.includes(phrase(s)));
+  expect(kept.length, `${id} keeps ${kept.length} of ${JSON.stringify(gt.ground_truth.with)}`).toBeGreaterThanOrEqual(
+    minWith,
+  );
   for (const s of dropped) {
     expect(gt.ground_truth.without, id).toContain(s);
     expect(got, `${id} drops: ${s}`).not.toContain(phrase(s));
@@ -106,10 +113,15 @@ describe.runIf(haveSharedData() && existsSync(wcxbDir))('extractMainText on WCXB
 
   it('word F1 on the development part (sha1(file_id)[0] < 128): >= 0.84 overall, >= 0.93 on articles', () => {
     const byType = new Map<string, { n: number; f1: number }>();
-    for (const name of readdirSync(join(wcxbDir, 'ground-truth')).filter((f) => f.endsWith('.json'))) {
+    for (const name of readdirSync(join(wcxbDir, 'ground-truth')).filter(f => f.endsWith('.json'))) {
       const id = name.slice(0, -'.json'.length);
       const gt = groundTruth(id);
-      if (createHash('sha1').update(gt.file_id ?? id).digest()[0]! >= 128) continue;
+      if (
+        createHash('sha1')
+          .update(gt.file_id ?? id)
+          .digest()[0]! >= 128
+      )
+        continue;
       const f1 = wordF1(extract(id), gt.ground_truth.main_content ?? '');
       for (const type of ['all', gt._internal.page_type.primary]) {
         const t = byType.get(type) ?? { n: 0, f1: 0 };

@@ -24,15 +24,15 @@ function allText(html: string): string {
   let skip = 0;
   const p = new Parser(
     {
-      onopentag: (n) => {
+      onopentag: n => {
         if (n === 'script' || n === 'style') skip++;
         out.push(' ');
       },
-      onclosetag: (n) => {
+      onclosetag: n => {
         if (n === 'script' || n === 'style') skip--;
         out.push(' ');
       },
-      ontext: (t) => {
+      ontext: t => {
         if (!skip) out.push(t);
       },
     },
@@ -51,17 +51,17 @@ function textInside(html: string, names: Set<string>): string[] {
   let cur: string[] = [];
   const p = new Parser(
     {
-      onopentag: (n) => {
+      onopentag: n => {
         if (n === 'script' || n === 'style') skip++;
         if (names.has(n) && depth++ === 0) cur = [];
         cur.push(' ');
       },
-      onclosetag: (n) => {
+      onclosetag: n => {
         if (n === 'script' || n === 'style') skip--;
         cur.push(' ');
         if (names.has(n) && --depth === 0) found.push(cur.join('').replace(/\s+/g, ' ').trim());
       },
-      ontext: (t) => {
+      ontext: t => {
         if (depth > 0 && !skip) cur.push(t);
       },
     },
@@ -91,7 +91,10 @@ function overlap(reference: string[], got: string[]): number {
 const f1 = (p: number, r: number) => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
 
 describe.runIf(haveSharedData())('extractMainText on real pages', () => {
-  const pageNames = () => readdirSync(pagesDir).filter((d) => existsSync(join(pagesDir, d, 'expected.html'))).sort();
+  const pageNames = () =>
+    readdirSync(pagesDir)
+      .filter(d => existsSync(join(pagesDir, d, 'expected.html')))
+      .sort();
 
   function score(names: string[]) {
     let inter = 0;
@@ -124,17 +127,19 @@ describe.runIf(haveSharedData())('extractMainText on real pages', () => {
     const s = score(names);
     console.log(
       `readability first 20: token P ${s.precision.toFixed(3)} R ${s.recall.toFixed(3)} F1 ${s.f1.toFixed(3)}\n` +
-        s.perPage.map((p) => `  ${p.name}: R ${p.recall.toFixed(2)} P ${p.precision.toFixed(2)}`).join('\n'),
+        s.perPage.map(p => `  ${p.name}: R ${p.recall.toFixed(2)} P ${p.precision.toFixed(2)}`).join('\n'),
     );
     // Pages whose expected text is a handful of tokens (entity-unescaping fixtures) are too small to judge.
-    for (const p of s.perPage.filter((q) => q.refTokens >= 20)) expect(p.recall, p.name).toBeGreaterThanOrEqual(0.8);
+    for (const p of s.perPage.filter(q => q.refTokens >= 20)) expect(p.recall, p.name).toBeGreaterThanOrEqual(0.8);
     expect(s.recall).toBeGreaterThanOrEqual(0.9);
     expect(s.f1).toBeGreaterThanOrEqual(0.88);
   });
 
   it('all 130 Readability test pages: aggregate token F1 >= 0.93', () => {
     const s = score(pageNames());
-    console.log(`readability all ${s.perPage.length}: token P ${s.precision.toFixed(3)} R ${s.recall.toFixed(3)} F1 ${s.f1.toFixed(3)}`);
+    console.log(
+      `readability all ${s.perPage.length}: token P ${s.precision.toFixed(3)} R ${s.recall.toFixed(3)} F1 ${s.f1.toFixed(3)}`,
+    );
     expect(s.perPage.length).toBeGreaterThanOrEqual(120);
     expect(s.f1).toBeGreaterThanOrEqual(0.93);
   });
@@ -176,7 +181,9 @@ describe.runIf(haveSharedData())('extractMainText on real pages', () => {
       let consent = 0;
       let consentLeaks = 0;
       for (const entry of Object.values(data)) {
-        const file = [join(root, 'tests', 'eval', entry.file), join(root, 'tests', 'cache', entry.file)].find(existsSync);
+        const file = [join(root, 'tests', 'eval', entry.file), join(root, 'tests', 'cache', entry.file)].find(
+          existsSync,
+        );
         expect(file, entry.file).toBeDefined();
         const text = norm(extractMainText(decodeHtml(readFileSync(file!))));
         for (const s of entry.with) text.includes(norm(s)) ? tp++ : fn++;
@@ -202,7 +209,7 @@ describe.runIf(haveSharedData())('extractMainText on real pages', () => {
 
     /** The extracted text of one page of the set, whitespace-normalised, and its annotation. */
     function pageText(file: string) {
-      const entry = Object.values(data).find((e) => e.file === file);
+      const entry = Object.values(data).find(e => e.file === file);
       expect(entry, file).toBeDefined();
       const path = [join(root, 'tests', 'eval', file), join(root, 'tests', 'cache', file)].find(existsSync);
       expect(path, file).toBeDefined();
@@ -377,7 +384,9 @@ describe.runIf(haveSharedData())('decodeHtml on real non-UTF-8 pages', () => {
     const utf8 = new TextEncoder().encode(`<p>${text}</p>`);
     expect(decodeHtml(utf8)).toContain(text);
     expect(decodeHtml(utf8, 'text/html; charset=ISO-8859-1')).toContain(text);
-    expect(decodeHtml(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8]), 'text/html; charset=windows-1251')).toBe(`<p>${text}</p>`);
+    expect(decodeHtml(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8]), 'text/html; charset=windows-1251')).toBe(
+      `<p>${text}</p>`,
+    );
   });
 });
 
@@ -387,8 +396,8 @@ describe.runIf(haveSharedData())('identifyLanguage on real sentences', () => {
     for (const lang of ['en', 'de', 'fr', 'ru', 'ja']) {
       const sentences = readFileSync(join(sentencesDir, `${lang}.txt`), 'utf8')
         .split('\n')
-        .map((s) => s.trim())
-        .filter((s) => s.length >= (lang === 'ja' ? 15 : 40))
+        .map(s => s.trim())
+        .filter(s => s.length >= (lang === 'ja' ? 15 : 40))
         .slice(0, 100);
       expect(sentences).toHaveLength(100);
       let right = 0;
@@ -415,7 +424,8 @@ describe.runIf(haveSharedData())('identifyLanguage on real sentences', () => {
 });
 
 describe('extractMainText: what follows the article', () => {
-  const para = (i: number) => `<p>Paragraph ${i} of the story tells what happened, in full sentences, with enough words to count as prose here.</p>`;
+  const para = (i: number) =>
+    `<p>Paragraph ${i} of the story tells what happened, in full sentences, with enough words to count as prose here.</p>`;
   const story = Array.from({ length: 6 }, (_, i) => para(i)).join('');
 
   it('cuts at a "Related posts" / "Kommentare" heading after the body, with what follows', () => {

@@ -26,7 +26,7 @@ interface Outcome {
 
 async function run(file: string, fastGzip: boolean, config: IngestConfigInput = {}): Promise<Outcome> {
   const warnings: string[] = [];
-  const log: Logger = { info() {}, warn: (m) => void warnings.push(m), error() {} };
+  const log: Logger = { info() {}, warn: m => void warnings.push(m), error() {} };
   const ctx = { ...testContext(ingestConfigSchema.parse(config)), log };
   const docs: Doc[] = [];
   try {
@@ -70,7 +70,8 @@ describe.runIf(haveSharedData())('native-zlib member reading equals warcio', () 
   it('every real sample: same documents, offsets, counters and warnings', async () => {
     let docs = 0;
     for (const name of SAMPLES) {
-      for (const on_error of ['fail', 'skip'] as const) docs += (await expectSamePaths(cc(name), { on_error })).docs.length;
+      for (const on_error of ['fail', 'skip'] as const)
+        docs += (await expectSamePaths(cc(name), { on_error })).docs.length;
     }
     expect(docs).toBeGreaterThan(100);
   });
@@ -93,7 +94,7 @@ describe.runIf(haveSharedData())('native-zlib member reading equals warcio', () 
       await fh.close();
     }
     expect(members.length).toBeGreaterThan(careful.docs.length);
-    const at = new Map(members.map((m) => [m.offset, m.length]));
+    const at = new Map(members.map(m => [m.offset, m.length]));
     for (const d of careful.docs) {
       if (d.source.kind === 'corpus') throw new Error('not a WARC doc');
       expect(at.get(d.source.offset)).toBe(d.source.length);
@@ -131,11 +132,18 @@ describe.runIf(haveSharedData())('decoding only the kept text equals decoding th
   it("trafilatura's evaluation pages (every non-UTF-8 one among them) and the Readability pages", async () => {
     const root = await tempDir('qcc-ingest-fast-pages-');
     try {
-      execFileSync('tar', ['-xJf', join(sharedData, 'extraction', 'trafilatura-eval', 'html-tests-eval-and-cache.tar.xz'), '-C', root]);
+      execFileSync('tar', [
+        '-xJf',
+        join(sharedData, 'extraction', 'trafilatura-eval', 'html-tests-eval-and-cache.tar.xz'),
+        '-C',
+        root,
+      ]);
       const pages: Buffer[] = [];
-      for (const sub of ['eval', 'cache']) for (const f of readdirSync(join(root, 'tests', sub))) pages.push(readFileSync(join(root, 'tests', sub, f)));
+      for (const sub of ['eval', 'cache'])
+        for (const f of readdirSync(join(root, 'tests', sub))) pages.push(readFileSync(join(root, 'tests', sub, f)));
       const rd = join(sharedData, 'extraction', 'mozilla-readability-test-pages');
-      for (const d of readdirSync(rd)) if (existsSync(join(rd, d, 'source.html'))) pages.push(readFileSync(join(rd, d, 'source.html')));
+      for (const d of readdirSync(rd))
+        if (existsSync(join(rd, d, 'source.html'))) pages.push(readFileSync(join(rd, d, 'source.html')));
       expect(pages.length).toBeGreaterThan(1000);
       let legacy = 0;
       for (const bytes of pages) {
@@ -150,13 +158,24 @@ describe.runIf(haveSharedData())('decoding only the kept text equals decoding th
   });
 
   it('a windows-1251 page declared in the header or in <meta>', () => {
-    const ru = readFileSync(join(sharedData, 'langid', 'lingua-testdata', 'language-testdata', 'sentences', 'ru.txt'), 'utf8').split('\n').slice(0, 5).join(' ');
+    const ru = readFileSync(
+      join(sharedData, 'langid', 'lingua-testdata', 'language-testdata', 'sentences', 'ru.txt'),
+      'utf8',
+    )
+      .split('\n')
+      .slice(0, 5)
+      .join(' ');
     const enc = new TextDecoder('windows-1251');
     // windows-1251 bytes for the Russian text, built from the decoder's own table.
     const table = new Map<string, number>();
     for (let i = 0; i < 256; i++) table.set(enc.decode(new Uint8Array([i])), i);
-    const body = Uint8Array.from([...ru].map((ch) => table.get(ch) ?? 0x3f));
-    const page = (head: string) => Buffer.concat([Buffer.from(`<html><head>${head}</head><body><article><p>`), body, Buffer.from('</p></article></body></html>')]);
+    const body = Uint8Array.from([...ru].map(ch => table.get(ch) ?? 0x3f));
+    const page = (head: string) =>
+      Buffer.concat([
+        Buffer.from(`<html><head>${head}</head><body><article><p>`),
+        body,
+        Buffer.from('</p></article></body></html>'),
+      ]);
     for (const [bytes, ct] of [
       [page(''), 'text/html; charset=windows-1251'],
       [page('<meta charset="windows-1251">'), undefined],

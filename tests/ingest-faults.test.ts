@@ -11,14 +11,21 @@ import { WARCParser } from 'warcio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Doc } from '../core/types.js';
 import { testContext } from './stage-context.js';
-import { decodeHtml, extractMainText, ingestConfigSchema, readArchive, readRecordAt, type IngestConfigInput } from '../stages/ingest/index.js';
+import {
+  decodeHtml,
+  extractMainText,
+  ingestConfigSchema,
+  readArchive,
+  readRecordAt,
+  type IngestConfigInput,
+} from '../stages/ingest/index.js';
 import { cc, haveSharedData, sharedData, tempDir } from './helpers.js';
 
 const CC2020 = cc('commoncrawl/CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz');
 const sentences = (lang: string) =>
   readFileSync(join(sharedData, 'langid', 'lingua-testdata', 'language-testdata', 'sentences', `${lang}.txt`), 'utf8')
     .split('\n')
-    .filter((l) => l.trim());
+    .filter(l => l.trim());
 
 let n = 0;
 /** One gzip member holding one WARC response record with this HTTP head and body. */
@@ -65,19 +72,28 @@ describe.runIf(haveSharedData())('ingest faults: huge pages and legacy encodings
     const huge = Buffer.from(`<html><body>${paragraph.repeat(Math.ceil((50 << 20) / paragraph.length))}</body></html>`);
     expect(huge.length).toBeGreaterThan(50 << 20);
     const file = join(dir, 'huge.warc.gz');
-    await writeFile(file, Buffer.concat([real[0]!, real[1]!, responseMember('http://huge.example/', 'HTTP/1.1 200 OK\nContent-Type: text/html', huge), real[2]!, real[3]!]));
+    await writeFile(
+      file,
+      Buffer.concat([
+        real[0]!,
+        real[1]!,
+        responseMember('http://huge.example/', 'HTTP/1.1 200 OK\nContent-Type: text/html', huge),
+        real[2]!,
+        real[3]!,
+      ]),
+    );
     const base = await read(file);
     expect(base.counters['ingest.skipped.too_large']).toBe(1);
     expect(base.counters['ingest.records.response']).toBe(5);
-    expect(base.docs.some((d) => d.url === 'http://huge.example/')).toBe(false);
+    expect(base.docs.some(d => d.url === 'http://huge.example/')).toBe(false);
     const realOnly = join(dir, 'real.warc.gz');
     await writeFile(realOnly, Buffer.concat(real));
     const expected = await read(realOnly);
-    expect(base.docs.map((d) => d.text)).toEqual(expected.docs.map((d) => d.text));
+    expect(base.docs.map(d => d.text)).toEqual(expected.docs.map(d => d.text));
 
     // Raised above the page: it is read and extracted, and its byte range re-reads the record.
     const raised = await read(file, { max_page_bytes: 64 << 20 });
-    const page = raised.docs.find((d) => d.url === 'http://huge.example/')!;
+    const page = raised.docs.find(d => d.url === 'http://huge.example/')!;
     expect(page.text.length).toBeGreaterThan(40 << 20);
     expect(page.text.startsWith(sentences('en')[0]!.trim())).toBe(true);
     const src = page.source as { offset: number; length: number };
@@ -89,7 +105,10 @@ describe.runIf(haveSharedData())('ingest faults: huge pages and legacy encodings
     const bomb = gzipSync(inflated);
     expect(bomb.length).toBeLessThan(100_000);
     const file = join(dir, 'bomb.warc.gz');
-    await writeFile(file, responseMember('http://bomb.example/', 'HTTP/1.1 200 OK\nContent-Type: text/html\nContent-Encoding: gzip', bomb));
+    await writeFile(
+      file,
+      responseMember('http://bomb.example/', 'HTTP/1.1 200 OK\nContent-Type: text/html\nContent-Encoding: gzip', bomb),
+    );
     const { docs, counters } = await read(file);
     expect(docs).toEqual([]);
     expect(counters['ingest.skipped.too_large']).toBe(1);
@@ -98,7 +117,7 @@ describe.runIf(haveSharedData())('ingest faults: huge pages and legacy encodings
   it('windows-1251 and Shift_JIS pages: charset from the HTTP header, from <meta>, or sniffed; the text comes out right', async () => {
     const ru = sentences('ru').slice(0, 12).join(' ');
     const ja = sentences('ja')
-      .filter((l) => {
+      .filter(l => {
         try {
           encodeShiftJis(l);
           return true;
@@ -108,22 +127,47 @@ describe.runIf(haveSharedData())('ingest faults: huge pages and legacy encodings
       })
       .slice(0, 12)
       .join('');
-    const cp1251 = new Uint8Array([...ru].map((ch) => cp1251Byte(ch)));
+    const cp1251 = new Uint8Array([...ru].map(ch => cp1251Byte(ch)));
     const sjis = encodeShiftJis(ja);
     const page = (lang: string, head: string, body: Uint8Array) =>
-      new Uint8Array([...Buffer.from(`<html lang="${lang}"><head>${head}<title>t</title></head><body><article><p>`, 'latin1'), ...body, ...Buffer.from('</p></article></body></html>', 'latin1')]);
+      new Uint8Array([
+        ...Buffer.from(`<html lang="${lang}"><head>${head}<title>t</title></head><body><article><p>`, 'latin1'),
+        ...body,
+        ...Buffer.from('</p></article></body></html>', 'latin1'),
+      ]);
     const file = join(dir, 'legacy.warc.gz');
     await writeFile(
       file,
       Buffer.concat([
-        responseMember('http://ru.example/header', 'HTTP/1.1 200 OK\nContent-Type: text/html; charset=windows-1251', page('ru', '', cp1251)),
-        responseMember('http://ru.example/meta', 'HTTP/1.1 200 OK\nContent-Type: text/html', page('ru', '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">', cp1251)),
-        responseMember('http://ja.example/header', 'HTTP/1.1 200 OK\nContent-Type: text/html; charset=Shift_JIS', page('ja', '', sjis)),
-        responseMember('http://ja.example/meta', 'HTTP/1.1 200 OK\nContent-Type: text/html', page('ja', '<meta charset="shift_jis">', sjis)),
+        responseMember(
+          'http://ru.example/header',
+          'HTTP/1.1 200 OK\nContent-Type: text/html; charset=windows-1251',
+          page('ru', '', cp1251),
+        ),
+        responseMember(
+          'http://ru.example/meta',
+          'HTTP/1.1 200 OK\nContent-Type: text/html',
+          page('ru', '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">', cp1251),
+        ),
+        responseMember(
+          'http://ja.example/header',
+          'HTTP/1.1 200 OK\nContent-Type: text/html; charset=Shift_JIS',
+          page('ja', '', sjis),
+        ),
+        responseMember(
+          'http://ja.example/meta',
+          'HTTP/1.1 200 OK\nContent-Type: text/html',
+          page('ja', '<meta charset="shift_jis">', sjis),
+        ),
       ]),
     );
     const { docs } = await read(file, { min_text_chars: 0 });
-    expect(docs.map((d) => d.url)).toEqual(['http://ru.example/header', 'http://ru.example/meta', 'http://ja.example/header', 'http://ja.example/meta']);
+    expect(docs.map(d => d.url)).toEqual([
+      'http://ru.example/header',
+      'http://ru.example/meta',
+      'http://ja.example/header',
+      'http://ja.example/meta',
+    ]);
     const squash = (s: string) => s.replace(/\s+/g, '');
     for (const d of docs.slice(0, 2)) {
       expect(squash(d.text)).toBe(squash(ru));
@@ -139,12 +183,19 @@ describe.runIf(haveSharedData())('ingest faults: huge pages and legacy encodings
     let root: string;
     beforeAll(async () => {
       root = await tempDir('qcc-traf-');
-      execFileSync('tar', ['-xJf', join(sharedData, 'extraction', 'trafilatura-eval', 'html-tests-eval-and-cache.tar.xz'), '-C', root]);
+      execFileSync('tar', [
+        '-xJf',
+        join(sharedData, 'extraction', 'trafilatura-eval', 'html-tests-eval-and-cache.tar.xz'),
+        '-C',
+        root,
+      ]);
     });
     afterAll(async () => rm(root, { recursive: true, force: true }));
 
     it('each real page that is not valid UTF-8 decodes so that its must-contain snippets are found (no mojibake)', () => {
-      const data: Record<string, { file: string; with: string[] }> = JSON.parse(readFileSync(join(sharedData, 'extraction', 'trafilatura-eval', 'evaldata.json'), 'utf8'));
+      const data: Record<string, { file: string; with: string[] }> = JSON.parse(
+        readFileSync(join(sharedData, 'extraction', 'trafilatura-eval', 'evaldata.json'), 'utf8'),
+      );
       const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
       let pages = 0;
       let found = 0;
@@ -153,7 +204,9 @@ describe.runIf(haveSharedData())('ingest faults: huge pages and legacy encodings
       let nonAscii = 0;
       let nonAsciiLossy = 0;
       for (const entry of Object.values(data)) {
-        const file = [join(root, 'tests', 'eval', entry.file), join(root, 'tests', 'cache', entry.file)].find(existsSync)!;
+        const file = [join(root, 'tests', 'eval', entry.file), join(root, 'tests', 'cache', entry.file)].find(
+          existsSync,
+        )!;
         const bytes = readFileSync(file);
         try {
           new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -199,7 +252,20 @@ function cp1251Byte(ch: string): number {
   const c = ch.codePointAt(0)!;
   if (c < 0x80) return c;
   if (c >= 0x410 && c <= 0x44f) return c - 0x410 + 0xc0;
-  const extra: Record<string, number> = { Ё: 0xa8, ё: 0xb8, '«': 0xab, '»': 0xbb, '—': 0x97, '–': 0x96, '№': 0xb9, '\u00a0': 0xa0, '…': 0x85, '„': 0x84, '“': 0x93, '”': 0x94 };
+  const extra: Record<string, number> = {
+    Ё: 0xa8,
+    ё: 0xb8,
+    '«': 0xab,
+    '»': 0xbb,
+    '—': 0x97,
+    '–': 0x96,
+    '№': 0xb9,
+    '\u00a0': 0xa0,
+    '…': 0x85,
+    '„': 0x84,
+    '“': 0x93,
+    '”': 0x94,
+  };
   if (extra[ch] !== undefined) return extra[ch];
   throw new Error(`no windows-1251 byte for ${JSON.stringify(ch)}`);
 }

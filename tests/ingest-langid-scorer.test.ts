@@ -10,13 +10,19 @@ const sentencesDir = join(sharedData, 'langid', 'lingua-testdata', 'language-tes
 /** What eld itself says, in eldDetect's shape. */
 function reference(text: string) {
   const r = eld.detect(text);
-  return { language: r.language, reliable: r.language ? r.isReliable() : false, scores: r.language ? Object.entries(r.getScores()) : [] };
+  return {
+    language: r.language,
+    reliable: r.language ? r.isReliable() : false,
+    scores: r.language ? Object.entries(r.getScores()) : [],
+  };
 }
 
 describe.runIf(haveSharedData())('eldDetect gives what eld.detect gives', () => {
-  it('on 30 sentences of each of lingua\'s 75 languages, alone and run together', () => {
+  it("on 30 sentences of each of lingua's 75 languages, alone and run together", () => {
     let checked = 0;
-    for (const file of readdirSync(sentencesDir).filter((f) => f.endsWith('.txt')).sort()) {
+    for (const file of readdirSync(sentencesDir)
+      .filter(f => f.endsWith('.txt'))
+      .sort()) {
       const sentences = readFileSync(join(sentencesDir, file), 'utf8').split('\n').filter(Boolean).slice(0, 30);
       const texts = [...sentences, sentences.join(' '), sentences.join(' ').toUpperCase()];
       for (const t of texts) {
@@ -29,9 +35,18 @@ describe.runIf(haveSharedData())('eldDetect gives what eld.detect gives', () => 
 
   it('on edge cases: empty, digits only, a word longer than 70 bytes, lone surrogates, mixed scripts', () => {
     const cases = [
-      '', '   ', '12345 67 89 !!!', 'a', 'ab cd', 'abc', 'abcd', 'abcde',
+      '',
+      '   ',
+      '12345 67 89 !!!',
+      'a',
+      'ab cd',
+      'abc',
+      'abcd',
+      'abcde',
       `${'Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichenherstellungsbetrieb'.repeat(2)} ist lang`,
-      'Привет \ud800 мир \udfff world', 'naïve café déjà vu — “quotes” don’t', '日本語のテキストと English words 混在',
+      'Привет \ud800 мир \udfff world',
+      'naïve café déjà vu — “quotes” don’t',
+      '日本語のテキストと English words 混在',
     ];
     for (const t of cases) expect(eldDetect(t), t).toEqual(reference(t));
   });

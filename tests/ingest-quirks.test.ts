@@ -26,7 +26,7 @@ const wet = (name: string) => cc(`commoncrawl-wet/${name}.wet.gz`);
 
 async function read(file: string, config: IngestConfigInput = {}, fastGzip = true) {
   const warnings: string[] = [];
-  const log: Logger = { info() {}, warn: (m) => void warnings.push(m), error() {} };
+  const log: Logger = { info() {}, warn: m => void warnings.push(m), error() {} };
   const ctx = { ...testContext(ingestConfigSchema.parse(config)), log };
   const docs: Doc[] = [];
   let error: unknown;
@@ -49,14 +49,16 @@ async function readBoth(file: string, config: IngestConfigInput = {}) {
   return fast;
 }
 
-
 /** One gzip member per record, the block's HTTP status line rewritten by `rewrite`. */
 function rewritten(records: { head: string; block: Buffer }[], rewrite: (statusLine: string) => string): Buffer {
   return Buffer.concat(
     records.map(({ head, block }) => {
       const eol = block.indexOf('\n');
       const status = block.subarray(0, eol).toString('latin1').replace(/\r$/, '');
-      const newBlock = Buffer.concat([Buffer.from(rewrite(status), 'latin1'), block.subarray(eol - (block[eol - 1] === 13 ? 1 : 0))]);
+      const newBlock = Buffer.concat([
+        Buffer.from(rewrite(status), 'latin1'),
+        block.subarray(eol - (block[eol - 1] === 13 ? 1 : 0)),
+      ]);
       const newHead = head.replace(/^Content-Length: \d+$/im, `Content-Length: ${newBlock.length}`);
       return gzipSync(Buffer.concat([Buffer.from(newHead + '\r\n\r\n', 'utf8'), newBlock, Buffer.from('\r\n\r\n')]));
     }),
@@ -75,7 +77,10 @@ describe.runIf(haveSharedData())('ingest: lenient HTTP status lines, real record
   it('"200 OK" and "HTTP/1.1 HTTP/1.1 200 OK" give the documents of the original lines, each counted as a quirk', async () => {
     expect(records).toHaveLength(16);
     const asIs = join(dir, 'as-is.warc.gz');
-    await writeFile(asIs, rewritten(records, (s) => s));
+    await writeFile(
+      asIs,
+      rewritten(records, s => s),
+    );
     const original = await readBoth(asIs);
     expect(original.docs.length).toBeGreaterThan(5);
     expect(original.counters['ingest.quirk.status_line']).toBeUndefined();
@@ -88,7 +93,9 @@ describe.runIf(haveSharedData())('ingest: lenient HTTP status lines, real record
       await writeFile(file, rewritten(records, rewrite));
       const quirky = await readBoth(file);
       expect(quirky.error).toBeUndefined();
-      expect(quirky.docs.map((d) => [d.id, d.url, d.text, d.lang])).toEqual(original.docs.map((d) => [d.id, d.url, d.text, d.lang]));
+      expect(quirky.docs.map(d => [d.id, d.url, d.text, d.lang])).toEqual(
+        original.docs.map(d => [d.id, d.url, d.text, d.lang]),
+      );
       expect(quirky.counters['ingest.quirk.status_line']).toBe(16);
       expect(quirky.counters['ingest.skipped.http_status:invalid']).toBeUndefined();
       // Non-2xx codes are still read from the lenient line.
@@ -99,7 +106,10 @@ describe.runIf(haveSharedData())('ingest: lenient HTTP status lines, real record
 
   it('a status line that is not one (no three-digit code) is still http_status:invalid', async () => {
     const file = join(dir, 'garbage-status.warc.gz');
-    await writeFile(file, rewritten(records.slice(0, 3), () => 'OK THEN'));
+    await writeFile(
+      file,
+      rewritten(records.slice(0, 3), () => 'OK THEN'),
+    );
     const { docs, counters } = await readBoth(file);
     expect(docs).toHaveLength(0);
     expect(counters['ingest.skipped.http_status:invalid']).toBe(3);
@@ -124,7 +134,7 @@ describe.runIf(haveSharedData())('ingest: a real 2008 Heritrix crawl', () => {
     expect(skipped + docs.length).toBe(299);
     expect(counters['ingest.skipped.http_status:404']).toBe(40);
     expect(counters['ingest.skipped.non_html:text/dns']).toBe(38);
-    expect([...new Set(docs.map((d) => new URL(d.url!).host))].sort()).toEqual(HOSTS);
+    expect([...new Set(docs.map(d => new URL(d.url!).host))].sort()).toEqual(HOSTS);
     for (const d of docs.slice(0, 10)) {
       const src = d.source as { offset: number; length: number; record_id: string };
       expect((await readRecordAt(HERITRIX, src.offset, src.length)).recordId).toBe(src.record_id);
@@ -141,19 +151,38 @@ const WET: { name: string; docs: number; fault?: { kind: string; message: RegExp
   { name: 'corrupt_warcconversion_1', docs: 5 },
   { name: 'corrupt_warcconversion_2', docs: 1 },
   { name: 'corrupt_warcinfo_1', docs: 5 },
-  { name: 'appended_zip_fragment_unexpected_eof', docs: 15, fault: { kind: 'truncated_gzip', message: /: truncated gzip member at offset 49258$/ } },
+  {
+    name: 'appended_zip_fragment_unexpected_eof',
+    docs: 15,
+    fault: { kind: 'truncated_gzip', message: /: truncated gzip member at offset 49258$/ },
+  },
   {
     name: 'fragment1_incomplete_last',
     docs: 1,
-    fault: { kind: 'truncated_record', message: /: truncated record \(Content-Length 12694, 9186 bytes\) at offset 0$/ },
+    fault: {
+      kind: 'truncated_record',
+      message: /: truncated record \(Content-Length 12694, 9186 bytes\) at offset 0$/,
+    },
   },
   {
     name: 'fragment1_asthma_incomplete_last',
     docs: 0,
-    fault: { kind: 'bad_header', message: /: record does not end at its Content-Length \(2287\): other bytes follow in its gzip member at offset 0$/ },
+    fault: {
+      kind: 'bad_header',
+      message:
+        /: record does not end at its Content-Length \(2287\): other bytes follow in its gzip member at offset 0$/,
+    },
   },
-  { name: 'fragment2_no_header', docs: 0, fault: { kind: 'bad_header', message: /: bad WARC header \(status line ".*"\) at offset 0$/ } },
-  { name: 'file_headers_only', docs: 0, fault: { kind: 'truncated_record', message: /: truncated record \(Content-Length 259, 0 bytes\) at offset 0$/ } },
+  {
+    name: 'fragment2_no_header',
+    docs: 0,
+    fault: { kind: 'bad_header', message: /: bad WARC header \(status line ".*"\) at offset 0$/ },
+  },
+  {
+    name: 'file_headers_only',
+    docs: 0,
+    fault: { kind: 'truncated_record', message: /: truncated record \(Content-Length 259, 0 bytes\) at offset 0$/ },
+  },
   {
     name: 'file_and_wet_headers_only',
     docs: 0,
@@ -173,14 +202,14 @@ describe.runIf(haveSharedData())('ingest: real CC-MAIN-2016-50 WET files and dam
         expect(d.text.length).toBeGreaterThan(0);
       }
       const failMode = await readBoth(file, { min_text_chars: 0 });
-      expect(failMode.docs.map((d) => d.id)).toEqual(skip.docs.map((d) => d.id));
+      expect(failMode.docs.map(d => d.id)).toEqual(skip.docs.map(d => d.id));
       if (!fault) {
         expect(failMode.error).toBeUndefined();
-        expect(Object.keys(skip.counters).filter((k) => k.startsWith('ingest.errors.'))).toEqual([]);
+        expect(Object.keys(skip.counters).filter(k => k.startsWith('ingest.errors.'))).toEqual([]);
         return;
       }
       expect(skip.counters[`ingest.errors.${fault.kind}`]).toBe(1);
-      expect(skip.warnings.some((w) => w.startsWith(`${file}: `) && fault.message.test(w))).toBe(true);
+      expect(skip.warnings.some(w => w.startsWith(`${file}: `) && fault.message.test(w))).toBe(true);
       const err = failMode.error as IngestError;
       expect(err).toBeInstanceOf(IngestError);
       expect(err.kind).toBe(fault.kind);
@@ -189,4 +218,3 @@ describe.runIf(haveSharedData())('ingest: real CC-MAIN-2016-50 WET files and dam
     });
   }
 });
-

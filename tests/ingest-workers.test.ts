@@ -21,10 +21,10 @@ async function read(file: string, config: IngestConfigInput) {
 
 describe.runIf(haveSharedData())('readArchive with extract workers', () => {
   const files = () =>
-    ['commoncrawl', 'other', 'malformed'].flatMap((d) =>
+    ['commoncrawl', 'other', 'malformed'].flatMap(d =>
       readdirSync(cc(d))
-        .filter((n) => /\.warc(\.(wet|wat))?\.gz$/.test(n))
-        .map((n) => cc(join(d, n))),
+        .filter(n => /\.warc(\.(wet|wat))?\.gz$/.test(n))
+        .map(n => cc(join(d, n))),
     );
 
   it('gives the same documents, in the same order, and the same counters as the main thread, for every real sample', async () => {

@@ -28,7 +28,15 @@ const until = (condition: () => boolean) => vi.waitUntil(condition, { timeout: 1
 
 async function writeLease(datasetDir: string, info: Partial<LeaseInfo>): Promise<void> {
   const now = new Date().toISOString();
-  const lease: LeaseInfo = { owner: 'someone-else', run: 'r-old', host: hostname(), pid: deadPid(), started: now, heartbeat: now, ...info };
+  const lease: LeaseInfo = {
+    owner: 'someone-else',
+    run: 'r-old',
+    host: hostname(),
+    pid: deadPid(),
+    started: now,
+    heartbeat: now,
+    ...info,
+  };
   await mkdir(datasetDir, { recursive: true });
   await writeFile(lockPath(datasetDir), JSON.stringify(lease));
 }
@@ -44,19 +52,21 @@ describe('the dataset lease (in process)', () => {
     const refused = await acquireDatasetLock(dir, { runId: 'run-b', log }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(LockedError);
     expect((refused as LockedError).exitCode).toBe(EXIT_LOCKED);
-    expect((refused as Error).message).toMatch(new RegExp(`locked by run run-a on host ${hostname()}, pid ${process.pid}, started \\d+s ago`));
+    expect((refused as Error).message).toMatch(
+      new RegExp(`locked by run run-a on host ${hostname()}, pid ${process.pid}, started \\d+s ago`),
+    );
     expect((refused as Error).message).toContain('qcc unlock');
 
     await until(() => Date.parse(readLeaseFile(dir).heartbeat) > Date.parse(written.heartbeat));
     expect(readLeaseFile(dir)).toMatchObject({ owner: written.owner, run: 'run-a', started: written.started });
 
     const waiting = acquireDatasetLock(dir, { runId: 'run-b', waitMs: 10_000, pollMs: 50, log });
-    await until(() => log.lines.some((l) => /waiting for the lease .* held by run run-a/.test(l)));
+    await until(() => log.lines.some(l => /waiting for the lease .* held by run run-a/.test(l)));
     expect(readLeaseFile(dir).run).toBe('run-a');
     await first.release();
     const second = await waiting;
     expect(JSON.parse(readFileSync(lockPath(dir), 'utf8')).run).toBe('run-b');
-    expect(log.lines.some((l) => /waiting for the lease .* held by run run-a/.test(l))).toBe(true);
+    expect(log.lines.some(l => /waiting for the lease .* held by run run-a/.test(l))).toBe(true);
     await second.release();
     expect(existsSync(lockPath(dir))).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
@@ -68,7 +78,9 @@ describe('the dataset lease (in process)', () => {
     const pid = deadPid();
     await writeLease(dir, { pid });
     const lease = await acquireDatasetLock(dir, { runId: 'run-new', log });
-    expect(log.lines.find((l) => l.startsWith('warn:'))).toMatch(new RegExp(`taking over a stale lease .*its process \\(pid ${pid} on ${hostname()}\\) is gone`));
+    expect(log.lines.find(l => l.startsWith('warn:'))).toMatch(
+      new RegExp(`taking over a stale lease .*its process \\(pid ${pid} on ${hostname()}\\) is gone`),
+    );
     await lease.release();
 
     const old = new Date(Date.now() - 3600_000).toISOString();
@@ -85,7 +97,9 @@ describe('the dataset lease (in process)', () => {
     const lease = await acquireDatasetLock(dir, { heartbeatMs: 50, log });
     await writeLease(dir, { host: 'elsewhere', pid: 4242, owner: 'thief' });
     await until(() => !lease.held());
-    expect(log.lines.some((l) => /error: lost the lease .* taken over by run r-old on host elsewhere, pid 4242/.test(l))).toBe(true);
+    expect(
+      log.lines.some(l => /error: lost the lease .* taken over by run r-old on host elsewhere, pid 4242/.test(l)),
+    ).toBe(true);
     await lease.release();
     expect(JSON.parse(readFileSync(lockPath(dir), 'utf8')).owner).toBe('thief');
   });
@@ -97,32 +111,40 @@ describe.runIf(haveSharedData())('two `qcc run` of one dataset at once', () => {
     const config = await writeLeanConfig(dir, { dataset: 'locked', cacheDir: join(dir, 'cache'), llm: false });
 
     const outA = join(dir, 'a');
-    const [a1, a2] = await Promise.all([qcc(['run', '--config', config, '--out', outA]), qcc(['run', '--config', config, '--out', outA])]);
+    const [a1, a2] = await Promise.all([
+      qcc(['run', '--config', config, '--out', outA]),
+      qcc(['run', '--config', config, '--out', outA]),
+    ]);
     const codes = [a1.code, a2.code].sort();
     expect(codes, a1.stderr.slice(-400) + a2.stderr.slice(-400)).toEqual([0, EXIT_LOCKED]);
     const winner = a1.code === 0 ? a1 : a2;
     const loser = a1.code === 0 ? a2 : a1;
     expect(winner.stdout).toMatch(/published v0001/);
     expect(loser.stdout).toBe('');
-    expect(loser.stderr).toMatch(/the dataset is locked by run \S+ on host \S+, pid \d+, started \d+s ago, last heartbeat \d+s ago/);
+    expect(loser.stderr).toMatch(
+      /the dataset is locked by run \S+ on host \S+, pid \d+, started \d+s ago, last heartbeat \d+s ago/,
+    );
     expect(loser.stderr).toContain(`qcc unlock --config ${config} --out ${outA}`);
     expect(existsSync(join(outA, 'locked', '.lock'))).toBe(false);
 
     const outB = join(dir, 'b');
     const wait = ['--lock-wait', '300'];
-    const [b1, b2] = await Promise.all([qcc(['run', '--config', config, '--out', outB, ...wait]), qcc(['run', '--config', config, '--out', outB, ...wait])]);
+    const [b1, b2] = await Promise.all([
+      qcc(['run', '--config', config, '--out', outB, ...wait]),
+      qcc(['run', '--config', config, '--out', outB, ...wait]),
+    ]);
     expect([b1.code, b2.code], b1.stderr.slice(-400) + b2.stderr.slice(-400)).toEqual([0, 0]);
     const outs = [b1.stdout, b2.stdout].sort();
     expect(outs[0]).toMatch(/^published v0001/);
     expect(outs[1]).toMatch(/^up to date: v0001/);
-    expect([b1.stderr, b2.stderr].some((e) => e.includes('waiting for the lease'))).toBe(true);
+    expect([b1.stderr, b2.stderr].some(e => e.includes('waiting for the lease'))).toBe(true);
 
     const published = await publishedSet(join(outA, 'locked'));
     const waited = await publishedSet(join(outB, 'locked'));
     expect(published.records.length).toBeGreaterThan(10);
     expect(new Set(waited.records).size).toBe(waited.records.length);
     expect(waited.records).toEqual(published.records);
-    expect(readdirSync(join(outB, 'locked')).filter((n) => /^v\d+$/.test(n))).toEqual(['v0001']);
+    expect(readdirSync(join(outB, 'locked')).filter(n => /^v\d+$/.test(n))).toEqual(['v0001']);
   });
 
   it('takes over the stale lease of a dead run, and `qcc unlock` removes a lease and says whose it was', async () => {
@@ -143,7 +165,9 @@ describe.runIf(haveSharedData())('two `qcc run` of one dataset at once', () => {
     const run = await qcc(['run', '--config', config, '--out', out]);
     expect(run.code, run.stderr.slice(-600)).toBe(0);
     expect(run.stdout).toMatch(/published v0001/);
-    expect(run.stderr).toMatch(new RegExp(`taking over a stale lease of ${datasetDir}: its process \\(pid ${pid} on ${hostname()}\\) is gone`));
+    expect(run.stderr).toMatch(
+      new RegExp(`taking over a stale lease of ${datasetDir}: its process \\(pid ${pid} on ${hostname()}\\) is gone`),
+    );
     expect(existsSync(lockPath(datasetDir))).toBe(false);
 
     // A live-looking lease of another host: runs exit 75 naming it; unlock refuses without --force.

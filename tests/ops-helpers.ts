@@ -16,9 +16,11 @@ export const LEAN_WARCS = [
 
 /** One demo seed per domain (the first of each in data/seeds/demo.csv), so the model is called 4 times. */
 export async function writeLeanSeeds(dir: string): Promise<string> {
-  const [header, ...rows] = readFileSync(join(repo, 'data', 'seeds', 'demo.csv'), 'utf8').trim().split('\n');
+  const [header, ...rows] = readFileSync(join(repo, 'data', 'seeds', 'demo.csv'), 'utf8')
+    .trim()
+    .split('\n');
   const seen = new Set<string>();
-  const picked = rows.filter((row) => {
+  const picked = rows.filter(row => {
     const domain = row.split(',')[0]!;
     if (seen.has(domain)) return false;
     seen.add(domain);
@@ -33,7 +35,10 @@ export async function writeLeanSeeds(dir: string): Promise<string> {
  * A small real run: the local model (1 thread) writes one question per seed, FTS5 over real WARC samples,
  * small shards so that 4 workers each get work in every sharded stage.
  */
-export async function writeLeanConfig(dir: string, opts: { dataset: string; cacheDir: string; llm?: boolean }): Promise<string> {
+export async function writeLeanConfig(
+  dir: string,
+  opts: { dataset: string; cacheDir: string; llm?: boolean },
+): Promise<string> {
   const seeds = await writeLeanSeeds(dir);
   const file = join(dir, `${opts.dataset}.yaml`);
   const bootstrap =
@@ -48,7 +53,7 @@ seeds: { files: [${seeds}], seeds_per_shard: 1 }
 ${bootstrap}
 ingest:
   warc:
-${LEAN_WARCS.map((w) => `    - ${w}`).join('\n')}
+${LEAN_WARCS.map(w => `    - ${w}`).join('\n')}
 index: { backend: fts5 }
 retrieve: { top_k: 10, queries_per_shard: 2 }
 candidates: { shards: 4 }
@@ -59,7 +64,9 @@ write: { records_per_part: 50 }
 }
 
 /** The published records of a dataset's LATEST version as sorted "id sha256(text)" lines, and the manifest. */
-export async function publishedSet(datasetDir: string): Promise<{ version: string; manifest: Manifest; records: string[] }> {
+export async function publishedSet(
+  datasetDir: string,
+): Promise<{ version: string; manifest: Manifest; records: string[] }> {
   const version = readFileSync(join(datasetDir, 'LATEST'), 'utf8').trim();
   const manifest = JSON.parse(readFileSync(join(datasetDir, version, 'manifest.json'), 'utf8')) as Manifest;
   const records: string[] = [];
@@ -91,13 +98,14 @@ export function onStderrLines(child: { stderr: NodeJS.ReadableStream | null }, o
 export async function allWorkers(runs: { child: ChildProcess; done: Promise<CliResult> }[]): Promise<CliResult[]> {
   const failed = new Promise<never>((_, reject) => {
     runs.forEach((run, rank) =>
-      run.done.then((r) => {
+      run.done.then(r => {
         if (r.code !== 0) {
-          for (const other of runs) if (other.child.exitCode === null && other.child.signalCode === null) other.child.kill('SIGKILL');
+          for (const other of runs)
+            if (other.child.exitCode === null && other.child.signalCode === null) other.child.kill('SIGKILL');
           reject(new Error(`rank ${rank} exited ${r.code ?? r.signal}: ${r.stderr.slice(-1500)}`));
         }
       }),
     );
   });
-  return Promise.race([Promise.all(runs.map((r) => r.done)), failed]);
+  return Promise.race([Promise.all(runs.map(r => r.done)), failed]);
 }

@@ -16,7 +16,11 @@ describe('portable paths in a published manifest', () => {
   });
 
   it('rewrites every string of a config, in arrays and nested objects, without changing the input', () => {
-    const config = { out: '/w/qcc/out', seeds: { files: ['/w/qcc/data/seeds/demo.csv'], seeds_per_shard: 6 }, ingest: { warc: ['/data/shared/cc/a.warc.gz'], min_text_chars: 200 } };
+    const config = {
+      out: '/w/qcc/out',
+      seeds: { files: ['/w/qcc/data/seeds/demo.csv'], seeds_per_shard: 6 },
+      ingest: { warc: ['/data/shared/cc/a.warc.gz'], min_text_chars: 200 },
+    };
     const before = JSON.stringify(config);
     expect(portablePaths(config, { ...roots, input_root: undefined })).toEqual({
       out: '<out>',

@@ -21,14 +21,20 @@ describe.runIf(haveSharedData())('progress and logs of a run, on a terminal and 
     dir = await tempDir();
     config = join(dir, 'small.yaml');
     // MinHash dedup is on by default: its per-band lines are the detail that must stay off the terminal.
-    await writeFile(config, `dataset: small\nseeds: { files: [${join(repo, 'data', 'seeds', 'demo.csv')}], seeds_per_shard: 12 }\nbootstrap: { provider: none }\ningest: { warc: [${cc('other')}] }\n`);
+    await writeFile(
+      config,
+      `dataset: small\nseeds: { files: [${join(repo, 'data', 'seeds', 'demo.csv')}], seeds_per_shard: 12 }\nbootstrap: { provider: none }\ningest: { warc: [${cc('other')}] }\n`,
+    );
   });
 
   it('on a pipe, per-band dedup lines are in the JSON log at debug level; the last lines name the report and qcc read', async () => {
     const r = await qcc(['run', '--config', config, '--out', join(dir, 'pipe')]);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level?: string; msg?: string });
-    const bands = lines.filter((l) => l.msg === 'dedup band merged');
+    const lines = r.stderr
+      .split('\n')
+      .filter(l => l.startsWith('{'))
+      .map(l => JSON.parse(l) as { level?: string; msg?: string });
+    const bands = lines.filter(l => l.msg === 'dedup band merged');
     expect(bands.length).toBeGreaterThan(0);
     for (const b of bands) expect(b.level).toBe('debug');
     const version = join(dir, 'pipe', 'small', 'v0001');
@@ -39,8 +45,23 @@ describe.runIf(haveSharedData())('progress and logs of a run, on a terminal and 
 
   it.runIf(haveScript())('on a terminal, the bars are not broken up by debug lines', () => {
     const typescript = join(dir, 'tty.log');
-    const command = [process.execPath, join(repo, 'bin', 'qcc.js'), 'run', '--config', config, '--out', join(dir, 'tty')].map((a) => `'${a}'`).join(' ');
-    const r = spawnSync(SCRIPT, ['-qec', command, typescript], { cwd: repo, encoding: 'utf8', env: { ...process.env, QCC_LOG_LEVEL: '' }, timeout: 300_000 });
+    const command = [
+      process.execPath,
+      join(repo, 'bin', 'qcc.js'),
+      'run',
+      '--config',
+      config,
+      '--out',
+      join(dir, 'tty'),
+    ]
+      .map(a => `'${a}'`)
+      .join(' ');
+    const r = spawnSync(SCRIPT, ['-qec', command, typescript], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, QCC_LOG_LEVEL: '' },
+      timeout: 300_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const screen = readFileSync(typescript, 'utf8');
     expect(screen).toMatch(/dedup\s+\[/); // the dedup step's bar was drawn

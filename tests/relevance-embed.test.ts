@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJsonl } from '../core/jsonl.js';
-import { defaultEmbedModelDir, EmbedderUnavailableError, openEmbedder, type Embedder } from '../stages/relevance/embed.js';
+import {
+  defaultEmbedModelDir,
+  EmbedderUnavailableError,
+  openEmbedder,
+  type Embedder,
+} from '../stages/relevance/embed.js';
 import { haveSharedData, inCI, newsCorpus } from './helpers.js';
 
 /** The model folder and the runtime packages are here; under CI their absence is a failure, elsewhere a clear skip. */
@@ -55,15 +60,18 @@ describe.skipIf(!embedder)('sentence embedder (all-MiniLM-L6-v2, int8 ONNX)', ()
     const groups = ['sci.space', 'sci.med', 'rec.sport.hockey', 'comp.graphics'];
     const posts = await postsOf(groups, 8);
     expect(posts).toHaveLength(32);
-    const vecs = await e.embed(posts.map((p) => p.text));
+    const vecs = await e.embed(posts.map(p => p.text));
     const mean = (a: string, b: string) => {
       const sims: number[] = [];
-      posts.forEach((p, i) => posts.forEach((q, j) => {
-        if (i !== j && p.label === a && q.label === b) sims.push(dot(vecs[i]!, vecs[j]!));
-      }));
+      posts.forEach((p, i) =>
+        posts.forEach((q, j) => {
+          if (i !== j && p.label === a && q.label === b) sims.push(dot(vecs[i]!, vecs[j]!));
+        }),
+      );
       return sims.reduce((s, x) => s + x, 0) / sims.length;
     };
-    for (const a of groups) for (const b of groups) if (a !== b) expect(mean(a, a), `${a} vs ${b}`).toBeGreaterThan(mean(a, b) + 0.05);
+    for (const a of groups)
+      for (const b of groups) if (a !== b) expect(mean(a, a), `${a} vs ${b}`).toBeGreaterThan(mean(a, b) + 0.05);
     // Nearest neighbour among the other 31 posts is from the same group for most posts.
     const sameGroup = posts.filter((p, i) => {
       let best = -1;
@@ -78,7 +86,7 @@ describe.skipIf(!embedder)('sentence embedder (all-MiniLM-L6-v2, int8 ONNX)', ()
   });
 
   it('is deterministic: the same text gives the same bits alone, in a batch and in another order', async () => {
-    const posts = (await postsOf(['sci.crypt'], 3)).map((p) => p.text);
+    const posts = (await postsOf(['sci.crypt'], 3)).map(p => p.text);
     const batch = await e.embed(posts);
     const reversed = (await e.embed([...posts].reverse())).reverse();
     const alone = await e.embed([posts[1]!]);
@@ -87,7 +95,7 @@ describe.skipIf(!embedder)('sentence embedder (all-MiniLM-L6-v2, int8 ONNX)', ()
   });
 
   it('reads only the first maxTokens tokens: text past the cut does not change the vector', async () => {
-    const [post] = (await postsOf(['sci.electronics'], 1)).map((p) => p.text);
+    const [post] = (await postsOf(['sci.electronics'], 1)).map(p => p.text);
     expect(post!.length).toBeGreaterThan(1200); // longer than the first slice the embedder tokenizes (126 × 8 chars)
     const [a, b] = await e.embed([post!, `${post} Completely unrelated words about baking bread and football.`]);
     expect(Array.from(b!)).toEqual(Array.from(a!));
@@ -103,13 +111,16 @@ describe.skipIf(!embedder)('sentence embedder (all-MiniLM-L6-v2, int8 ONNX)', ()
 
   it('names the model file when it is not a model', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qcc-embed-bad-'));
-    for (const f of ['embedder.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(defaultEmbedModelDir(), f), join(dir, f));
+    for (const f of ['embedder.json', 'tokenizer.json', 'tokenizer_config.json'])
+      copyFileSync(join(defaultEmbedModelDir(), f), join(dir, f));
     writeFileSync(join(dir, 'model.onnx'), 'not an onnx model');
     await expect(openEmbedder({ modelDir: dir })).rejects.toThrow(`cannot load ${join(dir, 'model.onnx')}`);
   });
 
   it('refuses a token cut the model cannot take, naming the limit', async () => {
-    await expect(openEmbedder({ maxTokens: 1000 })).rejects.toThrow(/maxTokens must be an integer in 3\.\.512, got 1000/);
+    await expect(openEmbedder({ maxTokens: 1000 })).rejects.toThrow(
+      /maxTokens must be an integer in 3\.\.512, got 1000/,
+    );
   });
 });
 

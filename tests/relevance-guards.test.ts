@@ -18,7 +18,10 @@ const limits = { min_kept_of_positives: 1.1, max_index_share: 0.5, max_growth: 8
 describe('relevance guards (pure checks)', () => {
   it('names a stalled classifier: it accepts fewer documents than its own positives', () => {
     // The issue's news corpus: 1,688 candidates, the Bayes decision kept 223.
-    const w = checkDomain({ domain: 'sports', positives: 230, retrieved: 1688, accepted: 223, indexSize: 7600 }, limits);
+    const w = checkDomain(
+      { domain: 'sports', positives: 230, retrieved: 1688, accepted: 223, indexSize: 7600 },
+      limits,
+    );
     expect(w?.code).toBe('classifier_stalled');
     expect(w?.message).toMatch(/sports: the classifier accepts 223 documents, fewer than 1.1 × its 230 positives/);
     expect(w?.values).toEqual({ positives: 230, retrieved: 1688, accepted: 223, index: 7600 });
@@ -26,19 +29,28 @@ describe('relevance guards (pure checks)', () => {
 
   it('names a flooded classifier: many times what retrieval found', () => {
     // The issue's 20 Newsgroups train+test index: electronics drifted to 4,255 documents.
-    const w = checkDomain({ domain: 'electronics', positives: 130, retrieved: 430, accepted: 4255, indexSize: 18846 }, limits);
+    const w = checkDomain(
+      { domain: 'electronics', positives: 130, retrieved: 430, accepted: 4255, indexSize: 18846 },
+      limits,
+    );
     expect(w?.code).toBe('classifier_flooded');
     expect(w?.message).toMatch(/4255 documents, 22\.6% of the index and 9\.9× the 430 retrieved/);
   });
 
   it('passes a domain that grew within its limits', () => {
-    expect(checkDomain({ domain: 'rural', positives: 30, retrieved: 574, accepted: 1039, indexSize: 2813 }, limits)).toBeUndefined();
+    expect(
+      checkDomain({ domain: 'rural', positives: 30, retrieved: 574, accepted: 1039, indexSize: 2813 }, limits),
+    ).toBeUndefined();
   });
 
   it('flags a judge that says yes to random documents as readily as to hits, and only then', () => {
     const lim = { min_controls: 8, max_control_yes: 0.5, min_separation: 0.25 };
-    expect(checkJudge({ on_domain: 40, off_domain: 7 }, { on_domain: 15, off_domain: 0 }, lim)?.message).toMatch(/yes to 15 of 15 random index documents \(100%\) and to 40 of 47 retrieved hits \(85%\)/);
-    expect(checkJudge({ on_domain: 20, off_domain: 28 }, { on_domain: 2, off_domain: 6 }, lim)?.code).toBe('judge_one_way');
+    expect(checkJudge({ on_domain: 40, off_domain: 7 }, { on_domain: 15, off_domain: 0 }, lim)?.message).toMatch(
+      /yes to 15 of 15 random index documents \(100%\) and to 40 of 47 retrieved hits \(85%\)/,
+    );
+    expect(checkJudge({ on_domain: 20, off_domain: 28 }, { on_domain: 2, off_domain: 6 }, lim)?.code).toBe(
+      'judge_one_way',
+    );
     expect(checkJudge({ on_domain: 40, off_domain: 8 }, { on_domain: 1, off_domain: 15 }, lim)).toBeUndefined();
     expect(checkJudge({ on_domain: 40, off_domain: 8 }, { on_domain: 3, off_domain: 1 }, lim)).toBeUndefined(); // too few controls to say
   });
@@ -65,8 +77,10 @@ describe('relevance guards (pure checks)', () => {
       { step: 'retrieve', in: 912, out: 100, removed: { not_retrieved: 812 } },
       { step: 'filter', in: 100, out: 19, removed: { gopher_short_doc: 81 } },
     ]);
-    expect(w.map((x) => `${x.step}/${x.rule}`)).toEqual(['ingest/short_text', 'filter/gopher_short_doc']);
-    expect(w[0]!.message).toBe('ingest: rule short_text removed 6688 of 7600 documents (88%); for a corpus of short items use the short-text settings in config/profiles/short-text.yaml');
+    expect(w.map(x => `${x.step}/${x.rule}`)).toEqual(['ingest/short_text', 'filter/gopher_short_doc']);
+    expect(w[0]!.message).toBe(
+      'ingest: rule short_text removed 6688 of 7600 documents (88%); for a corpus of short items use the short-text settings in config/profiles/short-text.yaml',
+    );
   });
 });
 
@@ -83,10 +97,22 @@ describe.runIf(haveSharedData() || inCI)('relevance guards in a run (real corpor
   beforeAll(async () => {
     root = await tempDir('qcc-guards-');
     corpora = join(root, 'corpora');
-    await run(process.execPath, [join(repo, 'scripts', 'relevance', 'prepare-corpora.mjs'), '--corpus', 'abc', '--out', corpora]);
+    await run(process.execPath, [
+      join(repo, 'scripts', 'relevance', 'prepare-corpora.mjs'),
+      '--corpus',
+      'abc',
+      '--out',
+      corpora,
+    ]);
   }, 300_000);
 
-  async function runOn(name: string, corpus: string, seeds: string, classifier: Record<string, unknown>, guards: Record<string, unknown> = {}) {
+  async function runOn(
+    name: string,
+    corpus: string,
+    seeds: string,
+    classifier: Record<string, unknown>,
+    guards: Record<string, unknown> = {},
+  ) {
     const config = join(root, `${name}.yaml`);
     await writeFile(
       config,
@@ -113,34 +139,52 @@ describe.runIf(haveSharedData() || inCI)('relevance guards in a run (real corpor
   }
 
   it('a stalled classifier warns and its domain keeps the retrieved set', async () => {
-    const { stderr, manifest, docs } = await runOn('stall', join(corpora, 'abc-dev.jsonl.gz'), join(repo, 'data', 'seeds', 'eval', 'abc.csv'), { em_smoothing: 'additive' });
+    const { stderr, manifest, docs } = await runOn(
+      'stall',
+      join(corpora, 'abc-dev.jsonl.gz'),
+      join(repo, 'data', 'seeds', 'eval', 'abc.csv'),
+      { em_smoothing: 'additive' },
+    );
     const warnings = (manifest.relevance!.warnings ?? []) as { code: string; domain: string }[];
-    expect(warnings.map((w) => w.code)).toContain('classifier_stalled');
-    expect(stderr).toMatch(/the classifier accepts \d+ documents, fewer than 1.1 × its \d+ positives \(it stalled\); fell back to the retrieved set/);
+    expect(warnings.map(w => w.code)).toContain('classifier_stalled');
+    expect(stderr).toMatch(
+      /the classifier accepts \d+ documents, fewer than 1.1 × its \d+ positives \(it stalled\); fell back to the retrieved set/,
+    );
     const counts = manifest.counts.candidates as Record<string, number>;
-    for (const w of warnings.filter((x) => x.code === 'classifier_stalled')) {
-      const published = docs.filter((d) => d.domain === w.domain).length;
+    for (const w of warnings.filter(x => x.code === 'classifier_stalled')) {
+      const published = docs.filter(d => d.domain === w.domain).length;
       // Every retrieved candidate of the domain is kept (less exact duplicates), none is removed by the classifier.
       expect(published).toBeGreaterThan(0.9 * counts[`candidates.domain.${w.domain}`]!);
-      expect(docs.filter((d) => d.domain === w.domain && d.relevance?.found_by === 'classifier')).toHaveLength(0);
+      expect(docs.filter(d => d.domain === w.domain && d.relevance?.found_by === 'classifier')).toHaveLength(0);
     }
   }, 600_000);
 
   it('the same corpus with the default (corpus-smoothed) classifier grows past its positives without a warning', async () => {
-    const { manifest, docs } = await runOn('ok', join(corpora, 'abc-dev.jsonl.gz'), join(repo, 'data', 'seeds', 'eval', 'abc.csv'), {});
+    const { manifest, docs } = await runOn(
+      'ok',
+      join(corpora, 'abc-dev.jsonl.gz'),
+      join(repo, 'data', 'seeds', 'eval', 'abc.csv'),
+      {},
+    );
     expect((manifest.relevance!.warnings ?? []) as unknown[]).toEqual([]);
-    expect(docs.filter((d) => d.relevance?.found_by === 'classifier').length).toBeGreaterThan(300);
+    expect(docs.filter(d => d.relevance?.found_by === 'classifier').length).toBeGreaterThan(300);
   }, 600_000);
 
   it('a flooded classifier warns and its domain keeps the retrieved set', async () => {
     const news = join(sharedData, 'corpora', '20news-bydate-train.jsonl.gz');
-    const { stderr, manifest, docs } = await runOn('flood', news, join(repo, 'data', 'seeds', 'demo.csv'), { em_mu: 1_000_000 }, { max_growth: 3 });
+    const { stderr, manifest, docs } = await runOn(
+      'flood',
+      news,
+      join(repo, 'data', 'seeds', 'demo.csv'),
+      { em_mu: 1_000_000 },
+      { max_growth: 3 },
+    );
     const warnings = (manifest.relevance!.warnings ?? []) as { code: string; domain: string }[];
-    expect(warnings.map((w) => w.code)).toContain('classifier_flooded');
+    expect(warnings.map(w => w.code)).toContain('classifier_flooded');
     expect(stderr).toMatch(/× the \d+ retrieved \(limits 50% and 3×\): it drifted; fell back to the retrieved set/);
     const counts = manifest.counts.candidates as Record<string, number>;
     for (const w of warnings) {
-      const published = docs.filter((d) => d.domain === w.domain).length;
+      const published = docs.filter(d => d.domain === w.domain).length;
       expect(published).toBeLessThanOrEqual(counts[`candidates.domain.${w.domain}`]!);
     }
   }, 600_000);

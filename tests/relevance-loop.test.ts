@@ -12,7 +12,8 @@ const readVersion = async (dir: string) => {
   const docs: Doc[] = [];
   for (const s of manifest.shards) docs.push(...(await readAllJsonl<Doc>(join(dir, s.path))));
   const removed: { step: string; rule: string; record: Doc }[] = [];
-  for (const s of manifest.removed) removed.push(...(await readAllJsonl<{ step: string; rule: string; record: Doc }>(join(dir, s.path))));
+  for (const s of manifest.removed)
+    removed.push(...(await readAllJsonl<{ step: string; rule: string; record: Doc }>(join(dir, s.path))));
   return { manifest, docs, removed };
 };
 
@@ -42,40 +43,51 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
     expect(judge['relevance.judge.controls']).toBe(16);
     // The 270M base model says yes to random documents as readily as to hits: flagged, its labels unused.
     const warnings = (manifest.relevance!.warnings ?? []) as { code: string; message: string }[];
-    const oneWay = warnings.find((w) => w.code === 'judge_one_way');
-    expect(oneWay?.message, JSON.stringify(manifest.relevance!.judge)).toMatch(/^the judge said yes to \d+ of \d+ random index documents/);
+    const oneWay = warnings.find(w => w.code === 'judge_one_way');
+    expect(oneWay?.message, JSON.stringify(manifest.relevance!.judge)).toMatch(
+      /^the judge said yes to \d+ of \d+ random index documents/,
+    );
     expect(manifest.counts.relevance!['relevance.queries.pruned'] ?? 0).toBe(0);
     expect((judge['relevance.judge.llm_calls'] ?? 0) + (judge['relevance.judge.llm_cache_hits'] ?? 0)).toBe(20);
-    const row = manifest.funnel.find((f) => f.step === 'relevance')!;
+    const row = manifest.funnel.find(f => f.step === 'relevance')!;
     expect(row.in).toBe(row.out + Object.values(row.removed).reduce((a, b) => a + b, 0));
     for (const doc of docs) expect(['bm25', 'classifier']).toContain(doc.relevance?.found_by);
-    const scored = docs.filter((d) => d.relevance?.score !== undefined);
+    const scored = docs.filter(d => d.relevance?.score !== undefined);
     expect(scored.length).toBeGreaterThan(0);
     for (const d of scored) expect(d.relevance!.score!).toBeGreaterThanOrEqual(d.relevance!.threshold!);
-    const recall = docs.filter((d) => d.relevance?.found_by === 'classifier');
+    const recall = docs.filter(d => d.relevance?.found_by === 'classifier');
     // The recall round's finds then pass the filters and dedup like every other document.
     const added = manifest.counts.relevance!['relevance.added.recall_round']!;
     expect(added).toBeGreaterThan(0);
     expect(recall.length).toBeGreaterThan(0);
     expect(recall.length).toBeLessThanOrEqual(added);
     // No query found them: one schema for every record, so their `retrieval` holds no hits.
-    expect(recall.every((d) => (d.retrieval?.hits ?? []).length === 0)).toBe(true);
+    expect(recall.every(d => (d.retrieval?.hits ?? []).length === 0)).toBe(true);
     // The LLM judge failed its check, yet the version says how good each domain is: the semantic judge needs no LLM.
-    const estimate = manifest.relevance!.estimate as { reliable: boolean; judge: string; domains: { domain: string; published: number; precision: { sample: number; share: number | null } }[] };
+    const estimate = manifest.relevance!.estimate as {
+      reliable: boolean;
+      judge: string;
+      domains: { domain: string; published: number; precision: { sample: number; share: number | null } }[];
+    };
     expect(estimate).toMatchObject({ reliable: true, judge: 'semantic' });
-    expect(estimate.domains.map((d) => d.domain)).toEqual(['cryptography', 'electronics', 'medicine', 'space']);
+    expect(estimate.domains.map(d => d.domain)).toEqual(['cryptography', 'electronics', 'medicine', 'space']);
     for (const d of estimate.domains) {
       expect(d.precision.sample).toBe(Math.min(12, d.published));
       // Real posts of the four groups: most of each domain's sample is judged to belong to it.
       expect(d.precision.share!, d.domain).toBeGreaterThanOrEqual(0.5);
     }
     const est = manifest.counts.relevance_estimate!;
-    expect((est['relevance_estimate.judge.embedded_passages'] ?? 0) + (est['relevance_estimate.judge.embed_cache_hits'] ?? 0)).toBeGreaterThan(24);
-    console.log(`relevance loop: ${docs.length} published (${recall.length} from the recall round), removed ${JSON.stringify(row.removed)}`);
+    expect(
+      (est['relevance_estimate.judge.embedded_passages'] ?? 0) +
+        (est['relevance_estimate.judge.embed_cache_hits'] ?? 0),
+    ).toBeGreaterThan(24);
+    console.log(
+      `relevance loop: ${docs.length} published (${recall.length} from the recall round), removed ${JSON.stringify(row.removed)}`,
+    );
   });
 
   it('keeps the removed documents with their rule and score', () => {
-    const below = first.removed.filter((r) => r.rule === 'relevance.below_threshold');
+    const below = first.removed.filter(r => r.rule === 'relevance.below_threshold');
     // The classifier removes some retrieved documents in this run (129 of them at the time of writing).
     expect(below.length).toBeGreaterThan(0);
     expect(below.length).toBe(first.manifest.counts.relevance!['relevance.removed.relevance.below_threshold']);
@@ -93,9 +105,12 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
     const firstEst = first.manifest.counts.relevance_estimate!;
     expect(second.manifest.counts.relevance_estimate!['relevance_estimate.judge.embedded_passages'] ?? 0).toBe(0);
     expect(second.manifest.counts.relevance_estimate!['relevance_estimate.judge.embed_cache_hits']).toBe(
-      (firstEst['relevance_estimate.judge.embedded_passages'] ?? 0) + (firstEst['relevance_estimate.judge.embed_cache_hits'] ?? 0),
+      (firstEst['relevance_estimate.judge.embedded_passages'] ?? 0) +
+        (firstEst['relevance_estimate.judge.embed_cache_hits'] ?? 0),
     );
-    expect((second.manifest.relevance!.estimate as { domains: unknown }).domains).toEqual((first.manifest.relevance!.estimate as { domains: unknown }).domains);
+    expect((second.manifest.relevance!.estimate as { domains: unknown }).domains).toEqual(
+      (first.manifest.relevance!.estimate as { domains: unknown }).domains,
+    );
     expect(second.manifest.shards).toEqual(first.manifest.shards);
     expect(second.manifest.removed).toEqual(first.manifest.removed);
   }, 900_000);

@@ -21,7 +21,13 @@ describe.runIf(haveSharedData() || process.env.CI === 'true')('naive Bayes EM do
     for await (const p of readJsonl<{ id: string; label: string; text: string }>(newsCorpus)) posts.push(p);
     // The pipeline's weak positives are 130-150 posts per domain; with 25 seeds EM can drift (docs/relevance.md).
     const seeds = 60;
-    const seedsOf = (label: string) => new Set(posts.filter((p) => p.label === label).slice(0, seeds).map((p) => p.id));
+    const seedsOf = (label: string) =>
+      new Set(
+        posts
+          .filter(p => p.label === label)
+          .slice(0, seeds)
+          .map(p => p.id),
+      );
     const evidence = new Map([
       ['space', { positives: seedsOf('sci.space'), negatives: new Set<string>() }],
       ['crypto', { positives: seedsOf('sci.crypt'), negatives: new Set<string>() }],
@@ -40,11 +46,18 @@ describe.runIf(haveSharedData() || process.env.CI === 'true')('naive Bayes EM do
         log: silentLogger,
       });
     const trained = await run();
-    const models = ['crypto', 'space'].map((d) => trained.get(d)!);
-    const table = new ScoringTable(['crypto', 'space'], models.map((c) => c.model), 2 ** 16);
-    const scoring = { table, thresholds: Float64Array.from(models.map((c) => c.threshold)) };
+    const models = ['crypto', 'space'].map(d => trained.get(d)!);
+    const table = new ScoringTable(
+      ['crypto', 'space'],
+      models.map(c => c.model),
+      2 ** 16,
+    );
+    const scoring = { table, thresholds: Float64Array.from(models.map(c => c.threshold)) };
     const f = featurizerOf(config);
-    const accepted = new Map([['crypto', [] as string[]], ['space', [] as string[]]]);
+    const accepted = new Map([
+      ['crypto', [] as string[]],
+      ['space', [] as string[]],
+    ]);
     for (const p of posts) {
       const features = f.extract(p.text);
       const v = decide(scoring, features, undefined, false);
@@ -53,11 +66,16 @@ describe.runIf(haveSharedData() || process.env.CI === 'true')('naive Bayes EM do
       const margins = table.margins(features.indices, features.count);
       expect(margins[1]).toBeCloseTo(models[1]!.model.margin(features.indices, features.count), 6);
     }
-    for (const [domain, label] of [['crypto', 'sci.crypt'], ['space', 'sci.space']] as const) {
+    for (const [domain, label] of [
+      ['crypto', 'sci.crypt'],
+      ['space', 'sci.space'],
+    ] as const) {
       const got = accepted.get(domain)!;
-      const right = got.filter((l) => l === label).length;
-      const total = posts.filter((p) => p.label === label).length;
-      console.log(`naive Bayes EM ${domain}: ${got.length} accepted, precision ${(right / got.length).toFixed(3)}, recall ${(right / total).toFixed(3)}`);
+      const right = got.filter(l => l === label).length;
+      const total = posts.filter(p => p.label === label).length;
+      console.log(
+        `naive Bayes EM ${domain}: ${got.length} accepted, precision ${(right / got.length).toFixed(3)}, recall ${(right / total).toFixed(3)}`,
+      );
       expect(right / got.length).toBeGreaterThan(0.85);
       expect(right / total).toBeGreaterThan(0.7);
       expect(trained.get(domain)!.stats.positives).toBe(seeds);

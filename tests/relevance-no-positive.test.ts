@@ -39,7 +39,10 @@ describe.runIf(haveSharedData() && haveModel())('relevance: a domain with no pos
     root = await tempDir('qcc-rel-nay-');
     const prompt = join(root, 'nay.txt');
     await writeFile(prompt, NAY_PROMPT);
-    const config = await writeRelevanceConfig(root, `  enabled: true\n  judge: { per_query: 1, max_judgements: 4, doc_words: 25, prompt: ${prompt}, controls_per_domain: 0 }\n  classifier: { self_training_rounds: 0 }\n  recall_round: false\n  estimate: { enabled: false }`);
+    const config = await writeRelevanceConfig(
+      root,
+      `  enabled: true\n  judge: { per_query: 1, max_judgements: 4, doc_words: 25, prompt: ${prompt}, controls_per_domain: 0 }\n  classifier: { self_training_rounds: 0 }\n  recall_round: false\n  estimate: { enabled: false }`,
+    );
     run = await qcc(['run', '--config', config]);
   }, 900_000);
 
@@ -48,11 +51,17 @@ describe.runIf(haveSharedData() && haveModel())('relevance: a domain with no pos
     const work = join(root, 'out', 'rel-test', '.work');
     const [hash] = (await import('node:fs')).readdirSync(work);
     const summary = JSON.parse(readFileSync(join(work, hash!, 'relevance', 'model.json'), 'utf8')) as RelevanceSummary;
-    const judgements = await readAllJsonl<{ domain: string; on_domain: boolean | null }>(join(work, hash!, 'relevance', 'judgements.jsonl.gz'));
-    const nay = [...new Set(judgements.map((j) => j.domain))].filter((d) => judgements.filter((j) => j.domain === d).every((j) => j.on_domain === false));
+    const judgements = await readAllJsonl<{ domain: string; on_domain: boolean | null }>(
+      join(work, hash!, 'relevance', 'judgements.jsonl.gz'),
+    );
+    const nay = [...new Set(judgements.map(j => j.domain))].filter(d =>
+      judgements.filter(j => j.domain === d).every(j => j.on_domain === false),
+    );
     expect(nay.length, JSON.stringify(judgements)).toBeGreaterThan(0);
     for (const d of nay) {
-      expect(summary.domains[d]!.skipped).toMatch(/^no positive judgements \(\d+ judged, all off-domain\): classifier skipped/);
+      expect(summary.domains[d]!.skipped).toMatch(
+        /^no positive judgements \(\d+ judged, all off-domain\): classifier skipped/,
+      );
       expect(summary.domains[d]!.threshold).toBeNull();
       expect(run.stdout + run.stderr).toContain(`relevance: domain ${d}: no positive judgements`);
     }
@@ -60,10 +69,11 @@ describe.runIf(haveSharedData() && haveModel())('relevance: a domain with no pos
     const manifest = JSON.parse(readFileSync(join(version, 'manifest.json'), 'utf8')) as Manifest;
     for (const d of nay) {
       const docs: Doc[] = [];
-      for (const s of manifest.shards.filter((s) => s.path.startsWith(`data/${d}/`))) docs.push(...(await readAllJsonl<Doc>(join(version, s.path))));
+      for (const s of manifest.shards.filter(s => s.path.startsWith(`data/${d}/`)))
+        docs.push(...(await readAllJsonl<Doc>(join(version, s.path))));
       expect(docs.length).toBeGreaterThan(0);
       for (const doc of docs) expect(doc.relevance).toMatchObject({ found_by: 'bm25' });
-      expect(docs.every((doc) => doc.relevance!.score == null)).toBe(true); // null in the one record schema
+      expect(docs.every(doc => doc.relevance!.score == null)).toBe(true); // null in the one record schema
     }
   });
 });

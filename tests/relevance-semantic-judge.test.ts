@@ -9,14 +9,23 @@ import { haveSharedData, inCI, newsCorpus } from './helpers.js';
 describe('semantic judge: pure parts', () => {
   it('cuts a text into passages of whole words from its start, at most `chunks` of them', () => {
     const text = Array.from({ length: 25 }, (_, i) => `w${i}`).join('  \n');
-    expect(passages(text, 2, 10)).toEqual([Array.from({ length: 10 }, (_, i) => `w${i}`).join(' '), Array.from({ length: 10 }, (_, i) => `w${i + 10}`).join(' ')]);
+    expect(passages(text, 2, 10)).toEqual([
+      Array.from({ length: 10 }, (_, i) => `w${i}`).join(' '),
+      Array.from({ length: 10 }, (_, i) => `w${i + 10}`).join(' '),
+    ]);
     expect(passages(text, 9, 10)).toHaveLength(3);
     expect(passages('', 4, 10)).toEqual(['']);
   });
 
   it('gives the document to the domain with the highest standardised score, and says nothing with one domain', () => {
-    expect(semanticVerdict('space', { space: 1.2, medicine: 0.4 })).toMatchObject({ on_domain: true, nearest: 'space' });
-    expect(semanticVerdict('space', { space: 0.3, medicine: 0.4 })).toMatchObject({ on_domain: false, nearest: 'medicine' });
+    expect(semanticVerdict('space', { space: 1.2, medicine: 0.4 })).toMatchObject({
+      on_domain: true,
+      nearest: 'space',
+    });
+    expect(semanticVerdict('space', { space: 0.3, medicine: 0.4 })).toMatchObject({
+      on_domain: false,
+      nearest: 'medicine',
+    });
     expect(semanticVerdict('space', { space: 0.4, medicine: 0.4 }).on_domain).toBe(true);
     expect(semanticVerdict('space', { space: 2 })).toMatchObject({ on_domain: null, nearest: null });
     expect(semanticVerdict('law', { space: 1, medicine: 0 }).on_domain).toBeNull();
@@ -50,7 +59,12 @@ describe.skipIf(!embedder)('semantic judge on real posts with the demo seeds', (
       const [domain, , , ...text] = line.split(',');
       queries.set(domain!, [...(queries.get(domain!) ?? []), text.join(',').replace(/^"|"$/g, '')]);
     }
-    const groups: Record<string, string> = { 'sci.med': 'medicine', 'sci.space': 'space', 'sci.crypt': 'cryptography', 'sci.electronics': 'electronics' };
+    const groups: Record<string, string> = {
+      'sci.med': 'medicine',
+      'sci.space': 'space',
+      'sci.crypt': 'cryptography',
+      'sci.electronics': 'electronics',
+    };
     const posts: { domain: string; text: string }[] = [];
     const controls: string[] = [];
     const seen = new Map<string, number>();
@@ -71,7 +85,7 @@ describe.skipIf(!embedder)('semantic judge on real posts with the demo seeds', (
     for (const p of posts) {
       if ((await judge.judge(p.domain, p.text)).on_domain) right++;
       // The same post put in another domain: the judge should mostly say no.
-      const other = Object.values(groups).find((d) => d !== p.domain)!;
+      const other = Object.values(groups).find(d => d !== p.domain)!;
       if ((await judge.judge(other, p.text)).on_domain) wrongDomainYes++;
     }
     expect(right, 'posts judged on-domain in their own group').toBeGreaterThanOrEqual(28);

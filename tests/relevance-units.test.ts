@@ -31,7 +31,7 @@ describe('hashed features', () => {
     expect(ids('space shuttle launch')).toHaveLength(3 + 2 + 4 + 6 + 5);
     expect(ids('shuttle space launch')).not.toEqual(ids('space shuttle launch'));
     expect(ids('')).toEqual([]);
-    expect(ids('a').every((i) => i >= 0 && i < 2 ** 16)).toBe(true);
+    expect(ids('a').every(i => i >= 0 && i < 2 ** 16)).toBe(true);
   });
 
   it('stop at max_chars', () => {
@@ -54,15 +54,25 @@ describe('query yield', () => {
       ['q1', { id: 'q1', domain: 'med', text: 'heart', lineage: { seed_id: 's', round: 0, method: 'seed' } }],
       ['q2', { id: 'q2', domain: 'med', text: 'car', lineage: { seed_id: 's', round: 0, method: 'seed' } }],
     ]);
-    const cands: CandidateInfo[] = Array.from({ length: 8 }, (_, i) => ({ id: `d${i}`, domain: 'med', hits: [{ query_id: i < 4 ? 'q1' : 'q2', score: 1, rank: (i % 4) + 1 }] }));
+    const cands: CandidateInfo[] = Array.from({ length: 8 }, (_, i) => ({
+      id: `d${i}`,
+      domain: 'med',
+      hits: [{ query_id: i < 4 ? 'q1' : 'q2', score: 1, rank: (i % 4) + 1 }],
+    }));
     const verdicts = new Map<string, boolean | null>(cands.map((c, i) => [`med\u0000${c.id}`, i < 4]));
     const rule = relevanceConfigSchema.parse({}).yield;
-    const y = new Map(queryYields(cands, queries, verdicts, { ...rule, floor: 0.5 }).map((r) => [r.query_id, r]));
+    const y = new Map(queryYields(cands, queries, verdicts, { ...rule, floor: 0.5 }).map(r => [r.query_id, r]));
     expect(y.get('q1')).toMatchObject({ judged: 4, on_domain: 4, yield: 1, pruned: false });
     expect(y.get('q2')).toMatchObject({ judged: 4, on_domain: 0, yield: 0, pruned: true });
-    const picks = pickJudgements(cands, queries, { ...relevanceConfigSchema.parse({}).judge, per_query: 2, max_judgements: 3 });
+    const picks = pickJudgements(cands, queries, {
+      ...relevanceConfigSchema.parse({}).judge,
+      per_query: 2,
+      max_judgements: 3,
+    });
     expect(picks).toHaveLength(3);
-    expect(pickJudgements(cands, queries, { ...relevanceConfigSchema.parse({}).judge, per_query: 2, max_judgements: 3 })).toEqual(picks);
+    expect(
+      pickJudgements(cands, queries, { ...relevanceConfigSchema.parse({}).judge, per_query: 2, max_judgements: 3 }),
+    ).toEqual(picks);
   });
 });
 
@@ -70,7 +80,10 @@ describe('judge prompts and answers', () => {
   it('reads yes/no completions and JSON chat answers; anything else is unreadable', () => {
     expect(parseJudgement(' yes')).toEqual({ on_domain: true, reason: '' });
     expect(parseJudgement('No, it is about cars.')).toEqual({ on_domain: false, reason: 'it is about cars.' });
-    expect(parseJudgement('```json\n{"on_domain": true, "reason": "a drug trial"}\n```')).toEqual({ on_domain: true, reason: 'a drug trial' });
+    expect(parseJudgement('```json\n{"on_domain": true, "reason": "a drug trial"}\n```')).toEqual({
+      on_domain: true,
+      reason: 'a drug trial',
+    });
     expect(parseJudgement('Answer:').on_domain).toBeNull();
     expect(parseJudgement('yesterday I').on_domain).toBeNull();
   });
@@ -82,7 +95,9 @@ describe('judge prompts and answers', () => {
       expect(prompt).toContain("He said 'take aspirin' daily");
       expect(prompt).toBe(prompt.trimEnd());
     }
-    expect(() => loadJudgeTemplate('config/prompts/question-extension.v1.txt')).toThrow(/no \{\{document\}\} placeholder/);
+    expect(() => loadJudgeTemplate('config/prompts/question-extension.v1.txt')).toThrow(
+      /no \{\{document\}\} placeholder/,
+    );
   });
 });
 

@@ -9,7 +9,18 @@ import { parse, stringify } from 'yaml';
 import { haveModel, haveSharedData, qcc, repo, tempDir } from './helpers.js';
 import { CHROMIUM, demoEnv, haveChromium, readManifest } from './report-helpers.js';
 
-const CHARTS = ['domain-docs', 'domain-tokens', 'funnel', 'removed', 'lengths', 'languages', 'timestamps', 'sites', 'sources', 'queries'];
+const CHARTS = [
+  'domain-docs',
+  'domain-tokens',
+  'funnel',
+  'removed',
+  'lengths',
+  'languages',
+  'timestamps',
+  'sites',
+  'sources',
+  'queries',
+];
 
 describe.runIf(haveChromium() && haveSharedData() && haveModel())('the demo report in headless Chromium', () => {
   let root: string;
@@ -34,24 +45,33 @@ describe.runIf(haveChromium() && haveSharedData() && haveModel())('the demo repo
     const context = await chromium.launchPersistentContext(join(root, 'user-data'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1280, height: 900 },
     });
     try {
       const errors: string[] = [];
       const requests: string[] = [];
-      context.on('request', (r) => requests.push(r.url()));
+      context.on('request', r => requests.push(r.url()));
       const page = await context.newPage();
-      page.on('console', (m) => {
+      page.on('console', m => {
         if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
       });
-      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      page.on('pageerror', e => errors.push(`pageerror: ${e.message}`));
       const url = pathToFileURL(reportPath).href;
       await page.goto(url, { waitUntil: 'load' });
 
-      const charts = await page.$$eval('svg.chart-svg', (svgs) =>
-        svgs.map((svg) => {
-          const marks = [...svg.querySelectorAll('rect.mark')].filter((r) => {
+      const charts = await page.$$eval('svg.chart-svg', svgs =>
+        svgs.map(svg => {
+          const marks = [...svg.querySelectorAll('rect.mark')].filter(r => {
             const box = r.getBoundingClientRect();
             return box.width > 0 && box.height > 0 && Number(r.getAttribute('data-value')) > 0;
           });
@@ -59,14 +79,17 @@ describe.runIf(haveChromium() && haveSharedData() && haveModel())('the demo repo
           return { id: svg.getAttribute('data-chart'), marks: marks.length, width: box.width, height: box.height };
         }),
       );
-      expect(charts.map((c) => c.id).sort()).toEqual([...CHARTS].sort());
+      expect(charts.map(c => c.id).sort()).toEqual([...CHARTS].sort());
       for (const c of charts) {
         expect(c.marks, `${c.id}: marks drawn`).toBeGreaterThan(0);
         expect(c.width, `${c.id}: width`).toBeGreaterThan(100);
         expect(c.height, `${c.id}: height`).toBeGreaterThan(20);
       }
       expect(await page.locator('article.sample').count()).toBeGreaterThan(0);
-      expect(requests.filter((r) => r !== url && !r.startsWith('data:')), 'network requests').toEqual([]);
+      expect(
+        requests.filter(r => r !== url && !r.startsWith('data:')),
+        'network requests',
+      ).toEqual([]);
       expect(errors, 'console errors').toEqual([]);
 
       const screenshot = join(root, 'report.png');

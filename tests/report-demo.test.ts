@@ -66,7 +66,7 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     out = join(root, 'out');
     v1 = await publishDemo(out);
     // Fewer hits per query and one LLM sample per seed instead of two: a smaller v0002 with parent v0001.
-    v2 = await publishVariant(out, root, (c) => {
+    v2 = await publishVariant(out, root, c => {
       c.retrieve.top_k = 10;
       c.bootstrap.samples_per_seed = 1;
     });
@@ -81,12 +81,24 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     const html = readFileSync(path, 'utf8');
     // Opens from disk with nothing to fetch: no script, no external stylesheet, no resource URL.
     // (Document text is escaped, so a tag or a quoted attribute can only come from the page itself.)
-    expect(html).not.toMatch(/<(script|link|img|iframe|object|embed|audio|video|source)\b|\s(src|srcset|href)="(?!#|https?:)/i);
+    expect(html).not.toMatch(
+      /<(script|link|img|iframe|object|embed|audio|video|source)\b|\s(src|srcset|href)="(?!#|https?:)/i,
+    );
     expect(/<style>([\s\S]*?)<\/style>/.exec(html)![1]).not.toMatch(/url\(|@import/);
     expect(html).toContain("default-src 'none'");
     // Web-page charts need web pages: the demo's relevance loop may remove every page of its small crawl samples.
-    const webDocs = docs1.filter((d) => d.source.kind !== 'corpus');
-    const charts = ['domain-docs', 'domain-tokens', 'funnel', 'removed', 'lengths', 'languages', 'sources', 'queries', ...(webDocs.length ? ['timestamps', 'sites'] : [])];
+    const webDocs = docs1.filter(d => d.source.kind !== 'corpus');
+    const charts = [
+      'domain-docs',
+      'domain-tokens',
+      'funnel',
+      'removed',
+      'lengths',
+      'languages',
+      'sources',
+      'queries',
+      ...(webDocs.length ? ['timestamps', 'sites'] : []),
+    ];
     for (const chart of charts) {
       expect(html, chart).toMatch(new RegExp(`data-chart="${chart}"[^>]*>.*?<rect class="mark`, 's'));
     }
@@ -99,10 +111,13 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     const stats = readReportStats(v1)!;
     // Tokens recounted here, document by document, with the tokenizer the report names.
     for (const domain of Object.keys(m1.domains)) {
-      const mine = docs1.filter((d) => d.domain === domain);
+      const mine = docs1.filter(d => d.domain === domain);
       expect(stats.domains[domain]!.docs, domain).toBe(m1.domains[domain]!.records);
       expect(stats.domains[domain]!.docs, domain).toBe(mine.length);
-      const tokens = mine.reduce((n, d) => n + countTokens(d.text, { allowedSpecial: new Set(), disallowedSpecial: new Set() }), 0);
+      const tokens = mine.reduce(
+        (n, d) => n + countTokens(d.text, { allowedSpecial: new Set(), disallowedSpecial: new Set() }),
+        0,
+      );
       expect(stats.domains[domain]!.tokens, domain).toBe(tokens);
     }
     const hosts = new Map<string, number>();
@@ -112,22 +127,22 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     }
     const full = JSON.parse(readFileSync(join(v1, 'report', 'stats.json'), 'utf8'));
     for (const site of full.sites.top) expect(site.count, site.name).toBe(hosts.get(site.name));
-    const dated = docs1.filter((d) => d.source.kind !== 'corpus' && d.source.timestamp).length;
+    const dated = docs1.filter(d => d.source.kind !== 'corpus' && d.source.timestamp).length;
     expect(full.months.reduce((n: number, m: { count: number }) => n + m.count, 0)).toBe(dated);
 
     // The top query's yield, recounted from retrieval.hits.
     const top = full.queries.top[0];
-    expect(docs1.filter((d) => (d.retrieval?.hits ?? []).some((h) => h.query_id === top.id)).length).toBe(top.docs);
+    expect(docs1.filter(d => (d.retrieval?.hits ?? []).some(h => h.query_id === top.id)).length).toBe(top.docs);
     const queries = await readAllJsonl<Query>(join(v1, 'queries.jsonl.gz'));
-    expect(queries.find((q) => q.id === top.id)?.text).toBe(top.text);
+    expect(queries.find(q => q.id === top.id)?.text).toBe(top.text);
 
     // Samples carry provenance and are real records.
-    const byId = new Map(docs1.map((d) => [d.id, d]));
+    const byId = new Map(docs1.map(d => [d.id, d]));
     for (const domain of Object.keys(m1.domains)) {
       const section = html.split(`<h3>${domain}</h3>`)[1]!.split('</div></article></div>')[0]!;
       expect(section, domain).toMatch(/corpus <code>|warc <code>|wet <code>/);
     }
-    const sampleIds = [...html.matchAll(/id <code>([0-9a-f]{40})<\/code>/g)].map((m) => m[1]!);
+    const sampleIds = [...html.matchAll(/id <code>([0-9a-f]{40})<\/code>/g)].map(m => m[1]!);
     expect(sampleIds.length).toBe(Object.keys(m1.domains).length * 3);
     for (const id of sampleIds) expect(byId.has(id), id).toBe(true);
 
@@ -137,7 +152,7 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     expect(await sha256File(path)).toEqual(first);
     if (before) expect(first.sha256).toBe(before);
     const entries = await reportFileEntries(v1);
-    expect(entries.map((e) => e.path)).toEqual(['report/index.html', 'report/stats.json']);
+    expect(entries.map(e => e.path)).toEqual(['report/index.html', 'report/stats.json']);
     expect(entries[0]!.sha256).toBe(first.sha256);
   });
 
@@ -153,16 +168,31 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     expect(header.pretty_name).toBe('qcc-demo v0001');
     expect(header.size_categories).toEqual(['1K<n<10K']);
     expect(header.task_categories).toEqual(['text-generation']);
-    const shardsOf = (domain?: string) => m1.shards.map((s) => s.path).filter((p) => !domain || p.startsWith(`data/${domain}/`)).sort();
-    const configs = header.configs as { config_name: string; default?: boolean; data_files: { split: string; path: string }[] }[];
-    expect(configs.map((c) => c.config_name).sort()).toEqual(['all', ...Object.keys(m1.domains)].sort());
-    expect(configs.filter((c) => c.default).map((c) => c.config_name)).toEqual(['all']);
+    const shardsOf = (domain?: string) =>
+      m1.shards
+        .map(s => s.path)
+        .filter(p => !domain || p.startsWith(`data/${domain}/`))
+        .sort();
+    const configs = header.configs as {
+      config_name: string;
+      default?: boolean;
+      data_files: { split: string; path: string }[];
+    }[];
+    expect(configs.map(c => c.config_name).sort()).toEqual(['all', ...Object.keys(m1.domains)].sort());
+    expect(configs.filter(c => c.default).map(c => c.config_name)).toEqual(['all']);
     for (const c of configs) {
-      const files = c.data_files.flatMap((f) => resolveGlob(v1, f.path)).sort();
+      const files = c.data_files.flatMap(f => resolveGlob(v1, f.path)).sort();
       expect(files, c.config_name).toEqual(shardsOf(c.config_name === 'all' ? undefined : c.config_name));
       expect(files.length, c.config_name).toBeGreaterThan(0);
     }
-    for (const section of ['## Motivation', '## Composition', '## Collection process', '## Preprocessing', '## Uses', '## Limitations']) {
+    for (const section of [
+      '## Motivation',
+      '## Composition',
+      '## Collection process',
+      '## Preprocessing',
+      '## Uses',
+      '## Limitations',
+    ]) {
       expect(card).toContain(section);
     }
     expect(card).toContain('`retrieve.top_k` | `25`');
@@ -172,8 +202,13 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     const queriesLine = /\*\*Queries\*\*: ([\d,]+) in all: ([^;]*);/.exec(card)!;
     const num = (t: string) => Number(t.replace(/,/g, ''));
     expect(num(queriesLine[1]!)).toBe(m1.inputs.queries.count);
-    const parts = [...queriesLine[2]!.replace(/\(post-processing[^)]*\)/, '').matchAll(/([\d,]+) (?:seeds|questions|queries|made)/g)].map((m) => num(m[1]!));
-    expect(parts.reduce((a, b) => a + b, 0), queriesLine[0]).toBe(m1.inputs.queries.count);
+    const parts = [
+      ...queriesLine[2]!.replace(/\(post-processing[^)]*\)/, '').matchAll(/([\d,]+) (?:seeds|questions|queries|made)/g),
+    ].map(m => num(m[1]!));
+    expect(
+      parts.reduce((a, b) => a + b, 0),
+      queriesLine[0],
+    ).toBe(m1.inputs.queries.count);
 
     // Hugging Face's own card parser and loader, from the venv `npm run setup` makes (under CI=true its absence fails).
     if (!haveHfPython()) return;
@@ -185,9 +220,12 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     await rm(copy, { recursive: true });
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^ok ${configs.length} configs ${m1.shards.length * 2} files`));
-    const rows = Object.fromEntries([...r.stdout.matchAll(/^rows (\S+) (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+    const rows = Object.fromEntries([...r.stdout.matchAll(/^rows (\S+) (\d+)$/gm)].map(m => [m[1], Number(m[2])]));
     const total = Object.values(m1.domains).reduce((n, d) => n + d.records, 0);
-    expect(rows).toEqual({ all: total, ...Object.fromEntries(Object.entries(m1.domains).map(([k, v]) => [k, v.records])) });
+    expect(rows).toEqual({
+      all: total,
+      ...Object.fromEntries(Object.entries(m1.domains).map(([k, v]) => [k, v.records])),
+    });
   });
 
   it('qcc diff v0001 v0002 explains the difference: counts per domain, reasons, config and query set', async () => {
@@ -195,13 +233,13 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     const diff: VersionDiff = await diffVersions(loadVersion(v1), loadVersion(v2));
     const docs2 = await docsOf(v2, m2);
     for (const d of diff.domains) {
-      const a = new Set(docs1.filter((x) => x.domain === d.domain).map((x) => x.id));
-      const b = new Set(docs2.filter((x) => x.domain === d.domain).map((x) => x.id));
+      const a = new Set(docs1.filter(x => x.domain === d.domain).map(x => x.id));
+      const b = new Set(docs2.filter(x => x.domain === d.domain).map(x => x.id));
       expect(d.before).toBe(a.size);
       expect(d.after).toBe(b.size);
-      expect(d.added, d.domain).toBe([...b].filter((id) => !a.has(id)).length);
-      expect(d.removed, d.domain).toBe([...a].filter((id) => !b.has(id)).length);
-      expect(d.changed + d.unchanged, d.domain).toBe([...a].filter((id) => b.has(id)).length);
+      expect(d.added, d.domain).toBe([...b].filter(id => !a.has(id)).length);
+      expect(d.removed, d.domain).toBe([...a].filter(id => !b.has(id)).length);
+      expect(d.changed + d.unchanged, d.domain).toBe([...a].filter(id => b.has(id)).length);
       const sum = (m: Record<string, number>) => Object.values(m).reduce((n, v) => n + v, 0);
       expect(sum(d.why.added), d.domain).toBe(d.added);
       expect(sum(d.why.removed), d.domain).toBe(d.removed);
@@ -209,22 +247,27 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
       expect(sum(d.why.changed), d.domain).toBeGreaterThanOrEqual(d.changed);
     }
     expect(diff.domains.reduce((n, d) => n + d.removed, 0)).toBeGreaterThan(0);
-    expect(diff.config).toEqual(expect.arrayContaining([
-      { key: 'retrieve.top_k', a: 25, b: 10 },
-      { key: 'bootstrap.samples_per_seed', a: 2, b: 1 },
-    ]));
-    const q2 = new Set((await readAllJsonl<Query>(join(v2, 'queries.jsonl.gz'))).map((q) => q.id));
+    expect(diff.config).toEqual(
+      expect.arrayContaining([
+        { key: 'retrieve.top_k', a: 25, b: 10 },
+        { key: 'bootstrap.samples_per_seed', a: 2, b: 1 },
+      ]),
+    );
+    const q2 = new Set((await readAllJsonl<Query>(join(v2, 'queries.jsonl.gz'))).map(q => q.id));
     expect(diff.queries.b).toBe(q2.size);
     expect(diff.queries.removed).toBe(diff.queries.a - diff.queries.b);
     expect(diff.queries.added).toBe(0);
 
     // A removed document said to have lost its queries really has: none of its v0001 queries is in v0002.
-    const byId = new Map(docs1.map((d) => [d.id, d]));
-    const lostQueries = diff.domains.flatMap((d) => d.examples.removed).filter((e) => e.includes('queries are not in'));
+    const byId = new Map(docs1.map(d => [d.id, d]));
+    const lostQueries = diff.domains.flatMap(d => d.examples.removed).filter(e => e.includes('queries are not in'));
     expect(lostQueries.length).toBeGreaterThan(0);
     for (const e of lostQueries) {
       const doc = byId.get(e.slice(0, 40))!;
-      expect((doc.retrieval?.hits ?? []).every((h) => !q2.has(h.query_id)), e).toBe(true);
+      expect(
+        (doc.retrieval?.hits ?? []).every(h => !q2.has(h.query_id)),
+        e,
+      ).toBe(true);
     }
 
     const text = formatDiff(diff);
@@ -249,10 +292,13 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
       await w.close();
     }
     const same = await diffVersions(loadVersion(v1), loadVersion(shuffled));
-    for (const d of same.domains) expect([d.added, d.removed, d.changed, d.unchanged], d.domain).toEqual([0, 0, 0, d.before]);
+    for (const d of same.domains)
+      expect([d.added, d.removed, d.changed, d.unchanged], d.domain).toEqual([0, 0, 0, d.before]);
     const sorted = await diffVersions(loadVersion(v1), loadVersion(v2));
     const unsorted = await diffVersions(loadVersion(shuffled), loadVersion(v2));
-    expect(unsorted.domains.map((d) => [d.domain, d.added, d.removed, d.changed, d.why])).toEqual(sorted.domains.map((d) => [d.domain, d.added, d.removed, d.changed, d.why]));
+    expect(unsorted.domains.map(d => [d.domain, d.added, d.removed, d.changed, d.why])).toEqual(
+      sorted.domains.map(d => [d.domain, d.added, d.removed, d.changed, d.why]),
+    );
   });
 
   it('qcc report regenerates an existing version and names a bad folder', async () => {
@@ -260,11 +306,16 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     expect(printed.trim()).toBe(join(v2, REPORT_PATH));
     expect(readFileSync(join(v2, REPORT_PATH), 'utf8')).toContain('qcc-demo v0002');
     await expect(runCommand(['report', join(out, 'nope')])).rejects.toThrow(/nope: not a dataset version/);
-    await expect(runCommand(['diff', 'v0001', 'v0009', '--dataset', join(out, 'qcc-demo')])).rejects.toThrow(/v0009: not a dataset version/);
+    await expect(runCommand(['diff', 'v0001', 'v0009', '--dataset', join(out, 'qcc-demo')])).rejects.toThrow(
+      /v0009: not a dataset version/,
+    );
   });
 
   it('a shard the manifest lists but the disk lacks is named', async () => {
-    const broken: Manifest = { ...m1, shards: [...m1.shards, { path: 'data/space/part-missing.jsonl.gz', records: 1, bytes: 1, sha256: 'x' }] };
+    const broken: Manifest = {
+      ...m1,
+      shards: [...m1.shards, { path: 'data/space/part-missing.jsonl.gz', records: 1, bytes: 1, sha256: 'x' }],
+    };
     await expect(writeReport(v1, broken)).rejects.toThrow(/part-missing\.jsonl\.gz/);
   });
 });

@@ -37,7 +37,11 @@ export async function publishDemo(out: string): Promise<string> {
  * A copy of config/demo.yaml with other settings (paths made absolute, so it may live anywhere),
  * published into the same out folder: the next version, whose parent is the previous one.
  */
-export async function publishVariant(out: string, dir: string, change: (config: Record<string, any>) => void): Promise<string> {
+export async function publishVariant(
+  out: string,
+  dir: string,
+  change: (config: Record<string, any>) => void,
+): Promise<string> {
   const config = parse(readFileSync(join(repo, 'config', 'demo.yaml'), 'utf8')) as Record<string, any>;
   config.seeds.files = config.seeds.files.map((f: string) => join(repo, 'config', f));
   change(config);
@@ -52,12 +56,21 @@ export async function publishVariant(out: string, dir: string, change: (config: 
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)).split('\\').join('/'));
+    .filter(e => e.isFile())
+    .map(e => relative(dir, join(e.parentPath, e.name)).split('\\').join('/'));
 }
 
 /** The files a Hugging Face data_files pattern matches inside `dir` (`*` within one path segment). */
 export function resolveGlob(dir: string, pattern: string): string[] {
-  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*') + '$');
-  return filesUnder(dir).filter((f) => re.test(f)).sort();
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map(p => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*') +
+      '$',
+  );
+  return filesUnder(dir)
+    .filter(f => re.test(f))
+    .sort();
 }

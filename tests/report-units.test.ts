@@ -9,7 +9,10 @@ describe('report building blocks', () => {
   it('TopCounter is exact below its capacity and keeps the heavy keys once pruned', () => {
     const exact = new TopCounter(10);
     for (const k of ['a', 'b', 'a', 'c', 'a', 'b']) exact.add(k);
-    expect(exact.top(2)).toEqual([{ name: 'a', count: 3 }, { name: 'b', count: 2 }]);
+    expect(exact.top(2)).toEqual([
+      { name: 'a', count: 3 },
+      { name: 'b', count: 2 },
+    ]);
     expect(exact.exact).toBe(true);
 
     const bounded = new TopCounter(4);
@@ -40,13 +43,22 @@ describe('report building blocks', () => {
   });
 
   it('charts escape their labels and draw one mark per non-empty value', () => {
-    const svg = barChart('t', [{ label: '<script>x</script>', value: 3 }, { label: 'b&c', value: 0 }]);
+    const svg = barChart('t', [
+      { label: '<script>x</script>', value: 3 },
+      { label: 'b&c', value: 0 },
+    ]);
     expect(svg).not.toContain('<script>');
     expect(svg).toContain('&lt;script&gt;');
     expect(svg.match(/<rect class="mark/g)!.length).toBe(2);
     expect(svg).toMatch(/data-value="0"[^>]*>|width="0"/);
-    const cols = columnChart('c', [{ label: '2020-08', value: 2 }, { label: '2020-09', value: 0 }, { label: '2020-10', value: 5 }]);
-    expect([...cols.matchAll(/height="([\d.]+)" data-value="(\d+)"/g)].map((m) => [Number(m[2]), Number(m[1]) > 0])).toEqual([
+    const cols = columnChart('c', [
+      { label: '2020-08', value: 2 },
+      { label: '2020-09', value: 0 },
+      { label: '2020-10', value: 5 },
+    ]);
+    expect(
+      [...cols.matchAll(/height="([\d.]+)" data-value="(\d+)"/g)].map(m => [Number(m[2]), Number(m[1]) > 0]),
+    ).toEqual([
       [2, true],
       [0, false],
       [5, true],
@@ -59,7 +71,7 @@ describe('report building blocks', () => {
       const colours = distinctColours(n);
       expect(new Set(colours).size).toBe(n);
       expect(colours).not.toContain('#3b6fd4');
-      for (const c of colours.filter((x) => x.startsWith('hsl'))) {
+      for (const c of colours.filter(x => x.startsWith('hsl'))) {
         const hue = Number(/^hsl\((\d+)/.exec(c)![1]);
         expect(hue > 195 && hue < 245, c).toBe(false);
       }
@@ -67,8 +79,20 @@ describe('report building blocks', () => {
   });
 
   it('sizeCategory and configDiff', () => {
-    expect([0, 999, 1000, 1768, 10_000, 2_500_000].map(sizeCategory)).toEqual(['n<1K', 'n<1K', '1K<n<10K', '1K<n<10K', '10K<n<100K', '1M<n<10M']);
-    expect(configDiff({ retrieve: { top_k: 25, min_score: 0 }, seeds: { files: ['a'] } }, { retrieve: { top_k: 10, min_score: 0 }, seeds: { files: ['a', 'b'] }, extra: 1 })).toEqual([
+    expect([0, 999, 1000, 1768, 10_000, 2_500_000].map(sizeCategory)).toEqual([
+      'n<1K',
+      'n<1K',
+      '1K<n<10K',
+      '1K<n<10K',
+      '10K<n<100K',
+      '1M<n<10M',
+    ]);
+    expect(
+      configDiff(
+        { retrieve: { top_k: 25, min_score: 0 }, seeds: { files: ['a'] } },
+        { retrieve: { top_k: 10, min_score: 0 }, seeds: { files: ['a', 'b'] }, extra: 1 },
+      ),
+    ).toEqual([
       { key: 'extra', a: undefined, b: 1 },
       { key: 'retrieve.top_k', a: 25, b: 10 },
       { key: 'seeds.files', a: ['a'], b: ['a', 'b'] },

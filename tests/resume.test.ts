@@ -43,7 +43,9 @@ async function killDuring(config: string, out: string, step: string, count: numb
     }
   });
   const result = await done;
-  expect(result.signal, `run should have been killed during ${step}; stderr: ${result.stderr.slice(-500)}`).toBe('SIGKILL');
+  expect(result.signal, `run should have been killed during ${step}; stderr: ${result.stderr.slice(-500)}`).toBe(
+    'SIGKILL',
+  );
 }
 
 async function publishedRecords(out: string): Promise<{ manifest: Manifest; records: string[] }> {

@@ -9,7 +9,12 @@ import { retrieve, type HitRow } from '../stages/retrieve/retrieve.js';
 import { haveSharedData, tempDir } from './helpers.js';
 import { collect, fromList, newsDocs } from './index-helpers.js';
 
-const query = (id: string, domain: string, text: string): Query => ({ id, domain, text, lineage: { seed_id: id, round: 0, method: 'seed' } });
+const query = (id: string, domain: string, text: string): Query => ({
+  id,
+  domain,
+  text,
+  lineage: { seed_id: id, round: 0, method: 'seed' },
+});
 
 const QUERIES = [
   query('q1', 'space', 'space shuttle launch'),
@@ -28,8 +33,14 @@ describe.runIf(haveSharedData())('retrieve stage on an FTS5 index of real posts'
     await index.addShard('a', newsDocs(3000, { every: 3 }));
   });
 
-  const run = async (config: Record<string, number>, searcher: { searchBatch(r: SearchRequest[]): unknown } = index) => {
-    const ctx = { ...testContext({ top_k: 10, min_score: 0, min_relative_score: 0, ...config }), index: searcher as Fts5Index };
+  const run = async (
+    config: Record<string, number>,
+    searcher: { searchBatch(r: SearchRequest[]): unknown } = index,
+  ) => {
+    const ctx = {
+      ...testContext({ top_k: 10, min_score: 0, min_relative_score: 0, ...config }),
+      index: searcher as Fts5Index,
+    };
     return { rows: await collect(retrieve(fromList(QUERIES), ctx)), counters: ctx.counters };
   };
 
@@ -37,12 +48,14 @@ describe.runIf(haveSharedData())('retrieve stage on an FTS5 index of real posts'
     const one = await run({ batch_size: 1, concurrency: 1 });
     const many = await run({ batch_size: 3, concurrency: 3 });
     expect(many.rows).toEqual(one.rows);
-    expect(one.rows.filter((r) => r.query_id === 'q1')).toHaveLength(10);
-    expect([...new Set(one.rows.map((r) => r.query_id))]).toEqual(['q1', 'q2', 'q3', 'q5', 'q6', 'q7']);
+    expect(one.rows.filter(r => r.query_id === 'q1')).toHaveLength(10);
+    expect([...new Set(one.rows.map(r => r.query_id))]).toEqual(['q1', 'q2', 'q3', 'q5', 'q6', 'q7']);
     expect(one.counters.get('retrieve.queries')).toBe(7);
     expect(one.counters.get('retrieve.queries_without_hits')).toBe(1);
     const direct = index.search('space shuttle launch', 10);
-    expect(one.rows.filter((r) => r.query_id === 'q1').map((r) => [r.doc_id, r.score, r.rank])).toEqual(direct.map((h) => [h.id, h.score, h.rank]));
+    expect(one.rows.filter(r => r.query_id === 'q1').map(r => [r.doc_id, r.score, r.rank])).toEqual(
+      direct.map(h => [h.id, h.score, h.rank]),
+    );
   });
 
   it('cuts hits below the absolute and the relative floor', async () => {
@@ -53,7 +66,7 @@ describe.runIf(haveSharedData())('retrieve stage on an FTS5 index of real posts'
     expect(relative.rows.length).toBeLessThan(all.length);
     for (const r of relative.rows) expect(r.score).toBeGreaterThanOrEqual(best.get(r.query_id)! * 0.8);
     expect(relative.rows.length + relative.counters.get('retrieve.below_min_score')).toBe(all.length);
-    const floor = all.map((r) => r.score).sort((a, b) => a - b)[Math.floor(all.length / 2)]!;
+    const floor = all.map(r => r.score).sort((a, b) => a - b)[Math.floor(all.length / 2)]!;
     const absolute = await run({ min_score: floor });
     expect(absolute.rows.length).toBeGreaterThan(0);
     for (const r of absolute.rows) expect(r.score).toBeGreaterThanOrEqual(floor);
@@ -70,11 +83,11 @@ describe.runIf(haveSharedData())('retrieve stage on an FTS5 index of real posts'
     const byDoc = new Map<string, HitRow[]>();
     for (const r of rows) byDoc.set(r.doc_id, [...(byDoc.get(r.doc_id) ?? []), r]);
     expect(candidates.size).toBe(byDoc.size);
-    const shared = [...byDoc.entries()].find(([, hits]) => new Set(hits.map((h) => h.query_id)).size > 1);
+    const shared = [...byDoc.entries()].find(([, hits]) => new Set(hits.map(h => h.query_id)).size > 1);
     expect(shared, 'some document is found by two queries').toBeDefined();
     const [id, hits] = shared!;
     const c = candidates.get(id)!;
-    expect(c.hits.map((h) => h.query_id).sort()).toEqual(hits.map((h) => h.query_id).sort());
-    expect(c.best_score).toBe(Math.max(...hits.map((h) => h.score)));
+    expect(c.hits.map(h => h.query_id).sort()).toEqual(hits.map(h => h.query_id).sort());
+    expect(c.best_score).toBe(Math.max(...hits.map(h => h.score)));
   });
 });

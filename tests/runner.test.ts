@@ -14,8 +14,8 @@ function numbersStep(dir: string, calls: string[], failOn?: string): Step<{ id: 
   return {
     name: 'numbers',
     after: [],
-    listShards: async () => [1, 2, 3, 4].map((n) => ({ id: `s${n}`, n })),
-    outputPath: (s) => join(dir, 'out', `${s.id}.txt`),
+    listShards: async () => [1, 2, 3, 4].map(n => ({ id: `s${n}`, n })),
+    outputPath: s => join(dir, 'out', `${s.id}.txt`),
     async runShard(shard, work) {
       calls.push(shard.id);
       await writeFile(work.tempOutput!, `${shard.n}\n`);
@@ -27,14 +27,14 @@ function numbersStep(dir: string, calls: string[], failOn?: string): Step<{ id: 
 }
 
 describe('runner', () => {
-  it('passes a shard\'s own progress to the progress display, between its start and its end', async () => {
+  it("passes a shard's own progress to the progress display, between its start and its end", async () => {
     const dir = await tempDir();
     const events: string[] = [];
     const recording: Progress = {
-      stepStarted: (step) => events.push(`start ${step}`),
+      stepStarted: step => events.push(`start ${step}`),
       shardDone: (_step, shard) => events.push(`done ${shard}`),
       shardTick: (_step, shard, detail) => events.push(`tick ${shard} ${detail}`),
-      stepFinished: (step) => events.push(`finish ${step}`),
+      stepFinished: step => events.push(`finish ${step}`),
       close() {},
     };
     const ticking: Step<{ id: string }> = {
@@ -46,7 +46,12 @@ describe('runner', () => {
         return { records: 0 };
       },
     };
-    await runSteps([ticking], new RunState(join(dir, 'state')), { rank: 0, world: 1, log: silentLogger, progress: recording });
+    await runSteps([ticking], new RunState(join(dir, 'state')), {
+      rank: 0,
+      world: 1,
+      log: silentLogger,
+      progress: recording,
+    });
     expect(events).toEqual(['start slow', 'tick s1 1 completions', 'tick s1 2 completions', 'done s1', 'finish slow']);
   });
 
@@ -55,13 +60,20 @@ describe('runner', () => {
     const state = new RunState(join(dir, 'state'));
     const calls: string[] = [];
     const failing = numbersStep(dir, calls, 's3');
-    await expect(runSteps([failing], state, { rank: 0, world: 1, log: silentLogger, progress: quiet })).rejects.toThrow(StepFailed);
+    await expect(runSteps([failing], state, { rank: 0, world: 1, log: silentLogger, progress: quiet })).rejects.toThrow(
+      StepFailed,
+    );
     expect(calls).toEqual(['s1', 's2', 's3']);
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['s1.txt', 's2.txt']);
     expect(state.isDone('numbers', 's3')).toBe(false);
 
     const again: string[] = [];
-    const totals = await runSteps([numbersStep(dir, again)], state, { rank: 0, world: 1, log: silentLogger, progress: quiet });
+    const totals = await runSteps([numbersStep(dir, again)], state, {
+      rank: 0,
+      world: 1,
+      log: silentLogger,
+      progress: quiet,
+    });
     expect(again).toEqual(['s3', 's4']);
     expect(totals.get('numbers')!.get('numbers.written')).toBe(4);
     const marker = state.read('numbers', 's4')!;

@@ -17,8 +17,9 @@ export const S3_SECRET_ACCESS_KEY = process.env.QCC_S3_SECRET_ACCESS_KEY ?? 'qcc
 /** True when S3Proxy is installed (`node scripts/s3.mjs install`); under CI its absence is a failure. */
 export function haveS3Proxy(): boolean {
   const lib = join(repo, '.s3proxy', 'lib');
-  const ok = existsSync(lib) && readdirSync(lib).some((f) => /^s3proxy-.*-jar-with-dependencies\.jar$/.test(f));
-  if (!ok && inCI) throw new Error(`CI=true but S3Proxy is not installed in ${lib}: run \`node scripts/s3.mjs install\``);
+  const ok = existsSync(lib) && readdirSync(lib).some(f => /^s3proxy-.*-jar-with-dependencies\.jar$/.test(f));
+  if (!ok && inCI)
+    throw new Error(`CI=true but S3Proxy is not installed in ${lib}: run \`node scripts/s3.mjs install\``);
   if (!ok) console.warn(`skipping: S3Proxy is not installed in ${lib} (run \`node scripts/s3.mjs install\`)`);
   return ok;
 }
@@ -43,7 +44,11 @@ export interface S3TestServer {
 export async function startS3Proxy(dataDir: string): Promise<S3TestServer> {
   const name = `vitest-${process.pid}`;
   const port = String(await freePort());
-  const { stdout } = await run(process.execPath, [script, 'start', '--name', name, '--port', port, '--store', 'filesystem', '--data', dataDir], { cwd: repo });
+  const { stdout } = await run(
+    process.execPath,
+    [script, 'start', '--name', name, '--port', port, '--store', 'filesystem', '--data', dataDir],
+    { cwd: repo },
+  );
   const endpoint = stdout.trim().split('\n').at(-1)!;
   return {
     endpoint,
@@ -78,16 +83,23 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const server = createHttpServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const fault = state.faults.get(`${req.method} ${decodeURIComponent(path)}`)?.shift();
-    state.log.push({ method: req.method!, path, ...(req.headers.range ? { range: req.headers.range } : {}), ...(fault ? { fault: fault.kind } : {}) });
+    state.log.push({
+      method: req.method!,
+      path,
+      ...(req.headers.range ? { range: req.headers.range } : {}),
+      ...(fault ? { fault: fault.kind } : {}),
+    });
     if (fault?.kind === 'status') {
       req.resume();
       res.writeHead(fault.status, { 'content-type': 'application/xml' });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected by the test</Message></Error>`);
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected by the test</Message></Error>`,
+      );
       return;
     }
     const up = httpRequest(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (upRes) => {
+      upRes => {
         res.writeHead(upRes.statusCode!, upRes.headers);
         if (fault?.kind !== 'cut') return void upRes.pipe(res);
         let sent = 0;
@@ -110,18 +122,20 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 }
 
 /** Listens on a free loopback port; `close` drops open connections first, so it never waits on a held request. */
-export async function listenOnLoopback(server: import('node:http').Server): Promise<{ endpoint: string; close(): Promise<void> }> {
+export async function listenOnLoopback(
+  server: import('node:http').Server,
+): Promise<{ endpoint: string; close(): Promise<void> }> {
   const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => {
+  server.on('connection', s => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     close: async () => {
       for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>(r => server.close(() => r()));
     },
   };
 }

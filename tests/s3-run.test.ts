@@ -20,7 +20,12 @@ describe.runIf(haveSharedData() && haveS3Proxy())('qcc run with s3:// input and 
   let server: S3TestServer;
   let client: S3Client;
   let dir: string;
-  const env = () => ({ AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL: server.endpoint, AWS_PROFILE: '' });
+  const env = () => ({
+    AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
+    AWS_ENDPOINT_URL: server.endpoint,
+    AWS_PROFILE: '',
+  });
 
   beforeAll(async () => {
     dir = await tempDir('qcc-s3-run-');
@@ -29,7 +34,9 @@ describe.runIf(haveSharedData() && haveS3Proxy())('qcc run with s3:// input and 
     process.env.AWS_SECRET_ACCESS_KEY = S3_SECRET_ACCESS_KEY;
     client = createS3Client({ endpoint: server.endpoint });
     for (const bucket of ['commoncrawl', 'qcc-out']) await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    await uploadFile(client, cc('other/sample-0000.warc.gz'), `s3://commoncrawl/${INPUT_KEY}`, { partSizeBytes: 5 * 1024 * 1024 });
+    await uploadFile(client, cc('other/sample-0000.warc.gz'), `s3://commoncrawl/${INPUT_KEY}`, {
+      partSizeBytes: 5 * 1024 * 1024,
+    });
   }, 180_000);
   afterAll(async () => server?.stop());
 
@@ -57,7 +64,7 @@ storage: { publish_to: "s3://qcc-out/datasets/s3demo", part_size_mb: 5 }
     const manifest = JSON.parse(readFileSync(join(local, 'manifest.json'), 'utf8')) as Manifest;
     const docs: Doc[] = [];
     for (const s of manifest.shards) docs.push(...(await readAllJsonl<Doc>(join(local, s.path))));
-    const fromS3 = docs.filter((d) => (d.source as { warc_file?: string }).warc_file === `s3://commoncrawl/${INPUT_KEY}`);
+    const fromS3 = docs.filter(d => (d.source as { warc_file?: string }).warc_file === `s3://commoncrawl/${INPUT_KEY}`);
     expect(fromS3.length).toBeGreaterThan(0);
 
     const target = 's3://qcc-out/datasets/s3demo';

@@ -19,10 +19,18 @@ import type { Doc } from '../core/types.js';
 import { testContext } from './stage-context.js';
 import type { Manifest } from '../stages/write/manifest.js';
 import { cc, haveSharedData, qcc, repo, tempDir } from './helpers.js';
-import { haveS3Proxy, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startFaultProxy, startS3Proxy, type S3TestServer } from './s3-helpers.js';
+import {
+  haveS3Proxy,
+  S3_ACCESS_KEY_ID,
+  S3_SECRET_ACCESS_KEY,
+  startFaultProxy,
+  startS3Proxy,
+  type S3TestServer,
+} from './s3-helpers.js';
 
 const CC2020 = 'commoncrawl/CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz';
-const CC_KEY = 'crawl-data/CC-MAIN-2020-34/segments/1596439738015.38/warc/CC-MAIN-20200808165417-20200808195417-00395.warc.gz';
+const CC_KEY =
+  'crawl-data/CC-MAIN-2020-34/segments/1596439738015.38/warc/CC-MAIN-20200808165417-20200808195417-00395.warc.gz';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('s3:// URLs and the storage config (no server)', () => {
@@ -41,7 +49,9 @@ describe('s3:// URLs and the storage config (no server)', () => {
     expect(isUrl('https://data.commoncrawl.org/x')).toBe(true);
     expect(isUrl('/data/x.warc.gz')).toBe(false);
     expect(cachePathFor('/cache', `s3://commoncrawl/${CC_KEY}`)).toBe(join('/cache', 's3', 'commoncrawl', CC_KEY));
-    expect(cachePathFor('/cache', 'https://data.commoncrawl.org/crawl-data/a.gz')).toBe(join('/cache', 'data.commoncrawl.org', 'crawl-data', 'a.gz'));
+    expect(cachePathFor('/cache', 'https://data.commoncrawl.org/crawl-data/a.gz')).toBe(
+      join('/cache', 'data.commoncrawl.org', 'crawl-data', 'a.gz'),
+    );
   });
 
   it('validates the storage config', () => {
@@ -54,7 +64,9 @@ describe('s3:// URLs and the storage config (no server)', () => {
 
   it('takes the endpoint from the config, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL', () => {
     expect(resolveEndpoint({ endpoint: 'http://a:1' }, { AWS_ENDPOINT_URL: 'http://c:3' })).toBe('http://a:1');
-    expect(resolveEndpoint({}, { AWS_ENDPOINT_URL_S3: 'http://b:2', AWS_ENDPOINT_URL: 'http://c:3' })).toBe('http://b:2');
+    expect(resolveEndpoint({}, { AWS_ENDPOINT_URL_S3: 'http://b:2', AWS_ENDPOINT_URL: 'http://c:3' })).toBe(
+      'http://b:2',
+    );
     expect(resolveEndpoint({}, { AWS_ENDPOINT_URL: 'http://c:3' })).toBe('http://c:3');
     expect(resolveEndpoint({}, {})).toBeUndefined();
   });
@@ -70,7 +82,13 @@ describe.runIf(haveSharedData() && haveS3Proxy())('against a real S3Proxy on 127
     dir = await tempDir('qcc-s3-');
     server = await startS3Proxy(join(dir, 'blobs'));
     // The SDK's default credential chain reads these, as it would on any machine.
-    for (const [k, v] of Object.entries({ AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY, AWS_PROFILE: undefined, AWS_ENDPOINT_URL: undefined, AWS_ENDPOINT_URL_S3: undefined })) {
+    for (const [k, v] of Object.entries({
+      AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
+      AWS_PROFILE: undefined,
+      AWS_ENDPOINT_URL: undefined,
+      AWS_ENDPOINT_URL_S3: undefined,
+    })) {
       saved[k] = process.env[k];
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -92,7 +110,9 @@ describe.runIf(haveSharedData() && haveS3Proxy())('against a real S3Proxy on 127
   it('round-trips a real WARC: multipart upload, ranged read, download resumed after a cut', async () => {
     // Real WARC files are multi-member gzip, so their concatenation is itself a valid WARC; 13 MB gives
     // three parts at S3's minimum part size of 5 MiB.
-    const parts = [CC2020, 'other/sample-0000.warc.gz', 'other/sample-0001.warc.gz', 'other/clueweb-quirk.warc.gz'].map((f) => readFileSync(cc(f)));
+    const parts = [CC2020, 'other/sample-0000.warc.gz', 'other/sample-0001.warc.gz', 'other/clueweb-quirk.warc.gz'].map(
+      f => readFileSync(cc(f)),
+    );
     const warc = Buffer.concat(Array.from({ length: 15 }, () => parts).flat());
     const local = join(dir, 'big.warc.gz');
     await writeFile(local, warc);
@@ -113,7 +133,11 @@ describe.runIf(haveSharedData() && haveS3Proxy())('against a real S3Proxy on 127
     const cut = new AbortController();
     const retry = { retries: 2, backoff_ms: 10, max_backoff_ms: 50, timeout_ms: 10_000 };
     await expect(
-      downloadObject(client, url, dest, { ...retry, signal: cut.signal, onProgress: (n) => n > 4 * MIB && cut.abort(new Error('cut by the test')) }),
+      downloadObject(client, url, dest, {
+        ...retry,
+        signal: cut.signal,
+        onProgress: n => n > 4 * MIB && cut.abort(new Error('cut by the test')),
+      }),
     ).rejects.toThrow('cut by the test');
     const partial = (await stat(`${dest}.part`)).size;
     expect(partial).toBeGreaterThan(4 * MIB);
@@ -131,7 +155,13 @@ describe.runIf(haveSharedData() && haveS3Proxy())('against a real S3Proxy on 127
     await uploadFile(client, local, otherUrl, { partSizeBytes: 5 * MIB });
     const otherDest = join(dir, 'dl', 'changing.warc.gz');
     const cut2 = new AbortController();
-    await expect(downloadObject(client, otherUrl, otherDest, { ...retry, signal: cut2.signal, onProgress: (n) => n > 4 * MIB && cut2.abort(new Error('cut')) })).rejects.toThrow('cut');
+    await expect(
+      downloadObject(client, otherUrl, otherDest, {
+        ...retry,
+        signal: cut2.signal,
+        onProgress: n => n > 4 * MIB && cut2.abort(new Error('cut')),
+      }),
+    ).rejects.toThrow('cut');
     const replacement = Buffer.concat(Array.from({ length: 10 }, () => parts.slice().reverse()).flat());
     await writeFile(join(dir, 'replacement.warc.gz'), replacement);
     await uploadFile(client, join(dir, 'replacement.warc.gz'), otherUrl, { partSizeBytes: 5 * MIB });
@@ -152,25 +182,43 @@ describe.runIf(haveSharedData() && haveS3Proxy())('against a real S3Proxy on 127
         { kind: 'cut', bytes: 3 * MIB },
       ]);
       const dest = join(dir, 'faults', 'big.warc.gz');
-      const result = await downloadObject(faulty, url, dest, { retries: 3, backoff_ms: 10, max_backoff_ms: 50, timeout_ms: 10_000 });
+      const result = await downloadObject(faulty, url, dest, {
+        retries: 3,
+        backoff_ms: 10,
+        max_backoff_ms: 50,
+        timeout_ms: 10_000,
+      });
       expect(result).toMatchObject({ bytes: size, attempts: 3, resumedFrom: 0 });
-      const gets = proxy.log.filter((l) => l.method === 'GET');
-      expect(gets.map((l) => l.fault)).toEqual(['status', 'cut', undefined]);
+      const gets = proxy.log.filter(l => l.method === 'GET');
+      expect(gets.map(l => l.fault)).toEqual(['status', 'cut', undefined]);
       const resumedAt = Number(/^bytes=(\d+)-$/.exec(gets[2]!.range ?? '')?.[1]);
       expect(resumedAt).toBeGreaterThan(0);
       expect(resumedAt).toBeLessThanOrEqual(3 * MIB);
       expect(sha256(await readFile(dest))).toBe((await headObject(client, url))!.metadata.sha256);
 
       const small = cc('commoncrawl/whirlwind.warc.gz');
-      proxy.faults.set('PUT /qcc-data/faults/whirlwind.warc.gz', [{ kind: 'status', status: 500, code: 'InternalError' }]);
-      const put = await uploadFile(faulty, small, 's3://qcc-data/faults/whirlwind.warc.gz', { partSizeBytes: 5 * MIB, retry: { backoff_ms: 10 } });
+      proxy.faults.set('PUT /qcc-data/faults/whirlwind.warc.gz', [
+        { kind: 'status', status: 500, code: 'InternalError' },
+      ]);
+      const put = await uploadFile(faulty, small, 's3://qcc-data/faults/whirlwind.warc.gz', {
+        partSizeBytes: 5 * MIB,
+        retry: { backoff_ms: 10 },
+      });
       expect(put.bytes).toBe(readFileSync(small).length);
-      expect(proxy.log.filter((l) => l.method === 'PUT').map((l) => l.fault)).toEqual(['status', undefined]);
+      expect(proxy.log.filter(l => l.method === 'PUT').map(l => l.fault)).toEqual(['status', undefined]);
 
-      proxy.faults.set('GET /qcc-data/roundtrip/big.warc.gz', Array.from({ length: 3 }, () => ({ kind: 'status', status: 503, code: 'SlowDown' }) as const));
-      await expect(downloadObject(faulty, url, join(dir, 'faults', 'never.warc.gz'), { retries: 2, backoff_ms: 10, max_backoff_ms: 10, timeout_ms: 10_000 })).rejects.toThrow(
-        /^s3:\/\/qcc-data\/roundtrip\/big\.warc\.gz: .*SlowDown.*gave up after 3 attempts/,
+      proxy.faults.set(
+        'GET /qcc-data/roundtrip/big.warc.gz',
+        Array.from({ length: 3 }, () => ({ kind: 'status', status: 503, code: 'SlowDown' }) as const),
       );
+      await expect(
+        downloadObject(faulty, url, join(dir, 'faults', 'never.warc.gz'), {
+          retries: 2,
+          backoff_ms: 10,
+          max_backoff_ms: 10,
+          timeout_ms: 10_000,
+        }),
+      ).rejects.toThrow(/^s3:\/\/qcc-data\/roundtrip\/big\.warc\.gz: .*SlowDown.*gave up after 3 attempts/);
     } finally {
       faulty.destroy();
       await proxy.close();
@@ -181,7 +229,11 @@ describe.runIf(haveSharedData() && haveS3Proxy())('against a real S3Proxy on 127
     const url = `s3://commoncrawl/${CC_KEY}`;
     await uploadFile(client, cc(CC2020), url, { partSizeBytes: 5 * MIB });
     const cacheDir = join(dir, 'cache');
-    const [resolved, localPath] = await resolveInputs([url, cc('commoncrawl/whirlwind.warc.gz')], { cacheDir, storage: { endpoint: server.endpoint }, acquire: { retries: 1 } });
+    const [resolved, localPath] = await resolveInputs([url, cc('commoncrawl/whirlwind.warc.gz')], {
+      cacheDir,
+      storage: { endpoint: server.endpoint },
+      acquire: { retries: 1 },
+    });
     expect(resolved).toBe(join(cacheDir, 's3', 'commoncrawl', CC_KEY));
     expect(localPath).toBe(cc('commoncrawl/whirlwind.warc.gz'));
     expect(sha256(await readFile(resolved!))).toBe(sha256(readFileSync(cc(CC2020))));
@@ -204,10 +256,20 @@ describe.runIf(haveSharedData() && haveS3Proxy())('against a real S3Proxy on 127
     process.env.AWS_ENDPOINT_URL = server.endpoint;
     try {
       const url = `s3://commoncrawl/${CC_KEY}`;
-      const viaEnv = await downloadFile(url, join(dir, 'env', 'a.warc.gz'), { retries: 1, backoff_ms: 10, max_backoff_ms: 10, timeout_ms: 10_000 });
+      const viaEnv = await downloadFile(url, join(dir, 'env', 'a.warc.gz'), {
+        retries: 1,
+        backoff_ms: 10,
+        max_backoff_ms: 10,
+        timeout_ms: 10_000,
+      });
       expect(viaEnv.bytes).toBe(readFileSync(cc(CC2020)).length);
       const missing = 's3://commoncrawl/crawl-data/none.warc.gz';
-      const error = await downloadFile(missing, join(dir, 'env', 'none.warc.gz'), { retries: 3, backoff_ms: 10, max_backoff_ms: 10, timeout_ms: 10_000 }).catch((e) => e);
+      const error = await downloadFile(missing, join(dir, 'env', 'none.warc.gz'), {
+        retries: 3,
+        backoff_ms: 10,
+        max_backoff_ms: 10,
+        timeout_ms: 10_000,
+      }).catch(e => e);
       expect(error).toBeInstanceOf(AcquireError);
       expect(error.message).toMatch(/^s3:\/\/commoncrawl\/crawl-data\/none\.warc\.gz: GET failed \(NoSuchKey/);
       expect(await readObjectText(client, missing)).toBeUndefined();
@@ -224,7 +286,10 @@ describe.runIf(haveSharedData() && haveS3Proxy())('against a real S3Proxy on 127
     /** Two real versions of one dataset folder, made by `qcc run` without the model (seeds are the queries). */
     beforeAll(async () => {
       const out = join(dir, 'out');
-      for (const [name, topK] of [['a', 15], ['b', 10]] as const) {
+      for (const [name, topK] of [
+        ['a', 15],
+        ['b', 10],
+      ] as const) {
         const config = join(dir, `lean-${name}.yaml`);
         await writeFile(
           config,
@@ -244,7 +309,9 @@ write: { records_per_part: 4 }
     }, 120_000);
 
     it('uploads every file, manifest last, then LATEST; a failure before the manifest leaves LATEST old and a rerun completes', async () => {
-      const first = await publishVersionToObjectStore(join(datasetDir, 'v0001'), target, 'v0001', { storage: storage() });
+      const first = await publishVersionToObjectStore(join(datasetDir, 'v0001'), target, 'v0001', {
+        storage: storage(),
+      });
       expect(first).toMatchObject({ latest: 'v0001', latestMoved: true, skipped: 0 });
       expect(await readLatest(target, { storage: storage() })).toBe('v0001');
 
@@ -255,7 +322,10 @@ write: { records_per_part: 4 }
       const victim = join(v2, manifest.shards.at(-1)!.path);
       const original = await readFile(victim);
       await writeFile(victim, Buffer.concat([original, Buffer.from('x')]));
-      const failed = await publishVersionToObjectStore(v2, target, 'v0002', { storage: storage(), concurrency: 1 }).catch((e) => e);
+      const failed = await publishVersionToObjectStore(v2, target, 'v0002', {
+        storage: storage(),
+        concurrency: 1,
+      }).catch(e => e);
       expect(failed).toBeInstanceOf(Error);
       expect(failed.message).toContain(victim);
       expect(await headObject(client, `${target}/v0002/manifest.json`)).toBeUndefined();
@@ -286,7 +356,9 @@ write: { records_per_part: 4 }
       // Publishing again uploads nothing; an older version never moves LATEST back.
       const again = await publishVersionToObjectStore(v2, target, 'v0002', { storage: storage() });
       expect(again).toMatchObject({ uploaded: 0, latestMoved: false, latest: 'v0002' });
-      const older = await publishVersionToObjectStore(join(datasetDir, 'v0001'), target, 'v0001', { storage: storage() });
+      const older = await publishVersionToObjectStore(join(datasetDir, 'v0001'), target, 'v0001', {
+        storage: storage(),
+      });
       expect(older).toMatchObject({ uploaded: 0, latestMoved: false, latest: 'v0002' });
     }, 120_000);
 
@@ -296,12 +368,20 @@ write: { records_per_part: 4 }
       const local = join(datasetDir, 'v0001');
       const published = await publishVersionToObjectStore(local, own, 'v0001', { storage: storage() });
       expect(published).toMatchObject({ latest: 'v0001', latestMoved: true, skipped: 0 });
-      const fetched = await fetchVersionFromObjectStore(own, 'v0001', join(dir, 'fetched', 'v0001'), { storage: storage() });
-      const files = (await readdir(local, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(local, join(e.parentPath, e.name))).sort();
+      const fetched = await fetchVersionFromObjectStore(own, 'v0001', join(dir, 'fetched', 'v0001'), {
+        storage: storage(),
+      });
+      const files = (await readdir(local, { recursive: true, withFileTypes: true }))
+        .filter(e => e.isFile())
+        .map(e => relative(local, join(e.parentPath, e.name)))
+        .sort();
       expect(fetched.files).toBe(files.length);
-      for (const f of files) expect(sha256(await readFile(join(fetched.dir, f))), f).toBe(sha256(await readFile(join(local, f))));
+      for (const f of files)
+        expect(sha256(await readFile(join(fetched.dir, f))), f).toBe(sha256(await readFile(join(local, f))));
       await uploadFile(client, join(local, 'README.md'), `${own}/v0009/README.md`, { partSizeBytes: 5 * MIB });
-      await expect(fetchVersionFromObjectStore(own, 'v0009', join(dir, 'fetched', 'v0009'), { storage: storage() })).rejects.toThrow(/v0009\/: no manifest\.json/);
+      await expect(
+        fetchVersionFromObjectStore(own, 'v0009', join(dir, 'fetched', 'v0009'), { storage: storage() }),
+      ).rejects.toThrow(/v0009\/: no manifest\.json/);
       expect(existsSync(join(dir, 'fetched', 'v0009'))).toBe(false);
       expect(await listVersions(own, { storage: storage() })).toEqual(['v0001']);
     });
@@ -309,7 +389,9 @@ write: { records_per_part: 4 }
     it('refuses a folder whose manifest names another version', async () => {
       const copy = join(dir, 'copy-v0001');
       await cp(join(datasetDir, 'v0001'), copy, { recursive: true });
-      await expect(publishVersionToObjectStore(copy, target, 'v0003', { storage: storage() })).rejects.toThrow(/manifest\.json: names version v0001, not v0003/);
+      await expect(publishVersionToObjectStore(copy, target, 'v0003', { storage: storage() })).rejects.toThrow(
+        /manifest\.json: names version v0001, not v0003/,
+      );
       expect(await listVersions(target, { storage: storage() })).not.toContain('v0003');
     });
   });

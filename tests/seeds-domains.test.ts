@@ -6,7 +6,7 @@ import { readAllSeeds } from '../stages/seeds/index.js';
 import { repo, tempDir } from './helpers.js';
 
 const dir = join(repo, 'data', 'seeds', 'domains');
-const files = ['stem', 'humanities', 'social-sciences', 'medicine'].map((d) => join(dir, `${d}.csv`));
+const files = ['stem', 'humanities', 'social-sciences', 'medicine'].map(d => join(dir, `${d}.csv`));
 
 describe('data/seeds/domains', () => {
   it('holds at least 50 valid, distinct seeds for each of the four domains, each with a subdomain', async () => {
@@ -15,15 +15,16 @@ describe('data/seeds/domains', () => {
     for (const s of seeds) byDomain.set(s.domain, (byDomain.get(s.domain) ?? 0) + 1);
     expect([...byDomain.keys()].sort()).toEqual(['humanities', 'medicine', 'social-sciences', 'stem']);
     for (const [domain, n] of byDomain) expect(n, domain).toBeGreaterThanOrEqual(50);
-    expect(new Set(seeds.map((s) => s.id)).size).toBe(seeds.length);
-    expect(seeds.every((s) => s.subdomain && s.text.split(' ').length >= 2)).toBe(true);
-    expect(new Set(seeds.map((s) => s.type))).toEqual(new Set(['keyword', 'question']));
+    expect(new Set(seeds.map(s => s.id)).size).toBe(seeds.length);
+    expect(seeds.every(s => s.subdomain && s.text.split(' ').length >= 2)).toBe(true);
+    expect(new Set(seeds.map(s => s.type))).toEqual(new Set(['keyword', 'question']));
   });
 
   it('names the taxonomy of every file in the README', async () => {
     const readme = await readFile(join(repo, 'data', 'seeds', 'README.md'), 'utf8');
     for (const f of ['stem', 'humanities', 'social-sciences', 'medicine']) expect(readme).toContain(`domains/${f}.csv`);
-    for (const t of ['arXiv category taxonomy', 'Library of Congress Classification', 'MeSH']) expect(readme).toContain(t);
+    for (const t of ['arXiv category taxonomy', 'Library of Congress Classification', 'MeSH'])
+      expect(readme).toContain(t);
   });
 
   it('names the file and row of a bad line in a copy of a real seed file', async () => {

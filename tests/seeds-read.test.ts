@@ -46,7 +46,7 @@ describe('readSeeds', () => {
     );
     const seeds = [];
     for await (const s of readSeeds([csv, jsonl])) seeds.push(s);
-    expect(seeds.map((s) => [s.domain, s.subdomain, s.type, s.text, s.source.row])).toEqual([
+    expect(seeds.map(s => [s.domain, s.subdomain, s.type, s.text, s.source.row])).toEqual([
       ['medicine', 'endocrinology', 'keyword', 'symptoms of type 2 diabetes', 1],
       ['space', undefined, 'question', 'How do geostationary satellites stay above one point, all day?', 2],
       ['cryptography', undefined, 'keyword', 'public key encryption', 3],
@@ -58,11 +58,11 @@ describe('readSeeds', () => {
     // Ids: stable, hash of domain + type + text, distinct.
     expect(seeds[2]!.id).toBe(seedId('cryptography', 'keyword', 'public key encryption'));
     expect(seeds[2]!.id).toMatch(/^s-[0-9a-f]{12}$/);
-    expect(new Set(seeds.map((s) => s.id)).size).toBe(5);
+    expect(new Set(seeds.map(s => s.id)).size).toBe(5);
     expect(seedId('cryptography', 'question', 'public key encryption')).not.toBe(seeds[2]!.id);
     // The same seeds read again give the same ids.
     const again = await readAllSeeds([csv, jsonl]);
-    expect(again.map((s) => s.id)).toEqual(seeds.map((s) => s.id));
+    expect(again.map(s => s.id)).toEqual(seeds.map(s => s.id));
   });
 
   it('rejects an empty file, naming it', async () => {
@@ -85,10 +85,15 @@ describe('readSeeds', () => {
     expect([e2.file, e2.row, e2.field]).toEqual([emptyText, 2, 'text']);
     expect(e2.message).toBe(`${emptyText} row 2 field 'text': empty`);
 
-    const badType = await file('bad-type.jsonl', '{"domain":"a","text":"x y"}\n{"domain":"a","type":"keywrd","text":"x y"}\n');
+    const badType = await file(
+      'bad-type.jsonl',
+      '{"domain":"a","text":"x y"}\n{"domain":"a","type":"keywrd","text":"x y"}\n',
+    );
     const e3 = await failure([badType]);
     expect([e3.row, e3.field]).toEqual([2, 'type']);
-    expect(e3.message).toMatch(new RegExp(`^${badType.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} row 2 field 'type': unknown type 'keywrd'`));
+    expect(e3.message).toMatch(
+      new RegExp(`^${badType.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} row 2 field 'type': unknown type 'keywrd'`),
+    );
 
     const missingJson = await file('missing.jsonl', '{"domain":"a"}\n');
     expect((await failure([missingJson])).message).toBe(`${missingJson} row 1 field 'text': missing`);
@@ -97,7 +102,9 @@ describe('readSeeds', () => {
     expect((await failure([badJson])).message).toMatch(/bad\.jsonl row 2: invalid JSON/);
 
     const tooMany = await file('too-many.csv', 'domain,text\na,b\na,b,c\n');
-    expect((await failure([tooMany])).message).toMatch(/too-many\.csv row 2: expected 2 columns like the header, got 3/);
+    expect((await failure([tooMany])).message).toMatch(
+      /too-many\.csv row 2: expected 2 columns like the header, got 3/,
+    );
 
     const wrongExt = await file('seeds.txt', 'domain,text\na,b\n');
     expect((await failure([wrongExt])).message).toMatch(/unknown seed file type '\.txt'/);

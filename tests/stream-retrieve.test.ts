@@ -23,7 +23,11 @@ async function newsPosts(): Promise<Doc[]> {
   let line = 0;
   for await (const text of createInterface({ input: createReadStream(newsCorpus).pipe(createGunzip()) })) {
     const post = JSON.parse(text) as { id: string; text: string };
-    docs.push({ id: post.id, text: post.text, source: { kind: 'corpus', file: newsCorpus, line: ++line, original_id: post.id } });
+    docs.push({
+      id: post.id,
+      text: post.text,
+      source: { kind: 'corpus', file: newsCorpus, line: ++line, original_id: post.id },
+    });
   }
   return docs;
 }
@@ -31,14 +35,19 @@ async function newsPosts(): Promise<Doc[]> {
 /** The seed texts of every domain list in data/seeds/: real queries, written by people. */
 function seedQueries(): Query[] {
   const dir = join(repo, 'data', 'seeds', 'domains');
-  return readdirSync(dir).flatMap((f) =>
+  return readdirSync(dir).flatMap(f =>
     readFileSync(join(dir, f), 'utf8')
       .trim()
       .split('\n')
       .slice(1)
       .map((row, i) => {
         const cells = row.split(',');
-        return { id: `${f}-${i}`, domain: cells[0]!, text: cells.slice(3).join(','), lineage: { seed_id: `${f}-${i}`, round: 0, method: 'seed' as const } };
+        return {
+          id: `${f}-${i}`,
+          domain: cells[0]!,
+          text: cells.slice(3).join(','),
+          lineage: { seed_id: `${f}-${i}`, round: 0, method: 'seed' as const },
+        };
       }),
   );
 }
@@ -58,7 +67,12 @@ describe.runIf(haveSharedData())('streaming BM25 against the FTS5 index, on real
     // Uneven shards, one holding a repeated id (the index keeps the first copy; so does a shard).
     shards = [posts.slice(0, 700), posts.slice(700, 2500), [...posts.slice(2500, 4000), posts[2600]!]];
     // Real seed queries, and subject lines of posts outside the shards (short texts, many ties of equal length).
-    const subjects = (await newsPosts()).slice(4000, 4200).map((p, i) => ({ id: `subject-${i}`, domain: 'news', text: p.text.split('\t')[0]!, lineage: { seed_id: 's', round: 0, method: 'seed' as const } }));
+    const subjects = (await newsPosts()).slice(4000, 4200).map((p, i) => ({
+      id: `subject-${i}`,
+      domain: 'news',
+      text: p.text.split('\t')[0]!,
+      lineage: { seed_id: 's', round: 0, method: 'seed' as const },
+    }));
     queries = [...seedQueries(), ...subjects];
     index = new Fts5Index(join(await tempDir('qcc-stream-'), 'index.sqlite'));
     for (const [i, docs] of shards.entries()) await index.addShard(`shard-${i}`, each(docs));
@@ -70,11 +84,17 @@ describe.runIf(haveSharedData())('streaming BM25 against the FTS5 index, on real
     for (const docs of shards) addStats(stats, await countStats(qi, each(docs)));
     expect(stats.docs).toBe(index.stats().docs);
     const kept: ShardHitRow[][] = [];
-    for (const docs of shards) kept.push((await scoreShard(qi, stats, each(docs), { topK: k, keepMinScore: Infinity })).hits);
+    for (const docs of shards)
+      kept.push((await scoreShard(qi, stats, each(docs), { topK: k, keepMinScore: Infinity })).hits);
     const config = { top_k: k, min_score: 0, min_relative_score: 0 };
     const rows = [];
-    for await (const row of mergeShardHits(queries, each(kept.map((h) => each(h))), config, new Counters())) rows.push(row);
-    const expected = queries.flatMap((q) => index.search(q.text, k).map((h) => ({ query_id: q.id, domain: q.domain, doc_id: h.id, score: h.score, rank: h.rank })));
+    for await (const row of mergeShardHits(queries, each(kept.map(h => each(h))), config, new Counters()))
+      rows.push(row);
+    const expected = queries.flatMap(q =>
+      index
+        .search(q.text, k)
+        .map(h => ({ query_id: q.id, domain: q.domain, doc_id: h.id, score: h.score, rank: h.rank })),
+    );
     expect(expected.length).toBeGreaterThan(queries.length * 10);
     expect(rows).toEqual(expected);
   });
@@ -83,9 +103,12 @@ describe.runIf(haveSharedData())('streaming BM25 against the FTS5 index, on real
     const qi = new QueryIndex(queries);
     const all = shards.flat();
     // 20 shards of posts spread by id, as a crawl's files spread its pages; the sample reads 5 of them.
-    const spread = Array.from({ length: 20 }, (_, i) => ({ id: `shard-${i}`, docs: all.filter((_, j) => j % 20 === i) }));
+    const spread = Array.from({ length: 20 }, (_, i) => ({
+      id: `shard-${i}`,
+      docs: all.filter((_, j) => j % 20 === i),
+    }));
     const chosen = sampleShards(spread, 0.25);
-    expect(chosen.map((s) => s.id)).toEqual(sampleShards(spread, 0.25).map((s) => s.id));
+    expect(chosen.map(s => s.id)).toEqual(sampleShards(spread, 0.25).map(s => s.id));
     expect(chosen.length).toBe(5);
     const exact = emptyStats();
     for (const s of spread) addStats(exact, await countStats(qi, each(s.docs)));
@@ -93,10 +116,11 @@ describe.runIf(haveSharedData())('streaming BM25 against the FTS5 index, on real
     for (const s of chosen) addStats(sample, await countStats(qi, each(s.docs)));
     const estimated = scaleSample(sample, exact.docs);
     expect(estimated.docs).toBe(exact.docs);
-    const top = async (stats: typeof exact) => (await scoreShard(qi, stats, each(all), { topK: k, keepMinScore: Infinity })).hits;
+    const top = async (stats: typeof exact) =>
+      (await scoreShard(qi, stats, each(all), { topK: k, keepMinScore: Infinity })).hits;
     const exactHits = await top(exact);
-    const sampledHits = new Set((await top(estimated)).map((h) => `${h.query_id} ${h.doc_id}`));
-    const overlap = exactHits.filter((h) => sampledHits.has(`${h.query_id} ${h.doc_id}`)).length / exactHits.length;
+    const sampledHits = new Set((await top(estimated)).map(h => `${h.query_id} ${h.doc_id}`));
+    const overlap = exactHits.filter(h => sampledHits.has(`${h.query_id} ${h.doc_id}`)).length / exactHits.length;
     expect(overlap).toBeGreaterThan(0.8);
     expect(overlap).toBeLessThan(1);
   });
@@ -109,11 +133,24 @@ describe.runIf(haveSharedData())('streaming BM25 against the FTS5 index, on real
     expect(floored.hits.length).toBeGreaterThan(plain.hits.length);
     const byQuery = new Map<string, ShardHitRow[]>();
     for (const h of floored.hits) byQuery.set(h.query_id, [...(byQuery.get(h.query_id) ?? []), h]);
-    for (const hits of byQuery.values()) expect(hits.length).toBeLessThanOrEqual(3 + hits.filter((h) => h.score >= 8).length);
+    for (const hits of byQuery.values())
+      expect(hits.length).toBeLessThanOrEqual(3 + hits.filter(h => h.score >= 8).length);
     const rows = [];
-    for await (const row of mergeShardHits(queries, each([each(floored.hits)]), { top_k: 3, min_score: 0, min_relative_score: 0 }, new Counters())) rows.push(row);
+    for await (const row of mergeShardHits(
+      queries,
+      each([each(floored.hits)]),
+      { top_k: 3, min_score: 0, min_relative_score: 0 },
+      new Counters(),
+    ))
+      rows.push(row);
     const plainRows = [];
-    for await (const row of mergeShardHits(queries, each([each(plain.hits)]), { top_k: 3, min_score: 0, min_relative_score: 0 }, new Counters())) plainRows.push(row);
+    for await (const row of mergeShardHits(
+      queries,
+      each([each(plain.hits)]),
+      { top_k: 3, min_score: 0, min_relative_score: 0 },
+      new Counters(),
+    ))
+      plainRows.push(row);
     expect(rows).toEqual(plainRows);
   });
 });
@@ -131,7 +168,8 @@ async function published(out: string): Promise<string[]> {
   const dir = join(out, 'qcc-demo', 'v0001');
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
   const ids = [];
-  for (const shard of manifest.shards) for (const doc of await readAllJsonl<Doc>(join(dir, shard.path))) ids.push(`${doc.domain} ${doc.id}`);
+  for (const shard of manifest.shards)
+    for (const doc of await readAllJsonl<Doc>(join(dir, shard.path))) ids.push(`${doc.domain} ${doc.id}`);
   return ids.sort();
 }
 
@@ -152,9 +190,15 @@ describe.runIf(haveSharedData() && haveModel())('retrieve.mode: stream on the de
   });
 
   it('with exact statistics retrieves the same hits and publishes the same documents as the index', async () => {
-    const indexed = await qcc(['run', '--config', await variant('index', () => {}), '--out', join(root, 'index')], demoEnv());
+    const indexed = await qcc(
+      ['run', '--config', await variant('index', () => {}), '--out', join(root, 'index')],
+      demoEnv(),
+    );
     expect(indexed.code, indexed.stderr.slice(-2000)).toBe(0);
-    const streamed = await qcc(['run', '--config', await variant('stream', (c) => (c.retrieve.mode = 'stream')), '--out', join(root, 'stream')], demoEnv());
+    const streamed = await qcc(
+      ['run', '--config', await variant('stream', c => (c.retrieve.mode = 'stream')), '--out', join(root, 'stream')],
+      demoEnv(),
+    );
     expect(streamed.code, streamed.stderr.slice(-2000)).toBe(0);
     expect(streamed.stdout).toMatch(/published v0001/);
     const rows = await hitRows(join(root, 'stream'));
@@ -166,10 +210,19 @@ describe.runIf(haveSharedData() && haveModel())('retrieve.mode: stream on the de
   }, 1_800_000);
 
   it('refuses a tokenizer it cannot match, naming the keys', async () => {
-    const r = await qcc(['run', '--config', await variant('porter', (c) => {
-      c.retrieve.mode = 'stream';
-      c.index.tokenizer = 'porter';
-    }), '--out', join(root, 'porter')], demoEnv());
+    const r = await qcc(
+      [
+        'run',
+        '--config',
+        await variant('porter', c => {
+          c.retrieve.mode = 'stream';
+          c.index.tokenizer = 'porter';
+        }),
+        '--out',
+        join(root, 'porter'),
+      ],
+      demoEnv(),
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/retrieve\.mode: stream .* index\.tokenizer: unicode61/);
   }, 600_000);

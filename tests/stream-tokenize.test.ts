@@ -16,7 +16,11 @@ function fts5Tokens(texts: string[]): string[][] {
   const ins = db.prepare('INSERT INTO fts(rowid, text) VALUES (?, ?)');
   db.transaction(() => texts.forEach((t, i) => ins.run(i + 1, t)))();
   const out: string[][] = texts.map(() => []);
-  for (const r of db.prepare('SELECT doc, term FROM v ORDER BY doc, offset').iterate() as Iterable<{ doc: number; term: string }>) out[r.doc - 1]!.push(r.term);
+  for (const r of db.prepare('SELECT doc, term FROM v ORDER BY doc, offset').iterate() as Iterable<{
+    doc: number;
+    term: string;
+  }>)
+    out[r.doc - 1]!.push(r.term);
   db.close();
   return out;
 }
@@ -40,13 +44,17 @@ describe('the streaming tokenizer is FTS5 unicode61 remove_diacritics 2', () => 
     expect(wrong).toEqual([]);
   }, 120_000);
 
-  it.runIf(haveSharedData())('gives the same tokens as FTS5 on real sentences of 75 languages', () => {
-    const dir = join(sharedData, 'langid', 'lingua-testdata', 'language-testdata', 'sentences');
-    const texts = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').slice(0, 200));
-    texts.push('  mixed CASE Ünïcödé — ﬁle ǅemal İstanbul 𝔘𝔫𝔦 a\u0301b \u0301 x\ud800y end');
-    const expected = fts5Tokens(texts);
-    const mismatches = texts.filter((t, i) => tokens(t).join(' ') !== expected[i]!.join(' '));
-    expect(texts.length).toBeGreaterThan(10_000);
-    expect(mismatches).toEqual([]);
-  }, 120_000);
+  it.runIf(haveSharedData())(
+    'gives the same tokens as FTS5 on real sentences of 75 languages',
+    () => {
+      const dir = join(sharedData, 'langid', 'lingua-testdata', 'language-testdata', 'sentences');
+      const texts = readdirSync(dir).flatMap(f => readFileSync(join(dir, f), 'utf8').split('\n').slice(0, 200));
+      texts.push('  mixed CASE Ünïcödé — ﬁle ǅemal İstanbul 𝔘𝔫𝔦 a\u0301b \u0301 x\ud800y end');
+      const expected = fts5Tokens(texts);
+      const mismatches = texts.filter((t, i) => tokens(t).join(' ') !== expected[i]!.join(' '));
+      expect(texts.length).toBeGreaterThan(10_000);
+      expect(mismatches).toEqual([]);
+    },
+    120_000,
+  );
 });

@@ -26,7 +26,10 @@ describe.runIf(haveSharedData() && haveModel())(`a run split over ${WORLD} worke
     const many = join(dir, 'many');
     const results = await allWorkers(Array.from({ length: WORLD }, (_, rank) => worker(config, many, rank)));
     expect(results[0]!.stdout).toMatch(/published v0001/);
-    for (let rank = 1; rank < WORLD; rank++) expect(results[rank]!.stdout).toMatch(new RegExp(`rank ${rank} of ${WORLD}: its shards are done; rank 0 publishes`));
+    for (let rank = 1; rank < WORLD; rank++)
+      expect(results[rank]!.stdout).toMatch(
+        new RegExp(`rank ${rank} of ${WORLD}: its shards are done; rank 0 publishes`),
+      );
     // Every rank did sharded work of its own.
     results.forEach((r, rank) => expect(r.stderr, `rank ${rank}`).toMatch(/"event":"shard_done","step":"retrieve"/));
     const split = await publishedSet(join(many, 'lean'));
@@ -37,7 +40,7 @@ describe.runIf(haveSharedData() && haveModel())(`a run split over ${WORLD} worke
     // Rank 1 is killed while its ingest shard (one WARC file) is being read; the others wait at the barrier.
     const crashed = join(dir, 'crashed');
     const runs = Array.from({ length: WORLD }, (_, rank) => worker(config, crashed, rank));
-    onStderrLines(runs[1]!.child, (line) => {
+    onStderrLines(runs[1]!.child, line => {
       if (line.includes('"event":"step_started","step":"ingest"')) runs[1]!.child.kill('SIGKILL');
     });
     const killed = await runs[1]!.done;
@@ -46,7 +49,7 @@ describe.runIf(haveSharedData() && haveModel())(`a run split over ${WORLD} worke
     const ingestDone = (dirOf: string) => {
       const runDir = readdirSync(dirOf)[0]!;
       const states = join(dirOf, runDir, 'state', 'ingest');
-      return existsSync(states) ? readdirSync(states).filter((n) => n.endsWith('.done.json')).length : 0;
+      return existsSync(states) ? readdirSync(states).filter(n => n.endsWith('.done.json')).length : 0;
     };
     // Rank 1's shard never completed (the other ranks' shards may have).
     expect(ingestDone(markers)).toBeLessThan(LEAN_WARCS.length);

@@ -63,7 +63,9 @@ async function* readCdxLines(source: string): AsyncGenerator<{ rec: CdxRecord; l
 }
 
 export function registerCcCommands(program: Command): void {
-  const cc = program.command('cc').description('Common Crawl: list, download, query the URL index, fetch single records');
+  const cc = program
+    .command('cc')
+    .description('Common Crawl: list, download, query the URL index, fetch single records');
 
   withNetOptions(
     cc
@@ -74,11 +76,16 @@ export function registerCcCommands(program: Command): void {
       .option('--base-url <url>', 'where crawl-data/ is served', DEFAULT_BASE_URL)
       .option('--urls', 'print full URLs instead of paths')
       .option('--limit <n>', 'only the first n', intOption('--limit', 1)),
-  ).action(async (opts) => {
+  ).action(async opts => {
     const config = await netConfig(opts);
-    const paths = await listCrawlFiles(config.base_url, opts.crawl, opts.kind as FileKind, { ...config, log: createLogger() });
+    const paths = await listCrawlFiles(config.base_url, opts.crawl, opts.kind as FileKind, {
+      ...config,
+      log: createLogger(),
+    });
     const shown = opts.limit ? paths.slice(0, opts.limit) : paths;
-    process.stdout.write(shown.map((p) => (opts.urls ? fileUrl(config.base_url, p) : p)).join('\n') + (shown.length ? '\n' : ''));
+    process.stdout.write(
+      shown.map(p => (opts.urls ? fileUrl(config.base_url, p) : p)).join('\n') + (shown.length ? '\n' : ''),
+    );
   });
 
   withNetOptions(
@@ -101,30 +108,40 @@ export function registerCcCommands(program: Command): void {
       todo = [...paths, ...(opts.limit ? listed.slice(0, opts.limit) : listed)];
     }
     if (todo.length === 0) throw new Error('nothing to download: give paths or --crawl');
-    const jobs = todo.map((p) => ({ url: fileUrl(config.base_url, p), dest: join(opts.out, p.replace(/^\/+/, '')) }));
+    const jobs = todo.map(p => ({ url: fileUrl(config.base_url, p), dest: join(opts.out, p.replace(/^\/+/, '')) }));
     const { done, failed } = await downloadAll(jobs, {
       ...config,
       log,
       onDone: (r, n, total) => log.info(`${n}/${total} ${'dest' in r ? r.dest : `failed: ${r.message}`}`),
     });
     for (const r of done) process.stdout.write(r.dest + '\n');
-    if (failed.length) throw new Error(`${failed.length} of ${jobs.length} downloads failed; first: ${failed[0]!.message} (rerun to resume)`);
+    if (failed.length)
+      throw new Error(
+        `${failed.length} of ${jobs.length} downloads failed; first: ${failed[0]!.message} (rerun to resume)`,
+      );
   });
 
   withNetOptions(
     cc
       .command('index')
-      .description('query the CDX URL index: one JSON line per capture (filename, offset, length, url, status, mime...)')
+      .description(
+        'query the CDX URL index: one JSON line per capture (filename, offset, length, url, status, mime...)',
+      )
       .requiredOption('--crawl <id>', 'crawl id, e.g. CC-MAIN-2024-22')
       .requiredOption('--url <pattern>', 'a URL, `example.com/*` (prefix) or `*.example.com` (domain)')
       .option('--match-type <type>', 'exact, prefix, host or domain')
       .option('--filter <expr>', 'pywb filter, repeatable: =status:200, !mime:text/html, ~url:blog', collect)
       .option('--limit <n>', 'stop after n captures', intOption('--limit', 1))
       .option('--index-url <url>', 'where <crawl>-index is served', DEFAULT_INDEX_URL),
-  ).action(async (opts) => {
+  ).action(async opts => {
     const config = await netConfig(opts);
     const client = new CdxClient(config.index_url, opts.crawl, { ...config, log: createLogger() });
-    const query = { url: opts.url, ...(opts.matchType ? { matchType: opts.matchType } : {}), filter: opts.filter ?? [], ...(opts.limit ? { limit: opts.limit } : {}) };
+    const query = {
+      url: opts.url,
+      ...(opts.matchType ? { matchType: opts.matchType } : {}),
+      filter: opts.filter ?? [],
+      ...(opts.limit ? { limit: opts.limit } : {}),
+    };
     for await (const rec of client.query(query)) process.stdout.write(JSON.stringify(rec) + '\n');
   });
 
@@ -148,7 +165,7 @@ export function registerCcCommands(program: Command): void {
     const counters = new Counters();
     // Record fetching pulls in HTML extraction and language id: loaded only by this command.
     const { fetchRecord } = await import('../../stages/acquire/fetch-record.js');
-    const records = await writeJsonlAtomically(opts.out, async (writer) => {
+    const records = await writeJsonlAtomically(opts.out, async writer => {
       for await (const { rec } of readCdxLines(cdx)) {
         const f = await fetchRecord(config.base_url, rec, ingest, { ...config, log });
         counters.add(`ingest.records.${f.warcType}`);

@@ -47,9 +47,11 @@ export async function readLabels(file: string, field: string, idField: string): 
       throw new Error(`${file}: line ${line}: invalid JSON (${(err as Error).message})`);
     }
     const label = pick(record, field);
-    if (label === undefined || label === null) throw new Error(`${file}: line ${line} has no field "${field}" (--field)`);
+    if (label === undefined || label === null)
+      throw new Error(`${file}: line ${line} has no field "${field}" (--field)`);
     const id = pick(record, idField);
-    if (id === undefined || id === null) throw new Error(`${file}: line ${line} has no id field "${idField}" (--id-field)`);
+    if (id === undefined || id === null)
+      throw new Error(`${file}: line ${line} has no id field "${idField}" (--id-field)`);
     labels.set(String(id), String(label));
   }
   if (labels.size === 0) throw new Error(`${file}: no records`);
@@ -58,14 +60,16 @@ export async function readLabels(file: string, field: string, idField: string): 
 
 function pick(record: Record<string, unknown>, path: string): unknown {
   let value: unknown = record;
-  for (const key of path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  for (const key of path.split('.'))
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
   return value;
 }
 
 /** `medicine=sci.med` → ['medicine', 'sci.med']. */
 export function parsePositive(spec: string): [string, string] {
   const i = spec.indexOf('=');
-  if (i <= 0 || i === spec.length - 1) throw new Error(`--positive ${spec}: expected <domain>=<label>, e.g. medicine=sci.med`);
+  if (i <= 0 || i === spec.length - 1)
+    throw new Error(`--positive ${spec}: expected <domain>=<label>, e.g. medicine=sci.med`);
   return [spec.slice(0, i), spec.slice(i + 1)];
 }
 
@@ -86,45 +90,66 @@ async function versionDocs(dir: string): Promise<{ docs: VersionDoc[]; relevance
   const docs: VersionDoc[] = [];
   const add = (doc: Doc, rule?: string) => {
     const domain = doc.domain ?? '(none)';
-    docs.push({ domain, retrievedDomain: doc.relevance?.from_domain ?? domain, key: labelKey(doc), foundBy: doc.relevance?.found_by ?? 'bm25', rule });
+    docs.push({
+      domain,
+      retrievedDomain: doc.relevance?.from_domain ?? domain,
+      key: labelKey(doc),
+      foundBy: doc.relevance?.found_by ?? 'bm25',
+      rule,
+    });
   };
   for (const shard of manifest.shards) for await (const doc of readJsonl<Doc>(join(dir, shard.path))) add(doc);
-  for (const entry of manifest.removed) for await (const r of readJsonl<Removal<Doc>>(join(dir, entry.path))) if (r.record && typeof r.record === 'object' && 'source' in r.record) add(r.record, r.rule);
+  for (const entry of manifest.removed)
+    for await (const r of readJsonl<Removal<Doc>>(join(dir, entry.path)))
+      if (r.record && typeof r.record === 'object' && 'source' in r.record) add(r.record, r.rule);
   return { docs, relevance: 'relevance' in manifest.counts || 'relevance_model' in manifest.counts };
 }
 
 /** The funnel stages, each a filter over the version's documents (published plus removed). */
-function stagesOf(relevance: boolean): { stage: string; has: (d: VersionDoc) => boolean; domainOf: (d: VersionDoc) => string }[] {
+function stagesOf(
+  relevance: boolean,
+): { stage: string; has: (d: VersionDoc) => boolean; domainOf: (d: VersionDoc) => string }[] {
   const retrieved = (d: VersionDoc) => d.foundBy === 'bm25';
   const pruned = (d: VersionDoc) => d.rule === 'relevance.pruned_query';
   const relevanceRemoved = (d: VersionDoc) => d.rule?.startsWith('relevance.') === true;
   const stages = [{ stage: 'retrieved', has: retrieved, domainOf: (d: VersionDoc) => d.retrievedDomain }];
   if (relevance) {
-    stages.push({ stage: 'judged+pruned', has: (d) => retrieved(d) && !pruned(d), domainOf: (d) => d.retrievedDomain });
-    stages.push({ stage: 'classifier', has: (d) => !relevanceRemoved(d), domainOf: (d) => d.domain });
+    stages.push({ stage: 'judged+pruned', has: d => retrieved(d) && !pruned(d), domainOf: d => d.retrievedDomain });
+    stages.push({ stage: 'classifier', has: d => !relevanceRemoved(d), domainOf: d => d.domain });
   }
-  stages.push({ stage: 'published', has: (d) => d.rule === undefined, domainOf: (d) => d.domain });
+  stages.push({ stage: 'published', has: d => d.rule === undefined, domainOf: d => d.domain });
   return stages;
 }
 
-export async function evaluateDomains(versionDir: string, labels: Map<string, string>, positives: [string, string][], labelsFile = 'labels'): Promise<DomainScore[]> {
+export async function evaluateDomains(
+  versionDir: string,
+  labels: Map<string, string>,
+  positives: [string, string][],
+  labelsFile = 'labels',
+): Promise<DomainScore[]> {
   const known = new Set(labels.values());
   for (const [, label] of positives) {
-    if (!known.has(label)) throw new Error(`label "${label}" does not occur in ${labelsFile} (labels there: ${[...known].sort().join(', ')})`);
+    if (!known.has(label))
+      throw new Error(
+        `label "${label}" does not occur in ${labelsFile} (labels there: ${[...known].sort().join(', ')})`,
+      );
   }
   const { docs, relevance } = await versionDocs(versionDir);
-  const domains = new Set(docs.map((d) => d.domain));
+  const domains = new Set(docs.map(d => d.domain));
   for (const [domain] of positives) {
-    if (!domains.has(domain)) throw new Error(`domain "${domain}" has no documents in ${versionDir} (domains there: ${[...domains].sort().join(', ') || 'none'})`);
+    if (!domains.has(domain))
+      throw new Error(
+        `domain "${domain}" has no documents in ${versionDir} (domains there: ${[...domains].sort().join(', ') || 'none'})`,
+      );
   }
   const totals = new Map<string, number>();
   for (const l of labels.values()) totals.set(l, (totals.get(l) ?? 0) + 1);
   return positives.map(([domain, label]) => {
     const total = totals.get(label)!;
     const stages = stagesOf(relevance).map(({ stage, has, domainOf }) => {
-      const mine = docs.filter((d) => has(d) && domainOf(d) === domain);
-      const labelled = mine.filter((d) => labels.has(d.key));
-      const correct = new Set(labelled.filter((d) => labels.get(d.key) === label).map((d) => d.key)).size;
+      const mine = docs.filter(d => has(d) && domainOf(d) === domain);
+      const labelled = mine.filter(d => labels.has(d.key));
+      const correct = new Set(labelled.filter(d => labels.get(d.key) === label).map(d => d.key)).size;
       return {
         stage,
         docs: mine.length,
@@ -141,10 +166,20 @@ export async function evaluateDomains(versionDir: string, labels: Map<string, st
 export function formatScores(scores: DomainScore[]): string {
   const rows = [['domain', 'label', 'stage', 'docs', 'labelled', 'correct', 'precision', 'recall']];
   for (const s of scores) {
-    for (const st of s.stages) rows.push([s.domain, s.label, st.stage, String(st.docs), String(st.labelled), String(st.correct), st.precision === null ? '-' : st.precision.toFixed(3), st.recall.toFixed(3)]);
+    for (const st of s.stages)
+      rows.push([
+        s.domain,
+        s.label,
+        st.stage,
+        String(st.docs),
+        String(st.labelled),
+        String(st.correct),
+        st.precision === null ? '-' : st.precision.toFixed(3),
+        st.recall.toFixed(3),
+      ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map(r => r[i]!.length)));
+  return rows.map(r => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
 /** LLM judging cost from the manifest counters: calls and tokens per 1,000 documents the relevance step kept. */
@@ -158,8 +193,11 @@ function judgeCost(versionDir: string): string | undefined {
   const cached = judge['relevance.judge.llm_cache_hits'] ?? 0;
   const tokens = (judge['relevance.judge.prompt_tokens'] ?? 0) + (judge['relevance.judge.completion_tokens'] ?? 0);
   const est = manifest.counts.relevance_estimate ?? {};
-  const passages = (est['relevance_estimate.judge.embedded_passages'] ?? 0) + (est['relevance_estimate.judge.embed_cache_hits'] ?? 0);
-  const estimate = passages ? `; precision estimate: ${passages} passages (${est['relevance_estimate.judge.embed_cache_hits'] ?? 0} from the cache), ${per1k(passages)} per 1,000 kept` : '';
+  const passages =
+    (est['relevance_estimate.judge.embedded_passages'] ?? 0) + (est['relevance_estimate.judge.embed_cache_hits'] ?? 0);
+  const estimate = passages
+    ? `; precision estimate: ${passages} passages (${est['relevance_estimate.judge.embed_cache_hits'] ?? 0} from the cache), ${per1k(passages)} per 1,000 kept`
+    : '';
   return `judging: ${judge['relevance.judge.pairs'] ?? 0} judgements (${calls} model calls in this run, ${cached} from the cache; ${tokens} tokens) for ${kept} kept documents: ${per1k(calls + cached)} calls and ${per1k(tokens)} tokens per 1,000 kept${estimate}`;
 }
 
@@ -169,9 +207,15 @@ export function registerEvalCommands(program: Command): void {
     .command('domain')
     .description('precision and recall per domain and per funnel stage against a labelled JSONL corpus')
     .argument('[version]', 'version folder, or a name (v0001, LATEST) with --config/--dataset (same as --version)')
-    .requiredOption('--labels <file>', 'JSONL (or .jsonl.gz) with an id and a label per record, e.g. 20news-bydate-train.jsonl.gz')
+    .requiredOption(
+      '--labels <file>',
+      'JSONL (or .jsonl.gz) with an id and a label per record, e.g. 20news-bydate-train.jsonl.gz',
+    )
     .requiredOption('--field <name>', 'the label field (dots for nested fields)')
-    .requiredOption('--positive <domain=label...>', 'which label is on-domain for a domain, e.g. medicine=sci.med (repeatable)')
+    .requiredOption(
+      '--positive <domain=label...>',
+      'which label is on-domain for a domain, e.g. medicine=sci.med (repeatable)',
+    )
     .option('--id-field <name>', "the record id field, matched against a corpus document's original id", 'id')
     // `--version` reaches this command only when the program parses options positionally (cli.ts); the
     // positional argument always works.
@@ -180,25 +224,48 @@ export function registerEvalCommands(program: Command): void {
     .option('--dataset <dir>', 'dataset folder holding the versions')
     .option('--out <dir>', 'output root (overrides the config)')
     .option('--json', 'machine-readable output')
-    .action(async (version: string | undefined, opts: { labels: string; field: string; positive: string[]; idField: string; version?: string; config?: string; dataset?: string; out?: string; json?: boolean }) => {
-      // The config module loads every stage's schema: imported only when --config is given (keeps `qcc --help` fast).
-      const datasetDir = opts.dataset ?? (opts.config ? (await import('../config.js')).loadConfig(opts.config, { out: opts.out }).datasetDir : undefined);
-      const dir = resolveVersionDir(version ?? opts.version ?? 'LATEST', datasetDir);
-      const positives = opts.positive.map(parsePositive);
-      const labels = await readLabels(opts.labels, opts.field, opts.idField);
-      const { manifest } = loadVersion(dir);
-      const { sha256 } = await sha256File(opts.labels);
-      if (!manifest.inputs.corpora.some((c) => c.sha256 === sha256)) {
-        process.stderr.write(`eval: note: ${opts.labels} is not one of this version's input corpora; documents are matched by id\n`);
-      }
-      const scores = await evaluateDomains(dir, labels, positives, opts.labels);
-      if (opts.json) {
-        console.log(JSON.stringify({ version: dir, labels: opts.labels, field: opts.field, domains: scores }, null, 1));
-        return;
-      }
-      console.log(`${dir} against ${opts.labels} (field ${opts.field})`);
-      console.log(formatScores(scores));
-      const cost = judgeCost(dir);
-      if (cost) console.log(cost);
-    });
+    .action(
+      async (
+        version: string | undefined,
+        opts: {
+          labels: string;
+          field: string;
+          positive: string[];
+          idField: string;
+          version?: string;
+          config?: string;
+          dataset?: string;
+          out?: string;
+          json?: boolean;
+        },
+      ) => {
+        // The config module loads every stage's schema: imported only when --config is given (keeps `qcc --help` fast).
+        const datasetDir =
+          opts.dataset ??
+          (opts.config
+            ? (await import('../config.js')).loadConfig(opts.config, { out: opts.out }).datasetDir
+            : undefined);
+        const dir = resolveVersionDir(version ?? opts.version ?? 'LATEST', datasetDir);
+        const positives = opts.positive.map(parsePositive);
+        const labels = await readLabels(opts.labels, opts.field, opts.idField);
+        const { manifest } = loadVersion(dir);
+        const { sha256 } = await sha256File(opts.labels);
+        if (!manifest.inputs.corpora.some(c => c.sha256 === sha256)) {
+          process.stderr.write(
+            `eval: note: ${opts.labels} is not one of this version's input corpora; documents are matched by id\n`,
+          );
+        }
+        const scores = await evaluateDomains(dir, labels, positives, opts.labels);
+        if (opts.json) {
+          console.log(
+            JSON.stringify({ version: dir, labels: opts.labels, field: opts.field, domains: scores }, null, 1),
+          );
+          return;
+        }
+        console.log(`${dir} against ${opts.labels} (field ${opts.field})`);
+        console.log(formatScores(scores));
+        const cost = judgeCost(dir);
+        if (cost) console.log(cost);
+      },
+    );
 }

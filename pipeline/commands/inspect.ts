@@ -44,7 +44,8 @@ async function* concat<T>(paths: string[]): AsyncIterable<T> {
 }
 
 const snippet = (text: string, chars = 240) => text.replace(/\s+/g, ' ').trim().slice(0, chars);
-const where = (d: Doc) => d.url ?? (d.source.kind === 'corpus' ? `${d.source.file}#${d.source.original_id}` : d.source.record_id);
+const where = (d: Doc) =>
+  d.url ?? (d.source.kind === 'corpus' ? `${d.source.file}#${d.source.original_id}` : d.source.record_id);
 
 function loadManifest(dir: string): VersionManifest {
   const path = join(dir, 'manifest.json');
@@ -84,16 +85,24 @@ async function reread(doc: Doc, inputs: string): Promise<string | undefined> {
 }
 
 /** Samples kept documents and, per rule (or only `rule`), removed ones with the reason and values. */
-export async function inspectVersion(versionDir: string, opts: { rule?: string; n: number; inputs?: string }): Promise<InspectSample> {
+export async function inspectVersion(
+  versionDir: string,
+  opts: { rule?: string; n: number; inputs?: string },
+): Promise<InspectSample> {
   const dir = resolve(versionDir);
   const manifest = loadManifest(dir);
-  const removedFiles = (manifest.removed ?? []).map((f) => ({ ...f, rule: f.path.replace(/^removed\//, '').replace(/\.jsonl\.gz$/, '') }));
-  if (opts.rule && !removedFiles.some((f) => f.rule === opts.rule)) {
-    const known = removedFiles.map((f) => f.rule).join(', ') || 'none';
+  const removedFiles = (manifest.removed ?? []).map(f => ({
+    ...f,
+    rule: f.path.replace(/^removed\//, '').replace(/\.jsonl\.gz$/, ''),
+  }));
+  if (opts.rule && !removedFiles.some(f => f.rule === opts.rule)) {
+    const known = removedFiles.map(f => f.rule).join(', ') || 'none';
     throw new Error(`${dir}: no removals under rule "${opts.rule}" (rules with removals: ${known})`);
   }
   const keptTotal = manifest.shards.reduce((n, s) => n + s.records, 0);
-  const kept = opts.rule ? [] : await spread(concat<Doc>(manifest.shards.map((s) => join(dir, s.path))), keptTotal, opts.n);
+  const kept = opts.rule
+    ? []
+    : await spread(concat<Doc>(manifest.shards.map(s => join(dir, s.path))), keptTotal, opts.n);
   const removed: Record<string, RemovedRecord[]> = {};
   for (const f of removedFiles) {
     if (opts.rule && f.rule !== opts.rule) continue;
@@ -102,7 +111,7 @@ export async function inspectVersion(versionDir: string, opts: { rule?: string; 
   const sample: InspectSample = { version: manifest.version, funnel: manifest.funnel ?? [], kept, removed };
   if (opts.inputs) {
     sample.reread = {};
-    for (const doc of [...kept, ...Object.values(removed).flatMap((items) => items.map((i) => i.record))]) {
+    for (const doc of [...kept, ...Object.values(removed).flatMap(items => items.map(i => i.record))]) {
       const result = await reread(doc, resolve(opts.inputs));
       if (result) sample.reread[doc.id] = result;
     }
@@ -115,7 +124,10 @@ function format(sample: InspectSample, rule?: string): string {
   if (!rule) {
     lines.push('', 'funnel (in -> out, removed by rule):');
     for (const row of sample.funnel) {
-      const rules = Object.entries(row.removed).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ');
+      const rules = Object.entries(row.removed)
+        .filter(([, n]) => n > 0)
+        .map(([r, n]) => `${r} ${n}`)
+        .join(', ');
       lines.push(`  ${row.step.padEnd(12)} ${String(row.in).padStart(8)} -> ${String(row.out).padEnd(8)} ${rules}`);
     }
     lines.push('', `kept (${sample.kept.length} sampled):`);
@@ -144,7 +156,10 @@ export function registerInspectCommands(program: Command): void {
     .argument('<version-dir>', 'a version folder, e.g. out/qcc-demo/v0001')
     .option('--rule <rule>', 'only documents removed by this rule (e.g. near_duplicate, decontam, gopher_short_doc)')
     .option('-n <n>', 'documents per group', intOption('-n', 1), 5)
-    .option('--inputs <dir>', 'the input root: re-read each sampled web record from <dir>/<source.warc_file> at its offset and check its record id')
+    .option(
+      '--inputs <dir>',
+      'the input root: re-read each sampled web record from <dir>/<source.warc_file> at its offset and check its record id',
+    )
     .option('--json', 'machine-readable output')
     .action(async (dir: string, opts: { rule?: string; n: number; inputs?: string; json?: boolean }) => {
       const sample = await inspectVersion(dir, { rule: opts.rule, n: opts.n, inputs: opts.inputs });

@@ -13,14 +13,22 @@ export function registerOpsCommands(program: Command): void {
     .option('--limit <n>', 'show only the newest n', intOption('--limit', 1))
     .option('--json', 'one JSON line per crawl: {id, name, timegate, cdx-api, from, to}')
     .option('--retries <n>', 'attempts after the first on 5xx, 429, time-outs', intOption('--retries'), 3)
-    .action(async (opts) => {
-      const [{ acquireConfigSchema }, { listCrawls, retryOptionsOf }] = await Promise.all([import('../../stages/acquire/config.js'), import('../../stages/acquire/crawls.js')]);
+    .action(async opts => {
+      const [{ acquireConfigSchema }, { listCrawls, retryOptionsOf }] = await Promise.all([
+        import('../../stages/acquire/config.js'),
+        import('../../stages/acquire/crawls.js'),
+      ]);
       const acquire = acquireConfigSchema.parse({ index_url: opts.indexUrl, retries: opts.retries });
       const crawls = await listCrawls(acquire.index_url, retryOptionsOf(acquire, createLogger()));
       const shown = opts.limit ? crawls.slice(0, opts.limit) : crawls;
       for (const c of shown) {
         if (opts.json) console.log(JSON.stringify(c));
-        else console.log([c.id.padEnd(16), c.name.padEnd(22), c.from || c.to ? `${c.from ?? '?'} .. ${c.to ?? '?'}` : ''].join('  ').trimEnd());
+        else
+          console.log(
+            [c.id.padEnd(16), c.name.padEnd(22), c.from || c.to ? `${c.from ?? '?'} .. ${c.to ?? '?'}` : '']
+              .join('  ')
+              .trimEnd(),
+          );
       }
     });
 
@@ -30,7 +38,7 @@ export function registerOpsCommands(program: Command): void {
     .requiredOption('--config <yaml>', 'run config (names the dataset)')
     .option('--out <dir>', 'output root (overrides the config)')
     .option('--force', 'remove the lease even if its holder looks alive')
-    .action(async (opts) => {
+    .action(async opts => {
       const { loadConfig } = await import('../config.js');
       const { datasetDir } = loadConfig(opts.config, { out: opts.out });
       const { holder, verdict } = removeDatasetLock(datasetDir, { force: Boolean(opts.force) });
@@ -38,6 +46,8 @@ export function registerOpsCommands(program: Command): void {
         console.log(`no lease on ${datasetDir}: nothing to unlock`);
         return;
       }
-      console.log(`removed the lease of ${datasetDir}, held by ${describeHolder(holder)}${verdict ? ` (${verdict.reason})` : ''}`);
+      console.log(
+        `removed the lease of ${datasetDir}, held by ${describeHolder(holder)}${verdict ? ` (${verdict.reason})` : ''}`,
+      );
     });
 }

@@ -8,8 +8,13 @@ import { dataFiles } from '../../stages/write/read.js';
 export function registerReadCommands(program: Command): void {
   program
     .command('read')
-    .description("a version's documents as JSONL on stdout: the full dataset (its lineage up to the version) or --delta")
-    .argument('<dir>', 'the dataset folder (<out>/<dataset>: LATEST or --version) or a version folder (<out>/<dataset>/v0001)')
+    .description(
+      "a version's documents as JSONL on stdout: the full dataset (its lineage up to the version) or --delta",
+    )
+    .argument(
+      '<dir>',
+      'the dataset folder (<out>/<dataset>: LATEST or --version) or a version folder (<out>/<dataset>/v0001)',
+    )
     .option('--version <v>', 'version to read (default: LATEST)')
     .option('--delta', 'only the documents this version added')
     .option('--domain <name>', 'one domain only')

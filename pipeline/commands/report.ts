@@ -23,7 +23,9 @@ export function resolveVersionDir(arg: string, datasetDir?: string, besides?: st
     const name = arg === 'LATEST' ? new VersionedDataset(base).latest() : arg;
     if (name && isVersion(join(base, name))) return resolve(base, name);
   }
-  const where = bases.length ? ` (looked in ${bases.join(', ')})` : ' (give a path, or --dataset <dir> / --config <yaml>)';
+  const where = bases.length
+    ? ` (looked in ${bases.join(', ')})`
+    : ' (give a path, or --dataset <dir> / --config <yaml>)';
   throw new Error(`${arg}: not a dataset version folder with a manifest.json${where}`);
 }
 
@@ -36,15 +38,21 @@ export function registerReportCommands(program: Command): void {
     .option('--dataset <dir>', 'dataset folder holding the versions')
     .option('--out <dir>', 'output root (overrides the config)')
     .option('--version <name>', 'version name, e.g. v0002 (default: LATEST)')
-    .action(async (arg: string | undefined, opts: { config?: string; dataset?: string; out?: string; version?: string }) => {
-      const datasetDir = await datasetDirOf(opts);
-      if (!arg && !datasetDir) throw new Error('qcc report: give a version folder, or --config <yaml> / --dataset <dir>');
-      const dir = resolveVersionDir(arg ?? opts.version ?? 'LATEST', datasetDir);
-      const [{ loadVersion }, { writeReport }] = await Promise.all([import('../../stages/report/diff.js'), import('../../stages/report/index.js')]);
-      const { manifest } = loadVersion(dir);
-      const path = await writeReport(dir, manifest, (docs) => process.stderr.write(`report: ${docs} documents read\n`));
-      console.log(path);
-    });
+    .action(
+      async (arg: string | undefined, opts: { config?: string; dataset?: string; out?: string; version?: string }) => {
+        const datasetDir = await datasetDirOf(opts);
+        if (!arg && !datasetDir)
+          throw new Error('qcc report: give a version folder, or --config <yaml> / --dataset <dir>');
+        const dir = resolveVersionDir(arg ?? opts.version ?? 'LATEST', datasetDir);
+        const [{ loadVersion }, { writeReport }] = await Promise.all([
+          import('../../stages/report/diff.js'),
+          import('../../stages/report/index.js'),
+        ]);
+        const { manifest } = loadVersion(dir);
+        const path = await writeReport(dir, manifest, docs => process.stderr.write(`report: ${docs} documents read\n`));
+        console.log(path);
+      },
+    );
 
   program
     .command('diff')
@@ -57,8 +65,15 @@ export function registerReportCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (a: string, b: string, opts: { config?: string; dataset?: string; out?: string; json?: boolean }) => {
       const datasetDir = await datasetDirOf(opts);
-      const [{ diffVersions, loadVersion }, { formatDiff }] = await Promise.all([import('../../stages/report/diff.js'), import('../../stages/report/diff-text.js')]);
-      const aDir = isVersion(a) ? resolve(a) : isVersion(b) ? resolveVersionDir(a, datasetDir, resolve(b)) : resolveVersionDir(a, datasetDir);
+      const [{ diffVersions, loadVersion }, { formatDiff }] = await Promise.all([
+        import('../../stages/report/diff.js'),
+        import('../../stages/report/diff-text.js'),
+      ]);
+      const aDir = isVersion(a)
+        ? resolve(a)
+        : isVersion(b)
+          ? resolveVersionDir(a, datasetDir, resolve(b))
+          : resolveVersionDir(a, datasetDir);
       const bDir = resolveVersionDir(b, datasetDir, aDir);
       const diff = await diffVersions(loadVersion(aDir), loadVersion(bDir));
       process.stdout.write(opts.json ? JSON.stringify(diff, null, 2) + '\n' : formatDiff(diff));

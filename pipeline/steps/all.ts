@@ -30,7 +30,11 @@ const streaming = (ctx: RunContext) => ctx.loaded.config.retrieve.mode === 'stre
  * (removals recorded, the funnel counted: see docStageStep). `config` returns its config slice, or undefined to
  * leave the step out of this run. docs/steps.md shows a filter added this way.
  */
-export function docStage<C>(name: string, config: (ctx: RunContext) => C | undefined, makeStage: (config: C) => Promise<Stage<Doc, Doc, C>>): StepEntry {
+export function docStage<C>(
+  name: string,
+  config: (ctx: RunContext) => C | undefined,
+  makeStage: (config: C) => Promise<Stage<Doc, Doc, C>>,
+): StepEntry {
   return {
     names: [name],
     async build(ctx, b) {
@@ -47,9 +51,12 @@ export function docStage<C>(name: string, config: (ctx: RunContext) => C | undef
  * A document step (`docs: true`) transforms the last one before it; a new filter is one line here.
  */
 export const STEP_REGISTRY: readonly StepEntry[] = [
-  { names: ['bootstrap'], build: async (ctx) => one((await import('./bootstrap.js')).bootstrapStep(ctx)) },
-  { names: ['ingest'], build: async (ctx) => one((await import('./ingest.js')).ingestStep(ctx)) },
-  { names: ['index'], build: async (ctx) => one(streaming(ctx) ? undefined : (await import('./index-step.js')).indexStep(ctx)) },
+  { names: ['bootstrap'], build: async ctx => one((await import('./bootstrap.js')).bootstrapStep(ctx)) },
+  { names: ['ingest'], build: async ctx => one((await import('./ingest.js')).ingestStep(ctx)) },
+  {
+    names: ['index'],
+    build: async ctx => one(streaming(ctx) ? undefined : (await import('./index-step.js')).indexStep(ctx)),
+  },
   {
     // retrieve.mode: stream scores each ingest shard against the queries instead (docs/scale.md).
     names: ['stream_stats', 'stream_score', 'retrieve'],
@@ -60,7 +67,10 @@ export const STEP_REGISTRY: readonly StepEntry[] = [
       return stream.steps;
     },
   },
-  { names: ['candidates'], build: async (ctx, b) => one((await import('./candidates.js')).candidatesStep(ctx, b.streamDocs)) },
+  {
+    names: ['candidates'],
+    build: async (ctx, b) => one((await import('./candidates.js')).candidatesStep(ctx, b.streamDocs)),
+  },
   {
     names: ['relevance_model', 'relevance'],
     build: async (ctx, b) => {
@@ -70,22 +80,39 @@ export const STEP_REGISTRY: readonly StepEntry[] = [
   },
   { names: ['filter'], build: async (ctx, b) => one((await import('./filter.js')).filterStep(ctx, b.lastDocs)) },
   { names: ['decontam'], build: async (ctx, b) => one((await import('./decontam.js')).decontamStep(ctx, b.lastDocs)) },
-  { names: ['dedup_signatures'], build: async (ctx, b) => one((await import('./dedup.js')).signaturesStep(ctx, b.lastDocs)) },
+  {
+    names: ['dedup_signatures'],
+    build: async (ctx, b) => one((await import('./dedup.js')).signaturesStep(ctx, b.lastDocs)),
+  },
   { names: ['dedup'], build: async (ctx, b) => one((await import('./dedup.js')).dedupStep(ctx, b.lastDocs)) },
-  { names: ['dedup_apply'], build: async (ctx, b) => one((await import('./dedup.js')).dedupApplyStep(ctx, b.lastDocs)) },
+  {
+    names: ['dedup_apply'],
+    build: async (ctx, b) => one((await import('./dedup.js')).dedupApplyStep(ctx, b.lastDocs)),
+  },
   {
     names: ['relevance_estimate'],
-    build: async (ctx, b) => one(b.has('relevance') ? (await import('./relevance-estimate.js')).relevanceEstimateStep(ctx, b.lastDocs) : undefined),
+    build: async (ctx, b) =>
+      one(
+        b.has('relevance')
+          ? (await import('./relevance-estimate.js')).relevanceEstimateStep(ctx, b.lastDocs)
+          : undefined,
+      ),
   },
   {
     names: ['publish'],
     build: async (ctx, b) =>
-      one((await import('./publish.js')).publishStep(ctx, [...b.docSteps], b.has('relevance_estimate') ? ['relevance_estimate'] : [])),
+      one(
+        (await import('./publish.js')).publishStep(
+          ctx,
+          [...b.docSteps],
+          b.has('relevance_estimate') ? ['relevance_estimate'] : [],
+        ),
+      ),
   },
 ];
 
 /** Every step name, in run order. */
-export const STEP_NAMES: readonly string[] = STEP_REGISTRY.flatMap((e) => e.names);
+export const STEP_NAMES: readonly string[] = STEP_REGISTRY.flatMap(e => e.names);
 
 const isDocStep = (step: Step<any>): step is DocStep => (step as Partial<DocStep>).docs === true;
 
@@ -102,12 +129,13 @@ export async function createSteps(ctx: RunContext): Promise<{ steps: Step<any>[]
       return last;
     },
     docSteps,
-    has: (name) => steps.some((s) => s.name === name),
+    has: name => steps.some(s => s.name === name),
   };
   for (const entry of STEP_REGISTRY) {
     const made = await entry.build(ctx, built);
-    const unknown = made.find((s) => !entry.names.includes(s.name));
-    if (unknown) throw new Error(`step registry: the entry for ${entry.names.join(', ')} built a step named ${unknown.name}`);
+    const unknown = made.find(s => !entry.names.includes(s.name));
+    if (unknown)
+      throw new Error(`step registry: the entry for ${entry.names.join(', ')} built a step named ${unknown.name}`);
     for (const step of made) {
       steps.push(step);
       if (isDocStep(step)) docSteps.push(step);
@@ -116,7 +144,7 @@ export async function createSteps(ctx: RunContext): Promise<{ steps: Step<any>[]
   return {
     steps,
     async close() {
-      await Promise.all(steps.map((s) => s.close?.()));
+      await Promise.all(steps.map(s => s.close?.()));
     },
   };
 }

@@ -68,7 +68,11 @@ export async function ensureQueriesFile(ctx: RunContext): Promise<string> {
     const n = perDomain.get(q.domain) ?? 0;
     if (config.max_queries_per_domain !== undefined && n >= config.max_queries_per_domain) {
       counters.add('bootstrap.post.domain_budget');
-      removed.push({ rule: 'bootstrap.post.domain_budget', reason: 'beyond bootstrap.max_queries_per_domain', record: q });
+      removed.push({
+        rule: 'bootstrap.post.domain_budget',
+        reason: 'beyond bootstrap.max_queries_per_domain',
+        record: q,
+      });
       continue;
     }
     perDomain.set(q.domain, n + 1);
@@ -88,11 +92,17 @@ export async function ensureQueriesFile(ctx: RunContext): Promise<string> {
       after: Number(nearDuplicateRate(final, rateAt, rateK).toFixed(4)),
     },
   };
-  const lines = (items: unknown[]) => items.map((x) => JSON.stringify(x)).join('\n') + (items.length ? '\n' : '');
+  const lines = (items: unknown[]) => items.map(x => JSON.stringify(x)).join('\n') + (items.length ? '\n' : '');
   await writeFileAtomic(removedQueriesFile(ctx), lines(removed as Removal[]));
   await writeFileAtomic(queriesStatsFile(ctx), JSON.stringify(stats, null, 1) + '\n');
   await writeFileAtomic(target, lines(final));
-  ctx.log.info('bootstrap: queries post-processed', { file: target, in: merged.length, out: final.length, ...stats.counters, near_duplicate_rate: stats.near_duplicate_rate });
+  ctx.log.info('bootstrap: queries post-processed', {
+    file: target,
+    in: merged.length,
+    out: final.length,
+    ...stats.counters,
+    near_duplicate_rate: stats.near_duplicate_rate,
+  });
   return target;
 }
 
@@ -129,10 +139,10 @@ export function bootstrapStep(ctx: RunContext): Step<SeedShard> & { close(): Pro
       return chunk(seeds, config.seeds.seeds_per_shard).map((s, i) => ({
         id: shardId('seeds', i),
         seeds: s,
-        ...(quotas ? { quotas: Object.fromEntries(s.map((seed) => [seed.id, quotas[seed.id]!])) } : {}),
+        ...(quotas ? { quotas: Object.fromEntries(s.map(seed => [seed.id, quotas[seed.id]!])) } : {}),
       }));
     },
-    outputPath: (shard) => join(ctx.paths.queries, `${shard.id}.jsonl`),
+    outputPath: shard => join(ctx.paths.queries, `${shard.id}.jsonl`),
     async runShard(shard, work) {
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
@@ -141,7 +151,7 @@ export function bootstrapStep(ctx: RunContext): Step<SeedShard> & { close(): Pro
           log: work.log,
           counters: work.counters,
           signal: work.signal,
-          provider: counting(getProvider(), (n) => work.tick?.(`${shard.id}: ${n} completions`)),
+          provider: counting(getProvider(), n => work.tick?.(`${shard.id}: ${n} completions`)),
           quotaFor: (seed: Seed) => shard.quotas?.[seed.id],
         };
         for await (const query of extendQuestions(fromArray(shard.seeds), stageCtx)) await writer.write(query);
@@ -166,7 +176,7 @@ function counting(provider: LlmProvider | null, done: (n: number) => void): LlmP
   return {
     name: provider.name,
     model: provider.model,
-    complete: async (req) => {
+    complete: async req => {
       const res = await provider.complete(req);
       done(++n);
       return res;

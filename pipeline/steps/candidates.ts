@@ -45,7 +45,10 @@ function indexDocs(ctx: RunContext): DocSource {
  * Retrieved documents, once each: hits folded per document, the domain chosen, the full record fetched from
  * the index (or `source`). Shard i holds the i-th range of ids, sorted, so the shards in order are sorted too.
  */
-export function candidatesStep(ctx: RunContext, source: DocSource = indexDocs(ctx)): DocStep & { close(): Promise<void> } {
+export function candidatesStep(
+  ctx: RunContext,
+  source: DocSource = indexDocs(ctx),
+): DocStep & { close(): Promise<void> } {
   const parts = ctx.loaded.config.candidates.shards;
   const shards: ShardSpec[] = Array.from({ length: parts }, (_, i) => ({ id: shardId('range', i) }));
   return {
@@ -53,9 +56,9 @@ export function candidatesStep(ctx: RunContext, source: DocSource = indexDocs(ct
     docs: true,
     after: [RETRIEVE],
     listShards: async () => shards,
-    outputPath: (shard) => join(ctx.paths.work, CANDIDATES, `${shard.id}.jsonl.gz`),
+    outputPath: shard => join(ctx.paths.work, CANDIDATES, `${shard.id}.jsonl.gz`),
     async runShard(shard, work) {
-      const part = shards.findIndex((s) => s.id === shard.id);
+      const part = shards.findIndex(s => s.id === shard.id);
       const rows = async function* (): AsyncIterable<HitRow> {
         for (const marker of ctx.state.markers(RETRIEVE)) {
           for await (const row of readJsonl<HitRow>(marker.output!.path)) {
@@ -68,7 +71,11 @@ export function candidatesStep(ctx: RunContext, source: DocSource = indexDocs(ct
       try {
         for await (const doc of source.fetch([...candidates.keys()].sort())) {
           const c = candidates.get(doc.id)!;
-          const record: Doc = { ...doc, domain: c.domain, retrieval: { hits: c.hits, best_score: c.best_score, queries: c.hits.length } };
+          const record: Doc = {
+            ...doc,
+            domain: c.domain,
+            retrieval: { hits: c.hits, best_score: c.best_score, queries: c.hits.length },
+          };
           work.counters.add(`candidates.domain.${c.domain}`);
           await writer.write(record);
         }

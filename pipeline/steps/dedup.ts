@@ -21,13 +21,20 @@ async function priorLedgers(ctx: RunContext): Promise<PriorLedger[]> {
   const ledgers: PriorLedger[] = [];
   for (const p of ctx.prior) {
     const path = join(p.dir, LEDGER_FILE);
-    if (!(await exists(path))) throw new Error(`${path} is missing: version ${p.version} cannot be deduplicated against (it was published without a dedup ledger)`);
+    if (!(await exists(path)))
+      throw new Error(
+        `${path} is missing: version ${p.version} cannot be deduplicated against (it was published without a dedup ledger)`,
+      );
     ledgers.push({ version: p.version, path });
   }
   return ledgers;
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** One document a global dedup pass decided to remove. */
 export interface PlannedRemoval {
@@ -46,7 +53,7 @@ export function signaturesStep(ctx: RunContext, upstream: DocStep): Step {
     after: [upstream.name],
     shardsFromInputs: true,
     listShards: () => upstream.listShards(),
-    outputPath: (shard) => join(ctx.paths.work, DEDUP_SIGNATURES, `${shard.id}.bin`),
+    outputPath: shard => join(ctx.paths.work, DEDUP_SIGNATURES, `${shard.id}.bin`),
     async runShard(shard, work) {
       const writer = new SignatureWriter(work.tempOutput!, minhash);
       for await (const doc of shardDocs(ctx, upstream.name, shard.id)) {
@@ -74,7 +81,7 @@ export function dedupStep(ctx: RunContext, upstream: DocStep): Step {
     outputPath: () => join(ctx.paths.work, DEDUP, 'removals.jsonl.gz'),
     sidecarPaths: () => ({ [LEDGER_KEYS]: join(ctx.paths.work, DEDUP, 'dedup-keys.bin') }),
     async runShard(_shard, work) {
-      const files = (await upstream.listShards()).map((s) => {
+      const files = (await upstream.listShards()).map(s => {
         const marker = ctx.state.read(DEDUP_SIGNATURES, s.id);
         if (!marker?.output) throw new Error(`${DEDUP_SIGNATURES} shard ${s.id} is not complete`);
         return marker.output.path;
@@ -83,7 +90,10 @@ export function dedupStep(ctx: RunContext, upstream: DocStep): Step {
       const writer = await JsonlWriter.open(work.tempOutput!);
       let stats;
       try {
-        stats = await findDuplicates(files, config, (r: PlannedRemoval) => writer.write(r), work.log, { prior, ledger: work.tempSidecars[LEDGER_KEYS] });
+        stats = await findDuplicates(files, config, (r: PlannedRemoval) => writer.write(r), work.log, {
+          prior,
+          ledger: work.tempSidecars[LEDGER_KEYS],
+        });
       } finally {
         await writer.close();
       }
@@ -92,7 +102,15 @@ export function dedupStep(ctx: RunContext, upstream: DocStep): Step {
       work.counters.add('dedup.prior_docs', stats.prior_docs);
       work.counters.add('dedup.ledger_docs', stats.ledger_docs ?? 0);
       work.counters.add('dedup.near_clusters', stats.near_clusters);
-      return { records: writer.records, meta: { threshold: stats.threshold, buckets: stats.buckets, prior_versions: prior.map((p) => p.version), ledger_docs: stats.ledger_docs ?? 0 } };
+      return {
+        records: writer.records,
+        meta: {
+          threshold: stats.threshold,
+          buckets: stats.buckets,
+          prior_versions: prior.map(p => p.version),
+          ledger_docs: stats.ledger_docs ?? 0,
+        },
+      };
     },
   };
 }

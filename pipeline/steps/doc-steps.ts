@@ -43,8 +43,8 @@ export function docStageStep<C>(ctx: RunContext, opts: DocStageOptions<C>): DocS
     after: [opts.upstream.name, ...(opts.after ?? [])],
     shardsFromInputs: true,
     listShards: () => opts.upstream.listShards(),
-    outputPath: (shard) => join(dir, `${shard.id}.jsonl.gz`),
-    sidecarPaths: (shard) => ({ [REMOVED_SIDECAR]: join(dir, `${shard.id}.removed.jsonl.gz`) }),
+    outputPath: shard => join(dir, `${shard.id}.jsonl.gz`),
+    sidecarPaths: shard => ({ [REMOVED_SIDECAR]: join(dir, `${shard.id}.removed.jsonl.gz`) }),
     async runShard(shard, work) {
       stage ??= await opts.makeStage();
       const kept = await JsonlWriter.open(work.tempOutput!);
@@ -55,7 +55,7 @@ export function docStageStep<C>(ctx: RunContext, opts: DocStageOptions<C>): DocS
         log: work.log,
         counters: work.counters,
         signal: work.signal,
-        remove: (removal) => {
+        remove: removal => {
           pending.push(removal);
         },
       };

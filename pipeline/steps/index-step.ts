@@ -23,7 +23,8 @@ export function indexStep(ctx: RunContext): Step<IngestShard> & { close(): Promi
       if (!marker?.output) throw new Error(`ingest shard ${shard.id} has no output`);
       // Committed before a crash that came ahead of its marker: count what it added, add nothing.
       const { indexed, duplicates } =
-        (await idx.shard(shard.id)) ?? (await idx.addShard(shard.id, readJsonl<Doc>(marker.output.path), config.batch_size));
+        (await idx.shard(shard.id)) ??
+        (await idx.addShard(shard.id, readJsonl<Doc>(marker.output.path), config.batch_size));
       work.counters.add('index.docs', indexed);
       if (duplicates) work.counters.add('index.duplicate_ids', duplicates);
       return { records: indexed };

@@ -23,7 +23,12 @@ export function listIngestShards(ctx: RunContext): IngestShard[] {
   const safe = (p: string) => basename(p).replace(/[^A-Za-z0-9._-]/g, '_');
   return [
     ...archives.map((path, i) => ({ id: shardId('archive', i) + '-' + safe(path), kind: 'archive' as const, path })),
-    ...config.ingest.corpora.map((corpus, i) => ({ id: shardId('corpus', i) + '-' + safe(corpus.path), kind: 'corpus' as const, path: corpus.path, corpus })),
+    ...config.ingest.corpora.map((corpus, i) => ({
+      id: shardId('corpus', i) + '-' + safe(corpus.path),
+      kind: 'corpus' as const,
+      path: corpus.path,
+      corpus,
+    })),
   ];
 }
 
@@ -33,7 +38,7 @@ export function ingestStep(ctx: RunContext): Step<IngestShard> {
     name: INGEST,
     after: [],
     listShards: async () => listIngestShards(ctx),
-    outputPath: (shard) => join(ctx.paths.docs, `${shard.id}.jsonl.gz`),
+    outputPath: shard => join(ctx.paths.docs, `${shard.id}.jsonl.gz`),
     async runShard(shard, work) {
       const stageCtx = { config, log: work.log, counters: work.counters, signal: work.signal };
       const remote = isUrl(shard.path);
@@ -42,9 +47,16 @@ export function ingestStep(ctx: RunContext): Step<IngestShard> {
       // relative to the input root (pipeline/input-location.ts): no machine path is published.
       const location = recordedLocation(ctx.loaded.inputRoot, shard.path) ?? shard.path;
       const [local] = remote
-        ? await resolveInputs([shard.path], { cacheDir: join(ctx.loaded.cacheDir, 'inputs'), log: work.log, signal: work.signal, acquire: config.acquire, storage: ctx.loaded.config.storage })
+        ? await resolveInputs([shard.path], {
+            cacheDir: join(ctx.loaded.cacheDir, 'inputs'),
+            log: work.log,
+            signal: work.signal,
+            acquire: config.acquire,
+            storage: ctx.loaded.config.storage,
+          })
         : [shard.path];
-      const docs: AsyncIterable<Doc> = shard.kind === 'archive' ? readArchive(local!, stageCtx) : readCorpus(shard.corpus!, stageCtx);
+      const docs: AsyncIterable<Doc> =
+        shard.kind === 'archive' ? readArchive(local!, stageCtx) : readCorpus(shard.corpus!, stageCtx);
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
         for await (const doc of docs) {

@@ -63,7 +63,11 @@ function latestAsWritten(datasetDir: string): string | null {
  * killed after the rename, or during the object-store copy): LATEST names the newest complete version, and
  * with `storage.publish_to` every version up to this one has a complete, marked object-store copy.
  */
-export async function finishPublished(loaded: LoadedConfig, version: string, opts: { log: Logger; signal?: AbortSignal }): Promise<void> {
+export async function finishPublished(
+  loaded: LoadedConfig,
+  version: string,
+  opts: { log: Logger; signal?: AbortSignal },
+): Promise<void> {
   const { datasetDir, config } = loaded;
   const dataset = new VersionedDataset(datasetDir);
   const versions = dataset.versions();
@@ -79,11 +83,16 @@ export async function finishPublished(loaded: LoadedConfig, version: string, opt
   }
   if (!config.storage.publish_to) return;
   assertLeaseHeld(datasetDir);
-  const upTo = versions.filter((v) => versionNumber(v) <= versionNumber(version));
-  await completeObjectStoreCopies(datasetDir, upTo, config.storage.publish_to, { storage: config.storage, log: opts.log, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const upTo = versions.filter(v => versionNumber(v) <= versionNumber(version));
+  await completeObjectStoreCopies(datasetDir, upTo, config.storage.publish_to, {
+    storage: config.storage,
+    log: opts.log,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
 }
 
-const partName = (i: number, n: number) => `part-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.jsonl.gz`;
+const partName = (i: number, n: number) =>
+  `part-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.jsonl.gz`;
 
 /**
  * Gathers the last document step's shards into an immutable version: `data/<domain>/part-i-of-n.jsonl.gz`,
@@ -128,7 +137,8 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
     const finalShards = await final.listShards();
     const perDomain = new Map<string, number>();
     for (const shard of finalShards) {
-      for await (const doc of shardDocs(ctx, final.name, shard.id)) perDomain.set(doc.domain!, (perDomain.get(doc.domain!) ?? 0) + 1);
+      for await (const doc of shardDocs(ctx, final.name, shard.id))
+        perDomain.set(doc.domain!, (perDomain.get(doc.domain!) ?? 0) + 1);
     }
     const perPart = config.write.records_per_part;
     const open = new Map<string, { writer: JsonlWriter; part: number; parts: number }>();
@@ -145,12 +155,22 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
         let current = open.get(domain);
         if (current && current.writer.records >= perPart) {
           await closePart(domain);
-          current = { writer: await JsonlWriter.open(join(domainDir(versionDir, domain), partName(current.part + 1, current.parts))), part: current.part + 1, parts: current.parts };
+          current = {
+            writer: await JsonlWriter.open(
+              join(domainDir(versionDir, domain), partName(current.part + 1, current.parts)),
+            ),
+            part: current.part + 1,
+            parts: current.parts,
+          };
           open.set(domain, current);
         }
         if (!current) {
           const parts = Math.ceil(perDomain.get(domain)! / perPart);
-          current = { writer: await JsonlWriter.open(join(domainDir(versionDir, domain), partName(0, parts))), part: 0, parts };
+          current = {
+            writer: await JsonlWriter.open(join(domainDir(versionDir, domain), partName(0, parts))),
+            part: 0,
+            parts,
+          };
           open.set(domain, current);
         }
         await current.writer.write(publishedRecord(doc));
@@ -159,8 +179,11 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
     for (const domain of open.keys()) await closePart(domain);
     shards.sort((a, b) => a.path.localeCompare(b.path));
     for (const domain of [...perDomain.keys()].sort()) {
-      const mine = shards.filter((s) => s.path.startsWith(join('data', domain) + '/'));
-      domains[domain] = { records: mine.reduce((n, e) => n + e.records, 0), bytes: mine.reduce((n, e) => n + e.bytes, 0) };
+      const mine = shards.filter(s => s.path.startsWith(join('data', domain) + '/'));
+      domains[domain] = {
+        records: mine.reduce((n, e) => n + e.records, 0),
+        bytes: mine.reduce((n, e) => n + e.bytes, 0),
+      };
       counters.add(`publish.kept.${domain}`, domains[domain]!.records);
     }
     return { shards, domains };
@@ -201,13 +224,23 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
     const indexed = counts[INDEX]!['index.docs'] ?? counts[STREAM_SCORE]?.['stream_score.docs'] ?? 0;
     const retrieved = counts[docSteps[0]!.name]![`${docSteps[0]!.name}.docs`] ?? 0;
     const rows: Manifest['funnel'] = [
-      { step: 'ingest', in: ingestOut + Object.values(skipped).reduce((a, b) => a + b, 0), out: ingestOut, removed: skipped },
+      {
+        step: 'ingest',
+        in: ingestOut + Object.values(skipped).reduce((a, b) => a + b, 0),
+        out: ingestOut,
+        removed: skipped,
+      },
       { step: 'index', in: ingestOut, out: indexed, removed: { duplicate_id: ingestOut - indexed } },
       { step: 'retrieve', in: indexed, out: retrieved, removed: { not_retrieved: indexed - retrieved } },
     ];
     for (const step of docSteps.slice(1)) {
       const c = counts[step.name]!;
-      rows.push({ step: step.name, in: c[`${step.name}.in`] ?? 0, out: c[`${step.name}.out`] ?? 0, removed: sumWithPrefix(c, `${step.name}.removed.`) });
+      rows.push({
+        step: step.name,
+        in: c[`${step.name}.in`] ?? 0,
+        out: c[`${step.name}.out`] ?? 0,
+        removed: sumWithPrefix(c, `${step.name}.removed.`),
+      });
     }
     return rows;
   }
@@ -217,13 +250,20 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
    * dedup keys of the published documents (so their duplicates are not published again).
    */
   async function writeLedger(versionDir: string, version: string): Promise<FileEntry[]> {
-    const entries: LedgerEntry[] = ctx.state.markers(INGEST).map((m) => {
+    const entries: LedgerEntry[] = ctx.state.markers(INGEST).map(m => {
       const input = m.meta!.input as InputFingerprint & { key: string };
-      return { key: input.key ?? inputKey(input.path), kind: m.meta!.kind as LedgerEntry['kind'], location: input.path, bytes: input.bytes, sha256: input.sha256, version };
+      return {
+        key: input.key ?? inputKey(input.path),
+        kind: m.meta!.kind as LedgerEntry['kind'],
+        location: input.path,
+        bytes: input.bytes,
+        sha256: input.sha256,
+        version,
+      };
     });
     const inputsFile = join(versionDir, LEDGER_INPUTS);
     await mkdir(dirname(inputsFile), { recursive: true });
-    await writeFileAtomic(inputsFile, entries.map((e) => JSON.stringify(e) + '\n').join(''));
+    await writeFileAtomic(inputsFile, entries.map(e => JSON.stringify(e) + '\n').join(''));
     const files = [await fileEntry(versionDir, inputsFile, entries.length)];
     const keys = ctx.state.read(DEDUP, 'all')?.sidecars?.[LEDGER_KEYS_SIDECAR];
     if (keys) {
@@ -246,7 +286,13 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
     }
   }
 
-  async function buildIn(dataset: VersionedDataset, version: string, tempDir: string, parent: string | null, counters: Counters) {
+  async function buildIn(
+    dataset: VersionedDataset,
+    version: string,
+    tempDir: string,
+    parent: string | null,
+    counters: Counters,
+  ) {
     const { shards, domains } = await writeData(tempDir, counters);
     const removed = await writeRemoved(tempDir);
 
@@ -263,13 +309,19 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
 
     const ingestMarkers = ctx.state.markers(INGEST);
     const inputsOf = (kind: string): InputFingerprint[] =>
-      ingestMarkers.filter((m) => m.meta?.kind === kind).map((m) => m.meta!.input as InputFingerprint);
+      ingestMarkers.filter(m => m.meta?.kind === kind).map(m => m.meta!.input as InputFingerprint);
     const counts: Manifest['counts'] = {};
-    const ordered = [BOOTSTRAP, INGEST, INDEX, RETRIEVE, ...docSteps.map((s) => s.name)];
-    for (const step of [...ordered, ...ctx.state.steps().filter((s) => !ordered.includes(s) && s !== PUBLISH)]) counts[step] = stepCounters(ctx.state, step);
+    const ordered = [BOOTSTRAP, INGEST, INDEX, RETRIEVE, ...docSteps.map(s => s.name)];
+    for (const step of [...ordered, ...ctx.state.steps().filter(s => !ordered.includes(s) && s !== PUBLISH)])
+      counts[step] = stepCounters(ctx.state, step);
     counts[PUBLISH] = counters.toJSON();
 
-    const roots = { out: ctx.loaded.outDir, cache: ctx.loaded.cacheDir, input_root: ctx.loaded.inputRoot, checkout: repoRoot() };
+    const roots = {
+      out: ctx.loaded.outDir,
+      cache: ctx.loaded.cacheDir,
+      input_root: ctx.loaded.inputRoot,
+      checkout: repoRoot(),
+    };
     const manifest: Manifest = {
       dataset: config.dataset,
       version,
@@ -281,13 +333,15 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
       lineage: {
         id: ctx.lineage.id,
         base: ctx.lineage.base,
-        versions: [...ctx.lineage.prior.map((p) => p.version), version],
+        versions: [...ctx.lineage.prior.map(p => p.version), version],
         inputs_total: ctx.lineage.inputs.length,
         inputs_new: ctx.lineage.fresh.length,
       },
       inputs: {
         ...(ctx.lineage.crawls.length ? { crawls: ctx.lineage.crawls } : {}),
-        seeds: await Promise.all(config.seeds.files.map(async (path) => ({ path: portablePath(path, roots), ...(await sha256File(path)) }))),
+        seeds: await Promise.all(
+          config.seeds.files.map(async path => ({ path: portablePath(path, roots), ...(await sha256File(path)) })),
+        ),
         archives: inputsOf('archive'),
         corpora: inputsOf('corpus'),
         queries: { count: queriesWriter.records, sha256: (await sha256File(queriesSrc)).sha256 },
@@ -298,7 +352,16 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
       shards,
       removed,
       files,
-      ...(ctx.replay ? { replay: { version: ctx.replay.version, run_id: ctx.replay.run_id, model_answers_sha256: ctx.replay.sha256, answers: ctx.replay.byKey.size } } : {}),
+      ...(ctx.replay
+        ? {
+            replay: {
+              version: ctx.replay.version,
+              run_id: ctx.replay.run_id,
+              model_answers_sha256: ctx.replay.sha256,
+              answers: ctx.replay.byKey.size,
+            },
+          }
+        : {}),
       config: portablePaths(config, roots),
     };
     const warnings = funnelWarnings(manifest.funnel);
@@ -307,7 +370,9 @@ export function publishStep(ctx: RunContext, docSteps: DocStep[], alsoAfter: str
     manifest.files.push(...(await writeLedger(tempDir, version)));
     const relevanceSummary = join(ctx.paths.work, RELEVANCE, 'model.json');
     if (existsSync(relevanceSummary)) {
-      const { classifier: _weights, ...summary } = JSON.parse(readFileSync(relevanceSummary, 'utf8')) as RelevanceSummary;
+      const { classifier: _weights, ...summary } = JSON.parse(
+        readFileSync(relevanceSummary, 'utf8'),
+      ) as RelevanceSummary;
       manifest.relevance = summary;
       const estimate = join(ctx.paths.work, RELEVANCE, 'estimate.json');
       if (existsSync(estimate)) manifest.relevance.estimate = JSON.parse(readFileSync(estimate, 'utf8'));

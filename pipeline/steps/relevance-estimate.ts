@@ -46,27 +46,46 @@ export function relevanceEstimateStep(ctx: RunContext, final: DocStep): Step<Sha
     outputPath: () => out,
     async runShard(_shard, work) {
       const published = new Map<string, Map<string, string>>();
-      const add = (sets: Map<string, Map<string, string>>, d: string, id: string, text: string) => sets.set(d, (sets.get(d) ?? new Map()).set(id, text));
-      for (const shard of await final.listShards()) for await (const doc of shardDocs(ctx, final.name, shard.id)) add(published, doc.domain ?? '', doc.id, doc.text);
+      const add = (sets: Map<string, Map<string, string>>, d: string, id: string, text: string) =>
+        sets.set(d, (sets.get(d) ?? new Map()).set(id, text));
+      for (const shard of await final.listShards())
+        for await (const doc of shardDocs(ctx, final.name, shard.id))
+          add(published, doc.domain ?? '', doc.id, doc.text);
       const removed = new Map<string, Map<string, string>>();
       for (const marker of ctx.state.markers(RELEVANCE)) {
         const file = marker.sidecars?.[REMOVED_SIDECAR]?.path;
-        if (file) for await (const r of readJsonl<Removal<Doc>>(file)) add(removed, r.record.domain ?? '', r.record.id, r.record.text);
+        if (file)
+          for await (const r of readJsonl<Removal<Doc>>(file))
+            add(removed, r.record.domain ?? '', r.record.id, r.record.text);
       }
       const domains = [...new Set([...published.keys(), ...removed.keys()])].sort();
       const requests: (JudgeRequest & { set: 'published' | 'removed'; text: string })[] = [];
       for (const d of domains) {
-        for (const [set, sample, docs] of [['published', config.estimate.published_sample, published.get(d)], ['removed', config.estimate.removed_sample, removed.get(d)]] as const) {
+        for (const [set, sample, docs] of [
+          ['published', config.estimate.published_sample, published.get(d)],
+          ['removed', config.estimate.removed_sample, removed.get(d)],
+        ] as const) {
           for (const id of sampleIds(docs?.keys() ?? [], sample, d, `estimate-${set}`)) {
             const text = docs!.get(id)!;
             requests.push({ set, domain: d, doc_id: id, text, excerpt: judgeExcerpt(text, config.judge.doc_words) });
           }
         }
       }
-      const judged = config.estimate.judge === 'semantic' ? await semanticAnswers(ctx, config, requests, work) : await llmAnswers(ctx, config, requests, work);
-      const verdictsOf = (set: string, d: string) => judged.verdicts.filter((_, i) => requests[i]!.set === set && requests[i]!.domain === d);
-      const estimates = domains.map((d) =>
-        domainEstimate(d, published.get(d)?.size ?? 0, verdictsOf('published', d), removed.get(d)?.size ?? 0, verdictsOf('removed', d), config.estimate.confidence),
+      const judged =
+        config.estimate.judge === 'semantic'
+          ? await semanticAnswers(ctx, config, requests, work)
+          : await llmAnswers(ctx, config, requests, work);
+      const verdictsOf = (set: string, d: string) =>
+        judged.verdicts.filter((_, i) => requests[i]!.set === set && requests[i]!.domain === d);
+      const estimates = domains.map(d =>
+        domainEstimate(
+          d,
+          published.get(d)?.size ?? 0,
+          verdictsOf('published', d),
+          removed.get(d)?.size ?? 0,
+          verdictsOf('removed', d),
+          config.estimate.confidence,
+        ),
       );
       const result: RelevanceEstimate = { ...judged.meta, confidence: config.estimate.confidence, domains: estimates };
       for (const e of result.reliable ? estimates : []) {

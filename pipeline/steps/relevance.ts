@@ -7,11 +7,41 @@ import type { Counters, Doc, Query, Removal } from '../../core/types.js';
 import type { LlmProvider } from '../../stages/bootstrap/index.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { checkJudge, verdictTally, type RelevanceWarning } from '../../stages/relevance/diagnostics.js';
-import { domainEvidence, judgedOffDomainOnly, judgeKey, pickControls, pickJudgements, queryYields, type CandidateInfo, type JudgePick } from '../../stages/relevance/evidence.js';
+import {
+  domainEvidence,
+  judgedOffDomainOnly,
+  judgeKey,
+  pickControls,
+  pickJudgements,
+  queryYields,
+  type CandidateInfo,
+  type JudgePick,
+} from '../../stages/relevance/evidence.js';
 import { guardedScoreIndex } from '../../stages/relevance/index-scan.js';
-import { emptyUsage, judgeAll, judgeExcerpt, loadJudgeTemplate, tallyUsage, type Judgement, type JudgeRequest, type JudgeUsage } from '../../stages/relevance/judge.js';
-import { decide, loadClassifiers, packWeights, scoringTableOf, type LoadedClassifier, type RelevanceSummary } from '../../stages/relevance/model-file.js';
-import { featurizerOf, trainClassifiers, type DomainClassifier, type TrainingDoc } from '../../stages/relevance/train.js';
+import {
+  emptyUsage,
+  judgeAll,
+  judgeExcerpt,
+  loadJudgeTemplate,
+  tallyUsage,
+  type Judgement,
+  type JudgeRequest,
+  type JudgeUsage,
+} from '../../stages/relevance/judge.js';
+import {
+  decide,
+  loadClassifiers,
+  packWeights,
+  scoringTableOf,
+  type LoadedClassifier,
+  type RelevanceSummary,
+} from '../../stages/relevance/model-file.js';
+import {
+  featurizerOf,
+  trainClassifiers,
+  type DomainClassifier,
+  type TrainingDoc,
+} from '../../stages/relevance/train.js';
 import { trainNaiveBayes } from '../../stages/relevance/train-nb.js';
 import { ensureQueriesFile } from './bootstrap.js';
 import { position } from './candidates.js';
@@ -35,11 +65,16 @@ async function indexIds(scan: () => AsyncIterable<Doc>): Promise<string[]> {
 }
 
 /** The pairs with the excerpt of their document, read in one pass over the index. */
-export async function withExcerpts(pairs: JudgePick[], scan: () => AsyncIterable<Doc>, words: number): Promise<JudgeRequest[]> {
-  const wanted = new Set(pairs.map((p) => p.doc_id));
+export async function withExcerpts(
+  pairs: JudgePick[],
+  scan: () => AsyncIterable<Doc>,
+  words: number,
+): Promise<JudgeRequest[]> {
+  const wanted = new Set(pairs.map(p => p.doc_id));
   const texts = new Map<string, string>();
-  for await (const doc of scan()) if (wanted.has(doc.id) && !texts.has(doc.id)) texts.set(doc.id, judgeExcerpt(doc.text, words));
-  return pairs.map((p) => ({ ...p, excerpt: texts.get(p.doc_id) ?? '' }));
+  for await (const doc of scan())
+    if (wanted.has(doc.id) && !texts.has(doc.id)) texts.set(doc.id, judgeExcerpt(doc.text, words));
+  return pairs.map(p => ({ ...p, excerpt: texts.get(p.doc_id) ?? '' }));
 }
 
 /** Judged hits (pairs, answers) and controls apart; model calls and tokens of both together. */
@@ -62,7 +97,10 @@ function countUsage(counters: Counters, hits: JudgeUsage, controls: JudgeUsage):
  * index; then a document step over the candidates that records `relevance` on each document, removes
  * pruned-only and below-threshold ones, and adds the recall round's finds.
  */
-export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Step<ShardSpec>; docs: DocStep } | undefined {
+export function relevanceSteps(
+  ctx: RunContext,
+  upstream: DocStep,
+): { model: Step<ShardSpec>; docs: DocStep } | undefined {
   const config = relevanceConfigSchema.parse(ctx.loaded.config.relevance ?? {});
   if (!config.enabled) return undefined;
   const dir = join(ctx.paths.work, RELEVANCE);
@@ -74,16 +112,21 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
     barrier: true,
     listShards: async () => [{ id: 'model' }],
     outputPath: () => summaryPath,
-    sidecarPaths: () => ({ [WEIGHTS]: join(dir, 'weights.f32'), [JUDGEMENTS]: join(dir, 'judgements.jsonl.gz'), [RECALL]: join(dir, 'recall.jsonl.gz') }),
+    sidecarPaths: () => ({
+      [WEIGHTS]: join(dir, 'weights.f32'),
+      [JUDGEMENTS]: join(dir, 'judgements.jsonl.gz'),
+      [RECALL]: join(dir, 'recall.jsonl.gz'),
+    }),
     async runShard(_shard, work) {
       const { log, counters, signal } = work;
-      const queries = new Map((await readAllJsonl<Query>(await ensureQueriesFile(ctx))).map((q) => [q.id, q]));
+      const queries = new Map((await readAllJsonl<Query>(await ensureQueriesFile(ctx))).map(q => [q.id, q]));
       const candidates: CandidateInfo[] = [];
       for (const shard of await upstream.listShards()) {
-        for await (const doc of shardDocs(ctx, upstream.name, shard.id)) candidates.push({ id: doc.id, domain: doc.domain!, hits: doc.retrieval?.hits ?? [] });
+        for await (const doc of shardDocs(ctx, upstream.name, shard.id))
+          candidates.push({ id: doc.id, domain: doc.domain!, hits: doc.retrieval?.hits ?? [] });
       }
-      const domains = [...new Set([...queries.values()].map((q) => q.domain))].sort();
-      const ingestFiles = ctx.state.markers(INGEST).map((m) => m.output!.path);
+      const domains = [...new Set([...queries.values()].map(q => q.domain))].sort();
+      const ingestFiles = ctx.state.markers(INGEST).map(m => m.output!.path);
       const indexSize = ctx.state.markers(INGEST).reduce((n, m) => n + m.records, 0);
       const scan = async function* (): AsyncIterable<Doc> {
         for (const file of ingestFiles) yield* readJsonl<Doc>(file);
@@ -91,7 +134,10 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
 
       // 1. Judge samples of each query's hits, and random index documents as controls on the judge.
       const picks = config.judge.per_query > 0 ? pickJudgements(candidates, queries, config.judge) : [];
-      const controls = picks.length > 0 ? pickControls(await indexIds(scan), candidates, domains, config.judge.controls_per_domain) : [];
+      const controls =
+        picks.length > 0
+          ? pickControls(await indexIds(scan), candidates, domains, config.judge.controls_per_domain)
+          : [];
       const judgements = new Map<string, Judgement>();
       const controlJudgements = new Map<string, Judgement>();
       const usage = emptyUsage();
@@ -99,13 +145,19 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
       if (picks.length > 0) {
         const provider: LlmProvider | null = runProvider(ctx);
         if (!provider) {
-          log.warn('relevance: bootstrap.provider is none, so no LLM judgements: the classifier learns from weak labels only');
+          log.warn(
+            'relevance: bootstrap.provider is none, so no LLM judgements: the classifier learns from weak labels only',
+          );
         } else {
           try {
-            const template = loadJudgeTemplate(provider.name === 'openai' ? config.judge.chat_prompt : config.judge.prompt);
+            const template = loadJudgeTemplate(
+              provider.name === 'openai' ? config.judge.chat_prompt : config.judge.prompt,
+            );
             const requests = await withExcerpts([...picks, ...controls], scan, config.judge.doc_words);
-            log.info(`relevance: judging ${picks.length} (domain, document) pairs and ${controls.length} random controls with ${provider.name} ${provider.model}`);
-            const answers = await judgeAll(provider, template, requests, (d) => config.judge.topics[d] ?? d, {
+            log.info(
+              `relevance: judging ${picks.length} (domain, document) pairs and ${controls.length} random controls with ${provider.name} ${provider.model}`,
+            );
+            const answers = await judgeAll(provider, template, requests, d => config.judge.topics[d] ?? d, {
               maxTokens: config.judge.max_tokens,
               seed: 1,
               signal,
@@ -113,7 +165,12 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
                 if (done % 25 === 0 || done === total) log.info(`relevance: judged ${done}/${total}`);
               },
             });
-            answers.forEach((j, i) => (i < picks.length ? judgements : controlJudgements).set(judgeKey(requests[i]!.domain, requests[i]!.doc_id), j));
+            answers.forEach((j, i) =>
+              (i < picks.length ? judgements : controlJudgements).set(
+                judgeKey(requests[i]!.domain, requests[i]!.doc_id),
+                j,
+              ),
+            );
             tallyUsage(usage, answers.slice(0, picks.length));
             tallyUsage(controlUsage, answers.slice(picks.length));
           } finally {
@@ -131,7 +188,10 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
       });
       if (judgeWarning) {
         warnings.push(judgeWarning);
-        log.warn(`relevance: ${judgeWarning.message}; ${judgeWarning.action}`, { code: judgeWarning.code, ...judgeWarning.values });
+        log.warn(`relevance: ${judgeWarning.message}; ${judgeWarning.action}`, {
+          code: judgeWarning.code,
+          ...judgeWarning.values,
+        });
         counters.add('relevance.warning.judge_one_way');
       }
       const judgeInformative = !judgeWarning;
@@ -139,17 +199,26 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
       // 2. Query yields and pruning: only a judge that discriminates prunes or labels.
       const allVerdicts = new Map([...judgements].map(([k, j]) => [k, j.on_domain]));
       const verdicts = judgeInformative ? allVerdicts : new Map<string, boolean | null>();
-      const yields = queryYields(candidates, queries, allVerdicts, config.yield).map((y) => (judgeInformative ? y : { ...y, pruned: false }));
-      const pruned = new Set(yields.filter((y) => y.pruned).map((y) => y.query_id));
+      const yields = queryYields(candidates, queries, allVerdicts, config.yield).map(y =>
+        judgeInformative ? y : { ...y, pruned: false },
+      );
+      const pruned = new Set(yields.filter(y => y.pruned).map(y => y.query_id));
       counters.add('relevance.queries.pruned', pruned.size);
-      if (pruned.size) log.info(`relevance: ${pruned.size} of ${yields.length} queries pruned (yield under ${config.yield.floor})`);
+      if (pruned.size)
+        log.info(`relevance: ${pruned.size} of ${yields.length} queries pruned (yield under ${config.yield.floor})`);
 
       // 3. Classifiers: a domain whose judgements found nothing on-domain is not trained.
       const domainSummary: RelevanceSummary['domains'] = {};
       const trainable: string[] = [];
       for (const d of domains) {
         const offOnly = judgedOffDomainOnly(d, verdicts);
-        if (!config.classifier.enabled) domainSummary[d] = { threshold: null, bias: 0, weights_offset: null, skipped: 'relevance.classifier.enabled is false' };
+        if (!config.classifier.enabled)
+          domainSummary[d] = {
+            threshold: null,
+            bias: 0,
+            weights_offset: null,
+            skipped: 'relevance.classifier.enabled is false',
+          };
         else if (offOnly > 0) {
           const why = `no positive judgements (${offOnly} judged, all off-domain): classifier skipped, its documents are kept unfiltered`;
           log.warn(`relevance: domain ${d}: ${why}`, { domain: d });
@@ -157,15 +226,16 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
         } else trainable.push(d);
       }
       const evidence = domainEvidence(trainable, candidates, queries, pruned, verdicts, config.classifier);
-      for (const d of trainable.filter((x) => evidence.get(x)!.positives.size === 0)) {
-        const why = 'no positives (no on-domain judgement and no weak positive): classifier skipped, its documents are kept unfiltered';
+      for (const d of trainable.filter(x => evidence.get(x)!.positives.size === 0)) {
+        const why =
+          'no positives (no on-domain judgement and no weak positive): classifier skipped, its documents are kept unfiltered';
         log.warn(`relevance: domain ${d}: ${why}`, { domain: d });
         domainSummary[d] = { threshold: null, bias: 0, weights_offset: null, skipped: why };
       }
-      const candidateDomain = new Map(candidates.map((c) => [c.id, c.domain]));
+      const candidateDomain = new Map(candidates.map(c => [c.id, c.domain]));
       const train = config.classifier.method === 'nb_em' ? trainNaiveBayes : trainClassifiers;
       const trained = await train({
-        domains: trainable.filter((d) => evidence.get(d)!.positives.size > 0),
+        domains: trainable.filter(d => evidence.get(d)!.positives.size > 0),
         evidence,
         candidateDomain,
         scan: scan as () => AsyncIterable<TrainingDoc>,
@@ -176,22 +246,31 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
       });
       const ordered: DomainClassifier[] = [...trained.values()].sort((a, b) => a.domain.localeCompare(b.domain));
       ordered.forEach((c, i) => {
-        domainSummary[c.domain] = { threshold: Number.isFinite(c.threshold) ? c.threshold : null, bias: c.model.bias, weights_offset: i, stats: c.stats };
-        if (!Number.isFinite(c.threshold)) domainSummary[c.domain]!.skipped = `no threshold reaches target_precision ${config.classifier.target_precision}: nothing passes`;
+        domainSummary[c.domain] = {
+          threshold: Number.isFinite(c.threshold) ? c.threshold : null,
+          bias: c.model.bias,
+          weights_offset: i,
+          stats: c.stats,
+        };
+        if (!Number.isFinite(c.threshold))
+          domainSummary[c.domain]!.skipped =
+            `no threshold reaches target_precision ${config.classifier.target_precision}: nothing passes`;
       });
 
       // 4. Every index document scored. The guards take out a classifier that stalled or flooded (its domain keeps
       // its retrieved set); the recall round adds what the remaining ones accept that no query reached.
       const retrievedOf = new Map<string, number>();
       for (const c of candidates) retrievedOf.set(c.domain, (retrievedOf.get(c.domain) ?? 0) + 1);
-      const usable = ordered.filter((c) => Number.isFinite(c.threshold)).map((c) => ({ domain: c.domain, model: c.model, threshold: c.threshold }));
+      const usable = ordered
+        .filter(c => Number.isFinite(c.threshold))
+        .map(c => ({ domain: c.domain, model: c.model, threshold: c.threshold }));
       const guarded = await guardedScoreIndex(
         scan,
         usable,
         featurizerOf(config.classifier),
         candidateDomain,
         config.classifier.method !== 'nb_em',
-        { positives: (d) => evidence.get(d)?.positives.size ?? 0, retrieved: (d) => retrievedOf.get(d) ?? 0, indexSize },
+        { positives: d => evidence.get(d)?.positives.size ?? 0, retrieved: d => retrievedOf.get(d) ?? 0, indexSize },
         config.guards,
         signal,
       );
@@ -211,7 +290,11 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
       try {
         if (config.recall_round) {
           const found = guarded.found
-            .map(({ doc, domain, margin, threshold }) => ({ ...doc, domain, relevance: { score: round4(margin), threshold: round4(threshold), found_by: 'classifier' as const } }))
+            .map(({ doc, domain, margin, threshold }) => ({
+              ...doc,
+              domain,
+              relevance: { score: round4(margin), threshold: round4(threshold), found_by: 'classifier' as const },
+            }))
             .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
           for (const doc of found) await recallWriter.write(doc);
           recallDocs = found.length;
@@ -223,10 +306,21 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
 
       const judgementWriter = await JsonlWriter.open(work.tempSidecars[JUDGEMENTS]!);
       try {
-        for (const [kind, map] of [['hit', judgements], ['control', controlJudgements]] as const) {
+        for (const [kind, map] of [
+          ['hit', judgements],
+          ['control', controlJudgements],
+        ] as const) {
           for (const [key, j] of [...map].sort(([a], [b]) => a.localeCompare(b))) {
             const [domain, doc_id] = key.split('\u0000');
-            await judgementWriter.write({ domain, doc_id, kind, on_domain: j.on_domain, reason: j.reason, model: j.model, prompt_version: j.prompt_version });
+            await judgementWriter.write({
+              domain,
+              doc_id,
+              kind,
+              on_domain: j.on_domain,
+              reason: j.reason,
+              model: j.model,
+              prompt_version: j.prompt_version,
+            });
           }
         }
       } finally {
@@ -256,14 +350,23 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
     },
   };
 
-  let loaded: { summary: RelevanceSummary; classifiers: LoadedClassifier[]; scoring: ReturnType<typeof scoringTableOf>; judgements: Map<string, Judgement> } | undefined;
+  let loaded:
+    | {
+        summary: RelevanceSummary;
+        classifiers: LoadedClassifier[];
+        scoring: ReturnType<typeof scoringTableOf>;
+        judgements: Map<string, Judgement>;
+      }
+    | undefined;
   const load = async () => {
     if (loaded) return loaded;
     const marker = ctx.state.read(RELEVANCE_MODEL, 'model');
     if (!marker?.output || !marker.sidecars) throw new Error(`${RELEVANCE_MODEL} is not complete`);
     const summary = JSON.parse(readFileSync(marker.output.path, 'utf8')) as RelevanceSummary;
     const judgements = new Map<string, Judgement>();
-    for await (const j of readJsonl<Judgement & { domain: string; doc_id: string; kind?: string }>(marker.sidecars[JUDGEMENTS]!.path)) {
+    for await (const j of readJsonl<Judgement & { domain: string; doc_id: string; kind?: string }>(
+      marker.sidecars[JUDGEMENTS]!.path,
+    )) {
       if (j.kind !== 'control') judgements.set(judgeKey(j.domain, j.doc_id), j);
     }
     const classifiers = loadClassifiers(summary, marker.sidecars[WEIGHTS]!.path);
@@ -276,25 +379,27 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
     after: [upstream.name, RELEVANCE_MODEL],
     shardsFromInputs: true,
     listShards: () => upstream.listShards(),
-    outputPath: (shard) => join(dir, `${shard.id}.jsonl.gz`),
-    sidecarPaths: (shard) => ({ [REMOVED_SIDECAR]: join(dir, `${shard.id}.removed.jsonl.gz`) }),
+    outputPath: shard => join(dir, `${shard.id}.jsonl.gz`),
+    sidecarPaths: shard => ({ [REMOVED_SIDECAR]: join(dir, `${shard.id}.removed.jsonl.gz`) }),
     async runShard(shard, work) {
       const { summary, classifiers, scoring, judgements } = await load();
       const pruned = new Set(summary.pruned_queries);
-      const trained = new Set(classifiers.map((c) => c.domain));
+      const trained = new Set(classifiers.map(c => c.domain));
       const featurizer = featurizerOf(summary.classifier);
       const shards = await upstream.listShards();
-      const part = shards.findIndex((s) => s.id === shard.id);
+      const part = shards.findIndex(s => s.id === shard.id);
       const recall: Doc[] = [];
       const recallFile = ctx.state.read(RELEVANCE_MODEL, 'model')!.sidecars![RECALL]!.path;
-      for await (const doc of readJsonl<Doc>(recallFile)) if (Math.floor(position(doc.id) * shards.length) === part) recall.push(doc);
+      for await (const doc of readJsonl<Doc>(recallFile))
+        if (Math.floor(position(doc.id) * shards.length) === part) recall.push(doc);
 
       const kept = await JsonlWriter.open(work.tempOutput!);
       const removed = await JsonlWriter.open(work.tempSidecars[REMOVED_SIDECAR]!);
       const c = work.counters;
       // The manifest gathers the document steps' counters: the model step's (judging, pruning) ride on shard 0.
       if (part === 0) {
-        for (const [name, value] of Object.entries(ctx.state.read(RELEVANCE_MODEL, 'model')!.counters)) c.add(name, value);
+        for (const [name, value] of Object.entries(ctx.state.read(RELEVANCE_MODEL, 'model')!.counters))
+          c.add(name, value);
       }
       const keep = async (doc: Doc) => {
         c.add(`${RELEVANCE}.out`);
@@ -320,12 +425,12 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
           const j = judgements.get(judgeKey(doc.domain!, doc.id));
           const judge = j ? { on_domain: j.on_domain, reason: j.reason, model: j.model } : undefined;
           const hits = doc.retrieval?.hits ?? [];
-          if (hits.length > 0 && hits.every((h) => pruned.has(h.query_id))) {
+          if (hits.length > 0 && hits.every(h => pruned.has(h.query_id))) {
             await remove({
               rule: 'relevance.pruned_query',
               reason: 'found only by queries whose judged yield is under relevance.yield.floor',
               record: { ...doc, relevance: { ...(judge ? { judge } : {}), found_by: 'bm25' } },
-              values: { queries: hits.map((h) => h.query_id) },
+              values: { queries: hits.map(h => h.query_id) },
             });
             continue;
           }
@@ -333,8 +438,18 @@ export function relevanceSteps(ctx: RunContext, upstream: DocStep): { model: Ste
             await keep({ ...doc, relevance: { ...(judge ? { judge } : {}), found_by: 'bm25' } });
             continue;
           }
-          const verdict = decide(scoring, featurizer.extract(doc.text), doc.domain, (summary.classifier.method ?? 'logistic') !== 'nb_em');
-          const relevance = { ...(judge ? { judge } : {}), score: round4(verdict.margin), threshold: round4(verdict.threshold), found_by: 'bm25' as const };
+          const verdict = decide(
+            scoring,
+            featurizer.extract(doc.text),
+            doc.domain,
+            (summary.classifier.method ?? 'logistic') !== 'nb_em',
+          );
+          const relevance = {
+            ...(judge ? { judge } : {}),
+            score: round4(verdict.margin),
+            threshold: round4(verdict.threshold),
+            found_by: 'bm25' as const,
+          };
           if (!verdict.domain) {
             await remove({
               rule: 'relevance.below_threshold',

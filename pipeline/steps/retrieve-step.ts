@@ -25,7 +25,7 @@ export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Pro
       const queries = await readAllJsonl<Query>(await ensureQueriesFile(ctx));
       return chunk(queries, config.queries_per_shard).map((q, i) => ({ id: shardId('queries', i), queries: q }));
     },
-    outputPath: (shard) => join(ctx.paths.hits, `${shard.id}.jsonl.gz`),
+    outputPath: shard => join(ctx.paths.hits, `${shard.id}.jsonl.gz`),
     async runShard(shard, work) {
       index ??= openSearchIndex(ctx.loaded.config.index, { path: ctx.paths.index, readonly: true });
       const writer = await JsonlWriter.open(work.tempOutput!);

@@ -6,7 +6,13 @@ import { mergeShardHits } from '../../stages/retrieve/stream/merge.js';
 import { QueryIndex } from '../../stages/retrieve/stream/query-index.js';
 import { sampleShards } from '../../stages/retrieve/stream/sample.js';
 import { docsAt, scoreShard, type ShardHitRow } from '../../stages/retrieve/stream/score-shard.js';
-import { addStats, countStats, emptyStats, scaleSample, type CollectionStats } from '../../stages/retrieve/stream/statistics.js';
+import {
+  addStats,
+  countStats,
+  emptyStats,
+  scaleSample,
+  type CollectionStats,
+} from '../../stages/retrieve/stream/statistics.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
 import type { DocSource } from './candidates.js';
 import { INGEST, listIngestShards, type IngestShard } from './ingest.js';
@@ -36,7 +42,8 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
   }
   const dir = join(ctx.paths.work, 'stream');
   const ingestShards = () => listIngestShards(ctx);
-  const statsShards = () => (config.stream.statistics === 'exact' ? ingestShards() : sampleShards(ingestShards(), config.stream.sample_fraction));
+  const statsShards = () =>
+    config.stream.statistics === 'exact' ? ingestShards() : sampleShards(ingestShards(), config.stream.sample_fraction);
   const ingestOutput = (id: string): string => {
     const marker = ctx.state.read(INGEST, id);
     if (!marker?.output) throw new Error(`ingest shard ${id} has no output`);
@@ -44,7 +51,8 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
   };
 
   let queryIndex: Promise<QueryIndex> | undefined;
-  const queries = () => (queryIndex ??= ensureQueriesFile(ctx).then(async (file) => new QueryIndex(await readAllJsonl<Query>(file))));
+  const queries = () =>
+    (queryIndex ??= ensureQueriesFile(ctx).then(async file => new QueryIndex(await readAllJsonl<Query>(file))));
 
   let collection: Promise<CollectionStats> | undefined;
   const collectionStats = () =>
@@ -58,16 +66,23 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
         addStats(sum, stats);
       }
       if (config.stream.statistics === 'exact') return sum;
-      return scaleSample(sum, ctx.state.markers(INGEST).reduce((n, m) => n + m.records, 0));
+      return scaleSample(
+        sum,
+        ctx.state.markers(INGEST).reduce((n, m) => n + m.records, 0),
+      );
     })());
 
   const stats: Step<IngestShard> = {
     name: STREAM_STATS,
     after: [BOOTSTRAP, INGEST],
     listShards: async () => statsShards(),
-    outputPath: (shard) => join(dir, 'stats', `${shard.id}.jsonl.gz`),
+    outputPath: shard => join(dir, 'stats', `${shard.id}.jsonl.gz`),
     async runShard(shard, work) {
-      const { duplicates, ...counted } = await countStats(await queries(), readJsonl<Doc>(ingestOutput(shard.id)), work.signal);
+      const { duplicates, ...counted } = await countStats(
+        await queries(),
+        readJsonl<Doc>(ingestOutput(shard.id)),
+        work.signal,
+      );
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
         await writer.write(counted);
@@ -85,12 +100,16 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
     name: STREAM_SCORE,
     after: [BOOTSTRAP, INGEST, STREAM_STATS],
     listShards: async () => ingestShards(),
-    outputPath: (shard) => join(dir, 'hits', `${shard.id}.jsonl.gz`),
-    sidecarPaths: (shard) => ({ [KEPT_DOCS]: join(dir, 'docs', `${shard.id}.jsonl.gz`) }),
+    outputPath: shard => join(dir, 'hits', `${shard.id}.jsonl.gz`),
+    sidecarPaths: shard => ({ [KEPT_DOCS]: join(dir, 'docs', `${shard.id}.jsonl.gz`) }),
     async runShard(shard, work) {
       const input = ingestOutput(shard.id);
       const keepMinScore = config.stream.keep_min_score ?? Infinity;
-      const scored = await scoreShard(await queries(), await collectionStats(), readJsonl<Doc>(input), { topK: config.top_k, keepMinScore, signal: work.signal });
+      const scored = await scoreShard(await queries(), await collectionStats(), readJsonl<Doc>(input), {
+        topK: config.top_k,
+        keepMinScore,
+        signal: work.signal,
+      });
       const hits = await JsonlWriter.open(work.tempOutput!);
       try {
         for (const rows of chunk(scored.hits, 1000)) await hits.writeMany(rows);
@@ -121,14 +140,15 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
       const all = await readAllJsonl<Query>(await ensureQueriesFile(ctx));
       return chunk(all, config.queries_per_shard).map((q, i) => ({ id: shardId('queries', i), queries: q }));
     },
-    outputPath: (shard) => join(ctx.paths.hits, `${shard.id}.jsonl.gz`),
+    outputPath: shard => join(ctx.paths.hits, `${shard.id}.jsonl.gz`),
     async runShard(shard, work) {
       const shardHits = async function* () {
         for (const s of ingestShards()) yield readJsonl<ShardHitRow>(ctx.state.read(STREAM_SCORE, s.id)!.output!.path);
       };
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
-        for await (const row of mergeShardHits(shard.queries, shardHits(), config, work.counters)) await writer.write(row);
+        for await (const row of mergeShardHits(shard.queries, shardHits(), config, work.counters))
+          await writer.write(row);
       } finally {
         await writer.close();
       }
@@ -144,7 +164,8 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
       for (const s of ingestShards()) {
         const file = ctx.state.read(STREAM_SCORE, s.id)?.sidecars?.[KEPT_DOCS]?.path;
         if (!file) throw new Error(`${STREAM_SCORE} shard ${s.id} has no kept documents file`);
-        for await (const doc of readJsonl<Doc>(file)) if (wanted.has(doc.id) && !found.has(doc.id)) found.set(doc.id, doc);
+        for await (const doc of readJsonl<Doc>(file))
+          if (wanted.has(doc.id) && !found.has(doc.id)) found.set(doc.id, doc);
       }
       for (const id of ids) {
         const doc = found.get(id);

@@ -22,22 +22,22 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const dist = (p) => new URL(`../../dist/${p}`, import.meta.url).href;
+const dist = p => new URL(`../../dist/${p}`, import.meta.url).href;
 const boot = await import(dist('stages/bootstrap/index.js'));
 const { readAllSeeds } = await import(dist('stages/seeds/index.js'));
 const { Counters, silentLogger } = await import(dist('core/types.js'));
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const median = xs => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const post = boot.parseBootstrapConfig({}).postprocess;
-const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+const log = msg => process.stderr.write(`bench: ${msg}\n`);
 
 /** Post-process a query list (first of each id, as ensureQueriesFile does); yield and duplicate rates. */
 function quality(all, seeds) {
   const ids = new Set();
-  const queries = all.filter((q) => !ids.has(q.id) && ids.add(q.id));
+  const queries = all.filter(q => !ids.has(q.id) && ids.add(q.id));
   const counters = new Counters();
   const { kept } = boot.postprocessQueries(queries, post, counters);
-  const rate = (qs) => boot.nearDuplicateRate(qs, post.near_duplicate_threshold, post.shingle_words);
+  const rate = qs => boot.nearDuplicateRate(qs, post.near_duplicate_threshold, post.shingle_words);
   return {
     seeds,
     same_id: all.length - queries.length,
@@ -49,7 +49,11 @@ function quality(all, seeds) {
     // At a looser threshold than the one removed at: what similar-but-kept queries remain.
     near_duplicate_rate_at_0_5_before: Number(boot.nearDuplicateRate(queries, 0.5, post.shingle_words).toFixed(4)),
     near_duplicate_rate_at_0_5_after: Number(boot.nearDuplicateRate(kept, 0.5, post.shingle_words).toFixed(4)),
-    drops: Object.fromEntries(Object.entries(counters.toJSON()).filter(([k]) => !['bootstrap.post.in', 'bootstrap.post.kept', 'bootstrap.post.normalised'].includes(k))),
+    drops: Object.fromEntries(
+      Object.entries(counters.toJSON()).filter(
+        ([k]) => !['bootstrap.post.in', 'bootstrap.post.kept', 'bootstrap.post.normalised'].includes(k),
+      ),
+    ),
   };
 }
 
@@ -57,7 +61,7 @@ async function analyseRun(work) {
   const dir = join(work, 'queries');
   const queries = [];
   const seen = new Set();
-  const files = (await readdir(dir)).filter((f) => /^seeds-\d+\.jsonl$/.test(f)).sort();
+  const files = (await readdir(dir)).filter(f => /^seeds-\d+\.jsonl$/.test(f)).sort();
   for (const f of files) {
     for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) {
       if (!line) continue;
@@ -67,8 +71,8 @@ async function analyseRun(work) {
       queries.push(q);
     }
   }
-  const seeds = new Set(queries.map((q) => q.lineage.seed_id)).size;
-  return { shards: files.length, by_method: count(queries, (q) => q.lineage.method), ...quality(queries, seeds) };
+  const seeds = new Set(queries.map(q => q.lineage.seed_id)).size;
+  return { shards: files.length, by_method: count(queries, q => q.lineage.method), ...quality(queries, seeds) };
 }
 
 const count = (xs, key) => {
@@ -78,26 +82,53 @@ const count = (xs, key) => {
 };
 
 async function runStage(provider, seeds, baseSeed) {
-  const config = { provider: 'llama', samples_per_seed: 1, max_tokens: 96, thought_rounds: Number(values['thought-rounds']), thought_parents_per_seed: 1, thought_max_tokens: 128, base_seed: baseSeed };
+  const config = {
+    provider: 'llama',
+    samples_per_seed: 1,
+    max_tokens: 96,
+    thought_rounds: Number(values['thought-rounds']),
+    thought_parents_per_seed: 1,
+    thought_max_tokens: 128,
+    base_seed: baseSeed,
+  };
   const counters = new Counters();
   const ctx = { config, log: silentLogger, counters, signal: new AbortController().signal, provider };
   const queries = [];
   const started = process.hrtime.bigint();
-  for await (const q of boot.extendQuestions((async function* () { yield* seeds; })(), ctx)) queries.push(q);
+  for await (const q of boot.extendQuestions(
+    (async function* () {
+      yield* seeds;
+    })(),
+    ctx,
+  ))
+    queries.push(q);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const c = counters.toJSON();
   const tokens = (c['bootstrap.prompt_tokens'] ?? 0) + (c['bootstrap.completion_tokens'] ?? 0);
-  return { queries, seconds, qps: queries.length / seconds, completion_tps: (c['bootstrap.completion_tokens'] ?? 0) / seconds, total_tps: tokens / seconds, calls: c['bootstrap.llm_calls'] ?? 0, hits: c['bootstrap.llm_cache_hits'] ?? 0 };
+  return {
+    queries,
+    seconds,
+    qps: queries.length / seconds,
+    completion_tps: (c['bootstrap.completion_tokens'] ?? 0) / seconds,
+    total_tps: tokens / seconds,
+    calls: c['bootstrap.llm_calls'] ?? 0,
+    hits: c['bootstrap.llm_cache_hits'] ?? 0,
+  };
 }
 
 async function benchModel() {
-  const all = await readAllSeeds(['stem', 'humanities', 'social-sciences', 'medicine'].map((d) => new URL(`../../data/seeds/domains/${d}.csv`, import.meta.url).pathname));
+  const all = await readAllSeeds(
+    ['stem', 'humanities', 'social-sciences', 'medicine'].map(
+      d => new URL(`../../data/seeds/domains/${d}.csv`, import.meta.url).pathname,
+    ),
+  );
   // One seed per domain in turn, from the start of each file: the same seeds every time.
   const groups = new Map();
   for (const s of all) groups.set(s.domain, [...(groups.get(s.domain) ?? []), s]);
   const byDomain = [...groups.values()];
   const seeds = [];
-  for (let i = 0; seeds.length < Number(values.seeds); i++) seeds.push(byDomain[i % byDomain.length][Math.floor(i / byDomain.length)]);
+  for (let i = 0; seeds.length < Number(values.seeds); i++)
+    seeds.push(byDomain[i % byDomain.length][Math.floor(i / byDomain.length)]);
   const cacheDir = await mkdtemp(join(tmpdir(), 'qcc-bench-boot-'));
   const llama = new boot.LlamaProvider({ modelPath: boot.resolveModelPath(), threads: 1 });
   const provider = new boot.CachedProvider(new boot.GuardedProvider(llama), cacheDir);
@@ -106,19 +137,29 @@ async function benchModel() {
     const cold = [];
     for (let r = 0; r < Number(values.reps); r++) {
       cold.push(await runStage(provider, seeds, 1000 + r));
-      log(`uncached run ${r + 1}: ${cold.at(-1).queries.length} queries, ${cold.at(-1).calls} calls, ${cold.at(-1).seconds.toFixed(1)} s`);
+      log(
+        `uncached run ${r + 1}: ${cold.at(-1).queries.length} queries, ${cold.at(-1).calls} calls, ${cold.at(-1).seconds.toFixed(1)} s`,
+      );
     }
     const warm = [];
     for (let r = 0; r < Math.max(5, Number(values.reps)); r++) warm.push(await runStage(provider, seeds, 1000));
-    const q = quality(cold.flatMap((c) => c.queries), seeds.length * cold.length);
+    const q = quality(
+      cold.flatMap(c => c.queries),
+      seeds.length * cold.length,
+    );
     return {
       model: llama.model,
       threads: 1,
       seeds: seeds.length,
       reps: cold.length,
-      uncached: { queries_per_s: median(cold.map((c) => c.qps)), completion_tokens_per_s: median(cold.map((c) => c.completion_tps)), tokens_per_s: median(cold.map((c) => c.total_tps)), seconds_per_call: median(cold.map((c) => c.seconds / c.calls)) },
-      cached: { queries_per_s: median(warm.map((c) => c.qps)), model_calls: warm.reduce((a, c) => a + c.calls, 0) },
-      cache_speedup: Number((median(warm.map((c) => c.qps)) / median(cold.map((c) => c.qps))).toFixed(0)),
+      uncached: {
+        queries_per_s: median(cold.map(c => c.qps)),
+        completion_tokens_per_s: median(cold.map(c => c.completion_tps)),
+        tokens_per_s: median(cold.map(c => c.total_tps)),
+        seconds_per_call: median(cold.map(c => c.seconds / c.calls)),
+      },
+      cached: { queries_per_s: median(warm.map(c => c.qps)), model_calls: warm.reduce((a, c) => a + c.calls, 0) },
+      cache_speedup: Number((median(warm.map(c => c.qps)) / median(cold.map(c => c.qps))).toFixed(0)),
       quality: q,
     };
   } finally {

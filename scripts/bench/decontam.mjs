@@ -27,9 +27,12 @@ const SEED = Number(arg('seed', 1));
 const SPLITS = arg('splits', 'dev,val').split(',');
 const RUNS = Number(arg('runs', 3));
 const repo = new URL('../..', import.meta.url).pathname;
-const baselineRev = arg('baseline', execFileSync('git', ['merge-base', 'HEAD', 'main'], { cwd: repo, encoding: 'utf8' }).trim());
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const log = (m) => process.stderr.write(`[bench decontam ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const baselineRev = arg(
+  'baseline',
+  execFileSync('git', ['merge-base', 'HEAD', 'main'], { cwd: repo, encoding: 'utf8' }).trim(),
+);
+const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const log = m => process.stderr.write(`[bench decontam ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const pct = (a, b) => (b ? (a / b).toFixed(3) : '–');
 
 const items = await P.loadItems();
@@ -48,7 +51,9 @@ const mem0 = memory();
 const index = await P.buildBenchmarkIndex(cfg);
 const buildMs = performance.now() - t;
 const indexMb = (memory() - mem0) / 1e6;
-log(`index: ${index.items.length} items, ${index.size} keys, built in ${buildMs.toFixed(0)} ms, ${indexMb.toFixed(0)} MB${globalThis.gc ? '' : ' (no --expose-gc: rough)'}`);
+log(
+  `index: ${index.items.length} items, ${index.size} keys, built in ${buildMs.toFixed(0)} ms, ${indexMb.toFixed(0)} MB${globalThis.gc ? '' : ' (no --expose-gc: rough)'}`,
+);
 
 // The decontam stage of the baseline revision, from `git archive`, with the same benchmark entries.
 const dir = join(repo, '.cache', 'decontam-baseline', baselineRev);
@@ -70,26 +75,38 @@ const tables = {};
 const oldTables = {};
 for (const split of SPLITS) {
   const planted = P.plantSample(items, hosts, { split, perKind: PER_KIND, seed: SEED });
-  const docs = planted.map((p) => p.doc);
+  const docs = planted.map(p => p.doc);
   tables[split] = P.recallTable(planted, (await P.runStage(index, cfg, docs)).removed);
   oldTables[split] = P.recallTable(planted, (await P.runStage(oldIndex, oldCfg, docs, old.decontamStage)).removed);
-  log(`${split}: ${planted.length} planted copies, ${tables[split].misses.length} missed (${base}: ${oldTables[split].misses.length})`);
+  log(
+    `${split}: ${planted.length} planted copies, ${tables[split].misses.length} missed (${base}: ${oldTables[split].misses.length})`,
+  );
 }
-console.log(`\n## Planted items (up to ${PER_KIND} per benchmark and kind, seed ${SEED}): found / planted, recall, ${base}'s recall\n`);
-console.log(`| benchmark | kind | ${SPLITS.map((s) => `${s} found/planted | ${s} recall | ${s} ${base}`).join(' | ')} |`);
+console.log(
+  `\n## Planted items (up to ${PER_KIND} per benchmark and kind, seed ${SEED}): found / planted, recall, ${base}'s recall\n`,
+);
+console.log(`| benchmark | kind | ${SPLITS.map(s => `${s} found/planted | ${s} recall | ${s} ${base}`).join(' | ')} |`);
 console.log(`|---|---|${SPLITS.map(() => '---|---|---').join('|')}|`);
-const cellsOf = (table) => new Map(table.cells.map((c) => [`${c.benchmark}/${c.kind}`, c]));
-const row = (c, o) => (c ? `${c.found}/${c.planted} | ${pct(c.found, c.planted)} | ${pct(o.found, o.planted)}` : '– | – | –');
+const cellsOf = table => new Map(table.cells.map(c => [`${c.benchmark}/${c.kind}`, c]));
+const row = (c, o) =>
+  c ? `${c.found}/${c.planted} | ${pct(c.found, c.planted)} | ${pct(o.found, o.planted)}` : '– | – | –';
 for (const b of P.benchmarks) {
   for (const kind of P.KINDS) {
     const key = `${b.name}/${kind}`;
-    if (SPLITS.every((s) => !cellsOf(tables[s]).get(key))) continue;
-    console.log(`| ${b.name} | ${kind} | ${SPLITS.map((s) => row(cellsOf(tables[s]).get(key), cellsOf(oldTables[s]).get(key))).join(' | ')} |`);
+    if (SPLITS.every(s => !cellsOf(tables[s]).get(key))) continue;
+    console.log(
+      `| ${b.name} | ${kind} | ${SPLITS.map(s => row(cellsOf(tables[s]).get(key), cellsOf(oldTables[s]).get(key))).join(' | ')} |`,
+    );
   }
 }
 const total = (table, kind) =>
-  table.cells.filter((c) => c.kind === kind).reduce((a, c) => ({ found: a.found + c.found, planted: a.planted + c.planted }), { found: 0, planted: 0 });
-for (const kind of P.KINDS) console.log(`| **all** | ${kind} | ${SPLITS.map((s) => row(total(tables[s], kind), total(oldTables[s], kind))).join(' | ')} |`);
+  table.cells
+    .filter(c => c.kind === kind)
+    .reduce((a, c) => ({ found: a.found + c.found, planted: a.planted + c.planted }), { found: 0, planted: 0 });
+for (const kind of P.KINDS)
+  console.log(
+    `| **all** | ${kind} | ${SPLITS.map(s => row(total(tables[s], kind), total(oldTables[s], kind))).join(' | ')} |`,
+  );
 for (const split of SPLITS) {
   console.log(`\nMissed (${split}):`);
   for (const m of tables[split].misses) {
@@ -103,8 +120,14 @@ console.log('\n## False positives on clean real text\n');
 console.log(`| corpus | documents | removed | ${base} removed |`);
 console.log('|---|---|---|---|');
 const nltk = P.loadNltkTexts();
-const nltkOf = (c) => nltk.filter((d) => d.id.startsWith(`${c}-`));
-for (const [name, docs] of [['20 Newsgroups train', news], ['BBC News', bbc], ['NLTK ABC (300-word chunks)', nltkOf('abc')], ['NLTK inaugural', nltkOf('inaugural')], ['NLTK Brown', nltkOf('brown')]]) {
+const nltkOf = c => nltk.filter(d => d.id.startsWith(`${c}-`));
+for (const [name, docs] of [
+  ['20 Newsgroups train', news],
+  ['BBC News', bbc],
+  ['NLTK ABC (300-word chunks)', nltkOf('abc')],
+  ['NLTK inaugural', nltkOf('inaugural')],
+  ['NLTK Brown', nltkOf('brown')],
+]) {
   const { removed } = await P.runStage(index, cfg, docs);
   const { removed: oldRemoved } = await P.runStage(oldIndex, oldCfg, docs, old.decontamStage);
   console.log(`| ${name} | ${docs.length} | ${removed.size} | ${oldRemoved.size} |`);
@@ -114,8 +137,24 @@ for (const [name, docs] of [['20 Newsgroups train', news], ['BBC News', bbc], ['
 // 3. speed against the baseline
 if (!process.argv.includes('--no-speed')) {
   const peers = [
-    { name: base, run: () => P.runStage(oldIndex, oldCfg, news, old.decontamStage), rates: [], removed: 0, build: oldBuildMs, keys: oldIndex.size, mb: oldMb },
-    { name: 'this tree', run: () => P.runStage(index, cfg, news), rates: [], removed: 0, build: buildMs, keys: index.size, mb: indexMb },
+    {
+      name: base,
+      run: () => P.runStage(oldIndex, oldCfg, news, old.decontamStage),
+      rates: [],
+      removed: 0,
+      build: oldBuildMs,
+      keys: oldIndex.size,
+      mb: oldMb,
+    },
+    {
+      name: 'this tree',
+      run: () => P.runStage(index, cfg, news),
+      rates: [],
+      removed: 0,
+      build: buildMs,
+      keys: index.size,
+      mb: indexMb,
+    },
   ];
   for (let r = 0; r < RUNS; r++) {
     for (const p of peers) {
@@ -125,9 +164,14 @@ if (!process.argv.includes('--no-speed')) {
       p.removed = removed.size;
     }
   }
-  console.log(`\n## Speed: decontam stage on the ${news.length} 20 Newsgroups posts (one core, median of ${RUNS}, interleaved)\n`);
+  console.log(
+    `\n## Speed: decontam stage on the ${news.length} 20 Newsgroups posts (one core, median of ${RUNS}, interleaved)\n`,
+  );
   console.log('| version | docs/s | ratio | removed | index keys | index build (ms) | index memory (MB) |');
   console.log('|---|---|---|---|---|---|---|');
   const ref = median(peers[0].rates);
-  for (const p of peers) console.log(`| ${p.name} | ${median(p.rates).toFixed(0)} | ${(median(p.rates) / ref).toFixed(2)}x | ${p.removed} | ${p.keys} | ${p.build.toFixed(0)} | ${p.mb.toFixed(0)} |`);
+  for (const p of peers)
+    console.log(
+      `| ${p.name} | ${median(p.rates).toFixed(0)} | ${(median(p.rates) / ref).toFixed(2)}x | ${p.removed} | ${p.keys} | ${p.build.toFixed(0)} | ${p.mb.toFixed(0)} |`,
+    );
 }

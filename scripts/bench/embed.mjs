@@ -21,11 +21,11 @@ const shared = process.env.QCC_SHARED_DATA ?? new URL('../../../shared/data', im
 const nDocs = Number(arg('docs', '200'));
 const runs = Number(arg('runs', '3'));
 const cuts = arg('cuts', '128,256').split(',').map(Number);
-const median = (xs) => {
+const median = xs => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const cpuSeconds = (start) => {
+const cpuSeconds = start => {
   const u = process.cpuUsage(start);
   return (u.user + u.system) / 1e6;
 };
@@ -47,9 +47,9 @@ function featuriseOnce() {
 
 const embedders = [];
 for (const maxTokens of cuts) embedders.push(await openEmbedder({ maxTokens, threads: 1 }));
-await Promise.all(embedders.map((e) => e.embed([texts[0]]))); // warm-up
+await Promise.all(embedders.map(e => e.embed([texts[0]]))); // warm-up
 
-const rows = { featurise: [], ...Object.fromEntries(cuts.map((c) => [c, []])) };
+const rows = { featurise: [], ...Object.fromEntries(cuts.map(c => [c, []])) };
 for (let run = 0; run < runs; run++) {
   rows.featurise.push(featuriseOnce());
   for (const [i, e] of embedders.entries()) {
@@ -63,11 +63,15 @@ for (const e of embedders) await e.close();
 
 const peer = median(rows.featurise);
 const rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-console.log(`sentence embedder ${embedders[0].model.split('@')[0]}, one thread, ${texts.length} 20 Newsgroups posts, ${runs} runs, medians, docs per CPU-second (one core); peak RSS ${rssMb} MB`);
+console.log(
+  `sentence embedder ${embedders[0].model.split('@')[0]}, one thread, ${texts.length} 20 Newsgroups posts, ${runs} runs, medians, docs per CPU-second (one core); peak RSS ${rssMb} MB`,
+);
 console.log('| what | docs/s per core | × classifier featuriser | ms per doc |');
 console.log('|---|---:|---:|---:|');
 console.log(`| relevance classifier featuriser (peer) | ${Math.round(peer)} | 1 | ${(1000 / peer).toFixed(3)} |`);
 for (const c of cuts) {
   const r = median(rows[c]);
-  console.log(`| embedder, first ${c} tokens | ${r.toFixed(1)} | ${(r / peer).toExponential(2)} | ${(1000 / r).toFixed(1)} |`);
+  console.log(
+    `| embedder, first ${c} tokens | ${r.toFixed(1)} | ${(r / peer).toExponential(2)} | ${(1000 / r).toFixed(1)} |`,
+  );
 }

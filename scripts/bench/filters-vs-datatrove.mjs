@@ -29,10 +29,12 @@ const EXAMPLES = Number(arg('examples', 3));
 const python = arg('python', join(repo, '.venv-bench', 'bin', 'python'));
 const work = arg('work', '/tmp/qcc-filters-vs-datatrove');
 const reuse = process.argv.includes('--reuse');
-const log = (m) => process.stderr.write(`[filters-vs-datatrove] ${m}\n`);
+const log = m => process.stderr.write(`[filters-vs-datatrove] ${m}\n`);
 
 if (!existsSync(python)) {
-  console.error(`no Python at ${python}: python3 -m venv .venv-bench && .venv-bench/bin/pip install 'datatrove[io,processing]' 'spacy==3.8.*'`);
+  console.error(
+    `no Python at ${python}: python3 -m venv .venv-bench && .venv-bench/bin/pip install 'datatrove[io,processing]' 'spacy==3.8.*'`,
+  );
   process.exit(2);
 }
 const datatroveOut = join(work, 'datatrove.jsonl');
@@ -48,32 +50,59 @@ if (reuse && existsSync(input)) {
   const all = [];
   for await (const r of readJsonl(join(shared, 'corpora', '20news-bydate-train.jsonl.gz'))) all.push(r);
   const step = Math.max(1, Math.floor(all.length / POSTS));
-  for (let i = 0; i < all.length && docs.length < POSTS; i += step) docs.push({ id: `news-${all[i].id}`, kind: 'usenet', text: all[i].text });
+  for (let i = 0; i < all.length && docs.length < POSTS; i += step)
+    docs.push({ id: `news-${all[i].id}`, kind: 'usenet', text: all[i].text });
   const warcs = [
-    ...['CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz', 'whirlwind.warc.gz'].map((f) => join(shared, 'cc', 'commoncrawl', f)),
-    ...['sample-0000.warc.gz', 'sample-0001.warc.gz', 'clueweb-quirk.warc.gz'].map((f) => join(shared, 'cc', 'other', f)),
+    ...['CC-MAIN-20200808165417-20200808195417-00395.sample.warc.gz', 'whirlwind.warc.gz'].map(f =>
+      join(shared, 'cc', 'commoncrawl', f),
+    ),
+    ...['sample-0000.warc.gz', 'sample-0001.warc.gz', 'clueweb-quirk.warc.gz'].map(f => join(shared, 'cc', 'other', f)),
   ];
   for (const file of warcs) {
     let k = 0;
-    for await (const d of readArchive(file, testContext(ingestConfigSchema.parse({})))) docs.push({ id: `warc-${file.split('/').pop()}-${k++}`, kind: 'web', text: d.text });
+    for await (const d of readArchive(file, testContext(ingestConfigSchema.parse({}))))
+      docs.push({ id: `warc-${file.split('/').pop()}-${k++}`, kind: 'web', text: d.text });
+  }
+  const htmlFiles = [];
+  const readability = join(shared, 'extraction', 'mozilla-readability-test-pages');
+  for (const name of readdirSync(readability))
+    if (existsSync(join(readability, name, 'source.html')))
+      htmlFiles.push([`readability-${name}`, join(readability, name, 'source.html')]);
+  if (!existsSync(join(work, 'tests')))
+    execFileSync('tar', [
+      '-xJf',
+      join(shared, 'extraction', 'trafilatura-eval', 'html-tests-eval-and-cache.tar.xz'),
+      '-C',
+      work,
+    ]);
+  for (const dir of ['eval', 'cache'])
+    for (const name of readdirSync(join(work, 'tests', dir)).sort())
+      htmlFiles.push([`trafilatura-${name}`, join(work, 'tests', dir, name)]);
+  for (const [id, path] of htmlFiles.slice(0, PAGES)) {
+    const text = extractMainText(readFileSync(path, 'utf8'));
+    if (text.trim()) docs.push({ id, kind: 'web', text });
+  }
+  writeFileSync(input, docs.map(d => JSON.stringify({ id: d.id, text: d.text })).join('\n') + '\n');
 }
-const htmlFiles = [];
-const readability = join(shared, 'extraction', 'mozilla-readability-test-pages');
-for (const name of readdirSync(readability)) if (existsSync(join(readability, name, 'source.html'))) htmlFiles.push([`readability-${name}`, join(readability, name, 'source.html')]);
-if (!existsSync(join(work, 'tests'))) execFileSync('tar', ['-xJf', join(shared, 'extraction', 'trafilatura-eval', 'html-tests-eval-and-cache.tar.xz'), '-C', work]);
-for (const dir of ['eval', 'cache']) for (const name of readdirSync(join(work, 'tests', dir)).sort()) htmlFiles.push([`trafilatura-${name}`, join(work, 'tests', dir, name)]);
-for (const [id, path] of htmlFiles.slice(0, PAGES)) {
-  const text = extractMainText(readFileSync(path, 'utf8'));
-  if (text.trim()) docs.push({ id, kind: 'web', text });
-}
-writeFileSync(input, docs.map((d) => JSON.stringify({ id: d.id, text: d.text })).join('\n') + '\n');
-}
-log(`${docs.length} documents: ${docs.filter((d) => d.kind === 'usenet').length} Usenet posts, ${docs.filter((d) => d.kind === 'web').length} web pages`);
+log(
+  `${docs.length} documents: ${docs.filter(d => d.kind === 'usenet').length} Usenet posts, ${docs.filter(d => d.kind === 'web').length} web pages`,
+);
 
 // 2. datatrove (spaCy word tokenizer for English, as FineWeb ran it).
 if (!reuse || !existsSync(datatroveOut)) {
   const started = performance.now();
-  execFileSync('sh', ['-c', `"$0" "$1" "$2" > "$3.tmp" && mv "$3.tmp" "$3"`, python, join(repo, 'scripts', 'bench', 'filters-vs-datatrove.py'), input, datatroveOut], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    'sh',
+    [
+      '-c',
+      `"$0" "$1" "$2" > "$3.tmp" && mv "$3.tmp" "$3"`,
+      python,
+      join(repo, 'scripts', 'bench', 'filters-vs-datatrove.py'),
+      input,
+      datatroveOut,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   log(`datatrove: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 const theirs = new Map();
@@ -82,14 +111,23 @@ for await (const r of readJsonl(datatroveOut)) theirs.set(r.id, r);
 // 3. qcc, and datatrove's reasons in qcc's rule names.
 const cfg = filterConfigSchema.parse({ c4: { enabled: true } });
 const DT = {
-  gopher_below_avg_threshold: 'gopher_mean_word_length', gopher_above_avg_threshold: 'gopher_mean_word_length',
-  gopher_too_many_hashes: 'gopher_symbol_ratio', gopher_too_many_ellipsis: 'gopher_symbol_ratio',
-  gopher_too_many_bullets: 'gopher_bullet_lines', gopher_too_many_end_ellipsis: 'gopher_ellipsis_lines',
-  gopher_below_alpha_threshold: 'gopher_alpha_ratio', gopher_enough_stop_words: 'gopher_stop_words',
-  dup_para_frac: 'gopher_dup_para_frac', dup_para_char_frac: 'gopher_dup_para_char_frac', dup_line_frac: 'gopher_dup_line_frac', dup_line_char_frac: 'gopher_dup_line_char_frac',
-  lorem_ipsum: 'c4_lorem_ipsum', curly_bracket: 'c4_curly_bracket', too_few_sentences: 'c4_too_few_sentences',
+  gopher_below_avg_threshold: 'gopher_mean_word_length',
+  gopher_above_avg_threshold: 'gopher_mean_word_length',
+  gopher_too_many_hashes: 'gopher_symbol_ratio',
+  gopher_too_many_ellipsis: 'gopher_symbol_ratio',
+  gopher_too_many_bullets: 'gopher_bullet_lines',
+  gopher_too_many_end_ellipsis: 'gopher_ellipsis_lines',
+  gopher_below_alpha_threshold: 'gopher_alpha_ratio',
+  gopher_enough_stop_words: 'gopher_stop_words',
+  dup_para_frac: 'gopher_dup_para_frac',
+  dup_para_char_frac: 'gopher_dup_para_char_frac',
+  dup_line_frac: 'gopher_dup_line_frac',
+  dup_line_char_frac: 'gopher_dup_line_char_frac',
+  lorem_ipsum: 'c4_lorem_ipsum',
+  curly_bracket: 'c4_curly_bracket',
+  too_few_sentences: 'c4_too_few_sentences',
 };
-const dtRule = (reason) => {
+const dtRule = reason => {
   if (reason === null) return 'kept';
   const top = /^top_(\d+)_gram$/.exec(reason);
   if (top) return `gopher_top_ngram(${top[1]})`;
@@ -97,25 +135,35 @@ const dtRule = (reason) => {
   if (dup) return `gopher_dup_ngram(${dup[1]})`;
   return DT[reason] ?? reason;
 };
-const ourRule = (v) => (v ? (v.values?.n !== undefined ? `${v.rule}(${v.values.n})` : v.rule) : 'kept');
+const ourRule = v => (v ? (v.values?.n !== undefined ? `${v.rule}(${v.values.n})` : v.rule) : 'kept');
 const filters = {
-  gopher_quality: (text) => ourRule(gopherQualityCheck(text, cfg.gopher_quality)),
-  gopher_repetition: (text) => ourRule(gopherRepetitionCheck(text, cfg.gopher_repetition)),
-  'gopher_quality with words: punctuation': (text) => ourRule(gopherQualityCheck(text, { ...cfg.gopher_quality, words: 'punctuation' })),
-  'gopher_repetition with words: punctuation': (text) => ourRule(gopherRepetitionCheck(text, { ...cfg.gopher_repetition, words: 'punctuation' })),
+  gopher_quality: text => ourRule(gopherQualityCheck(text, cfg.gopher_quality)),
+  gopher_repetition: text => ourRule(gopherRepetitionCheck(text, cfg.gopher_repetition)),
+  'gopher_quality with words: punctuation': text =>
+    ourRule(gopherQualityCheck(text, { ...cfg.gopher_quality, words: 'punctuation' })),
+  'gopher_repetition with words: punctuation': text =>
+    ourRule(gopherRepetitionCheck(text, { ...cfg.gopher_repetition, words: 'punctuation' })),
   'gopher_quality on datatrove tokens': (text, tokens) => ourRule(gopherQualityCheck(text, cfg.gopher_quality, tokens)),
-  'gopher_repetition on datatrove tokens': (text, tokens) => ourRule(gopherRepetitionCheck(text, cfg.gopher_repetition, tokens)),
-  c4: (text) => {
+  'gopher_repetition on datatrove tokens': (text, tokens) =>
+    ourRule(gopherRepetitionCheck(text, cfg.gopher_repetition, tokens)),
+  c4: text => {
     const r = c4Filter(text, cfg.c4);
     return 'rule' in r ? ourRule(r) : 'kept';
   },
 };
-const report = { documents: docs.length, usenet: docs.filter((d) => d.kind === 'usenet').length, web: docs.filter((d) => d.kind === 'web').length, filters: {} };
+const report = {
+  documents: docs.length,
+  usenet: docs.filter(d => d.kind === 'usenet').length,
+  web: docs.filter(d => d.kind === 'web').length,
+  filters: {},
+};
 for (const [name, run] of Object.entries(filters)) {
   const confusion = new Map();
   const examples = new Map();
-  let agree = 0, sameKeep = 0;
-  let c4Kept = 0, c4SameText = 0;
+  let agree = 0,
+    sameKeep = 0;
+  let c4Kept = 0,
+    c4SameText = 0;
   for (const d of docs) {
     const t = theirs.get(d.id);
     if (!t) throw new Error(`datatrove gave no verdict for ${d.id}`);
@@ -134,7 +182,8 @@ for (const [name, run] of Object.entries(filters)) {
       c4Kept++;
       const r = c4Filter(d.text, cfg.c4);
       if (r.text === t.c4_text) c4SameText++;
-      else if ((examples.get('kept text differs') ?? []).length < EXAMPLES) examples.set('kept text differs', [...(examples.get('kept text differs') ?? []), d.id]);
+      else if ((examples.get('kept text differs') ?? []).length < EXAMPLES)
+        examples.set('kept text differs', [...(examples.get('kept text differs') ?? []), d.id]);
     }
   }
   report.filters[name] = {

@@ -32,14 +32,24 @@ if (!file) {
   if (arg('--input', 'pages') === 'cc') {
     const mbWanted = Number(arg('--mb', '100'));
     file = join(dir, `cc-${mbWanted}mb.warc.gz`);
-    if (!existsSync(file)) execFileSync(process.execPath, [join(repo, 'scripts', 'bench', 'ingest', 'concat-cc.mjs'), file, '--bytes', String(mbWanted * 1e6)], { stdio: 'inherit' });
+    if (!existsSync(file))
+      execFileSync(
+        process.execPath,
+        [join(repo, 'scripts', 'bench', 'ingest', 'concat-cc.mjs'), file, '--bytes', String(mbWanted * 1e6)],
+        { stdio: 'inherit' },
+      );
   } else {
     file = join(dir, `pages-x${copies}.warc.gz`);
-    if (!existsSync(file)) execFileSync(process.execPath, [join(repo, 'scripts', 'bench', 'ingest', 'make-warc.mjs'), file, '--copies', String(copies)], { stdio: 'inherit' });
+    if (!existsSync(file))
+      execFileSync(
+        process.execPath,
+        [join(repo, 'scripts', 'bench', 'ingest', 'make-warc.mjs'), file, '--copies', String(copies)],
+        { stdio: 'inherit' },
+      );
   }
 }
 const mb = statSync(file).size / 1e6;
-const median = (xs) => {
+const median = xs => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
@@ -52,9 +62,17 @@ function once(cmd, args) {
 
 /** zcat | wc -c in a shell, timed by /usr/bin/time for its CPU and RSS. */
 function floor() {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', 'sh', '-c', `zcat '${file}' | wc -c`], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', 'sh', '-c', `zcat '${file}' | wc -c`], {
+    encoding: 'utf8',
+  });
   const [e, u, s, m] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { side: 'zcat | wc -c', seconds: e, cpu_seconds: u + s, peak_rss_mb: m / 1024, bytes_out: Number(r.stdout.trim()) };
+  return {
+    side: 'zcat | wc -c',
+    seconds: e,
+    cpu_seconds: u + s,
+    peak_rss_mb: m / 1024,
+    bytes_out: Number(r.stdout.trim()),
+  };
 }
 
 // qcc runs compiled, as a user runs it: the runner bundled by esbuild (dependencies left external),
@@ -62,15 +80,35 @@ function floor() {
 // Inside node_modules/ so that the bundle resolves the external packages from the repository; the
 // extract worker is bundled beside it, where ExtractPool looks for it.
 const outdir = join(repo, 'node_modules', '.cache', 'qcc-bench');
-execFileSync(join(repo, 'node_modules', '.bin', 'esbuild'), [
-  join('scripts', 'bench', 'ingest', 'run-qcc.mjs'), join('stages', 'ingest', 'extract-worker.ts'),
-  '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outdir=${outdir}`, '--entry-names=[name]', '--out-extension:.js=.mjs', '--log-level=warning',
-], { cwd: repo, stdio: 'inherit' });
+execFileSync(
+  join(repo, 'node_modules', '.bin', 'esbuild'),
+  [
+    join('scripts', 'bench', 'ingest', 'run-qcc.mjs'),
+    join('stages', 'ingest', 'extract-worker.ts'),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--packages=external',
+    `--outdir=${outdir}`,
+    '--entry-names=[name]',
+    '--out-extension:.js=.mjs',
+    '--log-level=warning',
+  ],
+  { cwd: repo, stdio: 'inherit' },
+);
 const bundle = join(outdir, 'run-qcc.mjs');
 const workers = Number(arg('--workers', '2'));
 const sides = [{ name: 'qcc readArchive', run: () => once(process.execPath, [bundle, file]) }];
-if (workers > 0) sides.push({ name: `qcc readArchive, ${workers} extract workers`, run: () => once(process.execPath, [bundle, file, String(workers)]) });
-if (existsSync(python)) sides.push({ name: 'datatrove WarcReader + trafilatura', run: () => once(python, [join('scripts', 'bench', 'ingest', 'run_datatrove.py'), file]) });
+if (workers > 0)
+  sides.push({
+    name: `qcc readArchive, ${workers} extract workers`,
+    run: () => once(process.execPath, [bundle, file, String(workers)]),
+  });
+if (existsSync(python))
+  sides.push({
+    name: 'datatrove WarcReader + trafilatura',
+    run: () => once(python, [join('scripts', 'bench', 'ingest', 'run_datatrove.py'), file]),
+  });
 else console.error(`(no ${python}: the datatrove + trafilatura side is skipped)`);
 sides.push({ name: 'zcat \\| wc -c (floor)', run: floor }); // escaped for the Markdown table
 
@@ -81,8 +119,8 @@ for (const side of sides) {
     results.push(side.run());
     console.error(`${side.name}: run ${i + 1}/${runs}: ${JSON.stringify(results.at(-1))}`);
   }
-  const secs = median(results.map((r) => r.seconds));
-  const cpu = median(results.map((r) => r.cpu_seconds));
+  const secs = median(results.map(r => r.seconds));
+  const cpu = median(results.map(r => r.cpu_seconds));
   const docs = results[0].docs;
   rows.push({
     side: side.name,
@@ -94,22 +132,37 @@ for (const side of sides) {
     docs_per_cpu_s: docs !== undefined ? docs / cpu : undefined,
     mb_per_s: mb / secs,
     mb_per_cpu_s: mb / cpu,
-    peak_rss_mb: Math.max(...results.map((r) => r.peak_rss_mb)),
+    peak_rss_mb: Math.max(...results.map(r => r.peak_rss_mb)),
   });
 }
 
 const f = (x, d = 1) => (x === undefined ? '–' : x.toFixed(d));
-console.log(`input: ${file} (${mb.toFixed(1)} MB compressed); median of ${runs} runs; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-console.log('| side | docs (of records) | wall s | CPU s | docs/s | docs/CPU-s | MB/s in | MB/CPU-s in | peak RSS MB |');
+console.log(
+  `input: ${file} (${mb.toFixed(1)} MB compressed); median of ${runs} runs; load average at the end ${loadavg()
+    .map(x => x.toFixed(2))
+    .join(' ')}\n`,
+);
+console.log(
+  '| side | docs (of records) | wall s | CPU s | docs/s | docs/CPU-s | MB/s in | MB/CPU-s in | peak RSS MB |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.side} | ${r.docs === undefined ? '–' : `${r.docs} (${r.records})`} | ${f(r.wall_s, 2)} | ${f(r.cpu_s, 2)} | ${f(r.docs_per_s)} | ${f(r.docs_per_cpu_s)} | ${f(r.mb_per_s, 2)} | ${f(r.mb_per_cpu_s, 2)} | ${f(r.peak_rss_mb, 0)} |`);
+  console.log(
+    `| ${r.side} | ${r.docs === undefined ? '–' : `${r.docs} (${r.records})`} | ${f(r.wall_s, 2)} | ${f(r.cpu_s, 2)} | ${f(r.docs_per_s)} | ${f(r.docs_per_cpu_s)} | ${f(r.mb_per_s, 2)} | ${f(r.mb_per_cpu_s, 2)} | ${f(r.peak_rss_mb, 0)} |`,
+  );
 }
 const q = rows[0];
-const dt = rows.find((r) => r.side.startsWith('datatrove'));
-const z = rows.find((r) => r.side.startsWith('zcat'));
-if (dt) console.log(`\nqcc / datatrove+trafilatura, docs per CPU-second: ${(q.docs_per_cpu_s / dt.docs_per_cpu_s).toFixed(2)}x (target >= 5x)`);
-console.log(`gunzip floor / qcc, MB per CPU-second (one core each): ${(z.mb_per_cpu_s / q.mb_per_cpu_s).toFixed(2)}x (target <= 3x)`);
-const fastest = rows.filter((r) => r.side.startsWith('qcc')).reduce((a, b) => (b.mb_per_s > a.mb_per_s ? b : a));
-console.log(`gunzip floor / qcc, MB per wall second (${fastest.side}, the machine's cores): ${(z.mb_per_s / fastest.mb_per_s).toFixed(2)}x (target <= 3x; meaningful on a quiet machine only)`);
+const dt = rows.find(r => r.side.startsWith('datatrove'));
+const z = rows.find(r => r.side.startsWith('zcat'));
+if (dt)
+  console.log(
+    `\nqcc / datatrove+trafilatura, docs per CPU-second: ${(q.docs_per_cpu_s / dt.docs_per_cpu_s).toFixed(2)}x (target >= 5x)`,
+  );
+console.log(
+  `gunzip floor / qcc, MB per CPU-second (one core each): ${(z.mb_per_cpu_s / q.mb_per_cpu_s).toFixed(2)}x (target <= 3x)`,
+);
+const fastest = rows.filter(r => r.side.startsWith('qcc')).reduce((a, b) => (b.mb_per_s > a.mb_per_s ? b : a));
+console.log(
+  `gunzip floor / qcc, MB per wall second (${fastest.side}, the machine's cores): ${(z.mb_per_s / fastest.mb_per_s).toFixed(2)}x (target <= 3x; meaningful on a quiet machine only)`,
+);
 console.log(`qcc peak RSS: ${q.peak_rss_mb.toFixed(0)} MB (target < 1024 MB)`);

@@ -15,7 +15,16 @@
 // prints each run's command and (with --set) its derived config, checked by the pipeline's config loader.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -24,7 +33,9 @@ const repo = resolve(new URL('../..', import.meta.url).pathname);
 
 /** Per corpus: its configs' base name and which label is on-domain for each of its seeds' domains. */
 const EVAL_CORPORA = {
-  '20news': { positive: { medicine: 'sci.med', space: 'sci.space', electronics: 'sci.electronics', cryptography: 'sci.crypt' } },
+  '20news': {
+    positive: { medicine: 'sci.med', space: 'sci.space', electronics: 'sci.electronics', cryptography: 'sci.crypt' },
+  },
   bbc: { positive: { sport: 'sport', business: 'business', tech: 'tech', politics: 'politics' } },
   abc: { positive: { science: 'science', rural: 'rural' } },
   brown: { positive: { religion: 'religion', news: 'news', learned: 'learned', hobbies: 'hobbies' } },
@@ -38,7 +49,8 @@ const arg = (name, dflt) => {
 };
 const list = (name, dflt, known) => {
   const values = arg(name, dflt).split(',').filter(Boolean);
-  for (const v of values) if (!known.includes(v)) throw new Error(`--${name} ${v}: unknown (one of ${known.join(', ')})`);
+  for (const v of values)
+    if (!known.includes(v)) throw new Error(`--${name} ${v}: unknown (one of ${known.join(', ')})`);
   return values;
 };
 const corpora = list('corpus', Object.keys(EVAL_CORPORA).join(','), Object.keys(EVAL_CORPORA));
@@ -47,7 +59,8 @@ if (!['dev', 'val', 'both'].includes(partArg)) throw new Error(`--part ${partArg
 const parts = partArg === 'both' ? ['dev', 'val'] : [partArg];
 const modes = list('mode', 'seed-only,full', Object.keys(MODES));
 const jobs = Number(arg('jobs', '1'));
-if (!(jobs >= 1 && jobs <= 2)) throw new Error('--jobs: 1 or 2 (the machine is shared; each run can use a core and the model)');
+if (!(jobs >= 1 && jobs <= 2))
+  throw new Error('--jobs: 1 or 2 (the machine is shared; each run can use a core and the model)');
 const reuse = args.includes('--reuse');
 const dryRun = args.includes('--dry-run');
 const jsonOut = arg('json');
@@ -63,13 +76,25 @@ args.forEach((a, i) => {
   sets.push([spec.slice(0, eq), parseYaml(spec.slice(eq + 1))]);
 });
 const qcc = join(repo, 'bin', 'qcc.js');
-if (!existsSync(join(repo, 'dist', 'pipeline', 'cli.js'))) throw new Error('no build: run npx tsc -p tsconfig.json first');
+if (!existsSync(join(repo, 'dist', 'pipeline', 'cli.js')))
+  throw new Error('no build: run npx tsc -p tsconfig.json first');
 
 // Config keys that hold paths, resolved against the config's folder when a --set config is written elsewhere.
-const PATH_KEYS = ['out', 'cache_dir', 'seeds.files.*', 'ingest.warc.*', 'ingest.corpora.*.path', 'bootstrap.prompt', 'bootstrap.thought_prompt', 'bootstrap.model', 'bootstrap.postprocess.blocklist', 'bootstrap.thought_parents_by_yield'];
+const PATH_KEYS = [
+  'out',
+  'cache_dir',
+  'seeds.files.*',
+  'ingest.warc.*',
+  'ingest.corpora.*.path',
+  'bootstrap.prompt',
+  'bootstrap.thought_prompt',
+  'bootstrap.model',
+  'bootstrap.postprocess.blocklist',
+  'bootstrap.thought_parents_by_yield',
+];
 
 function absolutize(value, dir) {
-  const abs = (p) => (isAbsolute(p) || p === '' ? p : resolve(dir, p));
+  const abs = p => (isAbsolute(p) || p === '' ? p : resolve(dir, p));
   // A value that starts with ${NAME:-default}: that default is the path's root, relative to the config too (a
   // ${...} further in is part of a file name, e.g. the part).
   const lead = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/.exec(value);
@@ -112,22 +137,25 @@ function configFor(corpus, mode, runDir) {
     node[path.at(-1)] = value;
   }
   const derived = join(runDir, 'config.yaml');
-  writeFileSync(derived, `# ${file} with ${applicable.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}\n${stringifyYaml(config)}`);
+  writeFileSync(
+    derived,
+    `# ${file} with ${applicable.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}\n${stringifyYaml(config)}`,
+  );
   return derived;
 }
 
 /** Runs a command, its output appended to `log`; resolves with the exit code and the wall time. */
 function run(cmd, argv, { env, log }) {
-  return new Promise((done) => {
+  return new Promise(done => {
     const t0 = process.hrtime.bigint();
     const out = createWriteStream(log, { flags: 'a' });
     const child = spawn(cmd, argv, { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
-    child.stdout.on('data', (b) => {
+    child.stdout.on('data', b => {
       stdout += b;
       out.write(b);
     });
-    child.stderr.on('data', (b) => out.write(b));
+    child.stderr.on('data', b => out.write(b));
     child.on('close', (code, signal) => {
       out.end();
       done({ code: code ?? signal, seconds: Number(process.hrtime.bigint() - t0) / 1e9, stdout });
@@ -137,7 +165,9 @@ function run(cmd, argv, { env, log }) {
 
 function latestVersion(datasetDir) {
   if (!existsSync(datasetDir)) return undefined;
-  const versions = readdirSync(datasetDir).filter((v) => /^v\d{4,}$/.test(v) && existsSync(join(datasetDir, v, 'manifest.json'))).sort();
+  const versions = readdirSync(datasetDir)
+    .filter(v => /^v\d{4,}$/.test(v) && existsSync(join(datasetDir, v, 'manifest.json')))
+    .sort();
   return versions.length ? join(datasetDir, versions.at(-1)) : undefined;
 }
 
@@ -147,8 +177,9 @@ function runFacts(manifest) {
   const all = Object.assign({}, ...Object.values(c));
   // The funnel names every removal rule per step, ingest's skips (short_text, ...) included.
   const removed = {};
-  for (const step of manifest.funnel ?? []) for (const [rule, n] of Object.entries(step.removed ?? {})) if (n) removed[`${step.step}: ${rule}`] = n;
-  const ingest = (manifest.funnel ?? []).find((f) => f.step === 'ingest');
+  for (const step of manifest.funnel ?? [])
+    for (const [rule, n] of Object.entries(step.removed ?? {})) if (n) removed[`${step.step}: ${rule}`] = n;
+  const ingest = (manifest.funnel ?? []).find(f => f.step === 'ingest');
   return {
     input_docs: ingest?.in ?? 0,
     model_calls: (all['bootstrap.llm_calls'] ?? 0) + (all['relevance.judge.llm_calls'] ?? 0),
@@ -176,7 +207,9 @@ async function runOne({ corpus, part, mode }) {
     const { loadConfig } = await import(join(repo, 'dist', 'pipeline', 'config.js'));
     Object.assign(process.env, { QCC_EVAL_PART: part, QCC_EVAL_CORPORA: corporaDir, QCC_CACHE_DIR: cacheDir });
     const loaded = loadConfig(config, { out: runDir });
-    process.stdout.write(`${corpus} ${part} ${mode}: qcc run --config ${config} --out ${runDir}\n  dataset ${loaded.datasetDir}, ingests ${loaded.config.ingest.corpora.map((c) => c.path).join(', ')}, seeds ${loaded.config.seeds.files.join(', ')}\n`);
+    process.stdout.write(
+      `${corpus} ${part} ${mode}: qcc run --config ${config} --out ${runDir}\n  dataset ${loaded.datasetDir}, ingests ${loaded.config.ingest.corpora.map(c => c.path).join(', ')}, seeds ${loaded.config.seeds.files.join(', ')}\n`,
+    );
     if (config.startsWith(dir)) process.stdout.write(readFileSync(config, 'utf8').replace(/^/gm, '    ') + '\n');
     rmSync(dir, { recursive: true, force: true });
     return { ...result, dry_run: true };
@@ -186,8 +219,13 @@ async function runOne({ corpus, part, mode }) {
     mkdirSync(runDir, { recursive: true });
     const config = configFor(corpus, mode, runDir);
     result.config = config;
-    process.stderr.write(`${corpus} ${part} ${mode}: qcc run --config ${config} --out ${runDir} (log ${join(runDir, 'run.log')})\n`);
-    const r = await run(process.execPath, [qcc, 'run', '--config', config, '--out', runDir], { env, log: join(runDir, 'run.log') });
+    process.stderr.write(
+      `${corpus} ${part} ${mode}: qcc run --config ${config} --out ${runDir} (log ${join(runDir, 'run.log')})\n`,
+    );
+    const r = await run(process.execPath, [qcc, 'run', '--config', config, '--out', runDir], {
+      env,
+      log: join(runDir, 'run.log'),
+    });
     result.exit = r.code;
     result.wall_s = Number(r.seconds.toFixed(1));
     if (r.code !== 0) {
@@ -200,7 +238,10 @@ async function runOne({ corpus, part, mode }) {
       result.error = `no published version in ${runDir}`;
       return result;
     }
-    writeFileSync(join(runDir, 'bench-run.json'), JSON.stringify({ config, exit: r.code, wall_s: result.wall_s, finished: new Date().toISOString() }) + '\n');
+    writeFileSync(
+      join(runDir, 'bench-run.json'),
+      JSON.stringify({ config, exit: r.code, wall_s: result.wall_s, finished: new Date().toISOString() }) + '\n',
+    );
   } else {
     // The wall time of the run that made it, if this bench made it.
     const made = join(runDir, 'bench-run.json');
@@ -211,13 +252,19 @@ async function runOne({ corpus, part, mode }) {
   Object.assign(result, runFacts(manifest));
   const positives = Object.entries(EVAL_CORPORA[corpus].positive).flatMap(([d, l]) => ['--positive', `${d}=${l}`]);
   rmSync(join(runDir, 'eval.log'), { force: true });
-  const e = await run(process.execPath, [qcc, 'eval', 'domain', version, '--labels', labels, '--field', 'label', ...positives, '--json'], { env, log: join(runDir, 'eval.log') });
+  const e = await run(
+    process.execPath,
+    [qcc, 'eval', 'domain', version, '--labels', labels, '--field', 'label', ...positives, '--json'],
+    { env, log: join(runDir, 'eval.log') },
+  );
   if (e.code !== 0) {
     result.error = `qcc eval domain exited ${e.code} (see ${join(runDir, 'eval.log')})`;
     return result;
   }
   result.domains = JSON.parse(e.stdout).domains;
-  process.stderr.write(`${corpus} ${part} ${mode}: done${result.wall_s !== undefined ? ` in ${result.wall_s} s` : ' (reused)'}, ${result.model_calls} model calls, ${result.published} published\n`);
+  process.stderr.write(
+    `${corpus} ${part} ${mode}: done${result.wall_s !== undefined ? ` in ${result.wall_s} s` : ' (reused)'}, ${result.model_calls} model calls, ${result.published} published\n`,
+  );
   return result;
 }
 
@@ -232,7 +279,7 @@ function findVersion(runDir) {
 }
 
 // Corpora in order, parts, then modes; at most `jobs` runs at a time.
-const tasks = corpora.flatMap((corpus) => parts.flatMap((part) => modes.map((mode) => ({ corpus, part, mode }))));
+const tasks = corpora.flatMap(corpus => parts.flatMap(part => modes.map(mode => ({ corpus, part, mode }))));
 const results = new Array(tasks.length);
 let next = 0;
 const t0 = Date.now();
@@ -240,23 +287,26 @@ await Promise.all(
   Array.from({ length: Math.min(jobs, tasks.length) }, async () => {
     while (next < tasks.length) {
       const i = next++;
-      results[i] = await runOne(tasks[i]).catch((err) => ({ ...tasks[i], error: err.message }));
+      results[i] = await runOne(tasks[i]).catch(err => ({ ...tasks[i], error: err.message }));
     }
   }),
 );
 
 if (dryRun) {
   for (const r of results) if (r.error) console.error(`${r.corpus} ${r.part} ${r.mode}: ${r.error}`);
-  process.exit(results.some((r) => r.error) ? 1 : 0);
+  process.exit(results.some(r => r.error) ? 1 : 0);
 }
 
-const f3 = (x) => (x === null || x === undefined ? '-' : x.toFixed(3));
-const stageOf = (r, domain, stage = 'published') => r?.domains?.find((d) => d.domain === domain)?.stages.find((s) => s.stage === stage);
-const find = (corpus, part, mode) => results.find((r) => r.corpus === corpus && r.part === part && r.mode === mode);
-const pr = (s) => (s ? `${f3(s.precision)} / ${f3(s.recall)}` : '-');
+const f3 = x => (x === null || x === undefined ? '-' : x.toFixed(3));
+const stageOf = (r, domain, stage = 'published') =>
+  r?.domains?.find(d => d.domain === domain)?.stages.find(s => s.stage === stage);
+const find = (corpus, part, mode) => results.find(r => r.corpus === corpus && r.part === part && r.mode === mode);
+const pr = s => (s ? `${f3(s.precision)} / ${f3(s.recall)}` : '-');
 
 const lines = [];
-lines.push('| corpus | part | domain | label | labelled | seed-only P / R | full P / R | full: classifier P / R | published (seed-only / full) | beats seed-only on P and R |');
+lines.push(
+  '| corpus | part | domain | label | labelled | seed-only P / R | full P / R | full: classifier P / R | published (seed-only / full) | beats seed-only on P and R |',
+);
 lines.push('|---|---|---|---|---:|---|---|---|---:|---|');
 for (const corpus of corpora) {
   for (const part of parts) {
@@ -265,42 +315,76 @@ for (const corpus of corpora) {
     for (const [domain, label] of Object.entries(EVAL_CORPORA[corpus].positive)) {
       const s = stageOf(seed, domain);
       const f = stageOf(full, domain);
-      const total = (full ?? seed)?.domains?.find((d) => d.domain === domain)?.total;
-      const beats = s && f && f.precision !== null && s.precision !== null ? (f.precision > s.precision && f.recall > s.recall ? 'yes' : 'no') : '-';
-      lines.push(`| ${corpus} | ${part} | ${domain} | ${label} | ${total ?? '-'} | ${pr(s)} | ${pr(f)} | ${pr(stageOf(full, domain, 'classifier'))} | ${s?.docs ?? '-'} / ${f?.docs ?? '-'} | ${beats} |`);
+      const total = (full ?? seed)?.domains?.find(d => d.domain === domain)?.total;
+      const beats =
+        s && f && f.precision !== null && s.precision !== null
+          ? f.precision > s.precision && f.recall > s.recall
+            ? 'yes'
+            : 'no'
+          : '-';
+      lines.push(
+        `| ${corpus} | ${part} | ${domain} | ${label} | ${total ?? '-'} | ${pr(s)} | ${pr(f)} | ${pr(stageOf(full, domain, 'classifier'))} | ${s?.docs ?? '-'} / ${f?.docs ?? '-'} | ${beats} |`,
+      );
     }
   }
 }
 lines.push('');
 // The precision each version reports of itself (no labels) against the labelled precision of what it published.
-lines.push('| corpus | part | domain | labelled precision | estimated precision (90% interval, judged) | error | judge |');
+lines.push(
+  '| corpus | part | domain | labelled precision | estimated precision (90% interval, judged) | error | judge |',
+);
 lines.push('|---|---|---|---:|---|---:|---|');
-for (const r of results.filter((x) => x.mode === 'full' && x.estimate)) {
+for (const r of results.filter(x => x.mode === 'full' && x.estimate)) {
   for (const domain of Object.keys(EVAL_CORPORA[r.corpus].positive)) {
     const f = stageOf(r, domain);
-    const e = r.estimate.domains.find((d) => d.domain === domain)?.precision;
+    const e = r.estimate.domains.find(d => d.domain === domain)?.precision;
     const ok = r.estimate.reliable && e && e.share !== null && f && f.precision !== null;
-    const est = ok ? `${f3(e.share)} (${f3(e.low)}–${f3(e.high)}, ${e.sample})` : `- (${r.estimate.why_unreliable ?? 'none'})`;
-    lines.push(`| ${r.corpus} | ${r.part} | ${domain} | ${f3(f?.precision)} | ${est} | ${ok ? (e.share - f.precision >= 0 ? '+' : '') + (e.share - f.precision).toFixed(3) : '-'} | ${r.estimate.judge ?? 'llm'} |`);
+    const est = ok
+      ? `${f3(e.share)} (${f3(e.low)}–${f3(e.high)}, ${e.sample})`
+      : `- (${r.estimate.why_unreliable ?? 'none'})`;
+    lines.push(
+      `| ${r.corpus} | ${r.part} | ${domain} | ${f3(f?.precision)} | ${est} | ${ok ? (e.share - f.precision >= 0 ? '+' : '') + (e.share - f.precision).toFixed(3) : '-'} | ${r.estimate.judge ?? 'llm'} |`,
+    );
   }
 }
 lines.push('');
-lines.push('| corpus | part | mode | wall s | model calls (cached) | queries | judgements | input docs | ingested | published | removed (step: rule count) |');
+lines.push(
+  '| corpus | part | mode | wall s | model calls (cached) | queries | judgements | input docs | ingested | published | removed (step: rule count) |',
+);
 lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const r of results) {
-  const removed = Object.entries(r.removed ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+  const removed =
+    Object.entries(r.removed ?? {})
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || '-';
   const wall = r.reused ? `${r.reused.wall_s ?? '-'} (reused)` : (r.wall_s ?? '-');
-  lines.push(`| ${r.corpus} | ${r.part} | ${r.mode} | ${wall} | ${r.error ? `error: ${r.error}` : `${r.model_calls} (${r.cache_hits})`} | ${r.queries ?? '-'} | ${r.judgements ?? '-'} | ${r.input_docs ?? '-'} | ${r.ingested ?? '-'} | ${r.published ?? '-'} | ${removed} |`);
+  lines.push(
+    `| ${r.corpus} | ${r.part} | ${r.mode} | ${wall} | ${r.error ? `error: ${r.error}` : `${r.model_calls} (${r.cache_hits})`} | ${r.queries ?? '-'} | ${r.judgements ?? '-'} | ${r.input_docs ?? '-'} | ${r.ingested ?? '-'} | ${r.published ?? '-'} | ${removed} |`,
+  );
 }
 console.log(lines.join('\n'));
-console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s; runs in ${outRoot}; LLM cache ${cacheDir}${sets.length ? `; --set ${sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''}`);
+console.log(
+  `\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s; runs in ${outRoot}; LLM cache ${cacheDir}${sets.length ? `; --set ${sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''}`,
+);
 if (jsonOut) {
-  const settings = { corpora, parts, modes, sets: Object.fromEntries(sets), cache_dir: cacheDir, corpora_dir: corporaDir, config_sha: {} };
+  const settings = {
+    corpora,
+    parts,
+    modes,
+    sets: Object.fromEntries(sets),
+    cache_dir: cacheDir,
+    corpora_dir: corporaDir,
+    config_sha: {},
+  };
   for (const t of tasks) {
     const file = join(repo, 'config', 'eval', `${t.corpus}${MODES[t.mode]}.yaml`);
-    settings.config_sha[`${t.corpus}${MODES[t.mode]}`] = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+    settings.config_sha[`${t.corpus}${MODES[t.mode]}`] = createHash('sha256')
+      .update(readFileSync(file))
+      .digest('hex')
+      .slice(0, 16);
   }
   writeFileSync(jsonOut, JSON.stringify({ settings, runs: results }, null, 1) + '\n');
   console.log(`wrote ${jsonOut}`);
 }
-if (results.some((r) => r.error)) process.exitCode = 1;
+if (results.some(r => r.error)) process.exitCode = 1;

@@ -21,7 +21,12 @@ const shared = process.env.QCC_SHARED_DATA ?? new URL('../../../shared/data', im
  * with the demo seeds' domains. Any other corpus: --labels, --field and --positive, all three.
  */
 export const DEFAULT_LABELS = join(shared, 'corpora', '20news-bydate-train.jsonl.gz');
-export const DEFAULT_POSITIVE = { medicine: 'sci.med', space: 'sci.space', electronics: 'sci.electronics', cryptography: 'sci.crypt' };
+export const DEFAULT_POSITIVE = {
+  medicine: 'sci.med',
+  space: 'sci.space',
+  electronics: 'sci.electronics',
+  cryptography: 'sci.crypt',
+};
 export const DEFAULT_CONFIG = new URL('../../config/relevance-20news.yaml', import.meta.url).pathname;
 
 /** `--name value` from argv, or the default. */
@@ -45,8 +50,12 @@ export function labelSpecOf(args) {
   const field = argOf(args, 'field');
   const positives = argsOf(args, 'positive');
   const idField = argOf(args, 'id-field', 'id');
-  if (file === undefined && field === undefined && positives.length === 0) return { file: DEFAULT_LABELS, field: 'label', idField, positive: { ...DEFAULT_POSITIVE } };
-  if (!file || !field || positives.length === 0) throw new Error('give --labels <file>, --field <name> and --positive <domain=label> (repeatable) together, or none of them for the 20 Newsgroups defaults');
+  if (file === undefined && field === undefined && positives.length === 0)
+    return { file: DEFAULT_LABELS, field: 'label', idField, positive: { ...DEFAULT_POSITIVE } };
+  if (!file || !field || positives.length === 0)
+    throw new Error(
+      'give --labels <file>, --field <name> and --positive <domain=label> (repeatable) together, or none of them for the 20 Newsgroups defaults',
+    );
   return { file, field, idField, positive: Object.fromEntries(positives.map(parsePositive)) };
 }
 
@@ -54,8 +63,12 @@ export function labelSpecOf(args) {
 export function checkPositive(spec, loaded) {
   const known = new Set(loaded.labels.values());
   for (const [domain, label] of Object.entries(spec.positive)) {
-    if (!known.has(label)) throw new Error(`label "${label}" does not occur in ${spec.file} (labels there: ${[...known].sort().join(', ')})`);
-    if (!loaded.domains.includes(domain)) throw new Error(`domain "${domain}" is not a domain of this run (domains: ${loaded.domains.join(', ')})`);
+    if (!known.has(label))
+      throw new Error(
+        `label "${label}" does not occur in ${spec.file} (labels there: ${[...known].sort().join(', ')})`,
+      );
+    if (!loaded.domains.includes(domain))
+      throw new Error(`domain "${domain}" is not a domain of this run (domains: ${loaded.domains.join(', ')})`);
   }
 }
 
@@ -79,22 +92,37 @@ export function withClassifier(config, overrides) {
 export async function loadWork(work, spec = labelSpecOf([])) {
   const labels = await readLabels(spec.file, spec.field, spec.idField);
   const docs = [];
-  for (const f of readdirSync(join(work, 'docs')).sort()) for await (const d of readJsonl(join(work, 'docs', f))) docs.push(d);
-  const originalId = new Map(docs.map((d) => [d.id, d.source?.original_id]));
-  const labelOf = new Map(docs.map((d) => [d.id, labels.get(d.source?.original_id)]));
-  const queries = new Map((await readAllJsonl(join(work, 'queries.jsonl'))).map((q) => [q.id, q]));
+  for (const f of readdirSync(join(work, 'docs')).sort())
+    for await (const d of readJsonl(join(work, 'docs', f))) docs.push(d);
+  const originalId = new Map(docs.map(d => [d.id, d.source?.original_id]));
+  const labelOf = new Map(docs.map(d => [d.id, labels.get(d.source?.original_id)]));
+  const queries = new Map((await readAllJsonl(join(work, 'queries.jsonl'))).map(q => [q.id, q]));
   const candidates = [];
-  for (const f of readdirSync(join(work, 'candidates')).filter((f) => f.endsWith('.jsonl.gz') && !f.includes('removed')).sort()) {
-    for await (const d of readJsonl(join(work, 'candidates', f))) candidates.push({ id: d.id, domain: d.domain, hits: d.retrieval?.hits ?? [] });
+  for (const f of readdirSync(join(work, 'candidates'))
+    .filter(f => f.endsWith('.jsonl.gz') && !f.includes('removed'))
+    .sort()) {
+    for await (const d of readJsonl(join(work, 'candidates', f)))
+      candidates.push({ id: d.id, domain: d.domain, hits: d.retrieval?.hits ?? [] });
   }
   const verdicts = new Map();
   try {
-    for await (const j of readJsonl(join(work, 'relevance', 'judgements.jsonl.gz'))) verdicts.set(judgeKey(j.domain, j.doc_id), j.on_domain);
+    for await (const j of readJsonl(join(work, 'relevance', 'judgements.jsonl.gz')))
+      verdicts.set(judgeKey(j.domain, j.doc_id), j.on_domain);
   } catch {
     console.warn(`${work}: no relevance/judgements.jsonl.gz: weak labels only`);
   }
-  const domains = [...new Set([...queries.values()].map((q) => q.domain))].sort();
-  const loaded = { docs, labels, labelOf, originalId, queries, candidates, verdicts, domains, candidateDomain: new Map(candidates.map((c) => [c.id, c.domain])) };
+  const domains = [...new Set([...queries.values()].map(q => q.domain))].sort();
+  const loaded = {
+    docs,
+    labels,
+    labelOf,
+    originalId,
+    queries,
+    candidates,
+    verdicts,
+    domains,
+    candidateDomain: new Map(candidates.map(c => [c.id, c.domain])),
+  };
   checkPositive(spec, loaded);
   return loaded;
 }
@@ -105,10 +133,14 @@ export async function loadWork(work, spec = labelSpecOf([])) {
  */
 export function pipelineEvidence(loaded, config) {
   const { domains, candidates, queries, verdicts } = loaded;
-  const pruned = new Set(queryYields(candidates, queries, verdicts, config.yield).filter((y) => y.pruned).map((y) => y.query_id));
-  const trainable = domains.filter((d) => judgedOffDomainOnly(d, verdicts) === 0);
+  const pruned = new Set(
+    queryYields(candidates, queries, verdicts, config.yield)
+      .filter(y => y.pruned)
+      .map(y => y.query_id),
+  );
+  const trainable = domains.filter(d => judgedOffDomainOnly(d, verdicts) === 0);
   const evidence = domainEvidence(trainable, candidates, queries, pruned, verdicts, config.classifier);
-  return { pruned, evidence, trained: trainable.filter((d) => evidence.get(d).positives.size > 0) };
+  return { pruned, evidence, trained: trainable.filter(d => evidence.get(d).positives.size > 0) };
 }
 
 /** Trains the classifiers on the whole index, as the pipeline does (`classifier.method` picks the trainer). */
@@ -126,7 +158,15 @@ export async function trainDomains(loaded, config, ev = pipelineEvidence(loaded,
     log: silentLogger,
   });
   const ordered = [...trained.values()].sort((a, b) => a.domain.localeCompare(b.domain));
-  return { trained, ordered, scoring: scoringTableOf(ordered.filter((c) => Number.isFinite(c.threshold)).map((c) => ({ domain: c.domain, model: c.model, threshold: c.threshold }))) };
+  return {
+    trained,
+    ordered,
+    scoring: scoringTableOf(
+      ordered
+        .filter(c => Number.isFinite(c.threshold))
+        .map(c => ({ domain: c.domain, model: c.model, threshold: c.threshold })),
+    ),
+  };
 }
 
 /**
@@ -135,7 +175,7 @@ export async function trainDomains(loaded, config, ev = pipelineEvidence(loaded,
  * sees every document's raw margins per classifier (in `ordered` order).
  */
 export function acceptedOverIndex(loaded, config, model, { features, onMargins } = {}) {
-  const accepted = new Map(loaded.domains.map((d) => [d, []]));
+  const accepted = new Map(loaded.domains.map(d => [d, []]));
   if (model.ordered.length === 0) return accepted;
   const featurizer = featurizerOf(config.classifier);
   const preferOwn = config.classifier.method !== 'nb_em';

@@ -9,7 +9,16 @@
 //   node --import tsx scripts/bench/relevance-quality.mjs --work <out>/<dataset>/.work/<run> \
 //     [--labels <file.jsonl.gz> --field label --positive <domain=label> ... [--id-field id]] \
 //     [--config config/relevance-20news.yaml] [--set classifier.key=value ...]
-import { argOf, labelSpecOf, loadWork, pipelineEvidence, relevanceConfigOf, trainDomains, acceptedOverIndex, DEFAULT_CONFIG } from './relevance-load.mjs';
+import {
+  argOf,
+  labelSpecOf,
+  loadWork,
+  pipelineEvidence,
+  relevanceConfigOf,
+  trainDomains,
+  acceptedOverIndex,
+  DEFAULT_CONFIG,
+} from './relevance-load.mjs';
 
 const args = process.argv.slice(2);
 const arg = (name, dflt) => argOf(args, name, dflt);
@@ -30,7 +39,9 @@ const config = await relevanceConfigOf(configFile, overrides);
 const t0 = Date.now();
 const loaded = await loadWork(work, labelSpec);
 const { docs, labelOf, candidates, verdicts, domains } = loaded;
-console.log(`loaded ${docs.length} docs, ${candidates.length} candidates, ${verdicts.size} judgements in ${Date.now() - t0} ms`);
+console.log(
+  `loaded ${docs.length} docs, ${candidates.length} candidates, ${verdicts.size} judgements in ${Date.now() - t0} ms`,
+);
 
 const ev = pipelineEvidence(loaded, config);
 const { evidence } = ev;
@@ -41,8 +52,10 @@ for (const d of domains) {
     console.log(`evidence ${d}: none (every judgement off-domain: no classifier)`);
     continue;
   }
-  const on = [...e.positives].filter((id) => labelOf.get(id) === positiveLabel[d]).length;
-  const share = positiveLabel[d] ? `${((100 * on) / Math.max(1, e.positives.size)).toFixed(0)}% on-domain` : 'no --positive label';
+  const on = [...e.positives].filter(id => labelOf.get(id) === positiveLabel[d]).length;
+  const share = positiveLabel[d]
+    ? `${((100 * on) / Math.max(1, e.positives.size)).toFixed(0)}% on-domain`
+    : 'no --positive label';
   console.log(`evidence ${d}: ${e.positives.size} positives (${share}), ${e.negatives.size} judged negatives`);
 }
 
@@ -51,10 +64,24 @@ if (arg('variant') === 'nbem') {
   const { Featurizer } = await import('../../stages/relevance/features.js');
   const { nbEm, sparseOf } = await import('../../stages/relevance/nb-em.js');
   const { unitHash } = await import('../../stages/relevance/train.js');
-  const nb = { bits: 18, words: 1, chars: 0, background: 8, iterations: 8, alpha: 0.1, unlabeled: 1, ...JSON.parse(arg('nb', '{}')) };
+  const nb = {
+    bits: 18,
+    words: 1,
+    chars: 0,
+    background: 8,
+    iterations: 8,
+    alpha: 0.1,
+    unlabeled: 1,
+    ...JSON.parse(arg('nb', '{}')),
+  };
   const t = Date.now();
-  const fz = new Featurizer({ hashBits: nb.bits, wordNgrams: nb.words, charNgrams: nb.chars, maxChars: config.classifier.max_chars });
-  const sparse = docs.map((d) => sparseOf(fz.extract(d.text), nb.sublinear ?? true));
+  const fz = new Featurizer({
+    hashBits: nb.bits,
+    wordNgrams: nb.words,
+    charNgrams: nb.chars,
+    maxChars: config.classifier.max_chars,
+  });
+  const sparse = docs.map(d => sparseOf(fz.extract(d.text), nb.sublinear ?? true));
   const clamp = new Int32Array(docs.length).fill(-1);
   domains.forEach((d, k) => {
     const pos = evidence.get(d)?.positives ?? new Set();
@@ -69,7 +96,7 @@ if (arg('variant') === 'nbem') {
     iterations: nb.iterations,
     alpha: nb.alpha,
     unlabeledWeight: nb.unlabeled,
-    initialComponent: (i) => Math.floor(unitHash(docs[i].id, 'bg') * nb.background),
+    initialComponent: i => Math.floor(unitHash(docs[i].id, 'bg') * nb.background),
   });
   console.log(`nbem ${JSON.stringify(nb)} in ${Date.now() - t} ms`);
   // Unclamped scores: every document's posterior under the final model.
@@ -78,7 +105,7 @@ if (arg('variant') === 'nbem') {
   domains.forEach((d, k) => {
     const label = positiveLabel[d];
     if (!label) return;
-    const total = docs.filter((doc) => labelOf.get(doc.id) === label).length;
+    const total = docs.filter(doc => labelOf.get(doc.id) === label).length;
     const scored = sparse.map((s, i) => {
       const sc = [];
       for (let c = 0; c < C; c++) {
@@ -92,22 +119,25 @@ if (arg('variant') === 'nbem') {
       for (const v of s.values) len += v;
       return { id: docs[i].id, m: mine - other, len };
     });
-    const cuts = [0, -0.02, -0.05, -0.1, -0.2].map((cut) => {
-      const sel = scored.filter((x) => x.m > cut * x.len);
-      const hits = sel.filter((x) => labelOf.get(x.id) === label).length;
+    const cuts = [0, -0.02, -0.05, -0.1, -0.2].map(cut => {
+      const sel = scored.filter(x => x.m > cut * x.len);
+      const hits = sel.filter(x => labelOf.get(x.id) === label).length;
       return `>${cut}: ${sel.length} P ${(hits / Math.max(1, sel.length)).toFixed(3)} R ${(hits / total).toFixed(3)}`;
     });
     console.log(`${d.padEnd(13)} ${cuts.join(' | ')}`);
-    const got = scored.filter((x) => x.m > 0);
-    const tp = got.filter((x) => labelOf.get(x.id) === label).length;
+    const got = scored.filter(x => x.m > 0);
+    const tp = got.filter(x => labelOf.get(x.id) === label).length;
     const ranked = scored.sort((a, b) => b.m - a.m);
     let hit = 0;
     const at = new Map();
     ranked.forEach((x, j) => {
       if (labelOf.get(x.id) === label) hit++;
-      for (const target of [0.5, 0.6, 0.7, 0.8]) if (!at.has(target) && hit / total >= target) at.set(target, hit / (j + 1));
+      for (const target of [0.5, 0.6, 0.7, 0.8])
+        if (!at.has(target) && hit / total >= target) at.set(target, hit / (j + 1));
     });
-    console.log(`${d.padEnd(13)} accepted ${String(got.length).padStart(5)}  P ${(tp / Math.max(1, got.length)).toFixed(3)}  R ${(tp / total).toFixed(3)}  | ${[...at].map(([a, p]) => `P@R${a}=${p.toFixed(3)}`).join(' ')}`);
+    console.log(
+      `${d.padEnd(13)} accepted ${String(got.length).padStart(5)}  P ${(tp / Math.max(1, got.length)).toFixed(3)}  R ${(tp / total).toFixed(3)}  | ${[...at].map(([a, p]) => `P@R${a}=${p.toFixed(3)}`).join(' ')}`,
+    );
   });
   process.exit(0);
 }
@@ -119,21 +149,24 @@ const { trained, ordered } = model;
 
 // What the pipeline keeps: every index document a classifier accepts (candidates stay in their own domain when
 // they pass there), so the accepted set over the whole index is the classifier + recall-round output.
-const margins = new Map(ordered.map((c) => [c.domain, []]));
+const margins = new Map(ordered.map(c => [c.domain, []]));
 const accepted = acceptedOverIndex(loaded, config, model, {
-  onMargins: (doc, all) => ordered.forEach((c, k) => margins.get(c.domain).push({ id: doc.id, excess: all[k] - model.scoring.thresholds[k] })),
+  onMargins: (doc, all) =>
+    ordered.forEach((c, k) => margins.get(c.domain).push({ id: doc.id, excess: all[k] - model.scoring.thresholds[k] })),
 });
 
 console.log(`trained in ${trainMs} ms: ${JSON.stringify(overrides)}`);
 for (const d of domains) {
   const label = positiveLabel[d];
   if (!label) {
-    console.log(`${d.padEnd(13)} accepted ${String(accepted.get(d).length).padStart(5)}  (no --positive label: not measured)`);
+    console.log(
+      `${d.padEnd(13)} accepted ${String(accepted.get(d).length).padStart(5)}  (no --positive label: not measured)`,
+    );
     continue;
   }
-  const total = docs.filter((doc) => labelOf.get(doc.id) === label).length;
+  const total = docs.filter(doc => labelOf.get(doc.id) === label).length;
   const got = accepted.get(d);
-  const tp = got.filter((id) => labelOf.get(id) === label).length;
+  const tp = got.filter(id => labelOf.get(id) === label).length;
   const c = trained.get(d);
   let curve = '';
   if (margins.has(d)) {
@@ -142,7 +175,8 @@ for (const d of domains) {
     const at = new Map();
     ranked.forEach((r, k) => {
       if (labelOf.get(r.id) === label) hit++;
-      for (const target of [0.5, 0.6, 0.7, 0.8]) if (!at.has(target) && hit / total >= target) at.set(target, hit / (k + 1));
+      for (const target of [0.5, 0.6, 0.7, 0.8])
+        if (!at.has(target) && hit / total >= target) at.set(target, hit / (k + 1));
     });
     curve = [...at].map(([r, p]) => `P@R${r}=${p.toFixed(3)}`).join(' ');
   }

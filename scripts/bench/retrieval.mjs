@@ -34,15 +34,18 @@ const K = Number(values.k);
 const RUNS = Number(values.runs);
 const SHARD = Number(values['shard-docs']);
 const BATCH = Number(values['batch-size']);
-const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const log = msg => process.stderr.write(`bench: ${msg}\n`);
+const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const sharedData = resolve(process.env.QCC_SHARED_DATA ?? join(repo, '..', 'shared', 'data'));
 const corpus = join(sharedData, 'corpora', '20news-bydate-train.jsonl.gz');
 
 function seedQueries() {
   const dir = join(repo, 'data', 'seeds');
-  const files = [join(dir, 'demo.csv'), ...['humanities', 'medicine', 'social-sciences', 'stem'].map((d) => join(dir, 'domains', `${d}.csv`))];
+  const files = [
+    join(dir, 'demo.csv'),
+    ...['humanities', 'medicine', 'social-sciences', 'stem'].map(d => join(dir, 'domains', `${d}.csv`)),
+  ];
   const texts = new Set();
   for (const file of files) {
     for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
@@ -65,7 +68,9 @@ async function build(index, chunks, label) {
     const to = Math.min(N, from + SHARD);
     const r = await index.addShard(`shard-${s}`, shardDocs(chunks, from, to), BATCH);
     const secs = (performance.now() - t0) / 1000;
-    log(`${label}: ${to.toLocaleString()} / ${N.toLocaleString()} docs (${r.indexed} new in shard ${s}), ${Math.round(to / secs)} docs/s`);
+    log(
+      `${label}: ${to.toLocaleString()} / ${N.toLocaleString()} docs (${r.indexed} new in shard ${s}), ${Math.round(to / secs)} docs/s`,
+    );
   }
   const secs = (performance.now() - t0) / 1000;
   return { seconds: Number(secs.toFixed(1)), docs_per_s: Math.round(N / secs) };
@@ -84,45 +89,58 @@ async function timeQueries(run, queries, label) {
   return { queries_per_s: Number(median(rates).toFixed(1)), rankings: last };
 }
 
-const sequential = (index) => async (queries) => {
+const sequential = index => async queries => {
   const out = [];
   for (const q of queries) out.push(await index.search(q, K));
   return out;
 };
-const batched = (index, size = 32, inFlight = 2) => async (queries) => {
-  const batches = [];
-  for (let i = 0; i < queries.length; i += size) batches.push(queries.slice(i, i + size).map((query) => ({ query, k: K })));
-  const out = new Array(batches.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < batches.length) {
-        const i = next++;
-        out[i] = await index.searchBatch(batches[i]);
-      }
-    }),
-  );
-  return out.flat();
-};
+const batched =
+  (index, size = 32, inFlight = 2) =>
+  async queries => {
+    const batches = [];
+    for (let i = 0; i < queries.length; i += size)
+      batches.push(queries.slice(i, i + size).map(query => ({ query, k: K })));
+    const out = new Array(batches.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < batches.length) {
+          const i = next++;
+          out[i] = await index.searchBatch(batches[i]);
+        }
+      }),
+    );
+    return out.flat();
+  };
 
 function overlap(a, b) {
   const per = a.map((hits, i) => {
-    const other = new Set(b[i].map((h) => h.id));
+    const other = new Set(b[i].map(h => h.id));
     const denom = Math.min(K, Math.max(hits.length, b[i].length));
-    return denom === 0 ? null : hits.filter((h) => other.has(h.id)).length / denom;
+    return denom === 0 ? null : hits.filter(h => other.has(h.id)).length / denom;
   });
-  const scored = per.filter((x) => x !== null);
-  return { mean: Number((scored.reduce((s, x) => s + x, 0) / scored.length).toFixed(3)), min: Math.min(...scored), queries: scored.length };
+  const scored = per.filter(x => x !== null);
+  return {
+    mean: Number((scored.reduce((s, x) => s + x, 0) / scored.length).toFixed(3)),
+    min: Math.min(...scored),
+    queries: scored.length,
+  };
 }
 
 function startEs() {
   if (process.env.QCC_ES_URL) return { url: process.env.QCC_ES_URL, stop() {} };
   const args = [join(repo, 'scripts', 'es.mjs'), '--name', 'bench', '--port', '9202', '--heap', '1g'];
-  const out = execFileSync(process.execPath, [args[0], 'start', ...args.slice(1)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  const out = execFileSync(process.execPath, [args[0], 'start', ...args.slice(1)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
     .trim()
     .split('\n');
   const started = out.at(-2) === 'started';
-  return { url: out.at(-1), stop: () => started && execFileSync(process.execPath, [args[0], 'stop', ...args.slice(1)], { stdio: 'inherit' }) };
+  return {
+    url: out.at(-1),
+    stop: () => started && execFileSync(process.execPath, [args[0], 'stop', ...args.slice(1)], { stdio: 'inherit' }),
+  };
 }
 
 log(`deriving ${N.toLocaleString()} documents from ${corpus}`);
@@ -131,13 +149,23 @@ const queries = seedQueries();
 log(`${chunks.length.toLocaleString()} chunks of real posts; ${queries.length} real seed queries; top-${K}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'qcc-bench-retrieval-'));
-const result = { docs: N, k: K, runs: RUNS, queries: queries.length, shard_docs: SHARD, batch_size: BATCH, machine: { cores: (await import('node:os')).cpus().length } };
+const result = {
+  docs: N,
+  k: K,
+  runs: RUNS,
+  queries: queries.length,
+  shard_docs: SHARD,
+  batch_size: BATCH,
+  machine: { cores: (await import('node:os')).cpus().length },
+};
 
 const ftsPath = join(dir, 'index.sqlite');
 const fts = openSearchIndex(indexConfigSchema.parse({}), { path: ftsPath });
 result.fts5 = { build: await build(fts, chunks, 'fts5 build') };
 fts.close();
-result.fts5.file_mb = Math.round((statSync(ftsPath).size + (statSync(`${ftsPath}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1e6);
+result.fts5.file_mb = Math.round(
+  (statSync(ftsPath).size + (statSync(`${ftsPath}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1e6,
+);
 const ftsRead = openSearchIndex(indexConfigSchema.parse({}), { path: ftsPath, readonly: true });
 const ftsQ = await timeQueries(sequential(ftsRead), queries, 'fts5 top-k');
 result.fts5.queries_per_s = ftsQ.queries_per_s;
@@ -146,7 +174,10 @@ ftsRead.close();
 const node = startEs();
 process.env.QCC_ES_URL = node.url;
 try {
-  const esConfig = indexConfigSchema.parse({ backend: 'elasticsearch', elasticsearch: { index: `qcc-bench-${N}`, bulk_concurrency: 2 } });
+  const esConfig = indexConfigSchema.parse({
+    backend: 'elasticsearch',
+    elasticsearch: { index: `qcc-bench-${N}`, bulk_concurrency: 2 },
+  });
   const es = openSearchIndex(esConfig, { path: ftsPath });
   await es.drop();
   result.elasticsearch = { build: await build(es, chunks, 'elasticsearch build') };

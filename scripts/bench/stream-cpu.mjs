@@ -29,7 +29,13 @@ const { QueryIndex } = await import(join(repo, 'stages/retrieve/stream/query-ind
 const { countStats } = await import(join(repo, 'stages/retrieve/stream/statistics.ts'));
 const { docsAt, scoreShard } = await import(join(repo, 'stages/retrieve/stream/score-shard.ts'));
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, queries: { type: 'string', default: '1000,10000' }, k: { type: 'string', default: '25' } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    queries: { type: 'string', default: '1000,10000' },
+    k: { type: 'string', default: '25' },
+  },
+});
 const runs = Number(values.runs);
 const k = Number(values.k);
 const dir = join(tmpdir(), 'qcc-bench-stream-cpu');
@@ -39,17 +45,18 @@ const inputs = [
   { name: 'WARC, extraction pages (HTML)', file: join(dir, 'pages-x1.warc.gz'), make: ['ingest/make-warc.mjs'] },
 ];
 for (const input of inputs) {
-  if (!existsSync(input.file)) execFileSync(process.execPath, [join(repo, 'scripts', 'bench', input.make[0]), input.file], { stdio: 'inherit' });
+  if (!existsSync(input.file))
+    execFileSync(process.execPath, [join(repo, 'scripts', 'bench', input.make[0]), input.file], { stdio: 'inherit' });
 }
 
 const quiet = { info() {}, warn() {}, error() {} };
-const cpuOf = async (fn) => {
+const cpuOf = async fn => {
   const c0 = process.cpuUsage();
   const result = await fn();
   const c = process.cpuUsage(c0);
   return { cpu: (c.user + c.system) / 1e6, result };
 };
-const median = (xs) => {
+const median = xs => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
@@ -99,8 +106,12 @@ for (const input of inputs) {
       const each = async function* () {
         yield* inMemory;
       };
-      sides.inline.push((await cpuOf(() => scoreShard(qi, st.result, each(), { topK: k, keepMinScore: Infinity }))).cpu);
-      console.error(`${input.name}, ${n} queries, run ${r + 1}/${runs}: ${JSON.stringify(Object.fromEntries(Object.entries(sides).map(([s, v]) => [s, v.at(-1).toFixed(2)])))}`);
+      sides.inline.push(
+        (await cpuOf(() => scoreShard(qi, st.result, each(), { topK: k, keepMinScore: Infinity }))).cpu,
+      );
+      console.error(
+        `${input.name}, ${n} queries, run ${r + 1}/${runs}: ${JSON.stringify(Object.fromEntries(Object.entries(sides).map(([s, v]) => [s, v.at(-1).toFixed(2)])))}`,
+      );
     }
     const m = Object.fromEntries(Object.entries(sides).map(([s, v]) => [s, median(v)]));
     rows.push({ input: input.name, queries: n, docs, pairs, exact, buildCpu, ...m });
@@ -109,9 +120,15 @@ for (const input of inputs) {
 }
 
 const us = (cpu, docs) => ((cpu / docs) * 1e6).toFixed(0);
-const pct = (x) => `${(100 * x).toFixed(1)}%`;
-console.log(`median of ${runs} runs, one thread, k = ${k}; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-console.log('| input | queries | docs | matching pairs / doc (scored exactly) | ingest µs/doc | stats µs/doc | score µs/doc | in-line µs/doc | added, exact (stats + score) | added, sampled 10% | added, in-line scoring | query index build s |');
+const pct = x => `${(100 * x).toFixed(1)}%`;
+console.log(
+  `median of ${runs} runs, one thread, k = ${k}; load average at the end ${loadavg()
+    .map(x => x.toFixed(2))
+    .join(' ')}\n`,
+);
+console.log(
+  '| input | queries | docs | matching pairs / doc (scored exactly) | ingest µs/doc | stats µs/doc | score µs/doc | in-line µs/doc | added, exact (stats + score) | added, sampled 10% | added, in-line scoring | query index build s |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(

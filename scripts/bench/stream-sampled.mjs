@@ -27,7 +27,13 @@ const { cutHits } = await import(join(repo, 'stages/retrieve/retrieve.ts'));
 const { sampleShards } = await import(join(repo, 'stages/retrieve/stream/sample.ts'));
 const { emptyStats, scaleSample } = await import(join(repo, 'stages/retrieve/stream/statistics.ts'));
 
-const { values } = parseArgs({ options: { dir: { type: 'string', default: join(tmpdir(), 'qcc-bench-stream') }, k: { type: 'string', default: '25' }, seeds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string', default: join(tmpdir(), 'qcc-bench-stream') },
+    k: { type: 'string', default: '25' },
+    seeds: { type: 'string', default: '5' },
+  },
+});
 const k = Number(values.k);
 const seeds = Number(values.seeds);
 const fractions = [0.05, 0.1, 0.2, 0.5];
@@ -45,7 +51,7 @@ for (const shard of work.shards) {
     if (seen.has(doc.id)) continue;
     seen.add(doc.id);
     const t = scanner.scan(doc.text);
-    const freq = new Map(t.present.map((p) => [p, t.freq[p]]));
+    const freq = new Map(t.present.map(p => [p, t.freq[p]]));
     docs.push({ id: doc.id, shard: shard.id, length: t.length, present: [...t.present], freq });
   }
 }
@@ -69,14 +75,14 @@ function retrieveAll(stats, ordered) {
   ordered.forEach((d, ord) => {
     for (const [p, f] of d.freq) freq[p] = f;
     const terms = { length: d.length, present: d.present, freq };
-    const touched = new Set(d.present.flatMap((p) => qi.queriesOf[p]));
+    const touched = new Set(d.present.flatMap(p => qi.queriesOf[p]));
     for (const q of touched) {
       const score = bm25.score(q, terms);
       if (tops[q].admits(score)) tops[q].push({ doc_id: d.id, ord, score });
     }
     for (const p of d.present) freq[p] = 0;
   });
-  const topIds = tops.map((t) => t.sorted().map((h) => h.doc_id));
+  const topIds = tops.map(t => t.sorted().map(h => h.doc_id));
   const kept = new Set();
   const counters = new Counters();
   queries.forEach((q, i) => {
@@ -86,28 +92,33 @@ function retrieveAll(stats, ordered) {
   return { topIds, kept };
 }
 
-const hash = (s) => createHash('sha1').update(s).digest('hex');
+const hash = s => createHash('sha1').update(s).digest('hex');
 const layouts = {
-  'demo ingest shards (7)': docs.map((d) => ({ ...d, layoutShard: d.shard })),
-  '40 shards, ingest order (topical)': docs.map((d, i) => ({ ...d, layoutShard: `s${String(Math.floor((i * 40) / docs.length)).padStart(2, '0')}` })),
-  '40 shards, by id hash (crawl-like)': [...docs].sort((a, b) => hash(a.id).localeCompare(hash(b.id))).map((d, i, all) => ({ ...d, layoutShard: `s${String(Math.floor((i * 40) / all.length)).padStart(2, '0')}` })),
+  'demo ingest shards (7)': docs.map(d => ({ ...d, layoutShard: d.shard })),
+  '40 shards, ingest order (topical)': docs.map((d, i) => ({
+    ...d,
+    layoutShard: `s${String(Math.floor((i * 40) / docs.length)).padStart(2, '0')}`,
+  })),
+  '40 shards, by id hash (crawl-like)': [...docs]
+    .sort((a, b) => hash(a.id).localeCompare(hash(b.id)))
+    .map((d, i, all) => ({ ...d, layoutShard: `s${String(Math.floor((i * 40) / all.length)).padStart(2, '0')}` })),
 };
 
-const median = (xs) => {
+const median = xs => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const rows = [];
 for (const [layout, ordered] of Object.entries(layouts)) {
-  const shardIds = [...new Set(ordered.map((d) => d.layoutShard))];
+  const shardIds = [...new Set(ordered.map(d => d.layoutShard))];
   const exactStats = statsOf(ordered);
   const exact = retrieveAll(exactStats, ordered);
   for (const fraction of fractions) {
     const results = [];
     for (let seed = 0; seed < seeds; seed++) {
-      const salted = shardIds.map((id) => ({ id: `${seed}:${id}`, shard: id }));
-      const chosen = new Set(sampleShards(salted, fraction).map((s) => s.shard));
-      const sample = statsOf(ordered.filter((d) => chosen.has(d.layoutShard)));
+      const salted = shardIds.map(id => ({ id: `${seed}:${id}`, shard: id }));
+      const chosen = new Set(sampleShards(salted, fraction).map(s => s.shard));
+      const sample = statsOf(ordered.filter(d => chosen.has(d.layoutShard)));
       if (sample.docs === 0) continue;
       const stats = scaleSample(sample, exactStats.docs);
       const got = retrieveAll(stats, ordered);
@@ -115,10 +126,10 @@ for (const [layout, ordered] of Object.entries(layouts)) {
       exact.topIds.forEach((e, q) => {
         if (e.length === 0) return;
         const g = new Set(got.topIds[q]);
-        overlaps.push(e.filter((id) => g.has(id)).length / e.length);
+        overlaps.push(e.filter(id => g.has(id)).length / e.length);
       });
-      const candRecall = [...exact.kept].filter((id) => got.kept.has(id)).length / exact.kept.size;
-      const candPrecision = [...got.kept].filter((id) => exact.kept.has(id)).length / got.kept.size;
+      const candRecall = [...exact.kept].filter(id => got.kept.has(id)).length / exact.kept.size;
+      const candPrecision = [...got.kept].filter(id => exact.kept.has(id)).length / got.kept.size;
       const dfErrors = Object.entries(exactStats.df).map(([key, n]) => Math.abs((stats.df[key] ?? 0) - n) / n);
       results.push({
         shards: chosen.size,
@@ -128,24 +139,30 @@ for (const [layout, ordered] of Object.entries(layouts)) {
         candRecall,
         candPrecision,
         dfErr: median(dfErrors),
-        avgdlErr: Math.abs(stats.tokens / stats.docs - exactStats.tokens / exactStats.docs) / (exactStats.tokens / exactStats.docs),
+        avgdlErr:
+          Math.abs(stats.tokens / stats.docs - exactStats.tokens / exactStats.docs) /
+          (exactStats.tokens / exactStats.docs),
       });
     }
     rows.push({ layout, fraction, results });
-    console.error(`${layout} ${fraction}: ${JSON.stringify(results.map((r) => r.mean.toFixed(3)))}`);
+    console.error(`${layout} ${fraction}: ${JSON.stringify(results.map(r => r.mean.toFixed(3)))}`);
   }
 }
 
-const pct = (x) => `${(100 * x).toFixed(1)}%`;
-console.log(`demo inputs: ${docs.length} documents, ${queries.length} queries, k = ${k}; median over ${seeds} samples of shards (worst sample in brackets)\n`);
-console.log('| shards | sample | shards read | docs read | overlap@k mean | overlap@k, worst query | candidates kept (recall / precision vs exact) | df error (median term) | avgdl error |');
+const pct = x => `${(100 * x).toFixed(1)}%`;
+console.log(
+  `demo inputs: ${docs.length} documents, ${queries.length} queries, k = ${k}; median over ${seeds} samples of shards (worst sample in brackets)\n`,
+);
+console.log(
+  '| shards | sample | shards read | docs read | overlap@k mean | overlap@k, worst query | candidates kept (recall / precision vs exact) | df error (median term) | avgdl error |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const { layout, fraction, results } of rows) {
   if (results.length === 0) continue;
-  const m = (f) => median(results.map(f));
-  const worst = (f) => Math.min(...results.map(f));
-  const worstMax = (f) => Math.max(...results.map(f));
+  const m = f => median(results.map(f));
+  const worst = f => Math.min(...results.map(f));
+  const worstMax = f => Math.max(...results.map(f));
   console.log(
-    `| ${layout} | ${pct(fraction)} | ${m((r) => r.shards)} | ${m((r) => r.docs)} | ${pct(m((r) => r.mean))} (${pct(worst((r) => r.mean))}) | ${pct(m((r) => r.min))} | ${pct(m((r) => r.candRecall))} / ${pct(m((r) => r.candPrecision))} (${pct(worst((r) => r.candRecall))}) | ${pct(m((r) => r.dfErr))} (${pct(worstMax((r) => r.dfErr))}) | ${pct(m((r) => r.avgdlErr))} (${pct(worstMax((r) => r.avgdlErr))}) |`,
+    `| ${layout} | ${pct(fraction)} | ${m(r => r.shards)} | ${m(r => r.docs)} | ${pct(m(r => r.mean))} (${pct(worst(r => r.mean))}) | ${pct(m(r => r.min))} | ${pct(m(r => r.candRecall))} / ${pct(m(r => r.candPrecision))} (${pct(worst(r => r.candRecall))}) | ${pct(m(r => r.dfErr))} (${pct(worstMax(r => r.dfErr))}) | ${pct(m(r => r.avgdlErr))} (${pct(worstMax(r => r.avgdlErr))}) |`,
   );
 }

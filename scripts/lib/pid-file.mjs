@@ -39,7 +39,7 @@ export async function stopServer(pidFile, { timeoutMs, log }) {
       log(`stopped pid ${pid}`);
       return;
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise(r => setTimeout(r, 200));
   }
   throw new Error(`pid ${pid} did not stop within ${timeoutMs / 1000} s of SIGTERM`);
 }

@@ -10,10 +10,13 @@ import { gunzipSync } from 'node:zlib';
 
 /** Corpus name → source file in the shared corpora folder and how to read it. */
 export const CORPORA = {
-  '20news': { file: '20news-bydate-train.jsonl.gz', read: (dir) => readJsonlGz(join(dir, '20news-bydate-train.jsonl.gz')) },
-  bbc: { file: 'bbc-news.jsonl.gz', read: (dir) => readJsonlGz(join(dir, 'bbc-news.jsonl.gz')) },
-  abc: { file: 'nltk-abc.zip', read: (dir) => readAbc(join(dir, 'nltk-abc.zip')) },
-  brown: { file: 'nltk-brown.zip', read: (dir) => readBrown(join(dir, 'nltk-brown.zip')) },
+  '20news': {
+    file: '20news-bydate-train.jsonl.gz',
+    read: dir => readJsonlGz(join(dir, '20news-bydate-train.jsonl.gz')),
+  },
+  bbc: { file: 'bbc-news.jsonl.gz', read: dir => readJsonlGz(join(dir, 'bbc-news.jsonl.gz')) },
+  abc: { file: 'nltk-abc.zip', read: dir => readAbc(join(dir, 'nltk-abc.zip')) },
+  brown: { file: 'nltk-brown.zip', read: dir => readBrown(join(dir, 'nltk-brown.zip')) },
 };
 
 /**
@@ -24,7 +27,7 @@ export function partOf(unit) {
   return createHash('sha1').update(unit).digest()[0] < 128 ? 'dev' : 'val';
 }
 
-export const wordCount = (text) => text.split(/\s+/).filter(Boolean).length;
+export const wordCount = text => text.split(/\s+/).filter(Boolean).length;
 
 function readJsonlGz(file) {
   const docs = [];
@@ -37,7 +40,8 @@ function readJsonlGz(file) {
     } catch (err) {
       throw new Error(`${file}: line ${i + 1}: invalid JSON (${err.message})`);
     }
-    for (const key of ['id', 'label', 'text']) if (typeof r[key] !== 'string') throw new Error(`${file}: line ${i + 1}: no string field "${key}"`);
+    for (const key of ['id', 'label', 'text'])
+      if (typeof r[key] !== 'string') throw new Error(`${file}: line ${i + 1}: no string field "${key}"`);
     docs.push({ id: r.id, label: r.label, text: r.text, unit: r.id });
   });
   return docs;
@@ -107,10 +111,20 @@ export function readAbc(zip) {
   const docs = [];
   for (const label of ['science', 'rural']) {
     const text = zipMember(zip, `abc/${label}.txt`).replace(/\r\n?/g, '\n');
-    const blocks = text.split(/\n\s*\n/).map((b) => b.split('\n').map((l) => l.trim()).filter(Boolean)).filter((b) => b.length);
+    const blocks = text
+      .split(/\n\s*\n/)
+      .map(b =>
+        b
+          .split('\n')
+          .map(l => l.trim())
+          .filter(Boolean),
+      )
+      .filter(b => b.length);
     blocks.forEach((lines, b) => {
       const unit = `abc-${label}-${String(b + 1).padStart(4, '0')}`;
-      cutLines(lines).forEach((passage, p) => docs.push({ id: `${unit}-${p + 1}`, label, text: passage.join('\n'), unit }));
+      cutLines(lines).forEach((passage, p) =>
+        docs.push({ id: `${unit}-${p + 1}`, label, text: passage.join('\n'), unit }),
+      );
     });
   }
   return docs;
@@ -140,16 +154,19 @@ export function untag(line) {
  * part (religion, the smallest chosen genre, has 17 texts). Ids: brown-<text>-<passage>; the unit is the text.
  */
 export function readBrown(zip, pieces = 4) {
-  return withExtracted(zip, (dir) => brownDocs(zip, join(dir, 'brown'), pieces));
+  return withExtracted(zip, dir => brownDocs(zip, join(dir, 'brown'), pieces));
 }
 
 function brownDocs(zip, dir, pieces) {
-  const member = (name) => {
+  const member = name => {
     const file = join(dir, name);
     if (!existsSync(file)) throw new Error(`${zip}: no brown/${name} in the archive`);
     return readFileSync(file, 'utf8');
   };
-  const cats = member('cats.txt').split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => p.length >= 2 && p[0]);
+  const cats = member('cats.txt')
+    .split('\n')
+    .map(l => l.trim().split(/\s+/))
+    .filter(p => p.length >= 2 && p[0]);
   const docs = [];
   for (const [name, label] of cats) {
     const sentences = member(name).split('\n').map(untag).filter(Boolean);
@@ -161,7 +178,8 @@ function brownDocs(zip, dir, pieces) {
       seen += wordCount(s);
     }
     cut.forEach((passage, p) => {
-      if (passage.length) docs.push({ id: `brown-${name}-${p + 1}`, label, text: passage.join(' '), unit: `brown-${name}` });
+      if (passage.length)
+        docs.push({ id: `brown-${name}-${p + 1}`, label, text: passage.join(' '), unit: `brown-${name}` });
     });
   }
   return docs;

@@ -20,7 +20,8 @@ const shared = process.env.QCC_SHARED_DATA ?? join(repo, '..', 'shared', 'data')
 const from = resolve(arg('from', join(shared, 'corpora')));
 const outDir = resolve(arg('out', process.env.QCC_EVAL_CORPORA || join(repo, 'out', 'corpora')));
 const names = arg('corpus', Object.keys(CORPORA).join(',')).split(',').filter(Boolean);
-for (const n of names) if (!CORPORA[n]) throw new Error(`--corpus ${n}: unknown corpus (known: ${Object.keys(CORPORA).join(', ')})`);
+for (const n of names)
+  if (!CORPORA[n]) throw new Error(`--corpus ${n}: unknown corpus (known: ${Object.keys(CORPORA).join(', ')})`);
 
 function writeGz(file, docs) {
   const body = docs.map(({ id, label, text }) => JSON.stringify({ id, label, text })).join('\n') + '\n';
@@ -42,19 +43,33 @@ for (const name of names) {
   }
   const parts = { dev: [], val: [] };
   for (const d of docs) parts[partOf(d.unit)].push(d);
-  const labels = [...new Set(docs.map((d) => d.label))].sort();
-  const entry = { source: join(from, CORPORA[name].file), docs: docs.length, median_words: median(docs.map((d) => wordCount(d.text))), parts: {} };
+  const labels = [...new Set(docs.map(d => d.label))].sort();
+  const entry = {
+    source: join(from, CORPORA[name].file),
+    docs: docs.length,
+    median_words: median(docs.map(d => wordCount(d.text))),
+    parts: {},
+  };
   for (const part of ['dev', 'val']) {
     const file = join(outDir, `${name}-${part}.jsonl.gz`);
     writeGz(file, parts[part]);
-    const perLabel = Object.fromEntries(labels.map((l) => [l, parts[part].filter((d) => d.label === l).length]));
-    entry.parts[part] = { file, docs: parts[part].length, median_words: median(parts[part].map((d) => wordCount(d.text))), labels: perLabel };
+    const perLabel = Object.fromEntries(labels.map(l => [l, parts[part].filter(d => d.label === l).length]));
+    entry.parts[part] = {
+      file,
+      docs: parts[part].length,
+      median_words: median(parts[part].map(d => wordCount(d.text))),
+      labels: perLabel,
+    };
   }
   summary[name] = entry;
-  console.log(`\n${name}: ${docs.length} documents from ${entry.source}, median ${entry.median_words} words (${Date.now() - t0} ms)`);
+  console.log(
+    `\n${name}: ${docs.length} documents from ${entry.source}, median ${entry.median_words} words (${Date.now() - t0} ms)`,
+  );
   console.log(`| label | dev | val |\n|---|---:|---:|`);
   for (const l of labels) console.log(`| ${l} | ${entry.parts.dev.labels[l]} | ${entry.parts.val.labels[l]} |`);
-  console.log(`| all (median words) | ${entry.parts.dev.docs} (${entry.parts.dev.median_words}) | ${entry.parts.val.docs} (${entry.parts.val.median_words}) |`);
+  console.log(
+    `| all (median words) | ${entry.parts.dev.docs} (${entry.parts.dev.median_words}) | ${entry.parts.val.docs} (${entry.parts.val.median_words}) |`,
+  );
 }
 writeFileSync(summaryFile, JSON.stringify(summary, null, 1) + '\n');
-console.log(`\nwrote ${names.map((n) => `${n}-{dev,val}.jsonl.gz`).join(', ')} and summary.json to ${outDir}`);
+console.log(`\nwrote ${names.map(n => `${n}-{dev,val}.jsonl.gz`).join(', ')} and summary.json to ${outDir}`);

@@ -24,7 +24,10 @@ export interface CdxRecord {
 
 /** "2024-05-18T01:58:10Z" → "20240518015810". */
 export function cdxTimestamp(warcDate: string): string {
-  return warcDate.replace(/[^0-9]/g, '').slice(0, 14).padEnd(14, '0');
+  return warcDate
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14)
+    .padEnd(14, '0');
 }
 
 /** The index entries of one file's response and revisit records, in file order. */
@@ -70,5 +73,9 @@ export function fromCdxjLine(line: string): CdxRecord {
   const first = line.indexOf(' ');
   const second = line.indexOf(' ', first + 1);
   if (first < 0 || second < 0) throw new Error(`not a CDXJ line: ${JSON.stringify(line.slice(0, 80))}`);
-  return { urlkey: line.slice(0, first), timestamp: line.slice(first + 1, second), ...JSON.parse(line.slice(second + 1)) };
+  return {
+    urlkey: line.slice(0, first),
+    timestamp: line.slice(first + 1, second),
+    ...JSON.parse(line.slice(second + 1)),
+  };
 }

@@ -48,7 +48,7 @@ export function newestFirst(crawls: CrawlInfo[]): CrawlInfo[] {
       if (a.key || b.key) return a.key ? -1 : 1;
       return a.i - b.i;
     })
-    .map((x) => x.c);
+    .map(x => x.c);
 }
 
 /** The crawls the index server lists (`<index_url>/collinfo.json`), newest first. */
@@ -59,9 +59,12 @@ export async function listCrawls(indexUrl: string, opts: RetryOptions): Promise<
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
-    throw new AcquireError(url, `not JSON (${(e as Error).message}); expected the index server's list of crawls`, { cause: e });
+    throw new AcquireError(url, `not JSON (${(e as Error).message}); expected the index server's list of crawls`, {
+      cause: e,
+    });
   }
-  if (!Array.isArray(parsed)) throw new AcquireError(url, 'expected a JSON array of crawls ({id, name, timegate, cdx-api})');
+  if (!Array.isArray(parsed))
+    throw new AcquireError(url, 'expected a JSON array of crawls ({id, name, timegate, cdx-api})');
   const crawls = parsed.map((entry, i) => {
     const ok = crawlInfoSchema.safeParse(entry);
     if (!ok.success) {
@@ -95,27 +98,42 @@ export type CcInputSpec = z.output<typeof ccInputSpecSchema>;
 export type CcInputSpecInput = z.input<typeof ccInputSpecSchema>;
 
 export function retryOptionsOf(acquire: AcquireConfig, log?: Logger): RetryOptions {
-  return { retries: acquire.retries, backoff_ms: acquire.backoff_ms, max_backoff_ms: acquire.max_backoff_ms, timeout_ms: acquire.timeout_ms, ...(log ? { log } : {}) };
+  return {
+    retries: acquire.retries,
+    backoff_ms: acquire.backoff_ms,
+    max_backoff_ms: acquire.max_backoff_ms,
+    timeout_ms: acquire.timeout_ms,
+    ...(log ? { log } : {}),
+  };
 }
 
 /** Which crawls a spec names, newest first for `latest`, in the given order for explicit ids. */
-export async function resolveCrawlIds(spec: CcInputSpec, opts: { indexUrl: string; retry: RetryOptions }): Promise<string[]> {
+export async function resolveCrawlIds(
+  spec: CcInputSpec,
+  opts: { indexUrl: string; retry: RetryOptions },
+): Promise<string[]> {
   const known = await listCrawls(opts.indexUrl, opts.retry);
   if (spec.crawls === 'latest') return [known[0]!.id];
-  if (!Array.isArray(spec.crawls)) return known.slice(0, spec.crawls.latest).map((c) => c.id);
-  const ids = new Set(known.map((c) => c.id));
-  const unknown = spec.crawls.filter((id) => !ids.has(id));
+  if (!Array.isArray(spec.crawls)) return known.slice(0, spec.crawls.latest).map(c => c.id);
+  const ids = new Set(known.map(c => c.id));
+  const unknown = spec.crawls.filter(id => !ids.has(id));
   if (unknown.length) {
     throw new AcquireError(
       collinfoUrl(opts.indexUrl),
-      `ingest.cc.crawls: unknown crawl ${unknown.join(', ')} (the newest are ${known.slice(0, 3).map((c) => c.id).join(', ')}; \`qcc crawls\` lists all)`,
+      `ingest.cc.crawls: unknown crawl ${unknown.join(', ')} (the newest are ${known
+        .slice(0, 3)
+        .map(c => c.id)
+        .join(', ')}; \`qcc crawls\` lists all)`,
     );
   }
   return [...new Set(spec.crawls)];
 }
 
 /** Resolves `ingest.cc` into the crawls it names and the URLs of their files (listing order, crawl by crawl). */
-export async function resolveCcInputs(spec: CcInputSpecInput, ctx: { acquire: AcquireConfig; log?: Logger }): Promise<{ crawls: string[]; urls: string[] }> {
+export async function resolveCcInputs(
+  spec: CcInputSpecInput,
+  ctx: { acquire: AcquireConfig; log?: Logger },
+): Promise<{ crawls: string[]; urls: string[] }> {
   const parsed = ccInputSpecSchema.parse(spec);
   const retry = retryOptionsOf(ctx.acquire, ctx.log);
   const baseUrl = parsed.base_url ?? ctx.acquire.base_url;
@@ -123,10 +141,19 @@ export async function resolveCcInputs(spec: CcInputSpecInput, ctx: { acquire: Ac
   const urls: string[] = [];
   for (const crawl of crawls) {
     const paths = await listCrawlFiles(baseUrl, crawl, parsed.kind, retry);
-    if (paths.length === 0) throw new AcquireError(`${withSlash(baseUrl)}crawl-data/${crawl}/${parsed.kind}.paths.gz`, 'the listing is empty');
+    if (paths.length === 0)
+      throw new AcquireError(
+        `${withSlash(baseUrl)}crawl-data/${crawl}/${parsed.kind}.paths.gz`,
+        'the listing is empty',
+      );
     const chosen = parsed.files_per_crawl === undefined ? paths : paths.slice(0, parsed.files_per_crawl);
-    urls.push(...chosen.map((p) => fileUrl(baseUrl, p)));
-    ctx.log?.info(`crawl ${crawl}: ${chosen.length} of ${paths.length} ${parsed.kind} files`, { crawl, kind: parsed.kind, files: chosen.length, listed: paths.length });
+    urls.push(...chosen.map(p => fileUrl(baseUrl, p)));
+    ctx.log?.info(`crawl ${crawl}: ${chosen.length} of ${paths.length} ${parsed.kind} files`, {
+      crawl,
+      kind: parsed.kind,
+      files: chosen.length,
+      listed: paths.length,
+    });
   }
   return { crawls, urls };
 }

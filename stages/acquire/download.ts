@@ -56,10 +56,13 @@ export function parseContentRange(value: string | null): { start?: number; total
 export async function downloadFile(url: string, dest: string, opts: DownloadOptions): Promise<DownloadResult> {
   if (isS3Url(url)) {
     // Loaded on first use: runs without s3:// inputs do not pay for the AWS SDK.
-    const [{ sharedS3Client }, { downloadObject }] = await Promise.all([import('../storage/client.js'), import('../storage/read.js')]);
+    const [{ sharedS3Client }, { downloadObject }] = await Promise.all([
+      import('../storage/client.js'),
+      import('../storage/read.js'),
+    ]);
     return downloadObject(sharedS3Client({ ...opts.storage, timeout_ms: opts.timeout_ms }), url, dest, opts);
   }
-  return resumableDownload(url, dest, opts, (part) => attempt(url, part, opts));
+  return resumableDownload(url, dest, opts, part => attempt(url, part, opts));
 }
 
 /**
@@ -110,7 +113,10 @@ async function attempt(url: string, part: string, opts: DownloadOptions): Promis
     if (range?.start !== have) {
       await cancel();
       await rm(part, { force: true });
-      throw new RetryableError(url, `server answered range ${response.headers.get('content-range')} for bytes=${have}-; restarting`);
+      throw new RetryableError(
+        url,
+        `server answered range ${response.headers.get('content-range')} for bytes=${have}-; restarting`,
+      );
     }
     start = have;
     total = range.total;
@@ -126,7 +132,7 @@ async function attempt(url: string, part: string, opts: DownloadOptions): Promis
   let written = start;
   try {
     for await (const chunk of body()) {
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      if (!out.write(chunk)) await new Promise<void>(r => out.once('drain', () => r()));
       written += chunk.length;
       opts.onProgress?.(written, total);
     }
@@ -140,8 +146,10 @@ async function attempt(url: string, part: string, opts: DownloadOptions): Promis
 }
 
 function verify(url: string, size: number, total: number | undefined, expected: number | undefined): number {
-  if (total !== undefined && size !== total) throw new AcquireError(url, `size ${size} differs from the server's ${total}`);
-  if (expected !== undefined && size !== expected) throw new AcquireError(url, `size ${size} differs from the expected ${expected}`);
+  if (total !== undefined && size !== total)
+    throw new AcquireError(url, `size ${size} differs from the server's ${total}`);
+  if (expected !== undefined && size !== expected)
+    throw new AcquireError(url, `size ${size} differs from the expected ${expected}`);
   return size;
 }
 
@@ -151,7 +159,10 @@ function verify(url: string, size: number, total: number | undefined, expected: 
  */
 export async function downloadAll(
   jobs: { url: string; dest: string; expectedSize?: number }[],
-  opts: DownloadOptions & { concurrency: number; onDone?: (r: DownloadResult | AcquireError, done: number, total: number) => void },
+  opts: DownloadOptions & {
+    concurrency: number;
+    onDone?: (r: DownloadResult | AcquireError, done: number, total: number) => void;
+  },
 ): Promise<{ done: DownloadResult[]; failed: AcquireError[] }> {
   const done: DownloadResult[] = [];
   const failed: AcquireError[] = [];

@@ -18,16 +18,25 @@ export interface FetchedRecord {
   skip?: string;
 }
 
-export async function fetchRecordBytes(baseUrl: string, rec: Pick<CdxRecord, 'filename' | 'offset' | 'length'>, opts: RetryOptions): Promise<{ url: string; bytes: Buffer }> {
+export async function fetchRecordBytes(
+  baseUrl: string,
+  rec: Pick<CdxRecord, 'filename' | 'offset' | 'length'>,
+  opts: RetryOptions,
+): Promise<{ url: string; bytes: Buffer }> {
   const offset = Number(rec.offset);
   const length = Number(rec.length);
   const url = fileUrl(baseUrl, rec.filename);
   if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length <= 0) {
     throw new AcquireError(url, `bad byte range offset ${rec.offset} length ${rec.length}`);
   }
-  const { status, bytes } = await getBytes(url, opts, { range: `bytes=${offset}-${offset + length - 1}`, 'accept-encoding': 'identity' });
-  if (status !== 206) throw new AcquireError(url, `expected 206 Partial Content for a byte range, got ${status}`, { status });
-  if (bytes.length !== length) throw new AcquireError(url, `range at offset ${offset}: got ${bytes.length} of ${length} bytes`);
+  const { status, bytes } = await getBytes(url, opts, {
+    range: `bytes=${offset}-${offset + length - 1}`,
+    'accept-encoding': 'identity',
+  });
+  if (status !== 206)
+    throw new AcquireError(url, `expected 206 Partial Content for a byte range, got ${status}`, { status });
+  if (bytes.length !== length)
+    throw new AcquireError(url, `range at offset ${offset}: got ${bytes.length} of ${length} bytes`);
   return { url, bytes };
 }
 
@@ -53,9 +62,18 @@ export async function fetchRecord(
   for await (const c of record.reader) chunks.push(c);
   const block = Buffer.concat(chunks);
   const declared = Number(record.warcHeaders.headers.get('Content-Length'));
-  if (block.length < declared) throw new AcquireError(url, `offset ${rec.offset}: record cut short (${block.length} of ${declared} bytes)`);
+  if (block.length < declared)
+    throw new AcquireError(url, `offset ${rec.offset}: record cut short (${block.length} of ${declared} bytes)`);
   const out: FetchedRecord = { url, bytes, warcType: record.warcType, recordId };
-  const built = recordToDoc(rec.filename, record, block, Number(rec.offset), Number(rec.length), config, crawlOf(rec.filename));
+  const built = recordToDoc(
+    rec.filename,
+    record,
+    block,
+    Number(rec.offset),
+    Number(rec.length),
+    config,
+    crawlOf(rec.filename),
+  );
   if ('doc' in built) out.doc = built.doc;
   else out.skip = built.skip;
   return out;

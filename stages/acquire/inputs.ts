@@ -13,8 +13,8 @@ export { isUrl };
 const safeSegments = (path: string) =>
   path
     .split('/')
-    .filter((p) => p && p !== '.' && p !== '..')
-    .map((p) => p.replace(/[^A-Za-z0-9._-]/g, '_'));
+    .filter(p => p && p !== '.' && p !== '..')
+    .map(p => p.replace(/[^A-Za-z0-9._-]/g, '_'));
 
 /**
  * Where a URL is cached, so a crawl's layout is kept: `<cacheDir>/<host>/<path>` for http(s),
@@ -37,10 +37,16 @@ export function cachePathFor(cacheDir: string, url: string): string {
  */
 export async function resolveInputs(
   inputs: string[],
-  opts: { cacheDir: string; log?: Logger; signal?: AbortSignal; acquire?: AcquireConfigInput; storage?: StorageConfigInput },
+  opts: {
+    cacheDir: string;
+    log?: Logger;
+    signal?: AbortSignal;
+    acquire?: AcquireConfigInput;
+    storage?: StorageConfigInput;
+  },
 ): Promise<string[]> {
   const config = acquireConfigSchema.parse(opts.acquire ?? {});
-  const jobs = inputs.filter(isUrl).map((url) => ({ url, dest: cachePathFor(opts.cacheDir, url) }));
+  const jobs = inputs.filter(isUrl).map(url => ({ url, dest: cachePathFor(opts.cacheDir, url) }));
   if (jobs.length > 0) {
     const { failed } = await downloadAll(jobs, {
       ...config,
@@ -51,7 +57,7 @@ export async function resolveInputs(
     });
     if (failed.length > 0) throw failed[0];
   }
-  return inputs.map((i) => (isUrl(i) ? cachePathFor(opts.cacheDir, i) : i));
+  return inputs.map(i => (isUrl(i) ? cachePathFor(opts.cacheDir, i) : i));
 }
 
 function s3Settings(storage: StorageConfigInput) {

@@ -4,7 +4,16 @@ import { AcquireError } from './errors.js';
 import { getBytes, type RetryOptions } from './retry.js';
 
 export const CRAWL_ID = /^CC-MAIN-\d{4}-\d{2}$/;
-export const FILE_KINDS = ['warc', 'wet', 'wat', 'segment', 'non200responses', 'robotstxt', 'cc-index', 'cc-index-table'] as const;
+export const FILE_KINDS = [
+  'warc',
+  'wet',
+  'wat',
+  'segment',
+  'non200responses',
+  'robotstxt',
+  'cc-index',
+  'cc-index-table',
+] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
 
 /** `base` with exactly one trailing slash. */
@@ -14,7 +23,8 @@ export function withSlash(base: string): string {
 
 export function pathsUrl(baseUrl: string, crawl: string, kind: FileKind): string {
   if (!CRAWL_ID.test(crawl)) throw new Error(`--crawl ${JSON.stringify(crawl)}: expected an id like CC-MAIN-2024-22`);
-  if (!FILE_KINDS.includes(kind)) throw new Error(`--kind ${JSON.stringify(kind)}: expected one of ${FILE_KINDS.join(', ')}`);
+  if (!FILE_KINDS.includes(kind))
+    throw new Error(`--kind ${JSON.stringify(kind)}: expected one of ${FILE_KINDS.join(', ')}`);
   return `${withSlash(baseUrl)}crawl-data/${crawl}/${kind}.paths.gz`;
 }
 
@@ -24,7 +34,12 @@ export function fileUrl(baseUrl: string, path: string): string {
 }
 
 /** The paths a crawl lists for one kind of file, in listing order. */
-export async function listCrawlFiles(baseUrl: string, crawl: string, kind: FileKind, opts: RetryOptions): Promise<string[]> {
+export async function listCrawlFiles(
+  baseUrl: string,
+  crawl: string,
+  kind: FileKind,
+  opts: RetryOptions,
+): Promise<string[]> {
   const url = pathsUrl(baseUrl, crawl, kind);
   const { bytes } = await getBytes(url, opts);
   let text: string;
@@ -33,5 +48,8 @@ export async function listCrawlFiles(baseUrl: string, crawl: string, kind: FileK
   } catch (e) {
     throw new AcquireError(url, `not a readable gzip listing (${(e as Error).message})`, { cause: e });
   }
-  return text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  return text
+    .split('\n')
+    .map(l => l.trim())
+    .filter(l => l.length > 0);
 }

@@ -51,7 +51,11 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** The wait before attempt `attempt` (1 = first retry): Retry-After if given, else full jitter. */
-export function backoffDelay(attempt: number, opts: Pick<RetryOptions, 'backoff_ms' | 'max_backoff_ms' | 'random'>, retryAfterMs?: number): number {
+export function backoffDelay(
+  attempt: number,
+  opts: Pick<RetryOptions, 'backoff_ms' | 'max_backoff_ms' | 'random'>,
+  retryAfterMs?: number,
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, opts.max_backoff_ms);
   const ceiling = Math.min(opts.max_backoff_ms, opts.backoff_ms * 2 ** (attempt - 1));
   return Math.round((opts.random ?? Math.random)() * ceiling);
@@ -66,10 +70,17 @@ export async function withRetries<T>(url: string, opts: RetryOptions, attempt: (
     } catch (e) {
       if (!(e instanceof RetryableError)) throw e;
       if (n >= opts.retries) {
-        throw new AcquireError(url, `${e.message.slice(url.length + 2)} (gave up after ${n + 1} attempts)`, { status: e.status, cause: e });
+        throw new AcquireError(url, `${e.message.slice(url.length + 2)} (gave up after ${n + 1} attempts)`, {
+          status: e.status,
+          cause: e,
+        });
       }
       const wait = backoffDelay(n + 1, opts, e.retryAfterMs);
-      opts.log?.warn(`${e.message}; retry ${n + 1}/${opts.retries} in ${wait} ms`, { url, status: e.status, wait_ms: wait });
+      opts.log?.warn(`${e.message}; retry ${n + 1}/${opts.retries} in ${wait} ms`, {
+        url,
+        status: e.status,
+        wait_ms: wait,
+      });
       await (opts.sleep ?? sleep)(wait, opts.signal);
     }
   }
@@ -87,7 +98,11 @@ export interface TimedResponse {
  * One GET. Statuses 5xx and 429 become RetryableErrors (with Retry-After), other non-2xx an
  * AcquireError; a time-out or dropped connection is retryable, while waiting for the head or the body.
  */
-export async function timedGet(url: string, headers: Record<string, string>, opts: RetryOptions): Promise<TimedResponse> {
+export async function timedGet(
+  url: string,
+  headers: Record<string, string>,
+  opts: RetryOptions,
+): Promise<TimedResponse> {
   const controller = new AbortController();
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
@@ -108,7 +123,9 @@ export async function timedGet(url: string, headers: Record<string, string>, opt
     if (opts.signal?.aborted) return opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
     if (timedOut) return new RetryableError(url, `no data for ${opts.timeout_ms} ms`, { cause: e });
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    return new RetryableError(url, `connection failed (${cause?.code ?? cause?.message ?? (e as Error).message})`, { cause: e });
+    return new RetryableError(url, `connection failed (${cause?.code ?? cause?.message ?? (e as Error).message})`, {
+      cause: e,
+    });
   };
   arm();
   let response: Response;
@@ -124,7 +141,10 @@ export async function timedGet(url: string, headers: Record<string, string>, opt
     const status = response.status;
     if (status >= 500 || status === 429 || status === 408) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      throw new RetryableError(url, `HTTP ${status}`, { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+      throw new RetryableError(url, `HTTP ${status}`, {
+        status,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      });
     }
     // 416 is for the caller (a resumed download that is already complete).
     if (status !== 416) throw new AcquireError(url, `HTTP ${status}`, { status });
@@ -152,7 +172,11 @@ export async function timedGet(url: string, headers: Record<string, string>, opt
 }
 
 /** GET a whole (small) body with retries: listings, index pages, single records. */
-export async function getBytes(url: string, opts: RetryOptions, headers: Record<string, string> = {}): Promise<{ status: number; bytes: Buffer }> {
+export async function getBytes(
+  url: string,
+  opts: RetryOptions,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; bytes: Buffer }> {
   return withRetries(url, opts, async () => {
     const { response, body } = await timedGet(url, headers, opts);
     const chunks: Uint8Array[] = [];

@@ -15,7 +15,10 @@ export const bootstrapConfigSchema = z
     /** openai: API base URL, e.g. http://127.0.0.1:8080/v1 (default: the SDK's). */
     base_url: z.string().url().optional(),
     /** openai: name of the environment variable holding the API key (the key never sits in the config). */
-    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('OPENAI_API_KEY'),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .default('OPENAI_API_KEY'),
     /** openai: per-request time-out and retries (429/5xx, honouring Retry-After). */
     timeout_ms: positiveInt.default(60_000),
     max_retries: z.number().int().min(0).max(10).default(2),
@@ -90,7 +93,11 @@ export const bootstrapConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['min_query_words'], message: 'must not exceed max_query_words' });
     }
     if (c.postprocess.min_chars > c.postprocess.max_chars) {
-      ctx.addIssue({ code: 'custom', path: ['postprocess', 'min_chars'], message: 'must not exceed postprocess.max_chars' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['postprocess', 'min_chars'],
+        message: 'must not exceed postprocess.max_chars',
+      });
     }
     if (c.provider === 'openai' && !c.model) {
       ctx.addIssue({ code: 'custom', path: ['model'], message: "required when provider is 'openai' (the model name)" });

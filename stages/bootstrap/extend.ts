@@ -39,8 +39,10 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
     throw new Error(`bootstrap: provider '${config.provider}' is configured but no LLM provider was given`);
   }
   const template = useLlm && config.samples_per_seed > 0 ? loadTemplate(config.prompt) : undefined;
-  const thoughtTemplate = useLlm && config.thought_rounds > 0 ? loadTemplate(config.thought_prompt, 'question') : undefined;
-  const parentYields = thoughtTemplate && config.thought_parents_by_yield ? readQueryYields(config.thought_parents_by_yield) : undefined;
+  const thoughtTemplate =
+    useLlm && config.thought_rounds > 0 ? loadTemplate(config.thought_prompt, 'question') : undefined;
+  const parentYields =
+    thoughtTemplate && config.thought_parents_by_yield ? readQueryYields(config.thought_parents_by_yield) : undefined;
   const model = provider ? `${provider.name}:${provider.model}` : undefined;
   const seen = new Set<string>();
   const removeDropped = (rule: string, reason: string, record: unknown, values?: Record<string, unknown>) =>
@@ -61,21 +63,34 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
   };
 
   /** Several completions at once (the provider limits concurrency); results in request order. */
-  const completeAll = async (prompts: { prompt: string; seed: number; maxTokens: number; about: string }[]): Promise<CompletionResult[]> => {
+  const completeAll = async (
+    prompts: { prompt: string; seed: number; maxTokens: number; about: string }[],
+  ): Promise<CompletionResult[]> => {
     const settled = await Promise.allSettled(
-      prompts.map((p) =>
-        provider!.complete({ prompt: p.prompt, maxTokens: p.maxTokens, temperature: config.temperature, seed: p.seed, stop: config.stop, signal: ctx.signal, about: p.about }),
+      prompts.map(p =>
+        provider!.complete({
+          prompt: p.prompt,
+          maxTokens: p.maxTokens,
+          temperature: config.temperature,
+          seed: p.seed,
+          stop: config.stop,
+          signal: ctx.signal,
+          about: p.about,
+        }),
       ),
     );
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const results = settled.map((r) => (r as PromiseFulfilledResult<CompletionResult>).value);
+    const results = settled.map(r => (r as PromiseFulfilledResult<CompletionResult>).value);
     for (const res of results) {
       counters.add(res.cached ? 'bootstrap.llm_cache_hits' : 'bootstrap.llm_calls');
       counters.add('bootstrap.prompt_tokens', res.promptTokens);
       counters.add('bootstrap.completion_tokens', res.completionTokens);
       if (!res.cached) {
-        const cost = (res.promptTokens * config.price_per_1k_prompt_tokens + res.completionTokens * config.price_per_1k_completion_tokens) / 1000;
+        const cost =
+          (res.promptTokens * config.price_per_1k_prompt_tokens +
+            res.completionTokens * config.price_per_1k_completion_tokens) /
+          1000;
         if (cost > 0) counters.add('bootstrap.cost_estimate_micro', Math.round(cost * 1e6));
       }
       if (res.finishReason === 'length') counters.add('bootstrap.finish_length');
@@ -92,7 +107,11 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
     const take = (q: Query): Query | undefined => {
       if (yielded >= quota) {
         counters.add('bootstrap.budget.domain_quota');
-        removeDropped('bootstrap.budget.domain_quota', 'the seed used its share of bootstrap.max_queries_per_domain', q);
+        removeDropped(
+          'bootstrap.budget.domain_quota',
+          'the seed used its share of bootstrap.max_queries_per_domain',
+          q,
+        );
         return undefined;
       }
       const kept = admit(q);
@@ -104,7 +123,12 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
       removeDropped(`bootstrap.parse.${reason}`, `generated line dropped: ${reason}`, { seed_id: seed.id, ...values });
     };
 
-    const seedQuery: Query = { id: queryId(seed.domain, normaliseQueryText(seed.text)), domain: seed.domain, text: normaliseQueryText(seed.text), lineage: { seed_id: seed.id, round: 0, method: 'seed' } };
+    const seedQuery: Query = {
+      id: queryId(seed.domain, normaliseQueryText(seed.text)),
+      domain: seed.domain,
+      text: normaliseQueryText(seed.text),
+      lineage: { seed_id: seed.id, round: 0, method: 'seed' },
+    };
     if (config.include_seeds) {
       const q = take(seedQuery);
       if (q) yield q;
@@ -123,10 +147,15 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
       const results = await completeAll(requests);
       for (const [sample, res] of results.entries()) {
         const sampling_seed = requests[sample]!.seed;
-        const lines = parseQuestions(res.text, { minWords: config.min_query_words, maxWords: config.max_query_words, truncated: res.finishReason === 'length' });
+        const lines = parseQuestions(res.text, {
+          minWords: config.min_query_words,
+          maxWords: config.max_query_words,
+          truncated: res.finishReason === 'length',
+        });
         let accepted = 0;
         for (const line of lines) {
-          if (!line.drop && config.require_seed_overlap && !sharesContentTerm(seed.text, line.text)) line.drop = 'off_topic';
+          if (!line.drop && config.require_seed_overlap && !sharesContentTerm(seed.text, line.text))
+            line.drop = 'off_topic';
           if (line.drop) {
             drop(line.drop, { sampling_seed, text: line.text });
             continue;
@@ -135,7 +164,14 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
             id: queryId(seed.domain, line.text),
             domain: seed.domain,
             text: line.text,
-            lineage: { seed_id: seed.id, round: 1, method: 'question_extension', prompt_version: template.version, model, sampling_seed },
+            lineage: {
+              seed_id: seed.id,
+              round: 1,
+              method: 'question_extension',
+              prompt_version: template.version,
+              model,
+              sampling_seed,
+            },
           });
           if (q) {
             accepted += 1;
@@ -144,7 +180,16 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
           }
         }
         if (accepted === 0) counters.add('bootstrap.empty_completions');
-        const completion = { seed_id: seed.id, sample, sampling_seed, lines: lines.length, accepted, finish: res.finishReason, cached: res.cached ?? false, ms: Date.now() - started };
+        const completion = {
+          seed_id: seed.id,
+          sample,
+          sampling_seed,
+          lines: lines.length,
+          accepted,
+          finish: res.finishReason,
+          cached: res.cached ?? false,
+          ms: Date.now() - started,
+        };
         // Per completion: the JSON log, not the terminal.
         if (log.debug) log.debug('bootstrap: completion', completion);
         else log.info('bootstrap: completion', completion);
@@ -161,7 +206,7 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
 
     async function* thinkRound(round: number, parents: Query[], t: PromptTemplate): AsyncGenerator<Query, Query[]> {
       const started = Date.now();
-      const requests = parents.flatMap((parent) =>
+      const requests = parents.flatMap(parent =>
         Array.from({ length: config.thought_samples }, (_, sample) => ({
           parent,
           prompt: renderQuestionPrompt(t, parent.text, seed),
@@ -174,12 +219,17 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
       const next: Query[] = [];
       for (const [i, res] of results.entries()) {
         const { parent, seed: sampling_seed } = requests[i]!;
-        const thought = parseThought(res.text, { minWords: config.min_query_words, maxWords: config.max_query_words, truncated: res.finishReason === 'length' });
+        const thought = parseThought(res.text, {
+          minWords: config.min_query_words,
+          maxWords: config.max_query_words,
+          truncated: res.finishReason === 'length',
+        });
         counters.add(thought.structured ? 'bootstrap.thought.structured' : 'bootstrap.thought.unstructured');
         counters.add('bootstrap.thought.concepts', thought.concepts.length);
         let accepted = 0;
         for (const line of thought.questions) {
-          if (!line.drop && config.require_seed_overlap && !sharesContentTerm(`${seed.text} ${parent.text}`, line.text)) line.drop = 'off_topic';
+          if (!line.drop && config.require_seed_overlap && !sharesContentTerm(`${seed.text} ${parent.text}`, line.text))
+            line.drop = 'off_topic';
           if (line.drop) {
             drop(line.drop, { parent_query_id: parent.id, round, sampling_seed, text: line.text });
             continue;
@@ -188,7 +238,15 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
             id: queryId(seed.domain, line.text),
             domain: seed.domain,
             text: line.text,
-            lineage: { seed_id: seed.id, parent_query_id: parent.id, round, method: 'thought_generation', prompt_version: t.version, model, sampling_seed },
+            lineage: {
+              seed_id: seed.id,
+              parent_query_id: parent.id,
+              round,
+              method: 'thought_generation',
+              prompt_version: t.version,
+              model,
+              sampling_seed,
+            },
           });
           if (q) {
             accepted += 1;
@@ -197,7 +255,18 @@ export async function* extendQuestions(seeds: AsyncIterable<Seed>, ctx: Bootstra
           }
         }
         if (accepted === 0) counters.add('bootstrap.thought.empty_completions');
-        log.info('bootstrap: thought', { seed_id: seed.id, parent_query_id: parent.id, round, sampling_seed, concepts: thought.concepts.length, lines: thought.questions.length, accepted, finish: res.finishReason, cached: res.cached ?? false, ms: Date.now() - started });
+        log.info('bootstrap: thought', {
+          seed_id: seed.id,
+          parent_query_id: parent.id,
+          round,
+          sampling_seed,
+          concepts: thought.concepts.length,
+          lines: thought.questions.length,
+          accepted,
+          finish: res.finishReason,
+          cached: res.cached ?? false,
+          ms: Date.now() - started,
+        });
       }
       return next;
     }

@@ -1,15 +1,45 @@
-export { bootstrapConfigSchema, parseBootstrapConfig, DEFAULT_PROMPT, DEFAULT_THOUGHT_PROMPT, type BootstrapConfig, type BootstrapConfigInput } from './config.js';
+export {
+  bootstrapConfigSchema,
+  parseBootstrapConfig,
+  DEFAULT_PROMPT,
+  DEFAULT_THOUGHT_PROMPT,
+  type BootstrapConfig,
+  type BootstrapConfigInput,
+} from './config.js';
 export { extendQuestions, queryId, samplingSeed, type BootstrapContext } from './extend.js';
 export { resolveModelPath, defaultModelPath, DEFAULT_MODEL_FILE } from './model-path.js';
-export { parseQuestions, classify, cleanLine, normaliseQueryText, wordCount, type DropReason, type ParsedLine, type ParseOptions } from './parse.js';
+export {
+  parseQuestions,
+  classify,
+  cleanLine,
+  normaliseQueryText,
+  wordCount,
+  type DropReason,
+  type ParsedLine,
+  type ParseOptions,
+} from './parse.js';
 export { loadTemplate, parseTemplate, renderPrompt, renderQuestionPrompt, type PromptTemplate } from './prompt.js';
 export { parseThought, type ThoughtParse } from './thoughts.js';
 export { NearDuplicateIndex, jaccard, shingles } from './minhash.js';
-export { exactKey, loadBlocklist, nearDuplicateRate, normaliseQuery, postprocessQueries, type PostprocessConfig, type PostprocessResult } from './postprocess.js';
+export {
+  exactKey,
+  loadBlocklist,
+  nearDuplicateRate,
+  normaliseQuery,
+  postprocessQueries,
+  type PostprocessConfig,
+  type PostprocessResult,
+} from './postprocess.js';
 export { BudgetExhaustedError, GuardedProvider, type GuardOptions, type Usage } from './providers/guard.js';
 export { CachedProvider, type CacheStats } from './providers/cache.js';
 export { RecordingProvider, recordedAnswers, requestKey, type ModelAnswer } from './providers/answers.js';
-export { loadModelAnswers, MODEL_ANSWERS_FILE, ReplayMissError, ReplayProvider, type ModelAnswers } from './providers/replay.js';
+export {
+  loadModelAnswers,
+  MODEL_ANSWERS_FILE,
+  ReplayMissError,
+  ReplayProvider,
+  type ModelAnswers,
+} from './providers/replay.js';
 export { LlamaProvider, type LlamaProviderOptions } from './providers/llama.js';
 export { OpenAIProvider, retryDelayMs, type OpenAIProviderOptions } from './providers/openai.js';
 export type { CompletionRequest, CompletionResult, LlmProvider } from './providers/types.js';

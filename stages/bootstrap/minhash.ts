@@ -3,7 +3,11 @@ import { createHash } from 'node:crypto';
 
 /** Lower-cased word shingles of `k` words (a text shorter than k words is one shingle). */
 export function shingles(text: string, k: number): Set<string> {
-  const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   const out = new Set<string>();
   if (words.length <= k) {
     if (words.length) out.add(words.join(' '));

@@ -15,7 +15,9 @@ export function readQueryYields(file: string): Map<string, number> {
   }
   const yields = parsed.relevance?.yields ?? parsed.yields;
   if (!Array.isArray(yields)) {
-    throw new Error(`bootstrap.thought_parents_by_yield: ${file}: no query yields (expected \`relevance.yields\` of a manifest or \`yields\` of a relevance model.json)`);
+    throw new Error(
+      `bootstrap.thought_parents_by_yield: ${file}: no query yields (expected \`relevance.yields\` of a manifest or \`yields\` of a relevance model.json)`,
+    );
   }
   const out = new Map<string, number>();
   for (const y of yields as { query_id?: unknown; yield?: unknown }[]) {
@@ -29,5 +31,5 @@ export function byYield<T extends { id: string }>(queries: T[], yields: Map<stri
   return queries
     .map((q, i) => ({ q, i, y: yields.get(q.id) }))
     .sort((a, b) => (b.y ?? -1) - (a.y ?? -1) || a.i - b.i)
-    .map((e) => e.q);
+    .map(e => e.q);
 }

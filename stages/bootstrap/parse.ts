@@ -36,7 +36,7 @@ export function normaliseQueryText(text: string): string {
 }
 
 export function wordCount(text: string): number {
-  return text.split(' ').filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+  return text.split(' ').filter(w => /[\p{L}\p{N}]/u.test(w)).length;
 }
 
 /** Strip list markers, markdown emphasis and wrapping quotes from one line. */

@@ -40,9 +40,9 @@ export function loadBlocklist(path: string): RegExp | undefined {
   }
   const terms = text
     .split(/\r?\n/)
-    .map((l) => l.replace(/#.*$/, '').trim().toLowerCase())
+    .map(l => l.replace(/#.*$/, '').trim().toLowerCase())
     .filter(Boolean)
-    .map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'));
+    .map(t => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'));
   if (terms.length === 0) return undefined;
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${terms.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
 }
@@ -53,14 +53,19 @@ export interface PostprocessResult {
 }
 
 /** Filter queries in order; the first of each duplicate group survives; seed queries are always kept. */
-export function postprocessQueries(queries: Iterable<Query>, config: PostprocessConfig, counters: Counters): PostprocessResult {
+export function postprocessQueries(
+  queries: Iterable<Query>,
+  config: PostprocessConfig,
+  counters: Counters,
+): PostprocessResult {
   const blocklist = config.blocklist ? loadBlocklist(config.blocklist) : undefined;
   const languages = new Set(config.languages);
   const exact = new Map<string, string>();
   const near = new Map<string, NearDuplicateIndex>();
   const nearIndex = (domain: string) => {
     let index = near.get(domain);
-    if (!index) near.set(domain, (index = new NearDuplicateIndex(config.near_duplicate_threshold, config.shingle_words)));
+    if (!index)
+      near.set(domain, (index = new NearDuplicateIndex(config.near_duplicate_threshold, config.shingle_words)));
     return index;
   };
   const kept: Query[] = [];
@@ -99,7 +104,10 @@ export function postprocessQueries(queries: Iterable<Query>, config: Postprocess
     if (languages.size > 0 && text.length >= config.language_min_chars) {
       const lang = identifyLanguage(text);
       if (lang.code !== 'und' && !languages.has(lang.code)) {
-        drop('language', `language ${lang.code} not in postprocess.languages`, q, { lang: lang.code, score: lang.score });
+        drop('language', `language ${lang.code} not in postprocess.languages`, q, {
+          lang: lang.code,
+          score: lang.score,
+        });
         continue;
       }
     }
@@ -112,10 +120,15 @@ export function postprocessQueries(queries: Iterable<Query>, config: Postprocess
     if (config.near_duplicate_threshold < 1) {
       const hit = nearIndex(q.domain).check(q.id, text);
       if (hit) {
-        drop('near_duplicate', `word-shingle Jaccard ≥ postprocess.near_duplicate_threshold (${config.near_duplicate_threshold})`, q, {
-          duplicate_of: hit.of,
-          similarity: Number(hit.similarity.toFixed(3)),
-        });
+        drop(
+          'near_duplicate',
+          `word-shingle Jaccard ≥ postprocess.near_duplicate_threshold (${config.near_duplicate_threshold})`,
+          q,
+          {
+            duplicate_of: hit.of,
+            similarity: Number(hit.similarity.toFixed(3)),
+          },
+        );
         continue;
       }
     }

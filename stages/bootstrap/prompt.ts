@@ -21,7 +21,10 @@ export function parseTemplate(text: string, file: string, required: 'topic' | 'q
   const nl = normalised.indexOf('\n');
   const first = nl < 0 ? normalised : normalised.slice(0, nl);
   const m = VERSION_LINE.exec(first);
-  if (!m) throw new Error(`${file}: the first line must be \`# version: <name>\` (got ${JSON.stringify(first.slice(0, 60))})`);
+  if (!m)
+    throw new Error(
+      `${file}: the first line must be \`# version: <name>\` (got ${JSON.stringify(first.slice(0, 60))})`,
+    );
   const body = nl < 0 ? '' : normalised.slice(nl + 1);
   if (!body.includes(`{{${required}}}`)) throw new Error(`${file}: the template has no {{${required}}} placeholder`);
   for (const [, name] of body.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
@@ -63,9 +66,18 @@ export function renderPrompt(t: PromptTemplate, seed: Seed): string {
 /** The thought-generation prompt for one question of a seed's lineage. */
 export function renderQuestionPrompt(t: PromptTemplate, question: string, seed: Seed): string {
   const q = question.replace(/\s+/g, ' ').trim();
-  return fill(t, { topic: seed.text, question: q, domain: seed.domain, subdomain: seed.subdomain ?? seed.domain, type: seed.type });
+  return fill(t, {
+    topic: seed.text,
+    question: q,
+    domain: seed.domain,
+    subdomain: seed.subdomain ?? seed.domain,
+    type: seed.type,
+  });
 }
 
 function fill(t: PromptTemplate, values: Record<Placeholder, string>): string {
-  return t.body.replace(/\{\{\s*(topic|question|domain|subdomain|type)\s*\}\}/g, (_m, name: Placeholder) => values[name]);
+  return t.body.replace(
+    /\{\{\s*(topic|question|domain|subdomain|type)\s*\}\}/g,
+    (_m, name: Placeholder) => values[name],
+  );
 }

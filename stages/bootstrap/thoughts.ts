@@ -64,6 +64,6 @@ export function parseThought(completion: string, opts: ParseOptions): ThoughtPar
 function splitConcepts(text: string): string[] {
   return text
     .split(/[;,]/)
-    .map((c) => c.replace(/\s+/g, ' ').trim())
-    .filter((c) => /[\p{L}\p{N}]/u.test(c));
+    .map(c => c.replace(/\s+/g, ' ').trim())
+    .filter(c => /[\p{L}\p{N}]/u.test(c));
 }

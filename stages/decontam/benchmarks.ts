@@ -25,7 +25,7 @@ const stem = (file: string) => basename(file).replace(TEST_SET, '');
 /** The part of a glob before its first wildcard segment (`data/mmlu/*.csv` → `data/mmlu`). */
 const globBase = (pattern: string) => {
   const parts = pattern.split('/');
-  const at = parts.findIndex((p) => GLOB.test(p));
+  const at = parts.findIndex(p => GLOB.test(p));
   return parts.slice(0, at < 0 ? parts.length - 1 : at).join('/') || '.';
 };
 
@@ -48,8 +48,14 @@ export async function benchmarkFiles(b: BenchmarkConfig, key = 'decontam.benchma
   });
   if (!info.isDirectory()) return [b.file];
   const entries = await readdir(b.file, { withFileTypes: true });
-  const files = entries.filter((e) => e.isFile() && TEST_SET.test(e.name)).map((e) => join(b.file, e.name)).sort();
-  if (files.length === 0) throw new Error(`${key}: file: ${b.file} is a folder with no .jsonl, .json, .csv or .parquet file (optionally .gz)`);
+  const files = entries
+    .filter(e => e.isFile() && TEST_SET.test(e.name))
+    .map(e => join(b.file, e.name))
+    .sort();
+  if (files.length === 0)
+    throw new Error(
+      `${key}: file: ${b.file} is a folder with no .jsonl, .json, .csv or .parquet file (optionally .gz)`,
+    );
   return files;
 }
 
@@ -66,7 +72,7 @@ export function valuesAt(record: unknown, path: string): unknown[] {
     }
     current = next;
   }
-  return current.flatMap((v) => (Array.isArray(v) ? v : [v]));
+  return current.flatMap(v => (Array.isArray(v) ? v : [v]));
 }
 
 async function* rows(file: string, columns: string[] | undefined): AsyncIterable<Record<string, unknown>> {
@@ -76,14 +82,22 @@ async function* rows(file: string, columns: string[] | undefined): AsyncIterable
     yield* objects as Record<string, unknown>[];
   } else if (/\.csv(\.gz)?$/.test(lower)) {
     const raw = createReadStream(file);
-    const stream = (lower.endsWith('.gz') ? raw.pipe(createGunzip()) : raw).pipe(parseCsv({ headers: columns ?? true }));
+    const stream = (lower.endsWith('.gz') ? raw.pipe(createGunzip()) : raw).pipe(
+      parseCsv({ headers: columns ?? true }),
+    );
     for await (const row of stream) yield row as Record<string, unknown>;
   } else {
     yield* readJsonl<Record<string, unknown>>(file);
   }
 }
 
-async function readFile(b: BenchmarkConfig, file: string, name: string, idPrefix: string, key: string): Promise<BenchmarkItem[]> {
+async function readFile(
+  b: BenchmarkConfig,
+  file: string,
+  name: string,
+  idPrefix: string,
+  key: string,
+): Promise<BenchmarkItem[]> {
   const items: BenchmarkItem[] = [];
   let row = 0;
   try {
@@ -99,13 +113,19 @@ async function readFile(b: BenchmarkConfig, file: string, name: string, idPrefix
           fields.push(f);
         }
       }
-      items.push({ benchmark: name, id: idPrefix + (idValue === undefined ? `row-${row}` : String(idValue)), texts, fields });
+      items.push({
+        benchmark: name,
+        id: idPrefix + (idValue === undefined ? `row-${row}` : String(idValue)),
+        texts,
+        fields,
+      });
     }
   } catch (err) {
     throw new Error(`${key}: ${file}: ${(err as Error).message}`);
   }
   if (items.length === 0) throw new Error(`${key}: ${file}: no items`);
-  if (items.every((i) => i.texts.length === 0)) throw new Error(`${key}: ${file}: no item has the text fields [${b.fields.join(', ')}]`);
+  if (items.every(i => i.texts.length === 0))
+    throw new Error(`${key}: ${file}: no item has the text fields [${b.fields.join(', ')}]`);
   return items;
 }
 
@@ -121,4 +141,3 @@ export async function readBenchmark(b: BenchmarkConfig, key = 'decontam.benchmar
   for (const file of files) items.push(...(await readFile(b, file, name, several ? `${stem(file)}/` : '', key)));
   return items;
 }
-

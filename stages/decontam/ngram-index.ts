@@ -72,15 +72,16 @@ export class BenchmarkIndex {
     this.items.push(item);
     const { n, min_short_words: m } = this.cfg;
     const tokenised = item.texts.map(normaliseTokens);
-    this.fieldWords.push(tokenised.map((t) => t.length));
+    this.fieldWords.push(tokenised.map(t => t.length));
     let grams = 0;
     for (const [f, tokens] of tokenised.entries()) {
       const hashes = tokenHashes(tokens);
       for (const key of bagKeys(hashes, n)) if (this.own(key, index)) grams++;
-      if (m > 0 && (tokens.length >= n ? this.cfg.excerpts : tokens.length >= m)) this.spans.addField(orderedKeys(hashes, m), index, f);
+      if (m > 0 && (tokens.length >= n ? this.cfg.excerpts : tokens.length >= m))
+        this.spans.addField(orderedKeys(hashes, m), index, f);
     }
     this.itemNgrams.push(grams);
-    const longest = Math.max(0, ...tokenised.map((t) => t.length));
+    const longest = Math.max(0, ...tokenised.map(t => t.length));
     const unmatched = longest < (m > 0 ? m : n);
     if (unmatched && !(m > 0 && longest > 0 && this.shortItems.add(index, tokenised))) this.skippedShortItems++;
   }

@@ -5,16 +5,45 @@
  * "one hundred*five" stays 100 and 5, as in the digit form "100*5".
  */
 const UNITS: Record<string, number> = {
-  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9,
-  ten: 10, eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17,
-  eighteen: 18, nineteen: 19,
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
 };
-const TENS: Record<string, number> = { twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90 };
+const TENS: Record<string, number> = {
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  sixty: 60,
+  seventy: 70,
+  eighty: 80,
+  ninety: 90,
+};
 const SCALES: Record<string, number> = { thousand: 1e3, million: 1e6, billion: 1e9 };
 
 const WORD = `(?:${[...Object.keys(UNITS), ...Object.keys(TENS), 'hundred', ...Object.keys(SCALES)].join('|')}|\\d+)`;
 /** A run of number words (or digits followed by a scale word) joined by spaces, hyphens or "and". */
-const PHRASE = new RegExp(`(?<![\\p{L}\\p{N}.,])${WORD}(?:(?:[ \\t-]+|[ \\t]+and[ \\t]+)${WORD})*(?![\\p{L}\\p{N}]|[.,]\\d)`, 'gu');
+const PHRASE = new RegExp(
+  `(?<![\\p{L}\\p{N}.,])${WORD}(?:(?:[ \\t-]+|[ \\t]+and[ \\t]+)${WORD})*(?![\\p{L}\\p{N}]|[.,]\\d)`,
+  'gu',
+);
 
 type Part = { kind: 'unit' | 'tens' | 'hundred' | 'scale' | 'digits' | 'and'; value: number };
 
@@ -41,7 +70,8 @@ function parsePhrase(phrase: string): string {
   let lastScale = Infinity; // scale groups must descend ("two thousand million" is two numbers)
   let digitsText: string | undefined;
   const flush = () => {
-    if (last !== undefined) out.push(digitsText !== undefined && last === 'digits' ? digitsText : String(total + group));
+    if (last !== undefined)
+      out.push(digitsText !== undefined && last === 'digits' ? digitsText : String(total + group));
     total = 0;
     group = 0;
     last = undefined;
@@ -63,7 +93,11 @@ function parsePhrase(phrase: string): string {
     let fits: boolean;
     switch (p.kind) {
       case 'unit':
-        fits = last === undefined || last === 'hundred' || last === 'scale' || (last === 'tens' && ones % 10 === 0 && p.value < 10);
+        fits =
+          last === undefined ||
+          last === 'hundred' ||
+          last === 'scale' ||
+          (last === 'tens' && ones % 10 === 0 && p.value < 10);
         break;
       case 'tens':
         fits = last === undefined || last === 'hundred' || last === 'scale';
@@ -102,5 +136,5 @@ function parsePhrase(phrase: string): string {
 
 /** Replaces spelled-out numbers in lower-cased text by their digits. */
 export function numberWordsToDigits(lower: string): string {
-  return lower.replace(PHRASE, (m) => (/^\d+$/.test(m) ? m : parsePhrase(m)));
+  return lower.replace(PHRASE, m => (/^\d+$/.test(m) ? m : parsePhrase(m)));
 }

@@ -55,7 +55,10 @@ export class Postings {
    * The longest run of a field's windows found in order at consecutive places of the document, among the
    * runs `accept` takes (it sees the item, field, the run's length so far and where it starts).
    */
-  longestRun(docKeys: Float64Array, accept: (item: number, field: number, windows: number, at: number) => boolean): Run | undefined {
+  longestRun(
+    docKeys: Float64Array,
+    accept: (item: number, field: number, windows: number, at: number) => boolean,
+  ): Run | undefined {
     let best: Run | undefined;
     // The postings found at the previous place and the runs they end; a run continues only from p - 1 to p.
     let prev: number[] = [];
@@ -74,7 +77,8 @@ export class Postings {
         curLen[curN++] = len;
         const item = this.item.data[p]!;
         const field = this.field.data[p]!;
-        if ((!best || len > best.windows) && accept(item, field, len, at - len + 1)) best = { item, field, windows: len, at: at - len + 1 };
+        if ((!best || len > best.windows) && accept(item, field, len, at - len + 1))
+          best = { item, field, windows: len, at: at - len + 1 };
       }
       [prev, cur] = [cur, prev];
       [prevLen, curLen] = [curLen, prevLen];

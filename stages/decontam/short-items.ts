@@ -37,7 +37,7 @@ export class ShortItems {
 
   /** False when the item has fewer than two fields or fewer than minWords words in all: too little to tell. */
   add(item: number, tokenised: string[][]): boolean {
-    const fields = tokenised.filter((t) => t.length > 0);
+    const fields = tokenised.filter(t => t.length > 0);
     const words = fields.reduce((n, f) => n + f.length, 0);
     if (fields.length < 2 || words < this.minWords) return false;
     let anchor = 0;

@@ -18,7 +18,8 @@ function advance(c: Cursor): boolean {
 }
 
 const less = (a: Cursor, b: Cursor) => {
-  const ah = a.block[a.at]!, bh = b.block[b.at]!;
+  const ah = a.block[a.at]!,
+    bh = b.block[b.at]!;
   if (ah !== bh) return ah < bh;
   return a.block[a.at + 1]! < b.block[b.at + 1]!;
 };
@@ -27,7 +28,12 @@ const less = (a: Cursor, b: Cursor) => {
  * Visits, in key order, every (hi, lo, global index) record of sorted run `run` of every file: a k-way
  * merge with a binary heap over blocks read from disk, so memory is k blocks, not the run.
  */
-export function mergeRecords(files: SignatureFile[], offsets: number[], run: (f: SignatureFile) => Generator<Uint32Array>, visit: (hi: number, lo: number, doc: number) => void): void {
+export function mergeRecords(
+  files: SignatureFile[],
+  offsets: number[],
+  run: (f: SignatureFile) => Generator<Uint32Array>,
+  visit: (hi: number, lo: number, doc: number) => void,
+): void {
   const heap: Cursor[] = [];
   files.forEach((f, i) => {
     const blocks = run(f);
@@ -36,7 +42,8 @@ export function mergeRecords(files: SignatureFile[], offsets: number[], run: (f:
   });
   const siftDown = (i: number) => {
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
+      const l = 2 * i + 1,
+        r = l + 1;
       let m = i;
       if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
       if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
@@ -61,10 +68,17 @@ export function mergeRecords(files: SignatureFile[], offsets: number[], run: (f:
  * Merges one sorted run of every file and calls `group` with the global indices of each key shared by two
  * or more documents (and the key); returns how many such groups there were.
  */
-export function mergeGroups(files: SignatureFile[], offsets: number[], run: (f: SignatureFile) => Generator<Uint32Array>, group: (members: number[], hi: number, lo: number) => void, skipKey?: (hi: number, lo: number) => boolean): number {
+export function mergeGroups(
+  files: SignatureFile[],
+  offsets: number[],
+  run: (f: SignatureFile) => Generator<Uint32Array>,
+  group: (members: number[], hi: number, lo: number) => void,
+  skipKey?: (hi: number, lo: number) => boolean,
+): number {
   let groups = 0;
   let members: number[] = [];
-  let curHi = -1, curLo = -1;
+  let curHi = -1,
+    curLo = -1;
   let skipping = false;
   const flush = () => {
     if (members.length > 1 && !skipping) {
@@ -87,6 +101,17 @@ export function mergeGroups(files: SignatureFile[], offsets: number[], run: (f: 
 }
 
 /** The buckets of one band: documents sharing a band key. */
-export function mergeBand(files: SignatureFile[], offsets: number[], band: number, bucket: (members: number[]) => void, block = 65536): number {
-  return mergeGroups(files, offsets, (f) => f.bandRun(band, block), (members) => bucket(members));
+export function mergeBand(
+  files: SignatureFile[],
+  offsets: number[],
+  band: number,
+  bucket: (members: number[]) => void,
+  block = 65536,
+): number {
+  return mergeGroups(
+    files,
+    offsets,
+    f => f.bandRun(band, block),
+    members => bucket(members),
+  );
 }

@@ -11,8 +11,22 @@ import { UnionFind } from './union-find.js';
 export const EARLIER_URL = 'duplicate_of_earlier_version.url';
 export const EARLIER_EXACT = 'duplicate_of_earlier_version.exact';
 export const EARLIER_NEAR = 'duplicate_of_earlier_version.near';
-export type DedupRule = 'url_duplicate' | 'exact_duplicate' | 'near_duplicate' | typeof EARLIER_URL | typeof EARLIER_EXACT | typeof EARLIER_NEAR;
-const RULES: (DedupRule | undefined)[] = [undefined, 'url_duplicate', 'exact_duplicate', 'near_duplicate', EARLIER_URL, EARLIER_EXACT, EARLIER_NEAR];
+export type DedupRule =
+  | 'url_duplicate'
+  | 'exact_duplicate'
+  | 'near_duplicate'
+  | typeof EARLIER_URL
+  | typeof EARLIER_EXACT
+  | typeof EARLIER_NEAR;
+const RULES: (DedupRule | undefined)[] = [
+  undefined,
+  'url_duplicate',
+  'exact_duplicate',
+  'near_duplicate',
+  EARLIER_URL,
+  EARLIER_EXACT,
+  EARLIER_NEAR,
+];
 const R = { url: 1, exact: 2, near: 3, earlierUrl: 4, earlierExact: 5, earlierNear: 6 } as const;
 
 export interface DedupRemoval {
@@ -51,9 +65,11 @@ const hex64 = (hi: number, lo: number) => hi.toString(16).padStart(8, '0') + lo.
  */
 function preferredOf(meta: Uint32Array) {
   return (a: number, b: number): number => {
-    const qa = meta[a * META_FIELDS + Meta.queries]!, qb = meta[b * META_FIELDS + Meta.queries]!;
+    const qa = meta[a * META_FIELDS + Meta.queries]!,
+      qb = meta[b * META_FIELDS + Meta.queries]!;
     if (qa !== qb) return qa > qb ? a : b;
-    const la = meta[a * META_FIELDS + Meta.length]!, lb = meta[b * META_FIELDS + Meta.length]!;
+    const la = meta[a * META_FIELDS + Meta.length]!,
+      lb = meta[b * META_FIELDS + Meta.length]!;
     if (la !== lb) return la > lb ? a : b;
     return a < b ? a : b;
   };
@@ -67,7 +83,13 @@ function preferredOf(meta: Uint32Array) {
  * duplicate of that earlier version (an earlier version is immutable, so for URLs the new capture is the
  * one dropped, unlike the in-run "newest capture wins"). Removals come out in id order.
  */
-export async function findDuplicates(paths: string[], cfg: DedupConfig, emit: (r: DedupRemoval) => Promise<void> | void, log: Logger = silentLogger, opts: FindDuplicatesOptions = {}): Promise<DedupStats> {
+export async function findDuplicates(
+  paths: string[],
+  cfg: DedupConfig,
+  emit: (r: DedupRemoval) => Promise<void> | void,
+  log: Logger = silentLogger,
+  opts: FindDuplicatesOptions = {},
+): Promise<DedupStats> {
   const prior = opts.prior ?? [];
   const files: SignatureFile[] = [];
   try {
@@ -80,12 +102,20 @@ export async function findDuplicates(paths: string[], cfg: DedupConfig, emit: (r
       const h = f.header;
       const mh = cfg.minhash;
       const what = s < prior.length ? `the ledger of version ${prior[s]!.version}` : 'signatures';
-      if (mh.enabled && h.docs > 0 && (h.ngram !== mh.ngram || h.bands !== mh.bands || h.rows !== mh.rows || h.seed !== mh.seed)) {
-        throw new Error(`${f.path}: ${what} made with ngram ${h.ngram}, ${h.bands}x${h.rows}, seed ${h.seed}; config dedup.minhash wants ngram ${mh.ngram}, ${mh.bands}x${mh.rows}, seed ${mh.seed}`);
+      if (
+        mh.enabled &&
+        h.docs > 0 &&
+        (h.ngram !== mh.ngram || h.bands !== mh.bands || h.rows !== mh.rows || h.seed !== mh.seed)
+      ) {
+        throw new Error(
+          `${f.path}: ${what} made with ngram ${h.ngram}, ${h.bands}x${h.rows}, seed ${h.seed}; config dedup.minhash wants ngram ${mh.ngram}, ${mh.bands}x${mh.rows}, seed ${mh.seed}`,
+        );
       }
       if (s >= prior.length) {
         if (h.first_id !== undefined && lastId !== undefined && !(h.first_id > lastId)) {
-          throw new Error(`${f.path}: first id ${h.first_id} is not after the previous shard's last id ${lastId}: shards must be in id order`);
+          throw new Error(
+            `${f.path}: first id ${h.first_id} is not after the previous shard's last id ${lastId}: shards must be in id order`,
+          );
         }
         lastId = h.last_id ?? lastId;
       }
@@ -114,7 +144,14 @@ export async function findDuplicates(paths: string[], cfg: DedupConfig, emit: (r
     const stats: DedupStats = {
       docs: n - P,
       prior_docs: P,
-      removed: { url_duplicate: 0, exact_duplicate: 0, near_duplicate: 0, [EARLIER_URL]: 0, [EARLIER_EXACT]: 0, [EARLIER_NEAR]: 0 },
+      removed: {
+        url_duplicate: 0,
+        exact_duplicate: 0,
+        near_duplicate: 0,
+        [EARLIER_URL]: 0,
+        [EARLIER_EXACT]: 0,
+        [EARLIER_NEAR]: 0,
+      },
       near_clusters: 0,
       buckets: 0,
       rejected_pairs: 0,
@@ -123,25 +160,33 @@ export async function findDuplicates(paths: string[], cfg: DedupConfig, emit: (r
 
     /** One group of documents sharing an exact or URL key: an earlier version's document wins, else `pick`. */
     const byKey = (name: KeyRunName, inRun: number, earlier: number, pick: (a: number, b: number) => number) =>
-      mergeGroups(files, offsets, (f) => f.keyRun(name), (members) => {
-        let keeper = -1;
-        for (const m of members) {
-          if (!alive(m)) continue;
-          if (keeper < 0) keeper = m;
-          else if (isPrior(m) || isPrior(keeper)) keeper = Math.min(keeper, m); // prior indices come first
-          else keeper = pick(keeper, m);
-        }
-        if (keeper < 0) return;
-        for (const m of members) {
-          if (m === keeper || !alive(m) || isPrior(m)) continue;
-          rule[m] = isPrior(keeper) ? earlier : inRun;
-          dupOf[m] = keeper;
-        }
-      }, (hi, lo) => hi === 0 && lo === 0); // 0:0 is "no URL"
+      mergeGroups(
+        files,
+        offsets,
+        f => f.keyRun(name),
+        members => {
+          let keeper = -1;
+          for (const m of members) {
+            if (!alive(m)) continue;
+            if (keeper < 0) keeper = m;
+            else if (isPrior(m) || isPrior(keeper))
+              keeper = Math.min(keeper, m); // prior indices come first
+            else keeper = pick(keeper, m);
+          }
+          if (keeper < 0) return;
+          for (const m of members) {
+            if (m === keeper || !alive(m) || isPrior(m)) continue;
+            rule[m] = isPrior(keeper) ? earlier : inRun;
+            dupOf[m] = keeper;
+          }
+        },
+        (hi, lo) => hi === 0 && lo === 0,
+      ); // 0:0 is "no URL"
 
     if (cfg.url) {
       const newest = (a: number, b: number) => {
-        const ta = meta[a * META_FIELDS + Meta.time]!, tb = meta[b * META_FIELDS + Meta.time]!;
+        const ta = meta[a * META_FIELDS + Meta.time]!,
+          tb = meta[b * META_FIELDS + Meta.time]!;
         return ta !== tb ? (ta > tb ? a : b) : better(a, b);
       };
       byKey('url', R.url, R.earlierUrl, newest);
@@ -156,13 +201,14 @@ export async function findDuplicates(paths: string[], cfg: DedupConfig, emit: (r
         return at.file.signature(at.local);
       };
       for (let band = 0; band < cfg.minhash.bands; band++) {
-        stats.buckets += mergeBand(files, offsets, band, (members) => {
+        stats.buckets += mergeBand(files, offsets, band, members => {
           let first = -1;
           let firstSig: Uint32Array | undefined;
           for (const m of members) {
             if (!alive(m)) continue;
             if (first < 0) first = m;
-            else if (isPrior(first) && isPrior(m)) continue; // earlier versions were deduplicated already
+            else if (isPrior(first) && isPrior(m))
+              continue; // earlier versions were deduplicated already
             else if (uf.find(first) === uf.find(m)) continue;
             else if (verify > 0) {
               firstSig ??= signatureOf(first);
@@ -221,32 +267,88 @@ export async function findDuplicates(paths: string[], cfg: DedupConfig, emit: (r
           case R.earlierNear: {
             const other = locate(k);
             const similarity = rounded(estimatedJaccard(f.signature(j), other.file.signature(other.local)));
-            const values = { duplicate_of: duplicateOf, estimated_jaccard: similarity, threshold: rounded(stats.threshold) };
-            if (rule[i] === R.near) await emit({ id: ids[j]!, rule: r, reason: `near duplicate of ${duplicateOf} (estimated Jaccard ${similarity})`, values });
-            else await emit({ id: ids[j]!, rule: r, reason: `near duplicate of ${duplicateOf} published in version ${versionOf(k)} (estimated Jaccard ${similarity})`, values: { version: versionOf(k), ...values } });
+            const values = {
+              duplicate_of: duplicateOf,
+              estimated_jaccard: similarity,
+              threshold: rounded(stats.threshold),
+            };
+            if (rule[i] === R.near)
+              await emit({
+                id: ids[j]!,
+                rule: r,
+                reason: `near duplicate of ${duplicateOf} (estimated Jaccard ${similarity})`,
+                values,
+              });
+            else
+              await emit({
+                id: ids[j]!,
+                rule: r,
+                reason: `near duplicate of ${duplicateOf} published in version ${versionOf(k)} (estimated Jaccard ${similarity})`,
+                values: { version: versionOf(k), ...values },
+              });
             break;
           }
           case R.url:
-            await emit({ id: ids[j]!, rule: r, reason: `an older capture of the URL of ${duplicateOf}`, values: { duplicate_of: duplicateOf, captured: at(Meta.time), kept_captured: meta[k * META_FIELDS + Meta.time] } });
+            await emit({
+              id: ids[j]!,
+              rule: r,
+              reason: `an older capture of the URL of ${duplicateOf}`,
+              values: {
+                duplicate_of: duplicateOf,
+                captured: at(Meta.time),
+                kept_captured: meta[k * META_FIELDS + Meta.time],
+              },
+            });
             break;
           case R.earlierUrl:
-            await emit({ id: ids[j]!, rule: r, reason: `its URL was published in version ${versionOf(k)} as ${duplicateOf}`, values: { version: versionOf(k), duplicate_of: duplicateOf, url_key: hex64(at(Meta.urlHi), at(Meta.urlLo)), captured: at(Meta.time), kept_captured: meta[k * META_FIELDS + Meta.time] } });
+            await emit({
+              id: ids[j]!,
+              rule: r,
+              reason: `its URL was published in version ${versionOf(k)} as ${duplicateOf}`,
+              values: {
+                version: versionOf(k),
+                duplicate_of: duplicateOf,
+                url_key: hex64(at(Meta.urlHi), at(Meta.urlLo)),
+                captured: at(Meta.time),
+                kept_captured: meta[k * META_FIELDS + Meta.time],
+              },
+            });
             break;
           case R.exact:
-            await emit({ id: ids[j]!, rule: r, reason: `same normalised text as ${duplicateOf}`, values: { duplicate_of: duplicateOf } });
+            await emit({
+              id: ids[j]!,
+              rule: r,
+              reason: `same normalised text as ${duplicateOf}`,
+              values: { duplicate_of: duplicateOf },
+            });
             break;
           case R.earlierExact:
-            await emit({ id: ids[j]!, rule: r, reason: `same normalised text as ${duplicateOf}, published in version ${versionOf(k)}`, values: { version: versionOf(k), duplicate_of: duplicateOf, exact_key: hex64(at(Meta.exactHi), at(Meta.exactLo)) } });
+            await emit({
+              id: ids[j]!,
+              rule: r,
+              reason: `same normalised text as ${duplicateOf}, published in version ${versionOf(k)}`,
+              values: {
+                version: versionOf(k),
+                duplicate_of: duplicateOf,
+                exact_key: hex64(at(Meta.exactHi), at(Meta.exactLo)),
+              },
+            });
             break;
         }
       }
     }
     if (opts.ledger) {
-      const header = writeLedger(opts.ledger, files.slice(priorFiles), offsets.slice(priorFiles), (i) => rule[i] === 0, cfg.minhash.enabled ? cfg.minhash : { ...cfg.minhash, bands: 0 });
+      const header = writeLedger(
+        opts.ledger,
+        files.slice(priorFiles),
+        offsets.slice(priorFiles),
+        i => rule[i] === 0,
+        cfg.minhash.enabled ? cfg.minhash : { ...cfg.minhash, bands: 0 },
+      );
       stats.ledger_docs = header.docs;
     }
     return stats;
   } finally {
-    files.forEach((f) => f.close());
+    files.forEach(f => f.close());
   }
 }

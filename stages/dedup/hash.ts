@@ -14,4 +14,3 @@ export function hashString32(s: string, seed = 0): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return fmix32(h);
 }
-

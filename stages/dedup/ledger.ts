@@ -1,6 +1,14 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mergeRecords } from './band-merge.js';
-import { headerBytes, KeyRun, layout, META_FIELDS, type SignatureFile, type SignatureHeader, u8 } from './signature-file.js';
+import {
+  headerBytes,
+  KeyRun,
+  layout,
+  META_FIELDS,
+  type SignatureFile,
+  type SignatureHeader,
+  u8,
+} from './signature-file.js';
 
 /**
  * A version's dedup ledger (`<version>/ledger/dedup-keys.bin`): the dedup keys of every document the
@@ -42,16 +50,26 @@ function writeAll(fd: number, data: Uint8Array): void {
  * order; `offsets` are the global indices of their first documents). Memory: one block per file and an
  * index map of 4 bytes per document.
  */
-export function writeLedger(path: string, files: SignatureFile[], offsets: number[], kept: (doc: number) => boolean, params: Pick<SignatureHeader, 'ngram' | 'bands' | 'rows' | 'seed'>): SignatureHeader {
+export function writeLedger(
+  path: string,
+  files: SignatureFile[],
+  offsets: number[],
+  kept: (doc: number) => boolean,
+  params: Pick<SignatureHeader, 'ngram' | 'bands' | 'rows' | 'seed'>,
+): SignatureHeader {
   const { bands, rows } = params;
   for (const f of files) {
-    if (f.header.bands !== bands || f.header.rows !== rows) throw new Error(`${f.path}: ${f.header.bands}x${f.header.rows} bands, the ledger is written with ${bands}x${rows}`);
+    if (f.header.bands !== bands || f.header.rows !== rows)
+      throw new Error(
+        `${f.path}: ${f.header.bands}x${f.header.rows} bands, the ledger is written with ${bands}x${rows}`,
+      );
   }
   const perm = bands * rows;
   const total = files.reduce((n, f) => n + f.header.docs, 0);
   const base = offsets[0] ?? 0;
   const ledgerIndex = new Int32Array(total).fill(-1);
-  let docs = 0, idsBytes = 0;
+  let docs = 0,
+    idsBytes = 0;
   let firstId: string | undefined, lastId: string | undefined;
   files.forEach((f, s) => {
     const ids = f.ids();
@@ -64,7 +82,16 @@ export function writeLedger(path: string, files: SignatureFile[], offsets: numbe
     }
   });
   const sections = layout(docs, idsBytes, perm);
-  const header: SignatureHeader = { docs, ngram: params.ngram, bands, rows, seed: params.seed, first_id: firstId, last_id: lastId, sections };
+  const header: SignatureHeader = {
+    docs,
+    ngram: params.ngram,
+    bands,
+    rows,
+    seed: params.seed,
+    first_id: firstId,
+    last_id: lastId,
+    sections,
+  };
   const fd = openSync(path, 'w');
   try {
     writeAll(fd, headerBytes(header));
@@ -92,7 +119,8 @@ export function writeLedger(path: string, files: SignatureFile[], offsets: numbe
         const sigs = f.signatures(from, count);
         let keptSigs = 0;
         for (let j = 0; j < count; j++) {
-          if (ledgerIndex[offsets[s]! - base + from + j]! >= 0) sigs.copyWithin(keptSigs++ * perm, j * perm, (j + 1) * perm);
+          if (ledgerIndex[offsets[s]! - base + from + j]! >= 0)
+            sigs.copyWithin(keptSigs++ * perm, j * perm, (j + 1) * perm);
         }
         writeAll(fd, u8(sigs.subarray(0, keptSigs * perm)));
       }
@@ -102,8 +130,9 @@ export function writeLedger(path: string, files: SignatureFile[], offsets: numbe
       const at = ledgerIndex[doc - base]!;
       if (at >= 0) out.push(hi, lo, at);
     };
-    for (let band = 0; band < bands; band++) mergeRecords(files, offsets, (f) => f.bandRun(band, BLOCK), visit);
-    for (const name of Object.keys(KeyRun) as (keyof typeof KeyRun)[]) mergeRecords(files, offsets, (f) => f.keyRun(name, BLOCK), visit);
+    for (let band = 0; band < bands; band++) mergeRecords(files, offsets, f => f.bandRun(band, BLOCK), visit);
+    for (const name of Object.keys(KeyRun) as (keyof typeof KeyRun)[])
+      mergeRecords(files, offsets, f => f.keyRun(name, BLOCK), visit);
     out.flush();
   } finally {
     closeSync(fd);

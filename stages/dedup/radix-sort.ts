@@ -4,8 +4,12 @@
  */
 export function sortByKey(hi: Uint32Array, lo: Uint32Array, value: Uint32Array): void {
   const n = hi.length;
-  let sHi = hi, sLo = lo, sVal = value;
-  let dHi: Uint32Array = new Uint32Array(n), dLo: Uint32Array = new Uint32Array(n), dVal: Uint32Array = new Uint32Array(n);
+  let sHi = hi,
+    sLo = lo,
+    sVal = value;
+  let dHi: Uint32Array = new Uint32Array(n),
+    dLo: Uint32Array = new Uint32Array(n),
+    dVal: Uint32Array = new Uint32Array(n);
   const count = new Uint32Array(65536);
   for (let pass = 0; pass < 4; pass++) {
     const src = pass < 2 ? sLo : sHi;

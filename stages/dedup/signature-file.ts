@@ -144,10 +144,26 @@ export class SignatureWriter {
     const runs = his.map((hi, r) => sortedRun(hi, los[r]!));
     const idsBuf = Buffer.from(this.ids.join('\n'), 'utf8');
     const sections = layout(n, idsBuf.length, perm);
-    const header: SignatureHeader = { docs: n, ngram: this.cfg.ngram, bands, rows, seed: this.cfg.seed, first_id: this.ids[0], last_id: this.ids.at(-1), sections };
+    const header: SignatureHeader = {
+      docs: n,
+      ngram: this.cfg.ngram,
+      bands,
+      rows,
+      seed: this.cfg.seed,
+      first_id: this.ids[0],
+      last_id: this.ids.at(-1),
+      sections,
+    };
     const file = await open(this.path, 'w');
     try {
-      for (const part of [headerBytes(header), idsBuf, Buffer.alloc(sections.meta - idsBuf.length), u8(meta), u8(sigs), ...runs.map(u8)]) {
+      for (const part of [
+        headerBytes(header),
+        idsBuf,
+        Buffer.alloc(sections.meta - idsBuf.length),
+        u8(meta),
+        u8(sigs),
+        ...runs.map(u8),
+      ]) {
         await file.write(part);
       }
     } finally {
@@ -170,7 +186,10 @@ export class SignatureFile {
     const head = Buffer.alloc(12);
     readSync(this.fd, head, 0, 12, 0);
     const magic = head.subarray(0, 8).toString('latin1');
-    if (magic.startsWith('QCCMH') && magic !== MAGIC) throw new Error(`${path}: a signature file of an older qcc (${magic}, this one reads ${MAGIC}); delete it and run again`);
+    if (magic.startsWith('QCCMH') && magic !== MAGIC)
+      throw new Error(
+        `${path}: a signature file of an older qcc (${magic}, this one reads ${MAGIC}); delete it and run again`,
+      );
     if (magic !== MAGIC) throw new Error(`${path}: not a qcc MinHash signature file`);
     const len = head.readUInt32LE(8);
     const json = Buffer.alloc(len);

@@ -16,7 +16,7 @@ export type C4Doc = Doc & { quality?: { c4_removed_lines?: RemovedLine[]; [k: st
 
 export type C4Result = { text: string; removed: RemovedLine[] } | Verdict;
 
-const sentences = (line: string) => line.split(/(?<=[.!?])\s+/u).filter((s) => /\p{L}/u.test(s)).length;
+const sentences = (line: string) => line.split(/(?<=[.!?])\s+/u).filter(s => /\p{L}/u.test(s)).length;
 
 /** C4 line filters (Raffel et al. 2020, section 2.2), as datatrove's C4QualityFilter applies them. */
 export function c4Filter(text: string, cfg: C4Config): C4Result {
@@ -27,12 +27,12 @@ export function c4Filter(text: string, cfg: C4Config): C4Result {
     let line = raw.trim();
     if (line === '') continue;
     const ws = line.split(/\s+/u);
-    if (cfg.max_word_length >= 0 && ws.some((w) => w.length > cfg.max_word_length)) {
+    if (cfg.max_word_length >= 0 && ws.some(w => w.length > cfg.max_word_length)) {
       removed.push({ rule: 'too_long_word', line });
       continue;
     }
     if (cfg.remove_citations) line = line.replace(CITATION, '');
-    if (cfg.filter_no_terminal_punct && (!END_PUNCTUATION.some((p) => line.endsWith(p)) || line.endsWith('...'))) {
+    if (cfg.filter_no_terminal_punct && (!END_PUNCTUATION.some(p => line.endsWith(p)) || line.endsWith('...'))) {
       removed.push({ rule: 'no_terminal_punct', line });
       continue;
     }
@@ -51,7 +51,7 @@ export function c4Filter(text: string, cfg: C4Config): C4Result {
     if (cfg.filter_curly_bracket && line.includes('{')) {
       return { rule: 'c4_curly_bracket', reason: 'contains a curly bracket', values: { line: line.slice(0, 200) } };
     }
-    if (cfg.filter_policy && POLICY.some((p) => lower.includes(p))) {
+    if (cfg.filter_policy && POLICY.some(p => lower.includes(p))) {
       removed.push({ rule: 'policy', line });
       continue;
     }
@@ -75,7 +75,9 @@ export function c4Stage(cfg: C4Config) {
     if (result.removed.length === 0) return doc;
     for (const r of result.removed) ctx.counters.add(`c4.lines_removed.${r.rule}`);
     const prior = (doc as C4Doc).quality ?? {};
-    const quality = cfg.record_removed_lines ? { ...prior, c4_removed_lines: result.removed } : { ...prior, c4_lines_removed: result.removed.length };
+    const quality = cfg.record_removed_lines
+      ? { ...prior, c4_removed_lines: result.removed }
+      : { ...prior, c4_lines_removed: result.removed.length };
     return { ...doc, text: result.text, quality } as C4Doc;
   });
 }

@@ -41,9 +41,20 @@ export const gopherRepetitionConfigSchema = z
     dup_line_char_frac: fraction.default(0.2),
     dup_para_char_frac: fraction.default(0.2),
     /** [n, max fraction of characters in the most frequent n-gram]. */
-    top_n_grams: z.array(ngramThreshold).default([[2, 0.2], [3, 0.18], [4, 0.16]]),
+    top_n_grams: z.array(ngramThreshold).default([
+      [2, 0.2],
+      [3, 0.18],
+      [4, 0.16],
+    ]),
     /** [n, max fraction of characters in duplicated n-grams]. */
-    dup_n_grams: z.array(ngramThreshold).default([[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.1]]),
+    dup_n_grams: z.array(ngramThreshold).default([
+      [5, 0.15],
+      [6, 0.14],
+      [7, 0.13],
+      [8, 0.12],
+      [9, 0.11],
+      [10, 0.1],
+    ]),
   })
   .strict();
 

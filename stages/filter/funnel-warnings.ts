@@ -20,20 +20,32 @@ export interface FunnelWarning {
 }
 
 /** Rules a corpus of short items trips; the hint points to the documented short-text profile. */
-const SHORT_TEXT_RULES = new Set(['short_text', 'gopher_short_doc', 'gopher_quality', 'c4_min_sentences', 'c4_min_words_per_line']);
+const SHORT_TEXT_RULES = new Set([
+  'short_text',
+  'gopher_short_doc',
+  'gopher_quality',
+  'c4_min_sentences',
+  'c4_min_words_per_line',
+]);
 export const SHORT_TEXT_PROFILE = 'config/profiles/short-text.yaml';
 
 /** Steps whose removals are a choice of the method, not of a quality rule. */
 const EXPECTED = new Set(['retrieve', 'relevance', 'dedup_apply']);
 
-export function funnelWarnings(funnel: FunnelStep[], opts: { max_share: number; min_in: number } = { max_share: 0.5, min_in: 20 }): FunnelWarning[] {
+export function funnelWarnings(
+  funnel: FunnelStep[],
+  opts: { max_share: number; min_in: number } = { max_share: 0.5, min_in: 20 },
+): FunnelWarning[] {
   const warnings: FunnelWarning[] = [];
   for (const s of funnel) {
     if (EXPECTED.has(s.step) || s.in < opts.min_in) continue;
     for (const [rule, removed] of Object.entries(s.removed)) {
       const share = removed / s.in;
       if (share < opts.max_share) continue;
-      const hint = SHORT_TEXT_RULES.has(rule) || rule.startsWith('gopher_') ? `; for a corpus of short items use the short-text settings in ${SHORT_TEXT_PROFILE}` : '';
+      const hint =
+        SHORT_TEXT_RULES.has(rule) || rule.startsWith('gopher_')
+          ? `; for a corpus of short items use the short-text settings in ${SHORT_TEXT_PROFILE}`
+          : '';
       warnings.push({
         code: 'rule_removed_most',
         step: s.step,

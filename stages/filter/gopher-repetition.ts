@@ -66,28 +66,48 @@ function duplicatedNgramChars(ws: string[], prefix: Float64Array, n: number): nu
  * Gopher repetition rules (Rae et al. 2021, table A1), in datatrove's GopherRepetitionFilter order. Words are
  * as `cfg.words` says unless `tokens` gives them (the cross-check feeds datatrove's spaCy tokens here).
  */
-export function gopherRepetitionCheck(text: string, cfg: GopherRepetitionConfig, tokens?: string[]): Verdict | undefined {
+export function gopherRepetitionCheck(
+  text: string,
+  cfg: GopherRepetitionConfig,
+  tokens?: string[],
+): Verdict | undefined {
   const total = text.length;
   if (total === 0) return undefined;
   const paragraphs = text.trim().split(/\n{2,}/);
   const para = duplicates(paragraphs);
   const paraFrac = para.count / paragraphs.length;
   if (paraFrac > cfg.dup_para_frac) {
-    return { rule: 'gopher_dup_para_frac', reason: `${para.count} of ${paragraphs.length} paragraphs are duplicates (${round(paraFrac)} > ${cfg.dup_para_frac})`, values: { fraction: round(paraFrac), max: cfg.dup_para_frac } };
+    return {
+      rule: 'gopher_dup_para_frac',
+      reason: `${para.count} of ${paragraphs.length} paragraphs are duplicates (${round(paraFrac)} > ${cfg.dup_para_frac})`,
+      values: { fraction: round(paraFrac), max: cfg.dup_para_frac },
+    };
   }
   const paraChars = para.chars / total;
   if (paraChars > cfg.dup_para_char_frac) {
-    return { rule: 'gopher_dup_para_char_frac', reason: `${para.chars} of ${total} characters are in duplicate paragraphs (${round(paraChars)} > ${cfg.dup_para_char_frac})`, values: { fraction: round(paraChars), max: cfg.dup_para_char_frac } };
+    return {
+      rule: 'gopher_dup_para_char_frac',
+      reason: `${para.chars} of ${total} characters are in duplicate paragraphs (${round(paraChars)} > ${cfg.dup_para_char_frac})`,
+      values: { fraction: round(paraChars), max: cfg.dup_para_char_frac },
+    };
   }
   const lines = text.split(/\n+/);
   const line = duplicates(lines);
   const lineFrac = line.count / lines.length;
   if (lineFrac > cfg.dup_line_frac) {
-    return { rule: 'gopher_dup_line_frac', reason: `${line.count} of ${lines.length} lines are duplicates (${round(lineFrac)} > ${cfg.dup_line_frac})`, values: { fraction: round(lineFrac), max: cfg.dup_line_frac } };
+    return {
+      rule: 'gopher_dup_line_frac',
+      reason: `${line.count} of ${lines.length} lines are duplicates (${round(lineFrac)} > ${cfg.dup_line_frac})`,
+      values: { fraction: round(lineFrac), max: cfg.dup_line_frac },
+    };
   }
   const lineChars = line.chars / total;
   if (lineChars > cfg.dup_line_char_frac) {
-    return { rule: 'gopher_dup_line_char_frac', reason: `${line.chars} of ${total} characters are in duplicate lines (${round(lineChars)} > ${cfg.dup_line_char_frac})`, values: { fraction: round(lineChars), max: cfg.dup_line_char_frac } };
+    return {
+      rule: 'gopher_dup_line_char_frac',
+      reason: `${line.chars} of ${total} characters are in duplicate lines (${round(lineChars)} > ${cfg.dup_line_char_frac})`,
+      values: { fraction: round(lineChars), max: cfg.dup_line_char_frac },
+    };
   }
   const ws = tokens ?? (cfg.words === 'punctuation' ? punctuationWords(text) : words(text));
   // n-grams are compared by a 53-bit hash of their words (no joined strings): the same counts, much faster.
@@ -96,12 +116,22 @@ export function gopherRepetitionCheck(text: string, cfg: GopherRepetitionConfig,
   for (const [n, max] of cfg.top_n_grams) {
     const chars = topNgramChars(ws, prefix, n);
     const frac = chars / total;
-    if (frac > max) return { rule: 'gopher_top_ngram', reason: `the top ${n}-gram covers ${chars} of ${total} characters (${round(frac)} > ${max})`, values: { n, fraction: round(frac), max } };
+    if (frac > max)
+      return {
+        rule: 'gopher_top_ngram',
+        reason: `the top ${n}-gram covers ${chars} of ${total} characters (${round(frac)} > ${max})`,
+        values: { n, fraction: round(frac), max },
+      };
   }
   for (const [n, max] of cfg.dup_n_grams) {
     const chars = duplicatedNgramChars(ws, prefix, n);
     const frac = chars / total;
-    if (frac > max) return { rule: 'gopher_dup_ngram', reason: `duplicated ${n}-grams cover ${chars} of ${total} characters (${round(frac)} > ${max})`, values: { n, fraction: round(frac), max } };
+    if (frac > max)
+      return {
+        rule: 'gopher_dup_ngram',
+        reason: `duplicated ${n}-grams cover ${chars} of ${total} characters (${round(frac)} > ${max})`,
+        values: { n, fraction: round(frac), max },
+      };
   }
   return undefined;
 }

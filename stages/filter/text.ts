@@ -1,6 +1,6 @@
 /** Whitespace-separated words, as the Gopher rules count them. */
 export function words(text: string): string[] {
-  return text.split(/\s+/u).filter((w) => w.length > 0);
+  return text.split(/\s+/u).filter(w => w.length > 0);
 }
 
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
@@ -23,11 +23,48 @@ export function countOccurrences(text: string, needle: string): number {
 // spaCy's English prefix and suffix lists (punctuation, quotes, currency, symbols); a hyphen, slash or "=" is not one.
 const PUNCT = `,:;!?¿¡()\\[\\]{}<>_#*&"'\`‘’“”«»„‚´「」『』【】《》〈〉。？！，、；：～·`;
 const PREFIX = new RegExp(`^(?:\\.\\.+|…|[${PUNCT}§%=—–$£€¥]|\\+(?!\\p{N})|\\p{So})`, 'u');
-const SUFFIX = new RegExp(`(?:\\.\\.+|…|[${PUNCT}—–]|\\p{So}|['’][sS]|n['’]t|['’](?:ll|ve|re|d|m)|(?<=\\p{N})[+%$£€¥]|(?<=[\\p{Ll}\\p{N}%)\\]"'’”])\\.|(?<=\\p{Lu}\\p{Lu})\\.)$`, 'u');
-const INFIX = /(\.\.+|…|(?<=[\p{L}\p{N}])(?:--+|[-–—~:<>=/])(?=\p{L})|(?<=\p{L}),(?=\p{L})|(?<=\p{N})[-+*^](?=[\p{N}-]))/u;
+const SUFFIX = new RegExp(
+  `(?:\\.\\.+|…|[${PUNCT}—–]|\\p{So}|['’][sS]|n['’]t|['’](?:ll|ve|re|d|m)|(?<=\\p{N})[+%$£€¥]|(?<=[\\p{Ll}\\p{N}%)\\]"'’”])\\.|(?<=\\p{Lu}\\p{Lu})\\.)$`,
+  'u',
+);
+const INFIX =
+  /(\.\.+|…|(?<=[\p{L}\p{N}])(?:--+|[-–—~:<>=/])(?=\p{L})|(?<=\p{L}),(?=\p{L})|(?<=\p{N})[-+*^](?=[\p{N}-]))/u;
 /** A few of spaCy's English tokenizer exceptions that are frequent in real text. */
 const SPECIAL = new Map<string, string[]>([
-  ...['Mr.', 'Mrs.', 'Ms.', 'Dr.', 'St.', 'Inc.', 'Ltd.', 'Co.', 'Corp.', 'Jr.', 'vs.', 'etc.', 'e.g.', 'i.e.', 'E.g.', 'I.e.', 'a.m.', 'p.m.', 'Ph.D.', 'U.S.', ':)', ':-)', ':(', ':-(', ';)', ';-)', ':D', ':-D', ':P', ':-P', '(:', '):'].map((w) => [w, [w]] as [string, string[]]),
+  ...[
+    'Mr.',
+    'Mrs.',
+    'Ms.',
+    'Dr.',
+    'St.',
+    'Inc.',
+    'Ltd.',
+    'Co.',
+    'Corp.',
+    'Jr.',
+    'vs.',
+    'etc.',
+    'e.g.',
+    'i.e.',
+    'E.g.',
+    'I.e.',
+    'a.m.',
+    'p.m.',
+    'Ph.D.',
+    'U.S.',
+    ':)',
+    ':-)',
+    ':(',
+    ':-(',
+    ';)',
+    ';-)',
+    ':D',
+    ':-D',
+    ':P',
+    ':-P',
+    '(:',
+    '):',
+  ].map(w => [w, [w]] as [string, string[]]),
   ['cannot', ['can', 'not']],
   ['Cannot', ['Can', 'not']],
   ['im', ['i', 'm']],

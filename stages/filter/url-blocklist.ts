@@ -30,7 +30,7 @@ export function readBlocklist(file: string): Blocklist {
 export function blockedBy(url: string | undefined, list: Blocklist): string | undefined {
   if (!url) return undefined;
   const lower = url.toLowerCase();
-  const prefix = list.prefixes.find((p) => lower.startsWith(p));
+  const prefix = list.prefixes.find(p => lower.startsWith(p));
   if (prefix) return prefix;
   let host: string;
   try {
@@ -49,9 +49,15 @@ export function blockedBy(url: string | undefined, list: Blocklist): string | un
 
 export function urlBlocklistCheck(doc: Doc, list: Blocklist): Verdict | undefined {
   const entry = blockedBy(doc.url, list);
-  return entry ? { rule: 'url_blocklist', reason: `URL matches blocklist entry ${entry}`, values: { url: doc.url, entry, list: list.file } } : undefined;
+  return entry
+    ? {
+        rule: 'url_blocklist',
+        reason: `URL matches blocklist entry ${entry}`,
+        values: { url: doc.url, entry, list: list.file },
+      }
+    : undefined;
 }
 
 export function urlBlocklistStage(list: Blocklist) {
-  return checkStage((doc) => urlBlocklistCheck(doc, list));
+  return checkStage(doc => urlBlocklistCheck(doc, list));
 }

@@ -15,7 +15,10 @@ export const elasticsearchConfigSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-", not starting with a symbol')
       .optional(),
-    index_prefix: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).default('qcc'),
+    index_prefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/)
+      .default('qcc'),
     shards: positiveInt.default(1),
     /** 0 on a single node (green); 1 or more on a cluster. */
     replicas: z.number().int().min(0).default(0),

@@ -2,7 +2,15 @@ import Database from 'better-sqlite3';
 import type { Doc } from '../../core/types.js';
 import { exactHash } from '../dedup/exact.js';
 import { toFtsQuery } from '../retrieve/fts-query.js';
-import type { IndexedDocInfo, IndexHit, IndexStats, SearchFilters, SearchIndex, SearchRequest, ShardResult } from './contract.js';
+import type {
+  IndexedDocInfo,
+  IndexHit,
+  IndexStats,
+  SearchFilters,
+  SearchIndex,
+  SearchRequest,
+  ShardResult,
+} from './contract.js';
 import { keywordFields } from './doc-fields.js';
 
 export type { IndexedDocInfo, IndexHit } from './contract.js';
@@ -54,7 +62,9 @@ export class Fts5Index implements SearchIndex {
 
   /** What a committed shard added: lets a resumed run report the same counts as an uninterrupted one. */
   shard(shard: string): ShardResult | undefined {
-    return this.db.prepare('SELECT docs AS indexed, duplicates FROM shards WHERE id = ?').get(shard) as ShardResult | undefined;
+    return this.db.prepare('SELECT docs AS indexed, duplicates FROM shards WHERE id = ?').get(shard) as
+      | ShardResult
+      | undefined;
   }
 
   /** Adds a shard's documents; a document id already present is skipped and counted, never added twice. */
@@ -69,7 +79,17 @@ export class Fts5Index implements SearchIndex {
     const flush = this.db.transaction((batch: Doc[]) => {
       for (const doc of batch) {
         const f = keywordFields(doc);
-        const info = insertDoc.run(doc.id, shard, exactHash(doc.text), doc.text.length, JSON.stringify(doc), f.url, f.domain, f.lang, f.crawl);
+        const info = insertDoc.run(
+          doc.id,
+          shard,
+          exactHash(doc.text),
+          doc.text.length,
+          JSON.stringify(doc),
+          f.url,
+          f.domain,
+          f.lang,
+          f.crawl,
+        );
         if (info.changes === 0) {
           duplicates++;
           continue;
@@ -119,18 +139,18 @@ export class Fts5Index implements SearchIndex {
              (SELECT rowid, -bm25(fts) AS score FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?) t
            JOIN docs d ON d.rowid = t.rowid ORDER BY t.score DESC, t.rowid`
         : `SELECT d.id AS id, -bm25(fts) AS score FROM fts JOIN docs d ON d.rowid = fts.rowid
-           WHERE fts MATCH ?${where.map((w) => ` AND ${w}`).join('')} ORDER BY rank LIMIT ?`;
+           WHERE fts MATCH ?${where.map(w => ` AND ${w}`).join('')} ORDER BY rank LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, k) as { id: string; score: number }[];
     return rows.map((r, i) => ({ id: r.id, score: r.score, rank: i + 1 }));
   }
 
   searchBatch(requests: SearchRequest[]): IndexHit[][] {
-    return requests.map((r) => this.search(r.query, r.k, r.filters));
+    return requests.map(r => this.search(r.query, r.k, r.filters));
   }
 
   info(ids: string[]): IndexedDocInfo[] {
     const stmt = this.db.prepare('SELECT id, exact_hash AS exactHash, length FROM docs WHERE id = ?');
-    return ids.map((id) => {
+    return ids.map(id => {
       const row = stmt.get(id) as IndexedDocInfo | undefined;
       if (!row) throw new Error(`${this.path}: document ${id} is not in the index`);
       return row;
@@ -139,7 +159,7 @@ export class Fts5Index implements SearchIndex {
 
   getDocs(ids: string[]): Doc[] {
     const stmt = this.db.prepare('SELECT record FROM docs WHERE id = ?').pluck();
-    return ids.map((id) => {
+    return ids.map(id => {
       const record = stmt.get(id) as string | undefined;
       if (record === undefined) throw new Error(`${this.path}: document ${id} is not in the index`);
       return JSON.parse(record) as Doc;

@@ -18,7 +18,9 @@ export function elasticIndexName(config: IndexConfig, path: string): string {
   const runDir = dirname(full);
   const workDir = dirname(runDir);
   if (basename(workDir) === '.work') {
-    const dataset = basename(dirname(workDir)).toLowerCase().replace(/[^a-z0-9._-]/g, '-');
+    const dataset = basename(dirname(workDir))
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]/g, '-');
     return `${prefix}-${dataset}-${basename(runDir).toLowerCase()}`;
   }
   return `${prefix}-${createHash('sha1').update(full).digest('hex').slice(0, 16)}`;

@@ -102,7 +102,12 @@ export async function* readArchiveWith(
   } catch (e) {
     const code = fsCode(e);
     const what = code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`;
-    throw new IngestError(code === 'ENOENT' ? 'missing_file' : 'read_error', `${file}: ${what}`, { file }, { cause: e });
+    throw new IngestError(
+      code === 'ENOENT' ? 'missing_file' : 'read_error',
+      `${file}: ${what}`,
+      { file },
+      { cause: e },
+    );
   }
   const state: FileState = { lastMemberOffset: -1, warnedSharedMember: false, records: 0 };
   const fromName = crawlFromFileName(file);
@@ -173,7 +178,10 @@ export async function* readArchiveWith(
 /** A file without a single WARC record is almost always a failed download or a wrong path: say so. */
 function warnEmpty(file: string, size: number, ctx: StageContext<IngestConfig>): void {
   ctx.counters.add('ingest.empty_files');
-  ctx.log.warn(`${file}: no WARC records in ${size === 0 ? 'an empty file' : `${size} bytes`}`, { file, kind: 'empty_file' });
+  ctx.log.warn(`${file}: no WARC records in ${size === 0 ? 'an empty file' : `${size} bytes`}`, {
+    file,
+    kind: 'empty_file',
+  });
 }
 
 /**
@@ -319,7 +327,8 @@ async function* readFrom(
       try {
         record = await capped.parse();
       } catch (e) {
-        if (e instanceof HeaderTooLongError) return fault('header_too_long', sharedMemberAt >= 0 ? sharedMemberAt : start + parser.offset, e.message, e);
+        if (e instanceof HeaderTooLongError)
+          return fault('header_too_long', sharedMemberAt >= 0 ? sharedMemberAt : start + parser.offset, e.message, e);
         const code = fsCode(e);
         if (code) return fault('read_error', start + parser.offset, `read error ${code}`, e);
         if (corrupt()) return fault('corrupt_gzip', start + parser.offset, 'corrupt gzip data', e);
@@ -352,7 +361,8 @@ async function* readFrom(
       if (corrupt()) return fault('corrupt_gzip', offset, 'corrupt gzip data');
       if (got < declared) {
         // A gzip member cut short never completes: the raw offset stays below the file size.
-        if (gzip && start + reader.getRawOffset() < size) return fault('truncated_gzip', offset, 'truncated gzip member');
+        if (gzip && start + reader.getRawOffset() < size)
+          return fault('truncated_gzip', offset, 'truncated gzip member');
         return fault('truncated_record', offset, `truncated record (Content-Length ${declared}, ${got} bytes)`);
       }
       let memberEnd: Awaited<ReturnType<typeof checkMemberEnd>> | undefined;
@@ -363,7 +373,11 @@ async function* readFrom(
         if (end === 'truncated') return fault('truncated_gzip', offset, 'truncated gzip member');
         if (end === 'corrupt') return fault('corrupt_gzip', offset, 'corrupt gzip member');
         if (end === 'misframed') {
-          return fault('bad_header', offset, `record does not end at its Content-Length (${declared}): other bytes follow in its gzip member`);
+          return fault(
+            'bad_header',
+            offset,
+            `record does not end at its Content-Length (${declared}): other bytes follow in its gzip member`,
+          );
         }
         sharedMemberAt = end === 'shared' ? offset : -1;
         if ((end === 'shared' || offset === state.lastMemberOffset) && !state.warnedSharedMember) {
@@ -430,17 +444,20 @@ const MEMBER_TAIL_PROBE = 256 * 1024;
  * another record (a whole-file gzip); 'truncated': the file ends inside the member; 'corrupt': it
  * goes on with something else, or inflating failed.
  */
-async function checkMemberEnd(reader: ReaderInternals): Promise<'ok' | 'shared' | 'truncated' | 'corrupt' | 'misframed'> {
+async function checkMemberEnd(
+  reader: ReaderInternals,
+): Promise<'ok' | 'shared' | 'truncated' | 'corrupt' | 'misframed'> {
   // Bytes that are neither line ends nor a record, in a member that inflates cleanly: the
   // Content-Length is wrong (real WET fragments edited by hand have this); else the data is corrupt.
-  const other = () => (reader.compressed !== null && reader.inflator && reader.inflator.err === 0 ? 'misframed' : 'corrupt');
+  const other = () =>
+    reader.compressed !== null && reader.inflator && reader.inflator.err === 0 ? 'misframed' : 'corrupt';
   const saved = reader._savedChunk;
   if (saved && !isLineEnds(saved)) return startsWithRecord(saved) ? 'shared' : other();
   let pulled = 0;
   for (;;) {
     const inflator = reader.inflator;
     if (!inflator || reader.compressed === null) return 'corrupt';
-    const next = inflator.chunks.find((c) => !isLineEnds(c));
+    const next = inflator.chunks.find(c => !isLineEnds(c));
     if (next) return startsWithRecord(next) ? 'shared' : other();
     if (inflator.ended) return inflator.err === 0 ? 'ok' : 'corrupt';
     if (pulled > MEMBER_TAIL_PROBE) return 'corrupt';

@@ -29,7 +29,8 @@ class CappedReader extends AsyncIterReader {
 
   // Not async: no extra promise per chunk on the careful path.
   override _next(): Promise<Uint8Array | null> {
-    if (this.armedAt >= 0 && this._readOffset - this.armedAt > this.limit) return Promise.reject(new HeaderTooLongError(this.limit));
+    if (this.armedAt >= 0 && this._readOffset - this.armedAt > this.limit)
+      return Promise.reject(new HeaderTooLongError(this.limit));
     return super._next();
   }
 }

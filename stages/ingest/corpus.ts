@@ -43,7 +43,7 @@ export async function* readCorpus(spec: CorpusSpec, ctx: StageContext<IngestConf
   const gz = await startsWithGzipMagic(file);
   const input: Readable = gz ? raw.pipe(zlib.createGunzip()) : raw;
   // pipe() does not forward errors: a read error must reach the iterator through the gunzip stream.
-  if (gz) raw.on('error', (e) => input.destroy(e));
+  if (gz) raw.on('error', e => input.destroy(e));
   const maxLine = maxLineBytes(ctx.config);
   const lines = cappedLines(input, maxLine);
   let lineNo = 0;
@@ -59,10 +59,14 @@ export async function* readCorpus(spec: CorpusSpec, ctx: StageContext<IngestConf
       ctx.signal.throwIfAborted();
       if (typeof line !== 'string') {
         const err = fail(
-          new IngestError('line_too_long', `${file}: line ${lineNo}: longer than ${maxLine} bytes (4 x ingest.max_page_bytes)`, {
-            file,
-            line: lineNo,
-          }),
+          new IngestError(
+            'line_too_long',
+            `${file}: line ${lineNo}: longer than ${maxLine} bytes (4 x ingest.max_page_bytes)`,
+            {
+              file,
+              line: lineNo,
+            },
+          ),
         );
         if (err) throw err;
         continue;
@@ -73,13 +77,18 @@ export async function* readCorpus(spec: CorpusSpec, ctx: StageContext<IngestConf
         obj = JSON.parse(line);
       } catch (e) {
         const err = fail(
-          new IngestError('bad_json', `${file}: line ${lineNo}: invalid JSON (${(e as Error).message})`, { file, line: lineNo }),
+          new IngestError('bad_json', `${file}: line ${lineNo}: invalid JSON (${(e as Error).message})`, {
+            file,
+            line: lineNo,
+          }),
         );
         if (err) throw err;
         continue;
       }
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-        const err = fail(new IngestError('bad_json', `${file}: line ${lineNo}: not a JSON object`, { file, line: lineNo }));
+        const err = fail(
+          new IngestError('bad_json', `${file}: line ${lineNo}: not a JSON object`, { file, line: lineNo }),
+        );
         if (err) throw err;
         continue;
       }

@@ -12,7 +12,6 @@ const META_SCAN_BYTES = 2048;
 /** Single-byte legacy encodings: a page declared as one of these but valid multi-byte UTF-8 is UTF-8. */
 const SINGLE_BYTE = /^(windows-12\d\d|iso-8859-\d+|koi8-[ru]|ibm866|macintosh|x-mac-cyrillic|windows-874)$/;
 
-
 /** The charset parameter of a Content-Type header value, if any. */
 export function charsetFromContentType(contentType: string | undefined | null): string | undefined {
   if (!contentType) return undefined;
@@ -131,7 +130,8 @@ export interface HtmlSource {
  * Encodings in which bytes below 0x80 are always ASCII (never inside a multi-byte character), so a
  * byte-range cut at '<', '>' or '&' never splits a character.
  */
-const BYTEWISE_SAFE = /^(utf-8|windows-12\d\d|iso-8859-\d+|koi8-[ru]|ibm866|macintosh|x-mac-cyrillic|windows-874|gbk|gb18030|big5|shift_jis|euc-jp|euc-kr)$/;
+const BYTEWISE_SAFE =
+  /^(utf-8|windows-12\d\d|iso-8859-\d+|koi8-[ru]|ibm866|macintosh|x-mac-cyrillic|windows-874|gbk|gb18030|big5|shift_jis|euc-jp|euc-kr)$/;
 
 const decoders = new Map<string, TextDecoder>();
 function cachedDecoder(encoding: string): TextDecoder {

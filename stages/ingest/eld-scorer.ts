@@ -34,7 +34,7 @@ const [{ ngramsData }, { dictionary }, { avgScore }, { separators }] = (await Pr
 
 const LANGS: string[] = Object.keys(ngramsData.languages)
   .sort((a, b) => Number(a) - Number(b))
-  .map((k) => ngramsData.languages[k]!);
+  .map(k => ngramsData.languages[k]!);
 const LANG_COUNT = LANGS.length;
 /** eld subtracts this from every stored score to shrink its database. */
 const BASE_NGRAM_SCORE = 53;

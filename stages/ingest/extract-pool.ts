@@ -75,7 +75,7 @@ export class ExtractPool {
       };
       slot.worker.on('error', failAll);
       ExtractPool.live++;
-      slot.worker.on('exit', (code) => {
+      slot.worker.on('exit', code => {
         ExtractPool.live--;
         if (!this.closed) failAll(new Error(`extract worker exited with code ${code}`));
       });
@@ -113,6 +113,6 @@ export class ExtractPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map(s => s.worker.terminate()));
   }
 }

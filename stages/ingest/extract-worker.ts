@@ -6,7 +6,7 @@ import type { IngestConfig } from './config.js';
 const { config } = workerData as { config: IngestConfig };
 
 parentPort!.on('message', (tasks: (Omit<BuildInput, 'config'> & { id: number })[]) => {
-  const replies = tasks.map((task) => {
+  const replies = tasks.map(task => {
     try {
       return { id: task.id, built: buildDoc({ ...task, config }) };
     } catch (e) {

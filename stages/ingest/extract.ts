@@ -49,9 +49,37 @@ interface Region {
 
 /** Never collected, nor anything inside. */
 const SKIP_TAGS = new Set([
-  'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'frame', 'frameset', 'object',
-  'embed', 'canvas', 'video', 'audio', 'picture', 'map', 'head', 'title', 'button', 'select', 'option',
-  'optgroup', 'datalist', 'textarea', 'input', 'dialog', 'nav', 'aside', 'header', 'footer', 'menu',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'math',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'canvas',
+  'video',
+  'audio',
+  'picture',
+  'map',
+  'head',
+  'title',
+  'button',
+  'select',
+  'option',
+  'optgroup',
+  'datalist',
+  'textarea',
+  'input',
+  'dialog',
+  'nav',
+  'aside',
+  'header',
+  'footer',
+  'menu',
   'figcaption',
 ]);
 
@@ -60,11 +88,59 @@ const SOFT_TAGS = new Set(['form']);
 
 /** Elements that end the current block when they open or close. */
 const BLOCK_TAGS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dialog',
-  'dir', 'div', 'dl', 'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4',
-  'h5', 'h6', 'header', 'hgroup', 'hr', 'html', 'legend', 'li', 'main', 'menu', 'nav', 'ol', 'p', 'pre',
-  'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul', 'br', 'noscript',
-  'iframe', 'video', 'audio', 'option',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'caption',
+  'center',
+  'dd',
+  'details',
+  'dialog',
+  'dir',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'legend',
+  'li',
+  'main',
+  'menu',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
+  'br',
+  'noscript',
+  'iframe',
+  'video',
+  'audio',
+  'option',
 ]);
 
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
@@ -201,8 +277,14 @@ class Collector {
     const id = attrs.id ?? '';
     const role = attrs.role;
     if (
-      (SKIP_TAGS.has(name) && !(this.relaxed && (name === 'noscript' || name === 'header')) && !(name === 'header' && this.isContentHeader(cls, id))) ||
-      (!this.relaxed && (attrs.hidden || attrs.ariaHidden === 'true' || (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))) && !isStreamedContent(attrs))
+      (SKIP_TAGS.has(name) &&
+        !(this.relaxed && (name === 'noscript' || name === 'header')) &&
+        !(name === 'header' && this.isContentHeader(cls, id))) ||
+      (!this.relaxed &&
+        (attrs.hidden ||
+          attrs.ariaHidden === 'true' ||
+          (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))) &&
+        !isStreamedContent(attrs))
     ) {
       if (name !== 'html' && name !== 'body') {
         if (name === 'br' || BLOCK_TAGS.has(name)) this.flush();
@@ -211,13 +293,14 @@ class Collector {
         return;
       }
     }
-    const isArticle =
-      name === 'article' || name === 'main' || role === 'main' || attrs.itemprop === 'articleBody';
+    const isArticle = name === 'article' || name === 'main' || role === 'main' || attrs.itemprop === 'articleBody';
     if (
       !isArticle &&
       name !== 'html' &&
       name !== 'body' &&
-      (SOFT_TAGS.has(name) || (role !== undefined && SOFT_ROLES.has(role)) || ((cls !== '' || id !== '') && isBoilerplateName(cls, id)))
+      (SOFT_TAGS.has(name) ||
+        (role !== undefined && SOFT_ROLES.has(role)) ||
+        ((cls !== '' || id !== '') && isBoilerplateName(cls, id)))
     ) {
       this.flush();
       frame.drop = 2;
@@ -281,7 +364,8 @@ class Collector {
       // Text after a nested block belongs to the nearest enclosing block element.
       this.kinds.pop();
       this.kind = this.kinds[this.kinds.length - 1] ?? 'p';
-      if (this.blocks.length > frame.regionStart + 1) this.regions.push({ start: frame.regionStart, end: this.blocks.length });
+      if (this.blocks.length > frame.regionStart + 1)
+        this.regions.push({ start: frame.regionStart, end: this.blocks.length });
     }
     if (frame.drop === 2) {
       this.flush();
@@ -331,7 +415,11 @@ class Collector {
       const raw = this.parts.join('');
       // Parts with nothing but single spaces between words need only the trim.
       const text =
-        this.kind === 'pre' ? raw.replace(/^\s*\n|\s+$/g, '') : this.partsMessy ? raw.replace(/\s+/g, ' ').trim() : raw.trim();
+        this.kind === 'pre'
+          ? raw.replace(/^\s*\n|\s+$/g, '')
+          : this.partsMessy
+            ? raw.replace(/\s+/g, ' ').trim()
+            : raw.trim();
       // The article's own title is metadata, as the reference extractions have it: of an article's
       // <header>, the lead and other lines are kept, its headings are not.
       if (text.length > 0 && !(this.kind === 'h' && this.headerDepth > 0)) {
@@ -397,7 +485,7 @@ function mainRegion(blocks: Block[]): Block[] {
     total += b.chars;
     if (b.inArticle) inArticle += b.chars;
   }
-  return inArticle >= 250 && inArticle >= ARTICLE_SHARE * total ? blocks.filter((b) => b.inArticle) : blocks;
+  return inArticle >= 250 && inArticle >= ARTICLE_SHARE * total ? blocks.filter(b => b.inArticle) : blocks;
 }
 
 /** The article rules over the main region: link density, lists and rows per run, short orphans. */
@@ -466,7 +554,8 @@ function cutTail(blocks: Block[]): Block[] {
   let before = 0;
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
-    if (b.chars <= 60 && before >= 0.7 * total && TAIL_MARKER.test(b.text.replace(/[:.!»«"]+$/u, '').trim())) return blocks.slice(0, i);
+    if (b.chars <= 60 && before >= 0.7 * total && TAIL_MARKER.test(b.text.replace(/[:.!»«"]+$/u, '').trim()))
+      return blocks.slice(0, i);
     if (isGood(b)) before += b.chars;
   }
   return blocks;
@@ -479,7 +568,8 @@ const FOOTER_LINE =
 /** Date and byline lines: "23.06.2016 um 16:14 Uhr", "January 13, 2020 at 08:45 AM | categories: ...". */
 const DATE_IN_LINE =
   /\b\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d\d\b|\b(?:19|20)\d\d-\d\d-\d\d\b|\b\d{1,2}\.?\s+(?:jan|feb|mar|mär|apr|may|mai|jun|jul|aug|sep|oct|okt|nov|dec|dez)[a-zä]*\.?\s+(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+(?:19|20)\d\d\b/i;
-const BYLINE_LINE = /^(?:von|by|par|por|verfasst von|geschrieben von|posted by|written by|autor(?:in)?|author|opublikowano|veröffentlicht|published|erstellt)\b/i;
+const BYLINE_LINE =
+  /^(?:von|by|par|por|verfasst von|geschrieben von|posted by|written by|autor(?:in)?|author|opublikowano|veröffentlicht|published|erstellt)\b/i;
 
 /**
  * Drops short metadata lines at the edges of the text: before the first good block, dates and
@@ -563,7 +653,7 @@ function focusBody(blocks: Block[], regions: Region[]): Block[] {
   }
   if (best === undefined) return blocks;
   const { start, end } = best;
-  return blocks.filter((b) => {
+  return blocks.filter(b => {
     if (b.idx >= start && b.idx < end) return true;
     return b.idx < start ? isGood(b) || b.kind === 'h' : isGood(b) && b.chars >= AFTER_BODY_CHARS;
   });
@@ -615,7 +705,7 @@ function notArticleRegion(kept: Block[], main: Block[]): Block[] | undefined {
   const keptChars = charCount(kept);
   // Cutting and trimming only shorten the region: most articles are decided here, without them.
   if (keptChars >= NOT_ARTICLE_KEPT * charCount(main)) return undefined;
-  const region = trimEdges(cutTail(main.filter((b) => !isMenuItem(b))));
+  const region = trimEdges(cutTail(main.filter(b => !isMenuItem(b))));
   const regionChars = charCount(region);
   if (regionChars < RELAXED_BELOW || keptChars >= NOT_ARTICLE_KEPT * regionChars) return undefined;
   if (regionChars < ITEM_BLOCK_CHARS * region.length) return region;

@@ -59,7 +59,12 @@ export class GzipMembers {
     this.base = at;
     this.len = keep;
     while (this.len < need) {
-      const { bytesRead } = await this.fh.read(this.buf, this.len, Math.min(this.buf.length - this.len, this.size - (this.base + this.len)), this.base + this.len);
+      const { bytesRead } = await this.fh.read(
+        this.buf,
+        this.len,
+        Math.min(this.buf.length - this.len, this.size - (this.base + this.len)),
+        this.base + this.len,
+      );
       if (bytesRead === 0) break;
       this.len += bytesRead;
     }
@@ -92,7 +97,10 @@ export class GzipMembers {
       const start = off - this.base + headerBytes;
       let out: { buffer: Buffer; engine: zlib.InflateRaw };
       try {
-        out = zlib.inflateRawSync(this.buf.subarray(start, this.len), { info: true, maxOutputLength: this.maxOutput }) as unknown as {
+        out = zlib.inflateRawSync(this.buf.subarray(start, this.len), {
+          info: true,
+          maxOutputLength: this.maxOutput,
+        }) as unknown as {
           buffer: Buffer;
           engine: zlib.InflateRaw;
         };
@@ -109,7 +117,8 @@ export class GzipMembers {
       const t = trailer - this.base;
       if (this.available(trailer) < 8) return stop;
       const data = out.buffer;
-      if (this.buf.readUInt32LE(t + 4) !== data.length >>> 0 || this.buf.readUInt32LE(t) !== zlib.crc32(data)) return stop;
+      if (this.buf.readUInt32LE(t + 4) !== data.length >>> 0 || this.buf.readUInt32LE(t) !== zlib.crc32(data))
+        return stop;
       const length = headerBytes + consumed + 8;
       this.pos = off + length;
       return { offset: off, length, data };

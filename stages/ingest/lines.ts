@@ -16,7 +16,10 @@ function finish(parts: Buffer[], length: number): string {
   return bytes.toString('utf8', 0, end);
 }
 
-export async function* cappedLines(input: AsyncIterable<Buffer | string>, maxBytes: number): AsyncGenerator<string | TooLongLine> {
+export async function* cappedLines(
+  input: AsyncIterable<Buffer | string>,
+  maxBytes: number,
+): AsyncGenerator<string | TooLongLine> {
   let parts: Buffer[] = [];
   let length = 0;
   let skipping = false;

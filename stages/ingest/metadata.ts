@@ -43,9 +43,19 @@ export async function* readMetadata(file: string): AsyncGenerator<MetadataRecord
       record = await capped.parse();
     } catch (e) {
       if (e instanceof HeaderTooLongError) {
-        throw new IngestError('header_too_long', `${file}: ${e.message} at offset ${parser.offset}`, { file, offset: parser.offset }, { cause: e });
+        throw new IngestError(
+          'header_too_long',
+          `${file}: ${e.message} at offset ${parser.offset}`,
+          { file, offset: parser.offset },
+          { cause: e },
+        );
       }
-      throw new IngestError('bad_header', `${file}: unparseable record at offset ${parser.offset}`, { file, offset: parser.offset }, { cause: e });
+      throw new IngestError(
+        'bad_header',
+        `${file}: unparseable record at offset ${parser.offset}`,
+        { file, offset: parser.offset },
+        { cause: e },
+      );
     }
     if (!record) return;
     const offset = parser.offset;
@@ -56,7 +66,12 @@ export async function* readMetadata(file: string): AsyncGenerator<MetadataRecord
     const h = record.warcHeaders.headers;
     const contentType = (h.get('Content-Type') ?? '').trim();
     const text = Buffer.concat(chunks).toString('utf8');
-    const out: MetadataRecord = { recordId: h.get('WARC-Record-ID')?.trim() ?? '', offset, length: parser.recordLength, contentType };
+    const out: MetadataRecord = {
+      recordId: h.get('WARC-Record-ID')?.trim() ?? '',
+      offset,
+      length: parser.recordLength,
+      contentType,
+    };
     const url = strip(record.warcTargetURI);
     if (url) out.url = url;
     const refersTo = (h.get('WARC-Refers-To') ?? h.get('WARC-Concurrent-To'))?.trim();
@@ -67,7 +82,12 @@ export async function* readMetadata(file: string): AsyncGenerator<MetadataRecord
       try {
         out.json = JSON.parse(text);
       } catch (e) {
-        throw new IngestError('bad_header', `${file}: metadata record at offset ${offset} is not valid JSON`, { file, offset }, { cause: e });
+        throw new IngestError(
+          'bad_header',
+          `${file}: metadata record at offset ${offset} is not valid JSON`,
+          { file, offset },
+          { cause: e },
+        );
       }
     } else {
       out.fields = parseFields(text);

@@ -21,7 +21,12 @@ export async function readRecordAt(file: string, offset: number, length: number)
   try {
     fh = await open(file, 'r');
   } catch (e) {
-    throw new IngestError('missing_file', `${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? e})`, { file }, { cause: e });
+    throw new IngestError(
+      'missing_file',
+      `${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? e})`,
+      { file },
+      { cause: e },
+    );
   }
   const buf = Buffer.alloc(length);
   let bytesRead: number;
@@ -31,14 +36,22 @@ export async function readRecordAt(file: string, offset: number, length: number)
     await fh.close();
   }
   if (bytesRead < length) {
-    throw new IngestError('truncated_record', `${file}: range ends past the end of the file at offset ${offset}`, { file, offset });
+    throw new IngestError('truncated_record', `${file}: range ends past the end of the file at offset ${offset}`, {
+      file,
+      offset,
+    });
   }
   let record;
   try {
     record = await cappedParser([buf]).parse();
   } catch (e) {
     if (!(e instanceof HeaderTooLongError)) throw e;
-    throw new IngestError('header_too_long', `${file}: ${e.message} at offset ${offset}`, { file, offset }, { cause: e });
+    throw new IngestError(
+      'header_too_long',
+      `${file}: ${e.message} at offset ${offset}`,
+      { file, offset },
+      { cause: e },
+    );
   }
   const id = record?.warcHeaders.headers.get('WARC-Record-ID');
   if (!record || !id || !record.warcHeaders.statusline.startsWith('WARC/')) {

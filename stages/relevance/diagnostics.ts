@@ -39,7 +39,8 @@ export interface GuardLimits {
   max_growth: number;
 }
 
-export const FALLBACK_ACTION = 'fell back to the retrieved set: its candidates are kept unfiltered and the recall round adds nothing to it';
+export const FALLBACK_ACTION =
+  'fell back to the retrieved set: its candidates are kept unfiltered and the recall round adds nothing to it';
 
 export function checkDomain(o: DomainOutcome, limits: GuardLimits): RelevanceWarning | undefined {
   const values = { positives: o.positives, retrieved: o.retrieved, accepted: o.accepted, index: o.indexSize };
@@ -100,7 +101,8 @@ export function checkJudge(hits: JudgeTally, controls: JudgeTally, limits: Judge
     message:
       `the judge said yes to ${controls.on_domain} of ${nc} random index documents (${(100 * controlYes).toFixed(0)}%) and to ` +
       `${hits.on_domain} of ${nh} retrieved hits (${(100 * hitYes).toFixed(0)}%): it does not tell on-domain from off-domain documents`,
-    action: 'its judgements are not used for pruning, as training labels or (with `relevance.estimate.judge: llm`) for precision estimates',
+    action:
+      'its judgements are not used for pruning, as training labels or (with `relevance.estimate.judge: llm`) for precision estimates',
     values: { hits_judged: nh, hits_yes: hits.on_domain, controls_judged: nc, controls_yes: controls.on_domain },
   };
 }

@@ -57,7 +57,10 @@ export function defaultEmbedModelDir(): string {
 export const EMBED_RUNTIME_PACKAGES = { 'onnxruntime-node': '1.30.0', '@huggingface/tokenizers': '0.2.0' } as const;
 
 // Minimal shapes of the two runtime packages (they are optional, so their types are not imported).
-interface OrtTensor { data: Float32Array; dims: readonly number[] }
+interface OrtTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
 interface OrtSession {
   run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
@@ -67,8 +70,12 @@ interface OrtModule {
   InferenceSession: { create(path: string, options: Record<string, unknown>): Promise<OrtSession> };
   Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => unknown;
 }
-interface HfTokenizer { encode(text: string, options?: { add_special_tokens?: boolean }): { ids: number[] } }
-interface TokenizersModule { Tokenizer: new (json: unknown, config: unknown) => HfTokenizer }
+interface HfTokenizer {
+  encode(text: string, options?: { add_special_tokens?: boolean }): { ids: number[] };
+}
+interface TokenizersModule {
+  Tokenizer: new (json: unknown, config: unknown) => HfTokenizer;
+}
 
 export async function openEmbedder(opts: EmbedderOptions = {}): Promise<Embedder> {
   const dir = opts.modelDir ?? defaultEmbedModelDir();
@@ -79,13 +86,18 @@ export async function openEmbedder(opts: EmbedderOptions = {}): Promise<Embedder
   const manifest = readJson(manifestPath) as EmbedderManifest;
   const maxTokens = opts.maxTokens ?? 128;
   if (!Number.isInteger(maxTokens) || maxTokens < 3 || maxTokens > manifest.max_position_embeddings) {
-    throw new Error(`embedder: maxTokens must be an integer in 3..${manifest.max_position_embeddings}, got ${maxTokens}`);
+    throw new Error(
+      `embedder: maxTokens must be an integer in 3..${manifest.max_position_embeddings}, got ${maxTokens}`,
+    );
   }
   const threads = opts.threads ?? 1;
 
   const ort = (await loadRuntime('onnxruntime-node')) as OrtModule;
   const { Tokenizer } = (await loadRuntime('@huggingface/tokenizers')) as TokenizersModule;
-  const tokenizer = new Tokenizer(readJson(join(dir, manifest.files.tokenizer)), readJson(join(dir, manifest.files.tokenizer_config)));
+  const tokenizer = new Tokenizer(
+    readJson(join(dir, manifest.files.tokenizer)),
+    readJson(join(dir, manifest.files.tokenizer_config)),
+  );
   const onnxPath = join(dir, manifest.files.onnx);
   const session = await ort.InferenceSession.create(onnxPath, {
     intraOpNumThreads: threads,
@@ -93,7 +105,9 @@ export async function openEmbedder(opts: EmbedderOptions = {}): Promise<Embedder
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   }).catch((err: unknown) => {
-    throw new Error(`embedder: cannot load ${onnxPath} (rerun \`node scripts/fetch-embedder.mjs\`): ${(err as Error).message}`);
+    throw new Error(
+      `embedder: cannot load ${onnxPath} (rerun \`node scripts/fetch-embedder.mjs\`): ${(err as Error).message}`,
+    );
   });
   const dim = manifest.dim;
   const cls = tokenId(tokenizer, '[CLS]');
@@ -120,10 +134,12 @@ export async function openEmbedder(opts: EmbedderOptions = {}): Promise<Embedder
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, n]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
     };
-    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n), [1, n]);
+    if (session.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n), [1, n]);
     const out = await session.run(feeds);
     const hidden = out.last_hidden_state ?? Object.values(out)[0];
-    if (!hidden || hidden.dims.at(-1) !== dim) throw new Error(`embedder: model output has shape [${hidden?.dims.join(', ')}], expected [1, ${n}, ${dim}]`);
+    if (!hidden || hidden.dims.at(-1) !== dim)
+      throw new Error(`embedder: model output has shape [${hidden?.dims.join(', ')}], expected [1, ${n}, ${dim}]`);
     return meanNormalised(hidden.data, n, dim);
   };
 

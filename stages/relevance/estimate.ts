@@ -9,10 +9,10 @@ import { wilsonInterval } from './yield.js';
 /** Up to `n` ids chosen by a hash of (salt, domain, id): random, yet the same on every run. */
 export function sampleIds(ids: Iterable<string>, n: number, domain: string, salt: string): string[] {
   return [...ids]
-    .map((id) => ({ id, h: unitHash(`${domain}/${id}`, salt) }))
+    .map(id => ({ id, h: unitHash(`${domain}/${id}`, salt) }))
     .sort((a, b) => a.h - b.h || (a.id < b.id ? -1 : 1))
     .slice(0, n)
-    .map((x) => x.id);
+    .map(x => x.id);
 }
 
 export interface ShareEstimate {
@@ -30,7 +30,13 @@ export function shareEstimate(verdicts: (boolean | null)[], confidence: number):
   const on = readable.filter(Boolean).length;
   const { low, high } = wilsonInterval(on, readable.length, confidence);
   const r4 = (x: number) => Number(x.toFixed(4));
-  return { sample: readable.length, on_domain: on, share: readable.length ? r4(on / readable.length) : null, low: r4(low), high: r4(high) };
+  return {
+    sample: readable.length,
+    on_domain: on,
+    share: readable.length ? r4(on / readable.length) : null,
+    low: r4(low),
+    high: r4(high),
+  };
 }
 
 export interface DomainEstimate {
@@ -44,7 +50,14 @@ export interface DomainEstimate {
   removed_on_domain: ShareEstimate & { documents: number | null; documents_low: number; documents_high: number };
 }
 
-export function domainEstimate(domain: string, published: number, publishedVerdicts: (boolean | null)[], removed: number, removedVerdicts: (boolean | null)[], confidence: number): DomainEstimate {
+export function domainEstimate(
+  domain: string,
+  published: number,
+  publishedVerdicts: (boolean | null)[],
+  removed: number,
+  removedVerdicts: (boolean | null)[],
+  confidence: number,
+): DomainEstimate {
   const r = shareEstimate(removedVerdicts, confidence);
   return {
     domain,

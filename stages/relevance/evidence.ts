@@ -23,13 +23,23 @@ export const judgeKey = (domain: string, docId: string) => `${domain}\u0000${doc
  * Up to `per_query` hits of each query, chosen by a hash of (query, document) so the sample is random yet
  * reproducible; queries are taken round-robin (in id order) until `max_judgements` pairs are chosen.
  */
-export function pickJudgements(candidates: CandidateInfo[], queries: Map<string, Query>, judge: RelevanceConfig['judge']): JudgePick[] {
+export function pickJudgements(
+  candidates: CandidateInfo[],
+  queries: Map<string, Query>,
+  judge: RelevanceConfig['judge'],
+): JudgePick[] {
   const perQuery = new Map<string, string[]>();
-  for (const c of candidates) for (const h of c.hits) perQuery.set(h.query_id, [...(perQuery.get(h.query_id) ?? []), c.id]);
+  for (const c of candidates)
+    for (const h of c.hits) perQuery.set(h.query_id, [...(perQuery.get(h.query_id) ?? []), c.id]);
   const lists = [...perQuery.entries()]
     .filter(([q]) => queries.has(q))
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([q, docs]) => ({ domain: queries.get(q)!.domain, docs: docs.sort((a, b) => unitHash(`${q}/${a}`, 'judge') - unitHash(`${q}/${b}`, 'judge')).slice(0, judge.per_query) }));
+    .map(([q, docs]) => ({
+      domain: queries.get(q)!.domain,
+      docs: docs
+        .sort((a, b) => unitHash(`${q}/${a}`, 'judge') - unitHash(`${q}/${b}`, 'judge'))
+        .slice(0, judge.per_query),
+    }));
   const picked: JudgePick[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < judge.per_query && picked.length < judge.max_judgements; i++) {
@@ -47,7 +57,12 @@ export function pickJudgements(candidates: CandidateInfo[], queries: Map<string,
 }
 
 /** Each query's yield from the judgements of its hits (for its domain), and whether it is pruned. */
-export function queryYields(candidates: CandidateInfo[], queries: Map<string, Query>, verdicts: Map<string, boolean | null>, rule: RelevanceConfig['yield']): QueryYield[] {
+export function queryYields(
+  candidates: CandidateInfo[],
+  queries: Map<string, Query>,
+  verdicts: Map<string, boolean | null>,
+  rule: RelevanceConfig['yield'],
+): QueryYield[] {
   const tally = new Map<string, { hits: number; judged: number; yes: number }>();
   for (const c of candidates) {
     for (const h of c.hits) {
@@ -66,9 +81,16 @@ export function queryYields(candidates: CandidateInfo[], queries: Map<string, Qu
   return [...tally.entries()]
     .map(([id, t]) => {
       const q = queries.get(id)!;
-      return queryYield({ query_id: id, domain: q.domain, text: q.text, hits: t.hits }, t.judged, t.yes, { floor: rule.floor, confidence: rule.confidence, minJudged: rule.min_judged });
+      return queryYield({ query_id: id, domain: q.domain, text: q.text, hits: t.hits }, t.judged, t.yes, {
+        floor: rule.floor,
+        confidence: rule.confidence,
+        minJudged: rule.min_judged,
+      });
     })
-    .sort((a, b) => a.domain.localeCompare(b.domain) || (b.yield ?? -1) - (a.yield ?? -1) || a.query_id.localeCompare(b.query_id));
+    .sort(
+      (a, b) =>
+        a.domain.localeCompare(b.domain) || (b.yield ?? -1) - (a.yield ?? -1) || a.query_id.localeCompare(b.query_id),
+    );
 }
 
 /**
@@ -100,7 +122,7 @@ export function domainEvidence(
   verdicts: Map<string, boolean | null>,
   classifier: RelevanceConfig['classifier'],
 ): Map<string, DomainEvidence> {
-  const evidence = new Map(domains.map((d) => [d, { positives: new Set<string>(), negatives: new Set<string>() }]));
+  const evidence = new Map(domains.map(d => [d, { positives: new Set<string>(), negatives: new Set<string>() }]));
   for (const [key, v] of verdicts) {
     if (v === null) continue;
     const [domain, id] = key.split('\u0000') as [string, string];
@@ -110,11 +132,12 @@ export function domainEvidence(
   for (const c of candidates) {
     const e = evidence.get(c.domain);
     if (!e) continue;
-    const kept = c.hits.filter((h) => !pruned.has(h.query_id) && queries.get(h.query_id)?.domain === c.domain);
+    const kept = c.hits.filter(h => !pruned.has(h.query_id) && queries.get(h.query_id)?.domain === c.domain);
     if (kept.length === 0) continue;
-    const best = Math.min(...kept.map((h) => h.rank));
-    const strong = kept.filter((h) => h.rank <= classifier.positive_max_rank).length;
-    if ((strong >= classifier.positive_min_queries || best <= classifier.positive_rank) && !e.negatives.has(c.id)) e.positives.add(c.id);
+    const best = Math.min(...kept.map(h => h.rank));
+    const strong = kept.filter(h => h.rank <= classifier.positive_max_rank).length;
+    if ((strong >= classifier.positive_min_queries || best <= classifier.positive_rank) && !e.negatives.has(c.id))
+      e.positives.add(c.id);
   }
   return evidence;
 }
@@ -123,14 +146,19 @@ export function domainEvidence(
  * Control pairs for checking the judge: per domain, `perDomain` index documents that are not among the domain's
  * candidates, chosen by a hash (mostly off-domain for any one domain, whatever the corpus).
  */
-export function pickControls(indexIds: string[], candidates: CandidateInfo[], domains: string[], perDomain: number): JudgePick[] {
+export function pickControls(
+  indexIds: string[],
+  candidates: CandidateInfo[],
+  domains: string[],
+  perDomain: number,
+): JudgePick[] {
   if (perDomain <= 0) return [];
-  const retrieved = new Set(candidates.map((c) => judgeKey(c.domain, c.id)));
+  const retrieved = new Set(candidates.map(c => judgeKey(c.domain, c.id)));
   const picks: JudgePick[] = [];
   for (const domain of domains) {
     const pool = indexIds
-      .filter((id) => !retrieved.has(judgeKey(domain, id)))
-      .map((id) => ({ id, h: unitHash(`${domain}/${id}`, 'control') }))
+      .filter(id => !retrieved.has(judgeKey(domain, id)))
+      .map(id => ({ id, h: unitHash(`${domain}/${id}`, 'control') }))
       .sort((a, b) => a.h - b.h || (a.id < b.id ? -1 : 1));
     for (const { id } of pool.slice(0, perDomain)) picks.push({ domain, doc_id: id });
   }

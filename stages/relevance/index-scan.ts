@@ -23,11 +23,11 @@ export async function scoreIndex(
   preferOwn: boolean,
   signal?: AbortSignal,
 ): Promise<IndexScan> {
-  const accepted = new Map(classifiers.map((c) => [c.domain, 0]));
+  const accepted = new Map(classifiers.map(c => [c.domain, 0]));
   const found: IndexScan['found'] = [];
   if (classifiers.length === 0) return { accepted, found };
   const scoring = scoringTableOf(classifiers);
-  const trained = new Set(classifiers.map((c) => c.domain));
+  const trained = new Set(classifiers.map(c => c.domain));
   const seen = new Set<string>();
   for await (const doc of scan()) {
     signal?.throwIfAborted();
@@ -69,16 +69,22 @@ export async function guardedScoreIndex(
   for (;;) {
     const result = await scoreIndex(scan, active, featurizer, candidateDomain, preferOwn, signal);
     const failed = active
-      .map((c) =>
+      .map(c =>
         checkDomain(
-          { domain: c.domain, positives: outcome.positives(c.domain), retrieved: outcome.retrieved(c.domain), accepted: result.accepted.get(c.domain) ?? 0, indexSize: outcome.indexSize },
+          {
+            domain: c.domain,
+            positives: outcome.positives(c.domain),
+            retrieved: outcome.retrieved(c.domain),
+            accepted: result.accepted.get(c.domain) ?? 0,
+            indexSize: outcome.indexSize,
+          },
           limits,
         ),
       )
       .filter((w): w is RelevanceWarning => w !== undefined);
     if (failed.length === 0) return { ...result, active, warnings };
     warnings.push(...failed);
-    const out = new Set(failed.map((w) => w.domain));
-    active = active.filter((c) => !out.has(c.domain));
+    const out = new Set(failed.map(w => w.domain));
+    active = active.filter(c => !out.has(c.domain));
   }
 }

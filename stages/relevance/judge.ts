@@ -52,7 +52,10 @@ export function judgeExcerpt(text: string, words: number): string {
 
 export function renderJudgePrompt(t: JudgeTemplate, topic: string, excerpt: string): string {
   // A trailing newline after the last "Answer:" would make the model start a new line instead of answering.
-  return t.body.replace(/\{\{topic\}\}/g, topic).replace(/\{\{document\}\}/g, excerpt).trimEnd();
+  return t.body
+    .replace(/\{\{topic\}\}/g, topic)
+    .replace(/\{\{document\}\}/g, excerpt)
+    .trimEnd();
 }
 
 /** Reads `yes`/`no` at the start of a completion, or `{"on_domain": …}` from a chat answer. */
@@ -62,7 +65,8 @@ export function parseJudgement(text: string): { on_domain: boolean | null; reaso
   if (json) {
     try {
       const value = JSON.parse(json[0]) as { on_domain?: unknown; reason?: unknown };
-      if (typeof value.on_domain === 'boolean') return { on_domain: value.on_domain, reason: String(value.reason ?? '').slice(0, 200) };
+      if (typeof value.on_domain === 'boolean')
+        return { on_domain: value.on_domain, reason: String(value.reason ?? '').slice(0, 200) };
     } catch {
       // not JSON after all: read it as text
     }
@@ -81,7 +85,13 @@ export interface JudgeOptions {
   about?: string;
 }
 
-export async function judgeOne(provider: LlmProvider, t: JudgeTemplate, topic: string, excerpt: string, opts: JudgeOptions): Promise<Judgement> {
+export async function judgeOne(
+  provider: LlmProvider,
+  t: JudgeTemplate,
+  topic: string,
+  excerpt: string,
+  opts: JudgeOptions,
+): Promise<Judgement> {
   const chat = provider.name === 'openai';
   const res = await provider.complete({
     prompt: renderJudgePrompt(t, topic, excerpt),
@@ -123,7 +133,18 @@ export interface JudgeUsage {
   prompt_version: string | null;
 }
 
-export const emptyUsage = (): JudgeUsage => ({ judged: 0, on_domain: 0, off_domain: 0, unreadable: 0, calls: 0, cached: 0, prompt_tokens: 0, completion_tokens: 0, model: null, prompt_version: null });
+export const emptyUsage = (): JudgeUsage => ({
+  judged: 0,
+  on_domain: 0,
+  off_domain: 0,
+  unreadable: 0,
+  calls: 0,
+  cached: 0,
+  prompt_tokens: 0,
+  completion_tokens: 0,
+  model: null,
+  prompt_version: null,
+});
 
 /** Adds judgements to a usage tally (cached answers count their tokens too: the cost, whichever run paid it). */
 export function tallyUsage(usage: JudgeUsage, judgements: Iterable<Judgement>): JudgeUsage {
@@ -152,8 +173,11 @@ export async function judgeAll(
 ): Promise<Judgement[]> {
   let done = 0;
   return Promise.all(
-    requests.map(async (r) => {
-      const j = await judgeOne(provider, template, topicOf(r.domain), r.excerpt, { ...opts, about: `judgement of document ${r.doc_id} for domain ${r.domain}` });
+    requests.map(async r => {
+      const j = await judgeOne(provider, template, topicOf(r.domain), r.excerpt, {
+        ...opts,
+        about: `judgement of document ${r.doc_id} for domain ${r.domain}`,
+      });
       opts.onProgress?.(++done, requests.length);
       return j;
     }),

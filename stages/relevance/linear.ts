@@ -135,9 +135,9 @@ export class ScoringTable {
   ) {
     const n = domains.length;
     this.weights = new Float32Array(dims * n);
-    this.biases = Float64Array.from(models.map((m) => m.bias));
+    this.biases = Float64Array.from(models.map(m => m.bias));
     this.scale = models[0]?.scale ?? 'sqrt';
-    if (models.some((m) => m.scale !== this.scale)) throw new Error('ScoringTable: models with different margin scales');
+    if (models.some(m => m.scale !== this.scale)) throw new Error('ScoringTable: models with different margin scales');
     this.sums = new Float64Array(n);
     models.forEach((m, d) => {
       for (let f = 0; f < dims; f++) this.weights[f * n + d] = m.weights[f]!;

@@ -54,9 +54,14 @@ export function loadClassifiers(summary: RelevanceSummary, weightsFile: string):
   for (const [domain, d] of Object.entries(summary.domains)) {
     if (d.weights_offset === null || d.threshold === null) continue;
     const start = d.weights_offset * dims;
-    if (start + dims > floats.length) throw new Error(`${weightsFile}: too short for domain ${domain}'s weights (${floats.length} floats)`);
+    if (start + dims > floats.length)
+      throw new Error(`${weightsFile}: too short for domain ${domain}'s weights (${floats.length} floats)`);
     const scale = (summary.classifier.method ?? 'logistic') === 'nb_em' ? 'sum' : 'sqrt';
-    out.push({ domain, model: new LinearModel(floats.slice(start, start + dims), d.bias, scale), threshold: d.threshold });
+    out.push({
+      domain,
+      model: new LinearModel(floats.slice(start, start + dims), d.bias, scale),
+      threshold: d.threshold,
+    });
   }
   return out;
 }
@@ -65,8 +70,12 @@ export function loadClassifiers(summary: RelevanceSummary, weightsFile: string):
 export function scoringTableOf(classifiers: LoadedClassifier[]): { table: ScoringTable; thresholds: Float64Array } {
   const dims = classifiers[0]?.model.weights.length ?? 1;
   return {
-    table: new ScoringTable(classifiers.map((c) => c.domain), classifiers.map((c) => c.model), dims),
-    thresholds: Float64Array.from(classifiers.map((c) => c.threshold)),
+    table: new ScoringTable(
+      classifiers.map(c => c.domain),
+      classifiers.map(c => c.model),
+      dims,
+    ),
+    thresholds: Float64Array.from(classifiers.map(c => c.threshold)),
   };
 }
 

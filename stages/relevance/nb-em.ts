@@ -139,7 +139,7 @@ export function nbEm(docs: SparseDoc[], clamp: Int32Array, domains: number, opts
         if (s > best) best = s;
       }
       let z = 0;
-      for (let c = 0; c < classes; c++) z += (scores[c] = Math.exp(scores[c]! - best));
+      for (let c = 0; c < classes; c++) z += scores[c] = Math.exp(scores[c]! - best);
       for (let c = 0; c < classes; c++) post[i * classes + c] = scores[c]! / z;
     }
   };

@@ -41,7 +41,7 @@ export function dot(a: Float32Array, b: Float32Array): number {
 
 /** Mean of the `k` largest cosines between `v` and the references. */
 export function nearestMean(v: Float32Array, refs: Float32Array[], k: number): number {
-  const sims = refs.map((r) => dot(v, r)).sort((a, b) => b - a);
+  const sims = refs.map(r => dot(v, r)).sort((a, b) => b - a);
   const top = sims.slice(0, Math.max(1, k));
   return top.reduce((a, b) => a + b, 0) / top.length;
 }
@@ -62,7 +62,7 @@ export function standardiserOf(scores: number[]): Standardiser {
 export function semanticVerdict(domain: string, z: Record<string, number>): SemanticVerdict {
   const domains = Object.keys(z);
   const round = (x: number) => Number(x.toFixed(3));
-  const rounded = Object.fromEntries(domains.map((d) => [d, round(z[d]!)]));
+  const rounded = Object.fromEntries(domains.map(d => [d, round(z[d]!)]));
   if (domains.length < 2 || !(domain in z)) return { on_domain: null, nearest: null, z: rounded };
   let nearest = domain;
   for (const d of domains) if (z[d]! > z[nearest]!) nearest = d;
@@ -80,7 +80,12 @@ export interface SemanticJudge {
  * Embeds each domain's queries and the control documents once; then judges documents one at a time.
  * Domains without queries take no part.
  */
-export async function buildSemanticJudge(embedder: Embedder, queries: Map<string, string[]>, controls: string[], opts: SemanticJudgeOptions): Promise<SemanticJudge> {
+export async function buildSemanticJudge(
+  embedder: Embedder,
+  queries: Map<string, string[]>,
+  controls: string[],
+  opts: SemanticJudgeOptions,
+): Promise<SemanticJudge> {
   let embedded = 0;
   const docVector = async (text: string): Promise<Float32Array> => {
     const parts = passages(text, opts.chunks, opts.chunk_words);
@@ -99,10 +104,11 @@ export async function buildSemanticJudge(embedder: Embedder, queries: Map<string
     refs.set(domain, await embedder.embed(texts));
     embedded += texts.length;
   }
-  const raw = (v: Float32Array) => Object.fromEntries([...refs].map(([d, r]) => [d, nearestMean(v, r, opts.neighbours)]));
+  const raw = (v: Float32Array) =>
+    Object.fromEntries([...refs].map(([d, r]) => [d, nearestMean(v, r, opts.neighbours)]));
   const controlScores: Record<string, number>[] = [];
   for (const text of controls) controlScores.push(raw(await docVector(text)));
-  const std = new Map([...refs.keys()].map((d) => [d, standardiserOf(controlScores.map((s) => s[d]!))]));
+  const std = new Map([...refs.keys()].map(d => [d, standardiserOf(controlScores.map(s => s[d]!))]));
   return {
     model: embedder.model,
     get embedded() {
@@ -110,7 +116,9 @@ export async function buildSemanticJudge(embedder: Embedder, queries: Map<string
     },
     async judge(domain, text) {
       const scores = raw(await docVector(text));
-      const z = Object.fromEntries(Object.entries(scores).map(([d, s]) => [d, (s - std.get(d)!.mean) / std.get(d)!.sd]));
+      const z = Object.fromEntries(
+        Object.entries(scores).map(([d, s]) => [d, (s - std.get(d)!.mean) / std.get(d)!.sd]),
+      );
       return semanticVerdict(domain, z);
     },
   };

@@ -28,14 +28,14 @@ export async function trainNaiveBayes(input: TrainInput): Promise<Map<string, Do
   // Clamp: a document positive for exactly one domain belongs to it; judged off-domain (and positive nowhere) to
   // the background; a document positive for several domains is left to EM.
   const clamp = new Int32Array(ids.length).fill(-1);
-  const counts = new Map(domains.map((d) => [d, { positives: 0, negatives: 0 }]));
+  const counts = new Map(domains.map(d => [d, { positives: 0, negatives: 0 }]));
   ids.forEach((id, i) => {
-    const pos = domains.filter((d) => input.evidence.get(d)?.positives.has(id));
+    const pos = domains.filter(d => input.evidence.get(d)?.positives.has(id));
     if (pos.length === 1) {
       clamp[i] = domains.indexOf(pos[0]!);
       counts.get(pos[0]!)!.positives++;
     } else if (pos.length === 0) {
-      const neg = domains.filter((d) => input.evidence.get(d)?.negatives.has(id));
+      const neg = domains.filter(d => input.evidence.get(d)?.negatives.has(id));
       if (neg.length > 0) {
         clamp[i] = background;
         for (const d of neg) counts.get(d)!.negatives++;
@@ -47,7 +47,10 @@ export async function trainNaiveBayes(input: TrainInput): Promise<Map<string, Do
   // One background class: the stored per-domain log-odds against it are then the exact Bayes decision (with
   // several background components the decision is not linear; tried, it accepted 2x too many documents).
   const components = 1;
-  log.info(`relevance: naive Bayes EM over ${ids.length} documents, ${domains.length} domains + ${components} background`, { iterations: config.em_iterations });
+  log.info(
+    `relevance: naive Bayes EM over ${ids.length} documents, ${domains.length} domains + ${components} background`,
+    { iterations: config.em_iterations },
+  );
   const em = nbEm(docs, clamp, domains.length, {
     dims,
     background: components,
@@ -68,7 +71,8 @@ export async function trainNaiveBayes(input: TrainInput): Promise<Map<string, Do
     let found = 0;
     for (let i = 0; i < ids.length; i++) {
       let best = 0;
-      for (let c = 1; c < em.classes; c++) if (em.posterior[i * em.classes + c]! > em.posterior[i * em.classes + best]!) best = c;
+      for (let c = 1; c < em.classes; c++)
+        if (em.posterior[i * em.classes + c]! > em.posterior[i * em.classes + best]!) best = c;
       if (best !== k) continue;
       members++;
       if (clamp[i] !== k) found++;
@@ -80,7 +84,12 @@ export async function trainNaiveBayes(input: TrainInput): Promise<Map<string, Do
       em_members: members,
       em_prior: Number(Math.exp(em.logPrior[k]!).toFixed(4)),
     };
-    result.set(d, { domain: d, model: new LinearModel(weights, em.logPrior[k]! - em.logPrior[bg]!, 'sum'), threshold: 0, stats });
+    result.set(d, {
+      domain: d,
+      model: new LinearModel(weights, em.logPrior[k]! - em.logPrior[bg]!, 'sum'),
+      threshold: 0,
+      stats,
+    });
     log.info(`relevance: domain ${d}: naive Bayes EM`, { domain: d, ...stats });
   });
   return result;

@@ -45,7 +45,12 @@ export interface DomainClassifier {
 export type ClassifierConfig = RelevanceConfig['classifier'];
 
 export function featurizerOf(c: ClassifierConfig): Featurizer {
-  return new Featurizer({ hashBits: c.hash_bits, wordNgrams: c.word_ngrams, charNgrams: c.char_ngrams, maxChars: c.max_chars });
+  return new Featurizer({
+    hashBits: c.hash_bits,
+    wordNgrams: c.word_ngrams,
+    charNgrams: c.char_ngrams,
+    maxChars: c.max_chars,
+  });
 }
 
 /** A stable number in [0, 1) for an id and a purpose: random but reproducible choices. */
@@ -57,7 +62,12 @@ export function unitHash(id: string, salt: string): number {
  * The deepest cut of the held-back examples (sorted by margin, best first) whose precision still reaches
  * the target; Infinity when none does (then nothing passes and the caller says so).
  */
-export function thresholdFor(margins: number[], labels: number[], weights: number[], target: number): { threshold: number; precision: number; recall: number } {
+export function thresholdFor(
+  margins: number[],
+  labels: number[],
+  weights: number[],
+  target: number,
+): { threshold: number; precision: number; recall: number } {
   const order = margins.map((_, i) => i).sort((a, b) => margins[b]! - margins[a]! || a - b);
   const totalPos = labels.reduce((n, y, i) => n + y * weights[i]!, 0);
   let tp = 0;
@@ -70,7 +80,8 @@ export function thresholdFor(margins: number[], labels: number[], weights: numbe
     // only cut between distinct margins
     if (k + 1 < order.length && margins[order[k + 1]!] === margins[i]) continue;
     const precision = tp / (tp + fp);
-    if (precision >= target && tp > 0) best = { threshold: margins[i]!, precision, recall: totalPos ? tp / totalPos : 0 };
+    if (precision >= target && tp > 0)
+      best = { threshold: margins[i]!, precision, recall: totalPos ? tp / totalPos : 0 };
   }
   return best;
 }
@@ -98,19 +109,24 @@ export interface TrainInput {
 export async function trainClassifiers(input: TrainInput): Promise<Map<string, DomainClassifier>> {
   const { config, log } = input;
   const featurizer = featurizerOf(config);
-  const positives = new Map(input.domains.map((d) => [d, new Set(input.evidence.get(d)?.positives ?? [])]));
-  const selfTrained = new Map(input.domains.map((d) => [d, 0]));
+  const positives = new Map(input.domains.map(d => [d, new Set(input.evidence.get(d)?.positives ?? [])]));
+  const selfTrained = new Map(input.domains.map(d => [d, 0]));
   let result = new Map<string, DomainClassifier>();
 
   for (let round = 0; round <= config.self_training_rounds; round++) {
-    const active = input.domains.filter((d) => positives.get(d)!.size > 0);
+    const active = input.domains.filter(d => positives.get(d)!.size > 0);
     // Whose positive is each document (for other domains' negatives)?
     const positiveOf = new Map<string, string[]>();
     for (const d of active) for (const id of positives.get(d)!) positiveOf.set(id, [...(positiveOf.get(id) ?? []), d]);
-    const rate = new Map(active.map((d) => [d, Math.min(1, (config.negatives_per_positive * positives.get(d)!.size) / Math.max(1, input.indexSize))]));
-    const train = new Map(active.map((d) => [d, new PackedExamples()]));
-    const held = new Map(active.map((d) => [d, new PackedExamples()]));
-    const counts = new Map(active.map((d) => [d, { positives: 0, negatives: 0, random_negatives: 0 }]));
+    const rate = new Map(
+      active.map(d => [
+        d,
+        Math.min(1, (config.negatives_per_positive * positives.get(d)!.size) / Math.max(1, input.indexSize)),
+      ]),
+    );
+    const train = new Map(active.map(d => [d, new PackedExamples()]));
+    const held = new Map(active.map(d => [d, new PackedExamples()]));
+    const counts = new Map(active.map(d => [d, { positives: 0, negatives: 0, random_negatives: 0 }]));
 
     const seen = new Set<string>();
     for await (const doc of input.scan()) {
@@ -120,7 +136,16 @@ export async function trainClassifiers(input: TrainInput): Promise<Map<string, D
       let features: { indices: Int32Array; count: number } | undefined;
       const holdout = unitHash(doc.id, `holdout/${config.seed}`) < config.holdout;
       for (const d of active) {
-        const role = roleOf(doc.id, d, positives.get(d)!, input.evidence.get(d)?.negatives, positiveOf, input.candidateDomain, rate.get(d)!, config.seed);
+        const role = roleOf(
+          doc.id,
+          d,
+          positives.get(d)!,
+          input.evidence.get(d)?.negatives,
+          positiveOf,
+          input.candidateDomain,
+          rate.get(d)!,
+          config.seed,
+        );
         if (!role) continue;
         features ??= featurizer.extract(doc.text);
         // A held-back random negative stands for the 1/rate index documents it was drawn from, so the
@@ -137,7 +162,12 @@ export async function trainClassifiers(input: TrainInput): Promise<Map<string, D
     result = new Map();
     for (const d of active) {
       const examples = train.get(d)!;
-      const model = trainLogistic(examples, featurizer.dims, { epochs: config.epochs, learningRate: config.learning_rate, l2: config.l2, seed: config.seed });
+      const model = trainLogistic(examples, featurizer.dims, {
+        epochs: config.epochs,
+        learningRate: config.learning_rate,
+        l2: config.l2,
+        seed: config.seed,
+      });
       const h = held.get(d)!;
       const margins: number[] = [];
       for (let i = 0; i < h.size; i++) {
@@ -146,7 +176,10 @@ export async function trainClassifiers(input: TrainInput): Promise<Map<string, D
       }
       const cut = thresholdFor(margins, h.labels, h.weights, config.target_precision);
       if (!Number.isFinite(cut.threshold)) {
-        log.warn(`relevance: domain ${d}: no threshold reaches the target precision ${config.target_precision} on ${h.size} held-back examples; nothing passes its classifier`, { domain: d });
+        log.warn(
+          `relevance: domain ${d}: no threshold reaches the target precision ${config.target_precision} on ${h.size} held-back examples; nothing passes its classifier`,
+          { domain: d },
+        );
       }
       result.set(d, {
         domain: d,
@@ -160,14 +193,23 @@ export async function trainClassifiers(input: TrainInput): Promise<Map<string, D
           holdout_recall: Number(cut.recall.toFixed(4)),
         },
       });
-      log.info(`relevance: domain ${d}: classifier round ${round}`, { domain: d, round, ...result.get(d)!.stats, threshold: cut.threshold });
+      log.info(`relevance: domain ${d}: classifier round ${round}`, {
+        domain: d,
+        round,
+        ...result.get(d)!.stats,
+        threshold: cut.threshold,
+      });
     }
     if (round === config.self_training_rounds || result.size === 0) break;
 
     // Self-training: the most confident documents above the threshold join the positives.
-    const found = new Map(active.map((d) => [d, [] as { id: string; margin: number }[]]));
+    const found = new Map(active.map(d => [d, [] as { id: string; margin: number }[]]));
     const scored = [...result.values()];
-    const table = new ScoringTable(scored.map((c) => c.domain), scored.map((c) => c.model), featurizer.dims);
+    const table = new ScoringTable(
+      scored.map(c => c.domain),
+      scored.map(c => c.model),
+      featurizer.dims,
+    );
     for await (const doc of input.scan()) {
       input.signal?.throwIfAborted();
       const { indices, count } = featurizer.extract(doc.text);
@@ -176,15 +218,23 @@ export async function trainClassifiers(input: TrainInput): Promise<Map<string, D
       let bestExcess = 0;
       for (let k = 0; k < scored.length; k++) {
         const excess = margins[k]! - scored[k]!.threshold;
-        if (excess >= 0 && (bestDomain === undefined || excess > bestExcess)) [bestDomain, bestExcess] = [scored[k]!.domain, excess];
+        if (excess >= 0 && (bestDomain === undefined || excess > bestExcess))
+          [bestDomain, bestExcess] = [scored[k]!.domain, excess];
       }
-      if (bestDomain && !positives.get(bestDomain)!.has(doc.id) && !input.evidence.get(bestDomain)?.negatives.has(doc.id)) {
+      if (
+        bestDomain &&
+        !positives.get(bestDomain)!.has(doc.id) &&
+        !input.evidence.get(bestDomain)?.negatives.has(doc.id)
+      ) {
         found.get(bestDomain)!.push({ id: doc.id, margin: bestExcess });
       }
     }
     for (const d of active) {
       const limit = Math.ceil(config.self_training_growth * positives.get(d)!.size);
-      const add = found.get(d)!.sort((a, b) => b.margin - a.margin || a.id.localeCompare(b.id)).slice(0, limit);
+      const add = found
+        .get(d)!
+        .sort((a, b) => b.margin - a.margin || a.id.localeCompare(b.id))
+        .slice(0, limit);
       for (const { id } of add) positives.get(d)!.add(id);
       selfTrained.set(d, selfTrained.get(d)! + add.length);
     }

@@ -16,14 +16,33 @@ function pad(cells: string[], widths: number[]): string {
 /** The diff as text a person reads top to bottom: what changed, then why. */
 export function formatDiff(diff: VersionDiff): string {
   const { a, b } = diff;
-  const lines: string[] = [`${diff.dataset}: ${a.version} → ${b.version}` + (b.parent ? ` (${b.version}'s parent: ${b.parent})` : '')];
+  const lines: string[] = [
+    `${diff.dataset}: ${a.version} → ${b.version}` + (b.parent ? ` (${b.version}'s parent: ${b.parent})` : ''),
+  ];
 
   const head = ['domain', a.version, b.version, 'added', 'removed', 'changed', 'unchanged'];
-  const rows = diff.domains.map((d) => [d.domain, String(d.before), String(d.after), `+${d.added}`, `-${d.removed}`, String(d.changed), String(d.unchanged)]);
-  const total = (k: 'before' | 'after' | 'added' | 'removed' | 'changed' | 'unchanged') => diff.domains.reduce((n, d) => n + d[k], 0);
-  rows.push(['total', String(total('before')), String(total('after')), `+${total('added')}`, `-${total('removed')}`, String(total('changed')), String(total('unchanged'))]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  lines.push('', 'Documents per domain:', '  ' + pad(head, widths), ...rows.map((r) => '  ' + pad(r, widths)));
+  const rows = diff.domains.map(d => [
+    d.domain,
+    String(d.before),
+    String(d.after),
+    `+${d.added}`,
+    `-${d.removed}`,
+    String(d.changed),
+    String(d.unchanged),
+  ]);
+  const total = (k: 'before' | 'after' | 'added' | 'removed' | 'changed' | 'unchanged') =>
+    diff.domains.reduce((n, d) => n + d[k], 0);
+  rows.push([
+    'total',
+    String(total('before')),
+    String(total('after')),
+    `+${total('added')}`,
+    `-${total('removed')}`,
+    String(total('changed')),
+    String(total('unchanged')),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map(r => r[i]!.length)));
+  lines.push('', 'Documents per domain:', '  ' + pad(head, widths), ...rows.map(r => '  ' + pad(r, widths)));
 
   lines.push('', 'Why:');
   let any = false;

@@ -78,17 +78,20 @@ export function configDiff(a: unknown, b: unknown): { key: string; a: unknown; b
   const fa = flatten(a);
   const fb = flatten(b);
   const keys = [...new Set([...fa.keys(), ...fb.keys()])].sort();
-  return keys.filter((k) => !isDeepStrictEqual(fa.get(k), fb.get(k))).map((k) => ({ key: k, a: fa.get(k), b: fb.get(k) }));
+  return keys.filter(k => !isDeepStrictEqual(fa.get(k), fb.get(k))).map(k => ({ key: k, a: fa.get(k), b: fb.get(k) }));
 }
 
 /** A domain's documents in id order: parts are written sorted by id, which lets two versions be merge-joined in bounded memory. */
 async function* domainDocs(ref: VersionRef, domain: string, sorted = true): AsyncGenerator<Doc> {
-  const parts = ref.manifest.shards.filter((s) => s.path.startsWith(`data/${domain}/`)).sort((x, y) => (x.path < y.path ? -1 : 1));
+  const parts = ref.manifest.shards
+    .filter(s => s.path.startsWith(`data/${domain}/`))
+    .sort((x, y) => (x.path < y.path ? -1 : 1));
   let last = '';
   for (const part of parts) {
     const path = join(ref.dir, part.path);
     for await (const doc of readJsonl<Doc>(path)) {
-      if (sorted && doc.id <= last) throw new OutOfOrder(`${path}: record ${doc.id} is out of id order (after ${last})`);
+      if (sorted && doc.id <= last)
+        throw new OutOfOrder(`${path}: record ${doc.id} is out of id order (after ${last})`);
       last = doc.id;
       yield doc;
     }
@@ -135,7 +138,7 @@ async function mapPairs(a: VersionRef, b: VersionRef, domain: string, sink: Pair
       docsA.delete(doc.id);
     } else sink.onlyB(doc);
   }
-  docsA.forEach((doc) => sink.onlyA(doc));
+  docsA.forEach(doc => sink.onlyA(doc));
 }
 
 function sourceFile(doc: Doc): string {
@@ -150,8 +153,11 @@ const KNOWN_FIELDS = new Set(['id', 'text', 'url', 'domain', 'source', 'lang', '
  */
 function withoutNulls(doc: Doc): Doc {
   const strip = (v: unknown): unknown => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v === null ? undefined : Array.isArray(v) ? v.map(strip) : v;
-    const kept = Object.entries(v).map(([k, x]) => [k, strip(x)] as const).filter(([, x]) => x !== undefined);
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      return v === null ? undefined : Array.isArray(v) ? v.map(strip) : v;
+    const kept = Object.entries(v)
+      .map(([k, x]) => [k, strip(x)] as const)
+      .filter(([, x]) => x !== undefined);
     return kept.length ? Object.fromEntries(kept) : undefined;
   };
   return strip(doc) as Doc;
@@ -161,13 +167,17 @@ function changeReasons(before: Doc, after: Doc): string[] {
   const [a, b] = [withoutNulls(before), withoutNulls(after)];
   const reasons: string[] = [];
   if (a.text !== b.text) reasons.push('text changed');
-  if (a.url !== b.url || !isDeepStrictEqual(a.source, b.source) || !isDeepStrictEqual(a.lang, b.lang)) reasons.push('metadata changed (url, source or language)');
-  const qa = new Set((a.retrieval?.hits ?? []).map((h) => h.query_id));
-  const qb = new Set((b.retrieval?.hits ?? []).map((h) => h.query_id));
+  if (a.url !== b.url || !isDeepStrictEqual(a.source, b.source) || !isDeepStrictEqual(a.lang, b.lang))
+    reasons.push('metadata changed (url, source or language)');
+  const qa = new Set((a.retrieval?.hits ?? []).map(h => h.query_id));
+  const qb = new Set((b.retrieval?.hits ?? []).map(h => h.query_id));
   if (!isDeepStrictEqual(qa, qb)) reasons.push('found by a different set of queries');
-  else if (!isDeepStrictEqual(a.retrieval?.hits, b.retrieval?.hits)) reasons.push('same queries, different BM25 scores or ranks');
+  else if (!isDeepStrictEqual(a.retrieval?.hits, b.retrieval?.hits))
+    reasons.push('same queries, different BM25 scores or ranks');
   const rest = (d: Doc) => Object.fromEntries(Object.entries(d).filter(([k]) => !KNOWN_FIELDS.has(k)));
-  const other = [...new Set([...Object.keys(rest(a)), ...Object.keys(rest(b))])].filter((k) => !isDeepStrictEqual(rest(a)[k], rest(b)[k]));
+  const other = [...new Set([...Object.keys(rest(a)), ...Object.keys(rest(b))])].filter(
+    k => !isDeepStrictEqual(rest(a)[k], rest(b)[k]),
+  );
   if (other.length) reasons.push(`${other.sort().join(', ')} changed`);
   return reasons;
 }
@@ -189,18 +199,29 @@ function add(map: Record<string, number>, key: string): void {
  * the removed records and the documents that differ, not with the documents both versions share.
  */
 export async function diffVersions(a: VersionRef, b: VersionRef): Promise<VersionDiff> {
-  const [queriesA, queriesB, removedA, removedB] = await Promise.all([readQueries(a.dir), readQueries(b.dir), readRemovals(a), readRemovals(b)]);
-  const inputsOf = (m: Manifest) => new Map([...m.inputs.archives, ...m.inputs.corpora, ...m.inputs.seeds].map((i) => [i.path, i.sha256]));
+  const [queriesA, queriesB, removedA, removedB] = await Promise.all([
+    readQueries(a.dir),
+    readQueries(b.dir),
+    readRemovals(a),
+    readRemovals(b),
+  ]);
+  const inputsOf = (m: Manifest) =>
+    new Map([...m.inputs.archives, ...m.inputs.corpora, ...m.inputs.seeds].map(i => [i.path, i.sha256]));
   const inA = inputsOf(a.manifest);
   const inB = inputsOf(b.manifest);
   const config = configDiff(a.manifest.config, b.manifest.config);
-  const retrieveChanged = config.some((c) => c.key.startsWith('retrieve.') || c.key.startsWith('index.'));
+  const retrieveChanged = config.some(c => c.key.startsWith('retrieve.') || c.key.startsWith('index.'));
 
   const domains = [...new Set([...Object.keys(a.manifest.domains), ...Object.keys(b.manifest.domains)])].sort();
   const result = new Map<string, DomainDiff>();
   const pendingAdded: Pending[] = [];
   const pendingRemoved: Pending[] = [];
-  const pending = (doc: Doc, domain: string): Pending => ({ id: doc.id, domain, source: sourceFile(doc), queries: (doc.retrieval?.hits ?? []).map((h) => h.query_id) });
+  const pending = (doc: Doc, domain: string): Pending => ({
+    id: doc.id,
+    domain,
+    source: sourceFile(doc),
+    queries: (doc.retrieval?.hits ?? []).map(h => h.query_id),
+  });
 
   const emptyDomain = (domain: string): DomainDiff => ({
     domain,
@@ -225,8 +246,8 @@ export async function diffVersions(a: VersionRef, b: VersionRef): Promise<Versio
           if (d.examples.changed.length < EXAMPLES) d.examples.changed.push(`${y.id} (${reasons.join('; ')})`);
         }
       },
-      onlyA: (doc) => pendingRemoved.push(pending(doc, domain)),
-      onlyB: (doc) => pendingAdded.push(pending(doc, domain)),
+      onlyA: doc => pendingRemoved.push(pending(doc, domain)),
+      onlyB: doc => pendingAdded.push(pending(doc, domain)),
     };
     const marks = [pendingAdded.length, pendingRemoved.length] as const;
     try {
@@ -241,8 +262,8 @@ export async function diffVersions(a: VersionRef, b: VersionRef): Promise<Versio
     result.set(domain, d);
   }
 
-  const addedDomain = new Map(pendingAdded.map((p) => [p.id, p.domain]));
-  const removedDomain = new Map(pendingRemoved.map((p) => [p.id, p.domain]));
+  const addedDomain = new Map(pendingAdded.map(p => [p.id, p.domain]));
+  const removedDomain = new Map(pendingRemoved.map(p => [p.id, p.domain]));
   for (const p of pendingRemoved) {
     const d = result.get(p.domain)!;
     d.removed++;
@@ -251,7 +272,8 @@ export async function diffVersions(a: VersionRef, b: VersionRef): Promise<Versio
     if (movedTo) reason = `moved to domain ${movedTo}`;
     else if (removedB.has(p.id)) reason = `removed by rule ${removedB.get(p.id)} in ${b.manifest.version}`;
     else if (!inB.has(p.source)) reason = 'its input file is not an input any more';
-    else if (p.queries.length > 0 && p.queries.every((q) => !queriesB.has(q))) reason = `its queries are not in ${b.manifest.version}'s query set`;
+    else if (p.queries.length > 0 && p.queries.every(q => !queriesB.has(q)))
+      reason = `its queries are not in ${b.manifest.version}'s query set`;
     else if (retrieveChanged) reason = 'not retrieved under the changed retrieve/index settings';
     else reason = 'no longer retrieved';
     add(d.why.removed, reason);
@@ -265,7 +287,7 @@ export async function diffVersions(a: VersionRef, b: VersionRef): Promise<Versio
     if (movedFrom) reason = `moved from domain ${movedFrom}`;
     else if (removedA.has(p.id)) reason = `no longer removed by rule ${removedA.get(p.id)}`;
     else if (!inA.has(p.source)) reason = 'from a new input file';
-    else if (p.queries.some((q) => !queriesA.has(q))) reason = `found by queries new in ${b.manifest.version}`;
+    else if (p.queries.some(q => !queriesA.has(q))) reason = `found by queries new in ${b.manifest.version}`;
     else if (retrieveChanged) reason = 'retrieved by existing queries under the changed retrieve/index settings';
     else reason = 'newly retrieved by existing queries';
     add(d.why.added, reason);
@@ -278,9 +300,9 @@ export async function diffVersions(a: VersionRef, b: VersionRef): Promise<Versio
   for (const [, q] of qAdded) (byDomain[q.domain] ??= { added: 0, removed: 0 }).added++;
   for (const [, q] of qRemoved) (byDomain[q.domain] ??= { added: 0, removed: 0 }).removed++;
 
-  const steps = [...new Set([...a.manifest.funnel.map((f) => f.step), ...b.manifest.funnel.map((f) => f.step)])];
+  const steps = [...new Set([...a.manifest.funnel.map(f => f.step), ...b.manifest.funnel.map(f => f.step)])];
   const stepOf = (m: Manifest, s: string) => {
-    const f = m.funnel.find((x) => x.step === s);
+    const f = m.funnel.find(x => x.step === s);
     return f ? { in: f.in, out: f.out } : null;
   };
 
@@ -296,13 +318,16 @@ export async function diffVersions(a: VersionRef, b: VersionRef): Promise<Versio
       added: qAdded.length,
       removed: qRemoved.length,
       byDomain,
-      examples: { added: qAdded.slice(0, EXAMPLES).map(([, q]) => `[${q.domain}] ${q.text}`), removed: qRemoved.slice(0, EXAMPLES).map(([, q]) => `[${q.domain}] ${q.text}`) },
+      examples: {
+        added: qAdded.slice(0, EXAMPLES).map(([, q]) => `[${q.domain}] ${q.text}`),
+        removed: qRemoved.slice(0, EXAMPLES).map(([, q]) => `[${q.domain}] ${q.text}`),
+      },
     },
     inputs: {
-      added: [...inB.keys()].filter((p) => !inA.has(p)),
-      removed: [...inA.keys()].filter((p) => !inB.has(p)),
+      added: [...inB.keys()].filter(p => !inA.has(p)),
+      removed: [...inA.keys()].filter(p => !inB.has(p)),
       changed: [...inB].filter(([p, sha]) => inA.has(p) && inA.get(p) !== sha).map(([p]) => p),
     },
-    funnel: steps.map((step) => ({ step, a: stepOf(a.manifest, step), b: stepOf(b.manifest, step) })),
+    funnel: steps.map(step => ({ step, a: stepOf(a.manifest, step), b: stepOf(b.manifest, step) })),
   };
 }

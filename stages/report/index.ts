@@ -19,7 +19,11 @@ export const REPORT_STATS_PATH = 'report/stats.json';
  * and CSS, no script, no network) and `report/stats.json`. Returns the page's path. The same version
  * gives the same bytes, so regenerating a report leaves the manifest's checksums valid.
  */
-export async function writeReport(versionDir: string, manifest: Manifest, onProgress?: (docs: number) => void): Promise<string> {
+export async function writeReport(
+  versionDir: string,
+  manifest: Manifest,
+  onProgress?: (docs: number) => void,
+): Promise<string> {
   const stats = await collectStats(versionDir, manifest, onProgress);
   const { samples: _samples, ...figures } = stats;
   await writeFileAtomic(join(versionDir, REPORT_STATS_PATH), JSON.stringify(figures, null, 2) + '\n');
@@ -37,5 +41,11 @@ export function readReportStats(versionDir: string): CardStats | undefined {
 
 /** The report's entries for `manifest.files` (records: 0, they are not data files). */
 export async function reportFileEntries(versionDir: string): Promise<FileEntry[]> {
-  return Promise.all([REPORT_PATH, REPORT_STATS_PATH].map(async (path) => ({ path, records: 0, ...(await sha256File(join(versionDir, path))) })));
+  return Promise.all(
+    [REPORT_PATH, REPORT_STATS_PATH].map(async path => ({
+      path,
+      records: 0,
+      ...(await sha256File(join(versionDir, path))),
+    })),
+  );
 }

@@ -12,7 +12,10 @@ export class Reservoir<T> {
   private seen = 0;
   private readonly random: () => number;
 
-  constructor(readonly k: number, name: string) {
+  constructor(
+    readonly k: number,
+    name: string,
+  ) {
     this.random = uniform(seedOf(name));
   }
 

@@ -78,7 +78,9 @@ export function hostOf(url: string | undefined): string | null {
 }
 
 function sourceName(source: DocSource): string {
-  return source.kind === 'corpus' ? `corpus: ${basename(source.file)}` : `${source.kind}: ${basename(source.warc_file)}`;
+  return source.kind === 'corpus'
+    ? `corpus: ${basename(source.file)}`
+    : `${source.kind}: ${basename(source.warc_file)}`;
 }
 
 function lengthBin(tokens: number): number {
@@ -110,7 +112,12 @@ function monthSeries(months: Map<string, number>): Count[] {
 
 type QueryInfo = Pick<Query, 'domain' | 'text'> & { method: string };
 
-async function readQueries(versionDir: string): Promise<{ queries: Map<string, QueryInfo>; models: Map<string, number>; prompts: Map<string, number>; methods: Map<string, number> }> {
+async function readQueries(versionDir: string): Promise<{
+  queries: Map<string, QueryInfo>;
+  models: Map<string, number>;
+  prompts: Map<string, number>;
+  methods: Map<string, number>;
+}> {
   const path = join(versionDir, 'queries.jsonl.gz');
   const queries = new Map<string, QueryInfo>();
   const models = new Map<string, number>();
@@ -131,7 +138,11 @@ async function readQueries(versionDir: string): Promise<{ queries: Map<string, Q
  * One streaming pass over a version's shards. Memory is bounded by the number of queries, domains,
  * months and languages plus a fixed number of sites and samples, never by the number of documents.
  */
-export async function collectStats(versionDir: string, manifest: Manifest, onProgress?: (docs: number) => void): Promise<ReportStats> {
+export async function collectStats(
+  versionDir: string,
+  manifest: Manifest,
+  onProgress?: (docs: number) => void,
+): Promise<ReportStats> {
   const { queries, models, prompts, methods } = await readQueries(versionDir);
   const domains: Record<string, DomainTotals> = {};
   const sites = new TopCounter(SITE_CAPACITY);
@@ -148,15 +159,17 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
   const reservoirs = new Map<string, Reservoir<SampleDoc>>();
   let seen = 0;
 
-  const missing = manifest.shards.filter((s) => !existsSync(join(versionDir, s.path)));
-  if (missing.length) throw new Error(`${versionDir}: manifest lists ${missing.map((s) => s.path).join(', ')} but the file is missing`);
+  const missing = manifest.shards.filter(s => !existsSync(join(versionDir, s.path)));
+  if (missing.length)
+    throw new Error(`${versionDir}: manifest lists ${missing.map(s => s.path).join(', ')} but the file is missing`);
   for (const shard of manifest.shards) {
     const path = join(versionDir, shard.path);
     const shardDomain = shard.path.split('/')[1] ?? 'unknown';
     let line = 0;
     for await (const doc of readJsonl<Doc>(path)) {
       line++;
-      if (typeof doc.text !== 'string' || !doc.source) throw new Error(`${path}: record ${line} has no text or no source`);
+      if (typeof doc.text !== 'string' || !doc.source)
+        throw new Error(`${path}: record ${line} has no text or no source`);
       const domain = doc.domain ?? shardDomain;
       const tokens = tokenCount(doc.text);
       const totals = (domains[domain] ??= { docs: 0, tokens: 0, chars: 0 });
@@ -184,7 +197,11 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
       if (hits.length === 1) increment(queryExclusive, hits[0]!.query_id);
 
       let reservoir = reservoirs.get(domain);
-      if (!reservoir) reservoirs.set(domain, (reservoir = new Reservoir<SampleDoc>(SAMPLES_PER_DOMAIN, `${manifest.version}/${domain}`)));
+      if (!reservoir)
+        reservoirs.set(
+          domain,
+          (reservoir = new Reservoir<SampleDoc>(SAMPLES_PER_DOMAIN, `${manifest.version}/${domain}`)),
+        );
       reservoir.offer(() => ({
         id: doc.id,
         ...(doc.url ? { url: doc.url } : {}),
@@ -196,29 +213,47 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
         hits: [...(doc.retrieval?.hits ?? [])]
           .sort((a, b) => b.score - a.score)
           .slice(0, 3)
-          .map((h) => ({ query: queries.get(h.query_id)?.text ?? h.query_id, score: h.score, rank: h.rank })),
+          .map(h => ({ query: queries.get(h.query_id)?.text ?? h.query_id, score: h.score, rank: h.rank })),
       }));
       if (++seen % 10_000 === 0) onProgress?.(seen);
     }
   }
 
   const maxBin = Math.max(-1, ...lengths.keys());
-  const lengthBins = Array.from({ length: maxBin + 1 }, (_, b) => ({ lo: b === 0 ? 0 : 2 ** b, hi: 2 ** (b + 1), count: lengths.get(b) ?? 0 }));
-  const firstNonEmpty = lengthBins.findIndex((b) => b.count > 0);
+  const lengthBins = Array.from({ length: maxBin + 1 }, (_, b) => ({
+    lo: b === 0 ? 0 : 2 ** b,
+    hi: 2 ** (b + 1),
+    count: lengths.get(b) ?? 0,
+  }));
+  const firstNonEmpty = lengthBins.findIndex(b => b.count > 0);
 
   const yields: QueryYield[] = [...queryDocs].map(([id, docs]) => {
     const q = queries.get(id);
     const exclusive = queryExclusive.get(id) ?? 0;
     const meanScore = round((queryScores.get(id) ?? 0) / docs);
-    return { id, domain: q?.domain ?? '?', text: q?.text ?? '(not in queries.jsonl.gz)', method: q?.method ?? '?', docs, exclusive, mean_score: meanScore };
+    return {
+      id,
+      domain: q?.domain ?? '?',
+      text: q?.text ?? '(not in queries.jsonl.gz)',
+      method: q?.method ?? '?',
+      docs,
+      exclusive,
+      mean_score: meanScore,
+    };
   });
   // Kept documents alone rank little: many queries keep exactly retrieve.top_k. What a query adds that no
   // other query found ranks first, then its kept documents, then how well they match (mean BM25).
-  yields.sort((a, b) => b.exclusive - a.exclusive || b.docs - a.docs || b.mean_score - a.mean_score || (a.id < b.id ? -1 : 1));
+  yields.sort(
+    (a, b) => b.exclusive - a.exclusive || b.docs - a.docs || b.mean_score - a.mean_score || (a.id < b.id ? -1 : 1),
+  );
 
   return {
     tokenizer: TOKENIZER,
-    domains: Object.fromEntries(Object.keys(domains).sort().map((d) => [d, domains[d]!])),
+    domains: Object.fromEntries(
+      Object.keys(domains)
+        .sort()
+        .map(d => [d, domains[d]!]),
+    ),
     sites: { top: sites.top(TOP_SITES), distinct: sites.size, exact: sites.exact, withoutUrl },
     sources: byCount(sources),
     months: monthSeries(months),
@@ -230,6 +265,6 @@ export async function collectStats(versionDir: string, manifest: Manifest, onPro
     models: byCount(models),
     prompts: byCount(prompts),
     methods: byCount(methods),
-    samples: Object.fromEntries([...reservoirs.keys()].sort().map((d) => [d, reservoirs.get(d)!.items])),
+    samples: Object.fromEntries([...reservoirs.keys()].sort().map(d => [d, reservoirs.get(d)!.items])),
   };
 }

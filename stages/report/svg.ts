@@ -18,7 +18,27 @@ export interface Segment {
 }
 
 /** Kelly's colours of maximum contrast, less white, black and the blue that marks kept documents. */
-const KELLY = ['#be0032', '#f3c300', '#875692', '#f38400', '#a1caf1', '#008856', '#e68fac', '#c2b280', '#848482', '#f99379', '#604e97', '#f6a600', '#b3446c', '#dcd300', '#882d17', '#8db600', '#654522', '#e25822', '#2b3d26'];
+const KELLY = [
+  '#be0032',
+  '#f3c300',
+  '#875692',
+  '#f38400',
+  '#a1caf1',
+  '#008856',
+  '#e68fac',
+  '#c2b280',
+  '#848482',
+  '#f99379',
+  '#604e97',
+  '#f6a600',
+  '#b3446c',
+  '#dcd300',
+  '#882d17',
+  '#8db600',
+  '#654522',
+  '#e25822',
+  '#2b3d26',
+];
 
 /**
  * n distinct colours: Kelly's first, then hues a golden angle apart (skipping the kept blue's), so no two
@@ -39,7 +59,7 @@ const CHAR_WIDTH = 7.4;
 const ROW = 22;
 
 export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
@@ -56,13 +76,17 @@ function svg(id: string, width: number, height: number, body: string[], label: s
 }
 
 /** Horizontal bars, one row per item, value printed at the end of the bar. */
-export function barChart(id: string, bars: Bar[], opts: { width?: number; labelChars?: number; className?: string; format?: (n: number) => string; log?: boolean } = {}): string {
+export function barChart(
+  id: string,
+  bars: Bar[],
+  opts: { width?: number; labelChars?: number; className?: string; format?: (n: number) => string; log?: boolean } = {},
+): string {
   const width = opts.width ?? 640;
   const format = opts.format ?? fmt;
-  const labelChars = Math.min(opts.labelChars ?? 32, Math.max(4, ...bars.map((b) => b.label.length)));
+  const labelChars = Math.min(opts.labelChars ?? 32, Math.max(4, ...bars.map(b => b.label.length)));
   const left = Math.round(labelChars * CHAR_WIDTH + 8);
   const right = 70;
-  const max = Math.max(1, ...bars.map((b) => b.value));
+  const max = Math.max(1, ...bars.map(b => b.value));
   const plot = width - left - right;
   const body = bars.map((b, i) => {
     const y = i * ROW + 4;
@@ -80,13 +104,17 @@ export function barChart(id: string, bars: Bar[], opts: { width?: number; labelC
 }
 
 /** Vertical columns (a histogram); every `labelEvery`-th label is printed under its column. */
-export function columnChart(id: string, columns: Bar[], opts: { width?: number; height?: number; labelEvery?: number; className?: string } = {}): string {
+export function columnChart(
+  id: string,
+  columns: Bar[],
+  opts: { width?: number; height?: number; labelEvery?: number; className?: string } = {},
+): string {
   const width = opts.width ?? 640;
   const height = opts.height ?? 220;
   const [top, bottom, left, right] = [16, 40, 44, 28];
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const max = Math.max(1, ...columns.map((c) => c.value));
+  const max = Math.max(1, ...columns.map(c => c.value));
   const step = plotW / Math.max(1, columns.length);
   const labelEvery = opts.labelEvery ?? Math.max(1, Math.ceil(columns.length / Math.floor(plotW / 60)));
   const body: string[] = [
@@ -104,20 +132,26 @@ export function columnChart(id: string, columns: Bar[], opts: { width?: number; 
         `width="${Math.max(1, step * 0.8).toFixed(1)}" height="${h.toFixed(1)}" data-value="${c.value}"><title>${title}</title></rect>`,
     );
     if (i % labelEvery === 0) {
-      body.push(`<text class="label" x="${(x + step / 2).toFixed(1)}" y="${top + plotH + 14}" text-anchor="middle">${esc(c.label)}</text>`);
+      body.push(
+        `<text class="label" x="${(x + step / 2).toFixed(1)}" y="${top + plotH + 14}" text-anchor="middle">${esc(c.label)}</text>`,
+      );
     }
   });
   return svg(id, width, height, body, id);
 }
 
 /** One horizontal stacked bar per row (e.g. kept vs removed at each step of the funnel), with a legend. */
-export function stackedBarChart(id: string, rows: { label: string; segments: Segment[] }[], opts: { width?: number } = {}): string {
+export function stackedBarChart(
+  id: string,
+  rows: { label: string; segments: Segment[] }[],
+  opts: { width?: number } = {},
+): string {
   const width = opts.width ?? 640;
-  const labelChars = Math.max(4, ...rows.map((r) => r.label.length));
+  const labelChars = Math.max(4, ...rows.map(r => r.label.length));
   const left = Math.round(labelChars * CHAR_WIDTH + 8);
   const right = 120;
   const plot = width - left - right;
-  const max = Math.max(1, ...rows.map((r) => r.segments.reduce((n, s) => n + s.value, 0)));
+  const max = Math.max(1, ...rows.map(r => r.segments.reduce((n, s) => n + s.value, 0)));
   const legend = new Map<string, Segment>();
   const body: string[] = [];
   rows.forEach((r, i) => {
@@ -142,7 +176,9 @@ export function stackedBarChart(id: string, rows: { label: string; segments: Seg
   for (const [name, seg] of legend) {
     const w = Math.round(24 + name.length * CHAR_WIDTH);
     if (lx > left && lx + w > width) [lx, ly] = [left, ly + 18];
-    body.push(`<rect class="legend ${seg.className}"${seg.fill ? ` fill="${seg.fill}"` : ''} x="${lx}" y="${ly}" width="10" height="10"/><text class="label" x="${lx + 14}" y="${ly + 9}">${esc(name)}</text>`);
+    body.push(
+      `<rect class="legend ${seg.className}"${seg.fill ? ` fill="${seg.fill}"` : ''} x="${lx}" y="${ly}" width="10" height="10"/><text class="label" x="${lx + 14}" y="${ly + 9}">${esc(name)}</text>`,
+    );
     lx += w;
   }
   return svg(id, width, ly + 16, body, id);

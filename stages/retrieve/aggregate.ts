@@ -20,7 +20,7 @@ export async function aggregateHits(rows: AsyncIterable<HitRow> | Iterable<HitRo
       entry = { hits: [], perDomain: new Map() };
       byDoc.set(row.doc_id, entry);
     }
-    if (entry.hits.some((h) => h.query_id === row.query_id)) continue;
+    if (entry.hits.some(h => h.query_id === row.query_id)) continue;
     entry.hits.push({ query_id: row.query_id, score: row.score, rank: row.rank });
     const d = entry.perDomain.get(row.domain) ?? { best: -Infinity, count: 0 };
     d.best = Math.max(d.best, row.score);

@@ -10,5 +10,5 @@ export const queryTerms = contentTerms;
 export function toFtsQuery(text: string): string | null {
   const terms = queryTerms(text);
   if (terms.length === 0) return null;
-  return terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ');
+  return terms.map(t => `"${t.replaceAll('"', '""')}"`).join(' OR ');
 }

@@ -15,7 +15,9 @@ export interface HitRow {
   rank: number;
 }
 
-type RetrieveCtx = StageContext<Pick<RetrieveConfig, 'top_k' | 'min_score' | 'min_relative_score'> & Partial<RetrieveConfig>> & {
+type RetrieveCtx = StageContext<
+  Pick<RetrieveConfig, 'top_k' | 'min_score' | 'min_relative_score'> & Partial<RetrieveConfig>
+> & {
   index: Searcher;
 };
 
@@ -75,7 +77,7 @@ export async function* retrieve(queries: AsyncIterable<Query>, ctx: RetrieveCtx)
 
   for await (const batch of batches(queries, batchSize)) {
     ctx.signal.throwIfAborted();
-    const hits = Promise.resolve().then(() => ctx.index.searchBatch(batch.map((q) => ({ query: q.text, k: top_k }))));
+    const hits = Promise.resolve().then(() => ctx.index.searchBatch(batch.map(q => ({ query: q.text, k: top_k }))));
     hits.catch(() => {}); // awaited in order below; avoids an unhandled rejection while earlier batches drain
     inFlight.push({ queries: batch, hits });
     if (inFlight.length >= concurrency) yield* drainOne();

@@ -72,8 +72,8 @@ async function* readCsv(file: string): AsyncGenerator<Seed> {
   let headerLength = 0;
   let row = 0;
   const stream = parseFile<RawRow, RawRow>(file, {
-    headers: (headers) => {
-      const names = headers.map((h) => (h ?? '').trim().toLowerCase());
+    headers: headers => {
+      const names = headers.map(h => (h ?? '').trim().toLowerCase());
       for (const name of REQUIRED_FIELDS) {
         if (!names.includes(name)) {
           // Throwing here surfaces as a stream error; keep the message and rethrow below.
@@ -90,7 +90,9 @@ async function* readCsv(file: string): AsyncGenerator<Seed> {
   });
   stream.on('data-invalid', (cells: unknown, rowNumber: number) => {
     const got = Array.isArray(cells) ? cells.length : Object.keys(cells as object).length;
-    stream.destroy(new SeedError(file, rowNumber, undefined, `expected ${headerLength} columns like the header, got ${got}`));
+    stream.destroy(
+      new SeedError(file, rowNumber, undefined, `expected ${headerLength} columns like the header, got ${got}`),
+    );
   });
   try {
     for await (const raw of stream as AsyncIterable<RawRow>) {

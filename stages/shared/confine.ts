@@ -22,10 +22,12 @@ export class PathEscapeError extends Error {
  */
 export function confinedPath(root: string, parts: string[], what: string, value: string = parts.join('/')): string {
   const base = resolve(root);
-  if (parts.some((p) => p.includes('\0'))) throw new PathEscapeError(what, value, base, `contains a NUL byte; it must name a path inside ${base}`);
+  if (parts.some(p => p.includes('\0')))
+    throw new PathEscapeError(what, value, base, `contains a NUL byte; it must name a path inside ${base}`);
   const path = resolve(base, ...parts);
   const rel = relative(base, path);
   if (rel === '') throw new PathEscapeError(what, value, base, `is ${base} itself, not a path inside it`);
-  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) throw new PathEscapeError(what, value, base, `leads outside ${base} (to ${path})`);
+  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel))
+    throw new PathEscapeError(what, value, base, `leads outside ${base} (to ${path})`);
   return path;
 }

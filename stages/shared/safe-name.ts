@@ -4,7 +4,8 @@
  */
 export const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export const SAFE_NAME_RULE = 'a letter or digit, then up to 63 letters, digits, ".", "_" or "-" (no "/", "\\", spaces, "." or "..")';
+export const SAFE_NAME_RULE =
+  'a letter or digit, then up to 63 letters, digits, ".", "_" or "-" (no "/", "\\", spaces, "." or "..")';
 
 /** Why `name` cannot be a path segment, or undefined when it can. */
 export function unsafeNameProblem(name: string): string | undefined {

@@ -15,7 +15,10 @@ export type S3ClientSettings = Pick<StorageConfigInput, 'endpoint' | 'region' | 
 };
 
 /** The endpoint in force: the config's, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL; undefined = AWS. */
-export function resolveEndpoint(settings: Pick<S3ClientSettings, 'endpoint'> = {}, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function resolveEndpoint(
+  settings: Pick<S3ClientSettings, 'endpoint'> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   return settings.endpoint || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
 }
 
@@ -51,7 +54,14 @@ const shared = new Map<string, S3Client>();
 
 /** One client per distinct settings (and endpoint environment), reused by every download of a process. */
 export function sharedS3Client(settings: S3ClientSettings = {}, env: NodeJS.ProcessEnv = process.env): S3Client {
-  const key = JSON.stringify([settings.endpoint, settings.region, settings.force_path_style, settings.timeout_ms, settings.max_attempts, resolveEndpoint(settings, env)]);
+  const key = JSON.stringify([
+    settings.endpoint,
+    settings.region,
+    settings.force_path_style,
+    settings.timeout_ms,
+    settings.max_attempts,
+    resolveEndpoint(settings, env),
+  ]);
   let client = shared.get(key);
   if (!client) {
     client = createS3Client(settings, env);

@@ -10,9 +10,9 @@ export const storageConfigSchema = z
     /** Where published versions are copied: `s3://bucket/prefix/<dataset>` (versions go under it). */
     publish_to: z
       .string()
-      .refine((v) => isS3Url(v), { message: 'must be an s3://bucket/prefix URL' })
+      .refine(v => isS3Url(v), { message: 'must be an s3://bucket/prefix URL' })
       .refine(
-        (v) => {
+        v => {
           try {
             parseS3Url(v);
             return true;

@@ -23,7 +23,8 @@ export interface CopyMarker {
   completed: string;
 }
 
-export const copyMarkerPath = (datasetDir: string, version: string) => join(datasetDir, COPY_MARKERS_DIR, `${version}.json`);
+export const copyMarkerPath = (datasetDir: string, version: string) =>
+  join(datasetDir, COPY_MARKERS_DIR, `${version}.json`);
 
 export function versionUrl(targetUrl: string, version: string): string {
   const { bucket, key } = parseS3Url(targetUrl);
@@ -76,7 +77,9 @@ export async function completeObjectStoreCopies(
   for (const version of versions) {
     if (await copyIsComplete(datasetDir, version, targetUrl)) continue;
     const url = versionUrl(targetUrl, version);
-    opts.log?.info(`object store: the copy of ${version} to ${url} is not marked complete; copying it (objects already there are skipped)`);
+    opts.log?.info(
+      `object store: the copy of ${version} to ${url} is not marked complete; copying it (objects already there are skipped)`,
+    );
     let result;
     try {
       result = await publishVersionToObjectStore(join(datasetDir, version), targetUrl, version, opts);

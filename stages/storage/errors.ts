@@ -27,7 +27,17 @@ const RETRYABLE_NAMES = new Set([
   'InternalError',
   'ServiceUnavailable',
 ]);
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_STREAM_PREMATURE_CLOSE']);
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 export function statusOf(err: unknown): number | undefined {
   return (err as SdkErrorShape)?.$metadata?.httpStatusCode;
@@ -61,4 +71,9 @@ export function storageError(url: string, action: string, err: unknown, signal?:
 }
 
 /** Defaults for whole-object retries (on top of the SDK's per-request attempts). */
-export const DEFAULT_RETRY: RetryOptions = { retries: 4, backoff_ms: 1000, max_backoff_ms: 30_000, timeout_ms: 120_000 };
+export const DEFAULT_RETRY: RetryOptions = {
+  retries: 4,
+  backoff_ms: 1000,
+  max_backoff_ms: 30_000,
+  timeout_ms: 120_000,
+};

@@ -28,23 +28,34 @@ export async function fetchVersionFromObjectStore(
   localDir: string,
   opts: ObjectStoreOptions & { concurrency?: number } = {},
 ): Promise<FetchVersionResult> {
-  if (existsSync(localDir)) throw new Error(`${localDir} already exists: versions are immutable, fetch into a new folder`);
+  if (existsSync(localDir))
+    throw new Error(`${localDir} already exists: versions are immutable, fetch into a new folder`);
   const { bucket, key } = parseS3Url(targetUrl);
   const storage = storageConfigSchema.parse(opts.storage ?? {});
   const client =
     opts.client ??
-    createS3Client({ region: storage.region, force_path_style: storage.force_path_style, ...(storage.endpoint ? { endpoint: storage.endpoint } : {}) });
+    createS3Client({
+      region: storage.region,
+      force_path_style: storage.force_path_style,
+      ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
+    });
   const prefix = joinKey(key, version) + '/';
   const versionUrl = formatS3Url({ bucket, key: prefix });
   const objects: { key: string; size: number }[] = [];
   for await (const o of listObjects(client, versionUrl, opts.signal)) objects.push(o);
-  if (!objects.some((o) => o.key === `${prefix}manifest.json`)) {
-    throw new Error(`${versionUrl}: no manifest.json, so not a published version (an interrupted publish is completed by publishing it again)`);
+  if (!objects.some(o => o.key === `${prefix}manifest.json`)) {
+    throw new Error(
+      `${versionUrl}: no manifest.json, so not a published version (an interrupted publish is completed by publishing it again)`,
+    );
   }
   const temp = join(dirname(localDir), `.tmp-fetch-${process.pid}-${version}`);
   await rm(temp, { recursive: true, force: true });
   // Every key is checked before anything is downloaded: `<prefix>/../../x` must not become a path outside the folder.
-  const planned = objects.map((o) => ({ ...o, rel: o.key.slice(prefix.length), dest: confinedPath(temp, o.key.slice(prefix.length).split('/'), `${versionUrl}: object key`, o.key) }));
+  const planned = objects.map(o => ({
+    ...o,
+    rel: o.key.slice(prefix.length),
+    dest: confinedPath(temp, o.key.slice(prefix.length).split('/'), `${versionUrl}: object key`, o.key),
+  }));
   let next = 0;
   let bytes = 0;
   const worker = async () => {
@@ -53,10 +64,15 @@ export async function fetchVersionFromObjectStore(
       const url = formatS3Url({ bucket, key: o.key });
       const { rel, dest } = o;
       await mkdir(dirname(dest), { recursive: true });
-      await downloadObject(client, url, dest, { ...DEFAULT_RETRY, expectedSize: o.size, ...(opts.signal ? { signal: opts.signal } : {}) });
+      await downloadObject(client, url, dest, {
+        ...DEFAULT_RETRY,
+        expectedSize: o.size,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       const expected = (await headObject(client, url, opts.signal))?.metadata.sha256;
       const actual = await sha256File(dest);
-      if (expected && expected !== actual.sha256) throw new Error(`${url}: downloaded sha256 ${actual.sha256} differs from the published ${expected}`);
+      if (expected && expected !== actual.sha256)
+        throw new Error(`${url}: downloaded sha256 ${actual.sha256} differs from the published ${expected}`);
       bytes += actual.bytes;
       opts.log?.info(`object store: fetched ${rel}`, { bytes: actual.bytes });
     }

@@ -63,10 +63,24 @@ function target(url: string): { bucket: string; prefix: string } {
 
 const urlOf = (bucket: string, ...parts: string[]) => formatS3Url({ bucket, key: joinKey(...parts) });
 
-function clientFor(opts: ObjectStoreOptions): { client: S3Client; partSizeBytes: number; retries: number; where: string } {
+function clientFor(opts: ObjectStoreOptions): {
+  client: S3Client;
+  partSizeBytes: number;
+  retries: number;
+  where: string;
+} {
   const storage = storageConfigSchema.parse(opts.storage ?? {});
-  const settings = { region: storage.region, force_path_style: storage.force_path_style, ...(storage.endpoint ? { endpoint: storage.endpoint } : {}) };
-  return { client: opts.client ?? createS3Client(settings), partSizeBytes: storage.part_size_mb * MIB, retries: storage.retries ?? DEFAULT_RETRY.retries, where: describeEndpoint(settings) };
+  const settings = {
+    region: storage.region,
+    force_path_style: storage.force_path_style,
+    ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
+  };
+  return {
+    client: opts.client ?? createS3Client(settings),
+    partSizeBytes: storage.part_size_mb * MIB,
+    retries: storage.retries ?? DEFAULT_RETRY.retries,
+    where: describeEndpoint(settings),
+  };
 }
 
 const versionNumber = (v: string) => Number(VERSION_NAME.exec(v)?.[1] ?? NaN);
@@ -100,8 +114,12 @@ async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promi
 }
 
 async function readLocalManifest(versionDir: string, version: string): Promise<Manifest> {
-  const manifest = readManifest(versionDir, (file) => `${file}: not found; only a built version (with its manifest) can be published`);
-  if (manifest.version !== version) throw new Error(`${join(versionDir, 'manifest.json')}: names version ${manifest.version}, not ${version}`);
+  const manifest = readManifest(
+    versionDir,
+    file => `${file}: not found; only a built version (with its manifest) can be published`,
+  );
+  if (manifest.version !== version)
+    throw new Error(`${join(versionDir, 'manifest.json')}: names version ${manifest.version}, not ${version}`);
   return manifest;
 }
 
@@ -116,16 +134,19 @@ export async function publishVersionToObjectStore(
   version: string,
   opts: PublishToObjectStoreOptions = {},
 ): Promise<PublishToObjectStoreResult> {
-  if (!VERSION_NAME.test(version)) throw new Error(`${localVersionDir}: version "${version}" is not a version name like v0001`);
+  if (!VERSION_NAME.test(version))
+    throw new Error(`${localVersionDir}: version "${version}" is not a version name like v0001`);
   const { bucket, prefix } = target(targetUrl);
   const { client, partSizeBytes, retries, where } = clientFor(opts);
   const log = opts.log;
   const manifest = await readLocalManifest(localVersionDir, version);
-  const listed = new Map<string, FileEntry>([...manifest.shards, ...manifest.removed, ...manifest.files].map((e) => [e.path.split(sep).join('/'), e]));
+  const listed = new Map<string, FileEntry>(
+    [...manifest.shards, ...manifest.removed, ...manifest.files].map(e => [e.path.split(sep).join('/'), e]),
+  );
 
   const paths = (await walk(localVersionDir))
-    .map((path) => ({ path, rel: relative(localVersionDir, path).split(sep).join('/') }))
-    .filter((f) => f.rel !== 'manifest.json')
+    .map(path => ({ path, rel: relative(localVersionDir, path).split(sep).join('/') }))
+    .filter(f => f.rel !== 'manifest.json')
     .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const versionUrl = urlOf(bucket, prefix, version) + '/';
   log?.info(`object store: publishing ${version} (${paths.length + 1} files) to ${versionUrl} via ${where}`);
@@ -142,18 +163,27 @@ export async function publishVersionToObjectStore(
     if (present) {
       skipped++;
     } else {
-      await uploadFile(client, file.path, url, { partSizeBytes, metadata: { [SHA256_META]: file.sha256 }, retry: { retries }, ...(opts.signal ? { signal: opts.signal } : {}) });
+      await uploadFile(client, file.path, url, {
+        partSizeBytes,
+        metadata: { [SHA256_META]: file.sha256 },
+        retry: { retries },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       uploaded++;
       uploadedBytes += file.bytes;
     }
-    log?.info(`object store: ${++done}/${total} ${present ? 'already there' : 'stored'} ${file.rel}`, { bytes: file.bytes });
+    log?.info(`object store: ${++done}/${total} ${present ? 'already there' : 'stored'} ${file.rel}`, {
+      bytes: file.bytes,
+    });
   };
 
   await forEachLimit(paths, opts.concurrency ?? 4, async ({ path, rel }) => {
     const { sha256, bytes } = await sha256File(path);
     const entry = listed.get(rel);
     if (entry && (entry.sha256 !== sha256 || entry.bytes !== bytes)) {
-      throw new Error(`${path}: ${bytes} bytes with sha256 ${sha256}, but manifest.json lists ${entry.bytes} bytes with ${entry.sha256}; the local version is damaged, nothing more is published`);
+      throw new Error(
+        `${path}: ${bytes} bytes with sha256 ${sha256}, but manifest.json lists ${entry.bytes} bytes with ${entry.sha256}; the local version is damaged, nothing more is published`,
+      );
     }
     const file = { rel, path, bytes, sha256 };
     locals.push(file);
@@ -161,11 +191,13 @@ export async function publishVersionToObjectStore(
   });
 
   // Every file must be there, whole, before the manifest makes the version visible.
-  await forEachLimit(locals, 8, async (file) => {
+  await forEachLimit(locals, 8, async file => {
     const url = urlOf(bucket, prefix, version, file.rel);
     const head = await headObject(client, url, opts.signal);
     if (!head || head.size !== file.bytes || head.metadata[SHA256_META] !== file.sha256) {
-      throw new Error(`${url}: after upload the object has ${head ? `${head.size} bytes, sha256 ${head.metadata[SHA256_META] ?? 'unset'}` : 'gone missing'}; expected ${file.bytes} bytes, sha256 ${file.sha256}`);
+      throw new Error(
+        `${url}: after upload the object has ${head ? `${head.size} bytes, sha256 ${head.metadata[SHA256_META] ?? 'unset'}` : 'gone missing'}; expected ${file.bytes} bytes, sha256 ${file.sha256}`,
+      );
     }
   });
 
@@ -182,11 +214,18 @@ export async function publishVersionToObjectStore(
   if (current && VERSION_NAME.test(current) && versionNumber(current) > versionNumber(version)) {
     log?.warn(`object store: ${latestUrl} names ${current}, newer than ${version}; left as it is`);
   } else if (current !== version) {
-    await putText(client, latestUrl, version + '\n', { retry: { retries }, ...(opts.signal ? { signal: opts.signal } : {}) });
+    await putText(client, latestUrl, version + '\n', {
+      retry: { retries },
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     latestMoved = true;
   }
   const latest = latestMoved ? version : current!;
-  log?.info(`object store: ${version} published to ${versionUrl}; LATEST = ${latest}`, { uploaded, skipped, bytes: uploadedBytes });
+  log?.info(`object store: ${version} published to ${versionUrl}; LATEST = ${latest}`, {
+    uploaded,
+    skipped,
+    bytes: uploadedBytes,
+  });
   return { url: versionUrl, version, files: locals.length + 1, uploaded, skipped, uploadedBytes, latest, latestMoved };
 }
 
@@ -208,7 +247,12 @@ export async function listVersions(targetUrl: string, opts: ObjectStoreOptions =
     let page;
     try {
       page = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: listPrefix, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: listPrefix,
+          Delimiter: '/',
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
         opts.signal ? { abortSignal: opts.signal } : {},
       );
     } catch (e) {

@@ -22,7 +22,10 @@ export interface ObjectHead {
 export async function headObject(client: S3Client, url: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {
   const { bucket, key } = parseS3Url(url, { requireKey: true });
   try {
-    const res = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    const res = await client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: key }),
+      signal ? { abortSignal: signal } : {},
+    );
     const head: ObjectHead = { size: res.ContentLength ?? 0, metadata: res.Metadata ?? {} };
     if (res.ETag) head.etag = res.ETag;
     if (res.LastModified) head.lastModified = res.LastModified;
@@ -34,7 +37,11 @@ export async function headObject(client: S3Client, url: string, signal?: AbortSi
 }
 
 /** Every object whose key starts with the URL's key (`s3://bucket/prefix/`), in key order. */
-export async function* listObjects(client: S3Client, url: string, signal?: AbortSignal): AsyncGenerator<{ key: string; size: number }> {
+export async function* listObjects(
+  client: S3Client,
+  url: string,
+  signal?: AbortSignal,
+): AsyncGenerator<{ key: string; size: number }> {
   const { bucket, key: prefix } = parseS3Url(url);
   let token: string | undefined;
   do {
@@ -59,7 +66,8 @@ export async function openObjectStream(
   opts: { start?: number; end?: number; signal?: AbortSignal } = {},
 ): Promise<Readable> {
   const { bucket, key } = parseS3Url(url, { requireKey: true });
-  const range = opts.start !== undefined || opts.end !== undefined ? `bytes=${opts.start ?? 0}-${opts.end ?? ''}` : undefined;
+  const range =
+    opts.start !== undefined || opts.end !== undefined ? `bytes=${opts.start ?? 0}-${opts.end ?? ''}` : undefined;
   try {
     const res = await client.send(
       new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) }),
@@ -72,7 +80,11 @@ export async function openObjectStream(
 }
 
 /** A small object's bytes (a listing, a pointer); undefined when it does not exist. */
-export async function readObjectBytes(client: S3Client, url: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+export async function readObjectBytes(
+  client: S3Client,
+  url: string,
+  signal?: AbortSignal,
+): Promise<Buffer | undefined> {
   let body: Readable;
   try {
     body = await openObjectStream(client, url, signal ? { signal } : {});
@@ -99,9 +111,14 @@ export async function readObjectText(client: S3Client, url: string, signal?: Abo
  * later run resumes it with a Range request (guarded by the object's ETag, kept in `<dest>.part.etag`, so a
  * changed object restarts the file), the size is checked, and only a complete file is renamed to `dest`.
  */
-export async function downloadObject(client: S3Client, url: string, dest: string, opts: DownloadOptions): Promise<DownloadResult> {
+export async function downloadObject(
+  client: S3Client,
+  url: string,
+  dest: string,
+  opts: DownloadOptions,
+): Promise<DownloadResult> {
   parseS3Url(url, { requireKey: true });
-  const result = await resumableDownload(url, dest, opts, (part) => attempt(client, url, part, opts));
+  const result = await resumableDownload(url, dest, opts, part => attempt(client, url, part, opts));
   await rm(`${dest}.part.etag`, { force: true });
   return result;
 }
@@ -133,7 +150,12 @@ async function attempt(client: S3Client, url: string, part: string, opts: Downlo
     }
     if ((status === 416 || status === 412) && have > 0) {
       await rm(part, { force: true });
-      throw new RetryableError(url, status === 412 ? 'the object changed since the partial download; restarting' : `range ${have}- not satisfiable; restarting`);
+      throw new RetryableError(
+        url,
+        status === 412
+          ? 'the object changed since the partial download; restarting'
+          : `range ${have}- not satisfiable; restarting`,
+      );
     }
     throw storageError(url, 'GET', e, opts.signal);
   }
@@ -160,7 +182,7 @@ async function attempt(client: S3Client, url: string, part: string, opts: Downlo
   let written = start;
   try {
     for await (const chunk of res.Body as Readable) {
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      if (!out.write(chunk)) await new Promise<void>(r => out.once('drain', () => r()));
       written += (chunk as Buffer).length;
       opts.onProgress?.(written, total);
     }
@@ -169,12 +191,15 @@ async function attempt(client: S3Client, url: string, part: string, opts: Downlo
   } finally {
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   }
-  if (total !== undefined && written < total) throw new RetryableError(url, `connection ended at ${written} of ${total} bytes`);
+  if (total !== undefined && written < total)
+    throw new RetryableError(url, `connection ended at ${written} of ${total} bytes`);
   return verify(url, written, total, opts.expectedSize);
 }
 
 function verify(url: string, size: number, total: number | undefined, expected: number | undefined): number {
-  if (total !== undefined && size !== total) throw new AcquireError(url, `size ${size} differs from the object's ${total}`);
-  if (expected !== undefined && size !== expected) throw new AcquireError(url, `size ${size} differs from the expected ${expected}`);
+  if (total !== undefined && size !== total)
+    throw new AcquireError(url, `size ${size} differs from the object's ${total}`);
+  if (expected !== undefined && size !== expected)
+    throw new AcquireError(url, `size ${size} differs from the expected ${expected}`);
   return size;
 }

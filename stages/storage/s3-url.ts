@@ -35,7 +35,7 @@ export function parseS3Url(url: string, opts: { requireKey?: boolean } = {}): S3
     throw new S3UrlError(url, `bucket "${bucket}" must be 3-63 lower-case letters, digits, dots and dashes`);
   }
   if (/[?#]/.test(key)) throw new S3UrlError(url, 'a key with ? or # is not supported here');
-  if (key.split('/').some((p) => p === '.' || p === '..')) throw new S3UrlError(url, 'the key has a . or .. segment');
+  if (key.split('/').some(p => p === '.' || p === '..')) throw new S3UrlError(url, 'the key has a . or .. segment');
   if (opts.requireKey && (!key || key.endsWith('/'))) throw new S3UrlError(url, 'no object key after the bucket');
   if (Buffer.byteLength(key) > 1024) throw new S3UrlError(url, 'the key is longer than 1024 bytes');
   return { bucket, key };
@@ -48,7 +48,7 @@ export function formatS3Url(loc: S3Location): string {
 /** Joins key parts with single slashes: joinKey('a/', '/b', 'c') = 'a/b/c'; empty parts are dropped. */
 export function joinKey(...parts: string[]): string {
   return parts
-    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .map(p => p.replace(/^\/+|\/+$/g, ''))
     .filter(Boolean)
     .join('/');
 }

@@ -48,7 +48,12 @@ export function contentTypeFor(name: string): string {
   return TYPES.find(([re]) => re.test(name))?.[1] ?? 'application/octet-stream';
 }
 
-export async function uploadFile(client: S3Client, localPath: string, url: string, opts: UploadOptions): Promise<UploadResult> {
+export async function uploadFile(
+  client: S3Client,
+  localPath: string,
+  url: string,
+  opts: UploadOptions,
+): Promise<UploadResult> {
   const { bucket, key } = parseS3Url(url, { requireKey: true });
   if (!(opts.partSizeBytes >= MIN_PART_SIZE)) {
     throw new Error(`${url}: part size ${opts.partSizeBytes} bytes is below S3's minimum of ${MIN_PART_SIZE} (5 MiB)`);
@@ -65,7 +70,10 @@ export async function uploadFile(client: S3Client, localPath: string, url: strin
     try {
       if (size <= opts.partSizeBytes) {
         const body = await readFile(localPath);
-        const res = await client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: size }), opts.signal ? { abortSignal: opts.signal } : {});
+        const res = await client.send(
+          new PutObjectCommand({ ...params, Body: body, ContentLength: size }),
+          opts.signal ? { abortSignal: opts.signal } : {},
+        );
         opts.onProgress?.(size, size);
         return { url, bytes: size, parts: 1, ...(res.ETag ? { etag: res.ETag } : {}) };
       }
@@ -77,7 +85,7 @@ export async function uploadFile(client: S3Client, localPath: string, url: strin
         leavePartsOnError: false,
         ...(opts.signal ? { abortController: abortControllerFor(opts.signal) } : {}),
       });
-      upload.on('httpUploadProgress', (p) => opts.onProgress?.(p.loaded ?? 0, size));
+      upload.on('httpUploadProgress', p => opts.onProgress?.(p.loaded ?? 0, size));
       const res = await upload.done();
       return { url, bytes: size, parts: Math.ceil(size / opts.partSizeBytes), ...(res.ETag ? { etag: res.ETag } : {}) };
     } catch (e) {
@@ -91,7 +99,12 @@ export async function putText(
   client: S3Client,
   url: string,
   text: string,
-  opts: { contentType?: string; metadata?: Record<string, string>; signal?: AbortSignal; retry?: Partial<RetryOptions> } = {},
+  opts: {
+    contentType?: string;
+    metadata?: Record<string, string>;
+    signal?: AbortSignal;
+    retry?: Partial<RetryOptions>;
+  } = {},
 ): Promise<void> {
   const { bucket, key } = parseS3Url(url, { requireKey: true });
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...opts.retry, ...(opts.signal ? { signal: opts.signal } : {}) };

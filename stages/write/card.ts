@@ -52,7 +52,9 @@ export const domainGlob = (domain: string): string => `data/${domain}/*.jsonl.gz
 /** ISO 639-1/3 codes of at least 1% of the documents; `en` when the figures are not known. */
 function languages(stats?: CardStats): string[] {
   const total = (stats?.languages ?? []).reduce((n, l) => n + l.count, 0);
-  const codes = (stats?.languages ?? []).filter((l) => /^[a-z]{2,3}$/.test(l.name) && l.count >= total / 100).map((l) => l.name);
+  const codes = (stats?.languages ?? [])
+    .filter(l => /^[a-z]{2,3}$/.test(l.name) && l.count >= total / 100)
+    .map(l => l.name);
   return codes.length ? codes : ['en'];
 }
 
@@ -71,24 +73,34 @@ function header(manifest: Manifest, stats?: CardStats): string {
     tags: ['common-crawl', 'domain-corpus', 'bm25', 'qcc', ...domains],
     configs: [
       { config_name: 'all', default: true, data_files: [{ split: 'train', path: 'data/*/*.jsonl.gz' }] },
-      ...domains.map((d) => ({ config_name: d, data_files: [{ split: 'train', path: domainGlob(d) }] })),
+      ...domains.map(d => ({ config_name: d, data_files: [{ split: 'train', path: domainGlob(d) }] })),
     ],
     // The same features for every config, so `datasets` casts every domain to one schema and
     // `concatenate_datasets` of any of them works (a column null throughout a domain is still typed).
-    dataset_info: ['all', ...domains].map((name) => ({ config_name: name, features: hfFeatures() })),
+    dataset_info: ['all', ...domains].map(name => ({ config_name: name, features: hfFeatures() })),
   };
   return `---\n${stringify(data, { lineWidth: 0 })}---\n`;
 }
 
 function table(head: string[], rows: (string | number)[][]): string[] {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((v) => (typeof v === 'number' ? fmt(v) : v)).join(' | ')} |`)];
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map(r => `| ${r.map(v => (typeof v === 'number' ? fmt(v) : v)).join(' | ')} |`),
+  ];
 }
 
 function composition(manifest: Manifest, stats?: CardStats): string[] {
   const domains = Object.keys(manifest.domains).sort();
-  const rows = domains.map((d) => {
+  const rows = domains.map(d => {
     const tokens = stats?.domains[d]?.tokens;
-    return [d, manifest.domains[d]!.records, ...(stats ? [tokens ?? 0] : []), manifest.domains[d]!.bytes, `\`${domainGlob(d)}\``];
+    return [
+      d,
+      manifest.domains[d]!.records,
+      ...(stats ? [tokens ?? 0] : []),
+      manifest.domains[d]!.bytes,
+      `\`${domainGlob(d)}\``,
+    ];
   });
   const lines = [
     '## Composition',
@@ -104,18 +116,22 @@ function composition(manifest: Manifest, stats?: CardStats): string[] {
     'type in every domain; a field that does not apply or is unknown is `null` (the card declares these `features`',
     'for every config, so `datasets.concatenate_datasets` of any domains works):',
     '',
-    ...table(['field', 'type', 'meaning'], schemaRows().map(([path, type, about]) => [`\`${path}\``, type, about])),
+    ...table(
+      ['field', 'type', 'meaning'],
+      schemaRows().map(([path, type, about]) => [`\`${path}\``, type, about]),
+    ),
     '',
   ];
   if (stats) {
     lines.push(`Tokens counted with ${stats.tokenizer}.`);
-    lines.push(`Languages (documents): ${stats.languages.map((l) => `${l.name} ${fmt(l.count)}`).join(', ')}.`, '');
+    lines.push(`Languages (documents): ${stats.languages.map(l => `${l.name} ${fmt(l.count)}`).join(', ')}.`, '');
   }
   return lines;
 }
 
 function modelNames(model: unknown, stats?: CardStats): string {
-  if (stats?.models?.length) return `, model ${stats.models.map((m) => `\`${m.name}\` (${fmt(m.count)} queries)`).join(', ')}`;
+  if (stats?.models?.length)
+    return `, model ${stats.models.map(m => `\`${m.name}\` (${fmt(m.count)} queries)`).join(', ')}`;
   return model !== undefined ? `, model \`${basename(show(model))}\`` : ' (its default model)';
 }
 
@@ -125,7 +141,8 @@ const METHOD_NAMES: Record<string, string> = {
   thought_generation: 'queries from thought generation',
 };
 
-const listing = (parts: string[]) => (parts.length < 2 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`);
+const listing = (parts: string[]) =>
+  parts.length < 2 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 
 /**
  * "198 in all: 24 seeds used as queries and 174 questions ...": the parts are counted in the published
@@ -134,13 +151,19 @@ const listing = (parts: string[]) => (parts.length < 2 ? parts.join('') : `${par
 function queryCounts(manifest: Manifest, stats?: CardStats): string {
   const total = manifest.inputs.queries.count;
   const b = manifest.counts.bootstrap ?? {};
-  const methods = stats?.methods ?? Object.keys(METHOD_NAMES).map((name) => ({ name, count: b[`bootstrap.queries.${name}`] ?? 0 }));
-  const parts = methods.filter((m) => m.count > 0).map((m) => `${fmt(m.count)} ${METHOD_NAMES[m.name] ?? `made by ${m.name}`}`);
+  const methods =
+    stats?.methods ?? Object.keys(METHOD_NAMES).map(name => ({ name, count: b[`bootstrap.queries.${name}`] ?? 0 }));
+  const parts = methods
+    .filter(m => m.count > 0)
+    .map(m => `${fmt(m.count)} ${METHOD_NAMES[m.name] ?? `made by ${m.name}`}`);
   const written = b['bootstrap.queries'] ?? 0;
   const rules = Object.entries(b)
     .filter(([k, v]) => k.startsWith('bootstrap.post.') && !/\.(in|kept|normalised)$/.test(k) && v > 0)
     .map(([k, v]) => `${k.slice('bootstrap.post.'.length)} ${fmt(v)}`);
-  const removed = written > total ? ` (post-processing removed ${fmt(written - total)} of the ${fmt(written)} written${rules.length ? `: ${rules.join(', ')}` : ''})` : '';
+  const removed =
+    written > total
+      ? ` (post-processing removed ${fmt(written - total)} of the ${fmt(written)} written${rules.length ? `: ${rules.join(', ')}` : ''})`
+      : '';
   const exact = stats?.methods ? '' : written > total ? ' before post-processing' : '';
   return `${fmt(total)} in all: ${listing(parts)}${exact}${removed}`;
 }
@@ -151,22 +174,32 @@ function collection(manifest: Manifest, stats?: CardStats): string[] {
   const model = cfg(manifest, 'bootstrap.model');
   const prompt = cfg(manifest, 'bootstrap.prompt');
   const inputs = [
-    ...manifest.inputs.seeds.map((i) => ['seeds', `\`${basename(i.path)}\``, i.bytes, `\`${i.sha256.slice(0, 16)}…\``]),
-    ...manifest.inputs.archives.map((i) => ['WARC/WET', `\`${basename(i.path)}\``, i.bytes, `\`${i.sha256.slice(0, 16)}…\``]),
-    ...manifest.inputs.corpora.map((i) => ['corpus', `\`${basename(i.path)}\``, i.bytes, `\`${i.sha256.slice(0, 16)}…\``]),
+    ...manifest.inputs.seeds.map(i => ['seeds', `\`${basename(i.path)}\``, i.bytes, `\`${i.sha256.slice(0, 16)}…\``]),
+    ...manifest.inputs.archives.map(i => [
+      'WARC/WET',
+      `\`${basename(i.path)}\``,
+      i.bytes,
+      `\`${i.sha256.slice(0, 16)}…\``,
+    ]),
+    ...manifest.inputs.corpora.map(i => [
+      'corpus',
+      `\`${basename(i.path)}\``,
+      i.bytes,
+      `\`${i.sha256.slice(0, 16)}…\``,
+    ]),
   ];
   return [
     '## Collection process',
     '',
-    `- **Seeds**: ${fmt(b['bootstrap.seeds'] ?? 0)} seed(s) over ${Object.keys(manifest.domains).length} domain(s) from ${manifest.inputs.seeds.map((s) => `\`${basename(s.path)}\``).join(', ')}.`,
+    `- **Seeds**: ${fmt(b['bootstrap.seeds'] ?? 0)} seed(s) over ${Object.keys(manifest.domains).length} domain(s) from ${manifest.inputs.seeds.map(s => `\`${basename(s.path)}\``).join(', ')}.`,
     `- **Queries**: ${queryCounts(manifest, stats)}; ` +
       'each keeps its lineage (seed, method, prompt version, model, sampling seed) in `queries.jsonl.gz`.',
     `- **Model**: provider \`${provider}\`${modelNames(model, stats)}; ` +
       `${show(cfg(manifest, 'bootstrap.samples_per_seed'))} sample(s) per seed, temperature ${show(cfg(manifest, 'bootstrap.temperature'))}, ` +
       `max ${show(cfg(manifest, 'bootstrap.max_tokens'))} tokens, base seed ${show(cfg(manifest, 'bootstrap.base_seed'))}.`,
     `- **Prompt**: ${prompt !== undefined ? `\`${basename(show(prompt))}\`` : 'the default template'} (few-shot question extension)` +
-      `${stats?.prompts?.length ? `; versions in the lineage: ${stats.prompts.map((p) => `${p.name} (${fmt(p.count)} queries)`).join(', ')}` : ''}.`,
-    `- **Crawls**: ${stats?.crawls.length ? stats.crawls.map((c) => `${c.name} (${fmt(c.count)} documents)`).join(', ') : 'see the WARC files below'}; ` +
+      `${stats?.prompts?.length ? `; versions in the lineage: ${stats.prompts.map(p => `${p.name} (${fmt(p.count)} queries)`).join(', ')}` : ''}.`,
+    `- **Crawls**: ${stats?.crawls.length ? stats.crawls.map(c => `${c.name} (${fmt(c.count)} documents)`).join(', ') : 'see the WARC files below'}; ` +
       'documents were retrieved by BM25 (SQLite FTS5) from these inputs:',
     '',
     ...table(['kind', 'file', 'bytes', 'sha256'], inputs),
@@ -224,7 +257,7 @@ const MEANINGS: Record<string, string> = {
   'filters.c4.record_removed_lines': 'dropped lines kept in `quality.c4_removed_lines`',
   'decontam.enabled': 'benchmark decontamination on',
   'decontam.n': 'word n-gram length compared with benchmark items',
-  'decontam.min_matches': "distinct n-grams of one item a document must share to be removed",
+  'decontam.min_matches': 'distinct n-grams of one item a document must share to be removed',
   'decontam.min_short_words': 'fields shorter than n words matched whole from this many words',
   'decontam.benchmarks': 'benchmarks whose items are removed',
   'decontam.excerpts': 'a run of min_short_words or more words (3+ content words) from a field also counts as a match',
@@ -240,7 +273,8 @@ const MEANINGS: Record<string, string> = {
 
 /** Sections of the config that decide which documents are kept; operational keys (batching, concurrency, endpoints) are left out. */
 const PREPROCESSING_SECTIONS = ['ingest', 'index', 'retrieve', 'filters', 'decontam', 'dedup'];
-const OPERATIONAL = /(^ingest\.(warc|corpora|workers|input_root)$)|^ingest\.acquire\.|elasticsearch|batch_size|concurrency|queries_per_shard|timeout|retries|shards$/;
+const OPERATIONAL =
+  /(^ingest\.(warc|corpora|workers|input_root)$)|^ingest\.acquire\.|elasticsearch|batch_size|concurrency|queries_per_shard|timeout|retries|shards$/;
 
 function settings(value: unknown, prefix: string, out: [string, unknown][] = []): [string, unknown][] {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
@@ -252,22 +286,34 @@ function settings(value: unknown, prefix: string, out: [string, unknown][] = [])
 }
 
 function preprocessing(manifest: Manifest): string[] {
-  const rows = PREPROCESSING_SECTIONS.flatMap((section) => settings(cfg(manifest, section), section)).filter(([, v]) => v !== undefined);
-  const funnel = manifest.funnel.map((f) => [f.step, f.in, f.out, Object.entries(f.removed).map(([k, v]) => `${k}: ${fmt(v)}`).join(', ') || '-']);
+  const rows = PREPROCESSING_SECTIONS.flatMap(section => settings(cfg(manifest, section), section)).filter(
+    ([, v]) => v !== undefined,
+  );
+  const funnel = manifest.funnel.map(f => [
+    f.step,
+    f.in,
+    f.out,
+    Object.entries(f.removed)
+      .map(([k, v]) => `${k}: ${fmt(v)}`)
+      .join(', ') || '-',
+  ]);
   return [
     '## Preprocessing',
     '',
     'Main text is extracted from HTML at ingest and its language identified; then these filters and thresholds applied',
     '(from `manifest.json` → `config`):',
     '',
-    ...table(['setting', 'value', 'meaning'], rows.map(([k, v]) => [`\`${k}\``, `\`${show(v).replaceAll('|', '\\|')}\``, MEANINGS[k] ?? ''])),
+    ...table(
+      ['setting', 'value', 'meaning'],
+      rows.map(([k, v]) => [`\`${k}\``, `\`${show(v).replaceAll('|', '\\|')}\``, MEANINGS[k] ?? '']),
+    ),
     '',
     'Documents in and out of each step:',
     '',
     ...table(['step', 'in', 'out', 'removed'], funnel),
     '',
     manifest.removed.length
-      ? `Removed documents are kept with their rule and reason in ${manifest.removed.map((r) => `\`${r.path}\``).join(', ')}.`
+      ? `Removed documents are kept with their rule and reason in ${manifest.removed.map(r => `\`${r.path}\``).join(', ')}.`
       : 'No removed documents are kept in this version.',
     '',
   ];
@@ -312,7 +358,9 @@ export function datasetCard(manifest: Manifest, stats?: CardStats): string {
     cfg(manifest, 'dedup.minhash.enabled') === true
       ? '- Near-duplicates are removed by MinHash (thresholds above): pairs just below the threshold remain.'
       : '- Only exact duplicates are removed; near-duplicates remain.',
-    /pii|toxic/i.test(JSON.stringify(cfg(manifest, 'filters') ?? {})) ? '- PII and toxicity filters are heuristic: some remain.' : '- No PII or toxicity filtering is applied.',
+    /pii|toxic/i.test(JSON.stringify(cfg(manifest, 'filters') ?? {}))
+      ? '- PII and toxicity filters are heuristic: some remain.'
+      : '- No PII or toxicity filtering is applied.',
     '- Content belongs to its original authors and sites; check the terms of the underlying sources before use.',
     '',
     '## Provenance',
@@ -330,14 +378,16 @@ export function datasetCard(manifest: Manifest, stats?: CardStats): string {
 
 /** How to make this version again: its recorded model answers stand in for the model (stages/bootstrap/providers/replay.ts). */
 function reproduceLines(manifest: Manifest): string[] {
-  const answers = manifest.files.find((f) => f.path === MODEL_ANSWERS_FILE);
+  const answers = manifest.files.find(f => f.path === MODEL_ANSWERS_FILE);
   if (!answers) return [];
   return [
     `- reproduce: \`qcc run --config <config> --replay <this folder>\`, with the config that made it (in full under \`config\` in ` +
       `\`manifest.json\`) and the same inputs (checksums above): the ${fmt(answers.records)} model answers in \`${MODEL_ANSWERS_FILE}\` ` +
       '(query bootstrap, relevance judgements, precision estimate) stand in for the model, so no model is called and the shards come out byte for byte the same on any machine',
     ...(manifest.replay
-      ? [`- replayed: this version's model answers came from ${manifest.replay.version} (run id \`${manifest.replay.run_id}\`); no model was called`]
+      ? [
+          `- replayed: this version's model answers came from ${manifest.replay.version} (run id \`${manifest.replay.run_id}\`); no model was called`,
+        ]
       : []),
   ];
 }

@@ -19,7 +19,7 @@ export class VersionedDataset {
   versions(): string[] {
     if (!existsSync(this.dir)) return [];
     return readdirSync(this.dir)
-      .filter((name) => VERSION_DIR.test(name) && existsSync(join(this.dir, name, 'manifest.json')))
+      .filter(name => VERSION_DIR.test(name) && existsSync(join(this.dir, name, 'manifest.json')))
       .sort();
   }
 
@@ -33,11 +33,11 @@ export class VersionedDataset {
   }
 
   manifest(version: string): Manifest {
-    return readManifest(join(this.dir, version), (file) => `${this.dir}: no version ${version} (no ${file})`);
+    return readManifest(join(this.dir, version), file => `${this.dir}: no version ${version} (no ${file})`);
   }
 
   findRun(runId: string): string | null {
-    return this.versions().find((v) => this.manifest(v).run_id === runId) ?? null;
+    return this.versions().find(v => this.manifest(v).run_id === runId) ?? null;
   }
 
   nextVersionName(): string {
@@ -71,7 +71,8 @@ export class VersionedDataset {
   }
 
   async publish(tempDir: string, version: string): Promise<string> {
-    if (!existsSync(join(tempDir, 'manifest.json'))) throw new Error(`${tempDir}: refusing to publish a version without a manifest`);
+    if (!existsSync(join(tempDir, 'manifest.json')))
+      throw new Error(`${tempDir}: refusing to publish a version without a manifest`);
     const finalDir = join(this.dir, version);
     if (existsSync(finalDir)) throw new Error(`${finalDir} already exists: versions are immutable`);
     await rename(tempDir, finalDir);

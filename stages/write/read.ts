@@ -18,26 +18,37 @@ export function locateVersion(path: string, version?: string): { datasetDir: str
   const dir = resolve(path);
   if (existsSync(join(dir, 'manifest.json'))) {
     const own = basename(dir);
-    if (version && version !== own) throw new Error(`${path} is version ${own}; --version ${version} names another (give the dataset folder ${dirname(dir)} to choose)`);
+    if (version && version !== own)
+      throw new Error(
+        `${path} is version ${own}; --version ${version} names another (give the dataset folder ${dirname(dir)} to choose)`,
+      );
     return { datasetDir: dirname(dir), version: own };
   }
   const dataset = new VersionedDataset(dir);
   const chosen = version ?? dataset.latest();
-  if (!chosen) throw new Error(`${path}: no published version (give a dataset folder such as out/<dataset>, or a version folder such as out/<dataset>/v0001)`);
+  if (!chosen)
+    throw new Error(
+      `${path}: no published version (give a dataset folder such as out/<dataset>, or a version folder such as out/<dataset>/v0001)`,
+    );
   return { datasetDir: dir, version: chosen };
 }
 
 /** The data shards a consumer reads for a version, as absolute paths, oldest version first. */
-export function dataFiles(path: string, req: DataFilesRequest = {}): { version: string; versions: string[]; files: string[] } {
+export function dataFiles(
+  path: string,
+  req: DataFilesRequest = {},
+): { version: string; versions: string[]; files: string[] } {
   const { datasetDir, version } = locateVersion(path, req.version);
   const dataset = new VersionedDataset(datasetDir);
   const manifest = dataset.manifest(version);
   const versions = req.delta ? [version] : (manifest.lineage?.versions ?? [version]);
-  const manifests = versions.map((v) => ({ v, m: dataset.manifest(v) }));
+  const manifests = versions.map(v => ({ v, m: dataset.manifest(v) }));
   if (req.domain) {
     const known = [...new Set(manifests.flatMap(({ m }) => Object.keys(m.domains)))].sort();
     if (!known.includes(req.domain)) {
-      throw new Error(`no domain "${req.domain}" in ${join(datasetDir, version)}${req.delta ? '' : ' or its lineage'} (domains: ${known.join(', ') || 'none'})`);
+      throw new Error(
+        `no domain "${req.domain}" in ${join(datasetDir, version)}${req.delta ? '' : ' or its lineage'} (domains: ${known.join(', ') || 'none'})`,
+      );
     }
   }
   const files: string[] = [];

@@ -13,8 +13,16 @@ export type Field =
   | { name: string; list: Field[]; about: string };
 
 export const RECORD_SCHEMA: Field[] = [
-  { name: 'id', type: 'string', about: 'stable document id (sha1 of the WARC record id, or of corpus file and original id)' },
-  { name: 'text', type: 'string', about: 'main text (HTML extracted at ingest; C4 line filters may have removed lines)' },
+  {
+    name: 'id',
+    type: 'string',
+    about: 'stable document id (sha1 of the WARC record id, or of corpus file and original id)',
+  },
+  {
+    name: 'text',
+    type: 'string',
+    about: 'main text (HTML extracted at ingest; C4 line filters may have removed lines)',
+  },
   { name: 'url', type: 'string', about: 'page URL; null for corpus lines without a URL field' },
   { name: 'domain', type: 'string', about: 'the domain (config) the document belongs to' },
   {
@@ -24,7 +32,11 @@ export const RECORD_SCHEMA: Field[] = [
       { name: 'kind', type: 'string', about: '`warc`, `wet` or `corpus`' },
       { name: 'crawl', type: 'string', about: 'Common Crawl release, when known' },
       { name: 'timestamp', type: 'string', about: 'WARC-Date of the record' },
-      { name: 'warc_file', type: 'string', about: 'the WARC/WET file: its URL, or its path relative to the input root' },
+      {
+        name: 'warc_file',
+        type: 'string',
+        about: 'the WARC/WET file: its URL, or its path relative to the input root',
+      },
       { name: 'offset', type: 'int64', about: 'byte offset of the record in the WARC/WET file' },
       { name: 'length', type: 'int64', about: 'byte length of the (compressed) record' },
       { name: 'record_id', type: 'string', about: 'WARC-Record-ID' },
@@ -64,7 +76,11 @@ export const RECORD_SCHEMA: Field[] = [
     name: 'quality',
     about: 'signals the quality filters recorded on a kept document',
     struct: [
-      { name: 'c4_lines_removed', type: 'int64', about: 'lines the C4 filters removed (when the lines themselves are not kept)' },
+      {
+        name: 'c4_lines_removed',
+        type: 'int64',
+        about: 'lines the C4 filters removed (when the lines themselves are not kept)',
+      },
       {
         name: 'c4_removed_lines',
         about: 'the lines the C4 filters removed, with the rule (when `filters.c4.record_removed_lines`)',
@@ -121,15 +137,19 @@ function fits(type: Scalar, v: unknown): boolean {
 
 function shapeStruct(fields: Field[], value: unknown, path: string, id: string): Record<string, unknown> {
   const obj = value ?? {};
-  if (typeof obj !== 'object' || Array.isArray(obj)) throw new RecordSchemaError(`record ${id}: ${path} must be an object, got ${JSON.stringify(value)}`);
-  const known = new Set(fields.map((f) => f.name));
+  if (typeof obj !== 'object' || Array.isArray(obj))
+    throw new RecordSchemaError(`record ${id}: ${path} must be an object, got ${JSON.stringify(value)}`);
+  const known = new Set(fields.map(f => f.name));
   for (const key of Object.keys(obj)) {
     if (!known.has(key)) {
-      throw new RecordSchemaError(`record ${id}: field ${path ? `${path}.` : ''}${key} is not in the published schema (stages/write/record-schema.ts): declare it there`);
+      throw new RecordSchemaError(
+        `record ${id}: field ${path ? `${path}.` : ''}${key} is not in the published schema (stages/write/record-schema.ts): declare it there`,
+      );
     }
   }
   const out: Record<string, unknown> = {};
-  for (const f of fields) out[f.name] = shapeField(f, (obj as Record<string, unknown>)[f.name], path ? `${path}.${f.name}` : f.name, id);
+  for (const f of fields)
+    out[f.name] = shapeField(f, (obj as Record<string, unknown>)[f.name], path ? `${path}.${f.name}` : f.name, id);
   return out;
 }
 
@@ -140,10 +160,12 @@ function shapeField(f: Field, v: unknown, path: string, id: string): unknown {
     return null;
   }
   if ('list' in f) {
-    if (!Array.isArray(v)) throw new RecordSchemaError(`record ${id}: ${path} must be a list, got ${JSON.stringify(v)}`);
+    if (!Array.isArray(v))
+      throw new RecordSchemaError(`record ${id}: ${path} must be a list, got ${JSON.stringify(v)}`);
     return v.map((item, i) => shapeStruct(f.list, item, `${path}[${i}]`, id));
   }
-  if (!fits(f.type, v)) throw new RecordSchemaError(`record ${id}: ${path} must be ${f.type}, got ${JSON.stringify(v)}`);
+  if (!fits(f.type, v))
+    throw new RecordSchemaError(`record ${id}: ${path} must be ${f.type}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -161,7 +183,7 @@ type HfFeature = { name: string; dtype?: string; struct?: HfFeature[]; list?: Hf
 
 /** RECORD_SCHEMA as the `features` list of a Hugging Face card's `dataset_info` (the YAML form `datasets` writes). */
 export function hfFeatures(fields: Field[] = RECORD_SCHEMA): HfFeature[] {
-  return fields.map((f) => {
+  return fields.map(f => {
     if ('struct' in f) return { name: f.name, struct: hfFeatures(f.struct) };
     if ('list' in f) return { name: f.name, list: hfFeatures(f.list) };
     return { name: f.name, dtype: HF_DTYPE[f.type] };

@@ -10,14 +10,29 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readJsonl } from '../../../core/jsonl.js';
 import { testContext } from '../../../tests/stage-context.js';
-import { buildBenchmarkIndex, decontamConfigSchema, decontamStage, normaliseTokens, readBenchmark } from '../../../stages/decontam/index.js';
+import {
+  buildBenchmarkIndex,
+  decontamConfigSchema,
+  decontamStage,
+  normaliseTokens,
+  readBenchmark,
+} from '../../../stages/decontam/index.js';
 
 export const sharedData = process.env.QCC_SHARED_DATA ?? new URL('../../../../shared/data', import.meta.url).pathname;
-const bench = (p) => join(sharedData, 'benchmarks', p);
+const bench = p => join(sharedData, 'benchmarks', p);
 export const benchmarks = [
   { name: 'gsm8k', file: bench('gsm8k/test.jsonl'), fields: ['question', 'answer'] },
-  { name: 'humaneval', file: bench('humaneval/HumanEval.jsonl.gz'), fields: ['prompt', 'canonical_solution'], id_field: 'task_id' },
-  { name: 'arc-challenge', file: bench('arc-challenge/ARC-Challenge-Test.jsonl'), fields: ['question.stem', 'question.choices.text'] },
+  {
+    name: 'humaneval',
+    file: bench('humaneval/HumanEval.jsonl.gz'),
+    fields: ['prompt', 'canonical_solution'],
+    id_field: 'task_id',
+  },
+  {
+    name: 'arc-challenge',
+    file: bench('arc-challenge/ARC-Challenge-Test.jsonl'),
+    fields: ['question.stem', 'question.choices.text'],
+  },
 ];
 export const KINDS = ['verbatim', 'short', 'numbers', 'swap', 'excerpt', 'punct'];
 
@@ -33,8 +48,8 @@ function rng(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-export const splitOf = (item) => (hash('split', item.benchmark, item.id) % 2 === 0 ? 'dev' : 'val');
-const words = (text) => text.match(/[\p{L}\p{N}]+/gu) ?? [];
+export const splitOf = item => (hash('split', item.benchmark, item.id) % 2 === 0 ? 'dev' : 'val');
+const words = text => text.match(/[\p{L}\p{N}]+/gu) ?? [];
 
 // --- how an item is written out -------------------------------------------------------------------------
 /** The whole item as a page would hold it: each field on its own line, the values of a list field labelled A., B., ... */
@@ -53,12 +68,34 @@ export function renderItem(item, { withSecondary = true } = {}) {
 }
 
 // --- the light edits ------------------------------------------------------------------------------------
-const ONES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
+const ONES = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+];
 const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 /** An integer in English words; `style` picks hyphens or spaces and whether "and" follows "hundred". */
 export function spellNumber(n, style = { hyphen: true, and: false }) {
-  const below100 = (x) => (x < 20 ? ONES[x] : TENS[Math.floor(x / 10)] + (x % 10 ? (style.hyphen ? '-' : ' ') + ONES[x % 10] : ''));
-  const below1000 = (x) => {
+  const below100 = x =>
+    x < 20 ? ONES[x] : TENS[Math.floor(x / 10)] + (x % 10 ? (style.hyphen ? '-' : ' ') + ONES[x % 10] : '');
+  const below1000 = x => {
     const h = Math.floor(x / 100);
     const r = x % 100;
     if (!h) return below100(r);
@@ -66,17 +103,22 @@ export function spellNumber(n, style = { hyphen: true, and: false }) {
   };
   if (n === 0) return 'zero';
   const parts = [];
-  for (const [scale, name] of [[1e9, 'billion'], [1e6, 'million'], [1e3, 'thousand'], [1, '']]) {
+  for (const [scale, name] of [
+    [1e9, 'billion'],
+    [1e6, 'million'],
+    [1e3, 'thousand'],
+    [1, ''],
+  ]) {
     const g = Math.floor(n / scale) % 1000;
     if (g) parts.push(below1000(g) + (name ? ` ${name}` : ''));
   }
   return parts.join(' ');
 }
 const INTEGER = /(?<![\d.,])(?:[1-9]\d{0,2}(?:,\d{3})+|0|[1-9]\d*)(?![.,]?\d)/g;
-export const hasInteger = (text) => new RegExp(INTEGER.source).test(text);
+export const hasInteger = text => new RegExp(INTEGER.source).test(text);
 /** Every integer below a billion spelled out ("80,000" → "eighty thousand"); decimals stay as they are. */
 export function spellOutNumbers(text, random) {
-  return text.replace(INTEGER, (m) => {
+  return text.replace(INTEGER, m => {
     const n = Number(m.replace(/,/g, ''));
     if (n >= 1e9) return m;
     return spellNumber(n, { hyphen: random() < 0.5, and: random() < 0.3 });
@@ -104,15 +146,15 @@ export function excerpt(text, random) {
   return text.slice(ws[at].index, last.index + last[0].length);
 }
 const PUNCT_EDITS = [
-  (t) => t.toLowerCase(),
-  (t) => t.toUpperCase(),
-  (t) => t.replace(/\b\w/g, (c) => c.toUpperCase()),
-  (t) => t.replace(/[.,;:!?]+(?=\s|$)/g, '').replace(/"/g, ''),
-  (t) => t.replace(/([.,;:!?])/g, ' $1'),
-  (t) => t.replace(/'/g, '\u2019').replace(/"([^"]*)"/g, '\u201c$1\u201d'),
-  (t) => t.replace(/ /g, '  '),
-  (t) => t.replace(/(.{50,70}?) /g, '$1\n'),
-  (t) => t.replace(/\?/g, '?!').replace(/\.(\s|$)/g, '!$1'),
+  t => t.toLowerCase(),
+  t => t.toUpperCase(),
+  t => t.replace(/\b\w/g, c => c.toUpperCase()),
+  t => t.replace(/[.,;:!?]+(?=\s|$)/g, '').replace(/"/g, ''),
+  t => t.replace(/([.,;:!?])/g, ' $1'),
+  t => t.replace(/'/g, '\u2019').replace(/"([^"]*)"/g, '\u201c$1\u201d'),
+  t => t.replace(/ /g, '  '),
+  t => t.replace(/(.{50,70}?) /g, '$1\n'),
+  t => t.replace(/\?/g, '?!').replace(/\.(\s|$)/g, '!$1'),
 ];
 /** Two light punctuation or case edits (lower/upper/title case, punctuation dropped or spaced, curly quotes, wrapping). */
 export function punctuationEdit(text, random) {
@@ -137,7 +179,7 @@ export function plantedText(item, kind, random) {
     case 'verbatim':
       return renderItem(item);
     case 'short':
-      return item.texts.every((t) => words(t).length < 8) ? renderItem(item) : undefined;
+      return item.texts.every(t => words(t).length < 8) ? renderItem(item) : undefined;
     case 'numbers':
       return hasInteger(question) ? spellOutNumbers(question, random) : undefined;
     case 'swap': {
@@ -163,7 +205,11 @@ export async function loadPosts(corpus, limit = Infinity) {
   const file = corpora[corpus];
   const docs = [];
   for await (const r of readJsonl(file)) {
-    docs.push({ id: `${corpus}-${r.id}`, text: r.text, source: { kind: 'corpus', file, line: docs.length + 1, original_id: r.id } });
+    docs.push({
+      id: `${corpus}-${r.id}`,
+      text: r.text,
+      source: { kind: 'corpus', file, line: docs.length + 1, original_id: r.id },
+    });
     if (docs.length >= limit) break;
   }
   return docs;
@@ -175,12 +221,20 @@ export async function loadPosts(corpus, limit = Infinity) {
  * part-of-speech tags removed.
  */
 export function loadNltkTexts() {
-  const zip = (name) => join(sharedData, 'corpora', `nltk-${name}.zip`);
-  const read = (name, member) => execFileSync('unzip', ['-p', zip(name), member], { maxBuffer: 1 << 28 }).toString('latin1');
-  const members = (name) =>
-    execFileSync('unzip', ['-Z1', zip(name)], { encoding: 'utf8' }).split('\n').filter((m) => m && !m.endsWith('/'));
+  const zip = name => join(sharedData, 'corpora', `nltk-${name}.zip`);
+  const read = (name, member) =>
+    execFileSync('unzip', ['-p', zip(name), member], { maxBuffer: 1 << 28 }).toString('latin1');
+  const members = name =>
+    execFileSync('unzip', ['-Z1', zip(name)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(m => m && !m.endsWith('/'));
   const docs = [];
-  const add = (corpus, id, text) => docs.push({ id: `${corpus}-${id}`, text, source: { kind: 'corpus', file: zip(corpus), line: docs.length + 1, original_id: id } });
+  const add = (corpus, id, text) =>
+    docs.push({
+      id: `${corpus}-${id}`,
+      text,
+      source: { kind: 'corpus', file: zip(corpus), line: docs.length + 1, original_id: id },
+    });
   for (const member of ['abc/rural.txt', 'abc/science.txt']) {
     let chunk = [];
     let words = 0;
@@ -194,8 +248,9 @@ export function loadNltkTexts() {
       }
     }
   }
-  for (const m of members('inaugural').filter((m) => m.endsWith('.txt'))) add('inaugural', m, read('inaugural', m));
-  for (const m of members('brown').filter((m) => /\/c[a-r]\d\d$/.test(m))) add('brown', m, read('brown', m).replace(/\/\S+/g, ''));
+  for (const m of members('inaugural').filter(m => m.endsWith('.txt'))) add('inaugural', m, read('inaugural', m));
+  for (const m of members('brown').filter(m => /\/c[a-r]\d\d$/.test(m)))
+    add('brown', m, read('brown', m).replace(/\/\S+/g, ''));
   return docs;
 }
 
@@ -219,16 +274,22 @@ export async function loadItems() {
 export function plantSample(items, hosts, { split, perKind, seed = 1, kinds = KINDS }) {
   const planted = [];
   for (const b of benchmarks) {
-    const pool = items.filter((i) => i.benchmark === b.name && splitOf(i) === split);
+    const pool = items.filter(i => i.benchmark === b.name && splitOf(i) === split);
     for (const kind of kinds) {
-      const ordered = pool.map((i) => ({ i, h: hash(seed, kind, i.id) })).sort((x, y) => x.h - y.h);
+      const ordered = pool.map(i => ({ i, h: hash(seed, kind, i.id) })).sort((x, y) => x.h - y.h);
       let taken = 0;
       for (const { i, h } of ordered) {
         if (taken === perKind) break;
         const text = plantedText(i, kind, rng(h));
         if (text === undefined) continue;
         const host = hosts[h % hosts.length];
-        planted.push({ doc: plant(host, text, `planted/${kind}/${i.benchmark}/${i.id}`), benchmark: i.benchmark, item: i, kind, text });
+        planted.push({
+          doc: plant(host, text, `planted/${kind}/${i.benchmark}/${i.id}`),
+          benchmark: i.benchmark,
+          item: i,
+          kind,
+          text,
+        });
         taken++;
       }
     }
@@ -243,9 +304,15 @@ export function decontamConfig(overrides = {}) {
 /** Runs the decontam stage (or another version's `stage` factory) over the documents; removals by document id. */
 export async function runStage(index, cfg, docs, stage = decontamStage) {
   const removed = new Map();
-  const ctx = { ...testContext(cfg), remove: (r) => removed.set(r.record.id, r) };
+  const ctx = { ...testContext(cfg), remove: r => removed.set(r.record.id, r) };
   let kept = 0;
-  for await (const _ of stage(index, cfg.n)((async function* () { yield* docs; })(), ctx)) kept++;
+  for await (const _ of stage(index, cfg.n)(
+    (async function* () {
+      yield* docs;
+    })(),
+    ctx,
+  ))
+    kept++;
   return { removed, kept };
 }
 
@@ -263,7 +330,12 @@ export function recallTable(planted, removed) {
     cells.set(key, cell);
     cell.planted++;
     const r = removed.get(p.doc.id);
-    if (r && r.values.benchmark === p.benchmark && (r.values.item_id === p.item.id || ` ${normaliseTokens(p.text).join(' ')} `.includes(` ${r.values.example} `))) cell.found++;
+    if (
+      r &&
+      r.values.benchmark === p.benchmark &&
+      (r.values.item_id === p.item.id || ` ${normaliseTokens(p.text).join(' ')} `.includes(` ${r.values.example} `))
+    )
+      cell.found++;
     else misses.push({ ...p, removal: r });
   }
   return { cells: [...cells.values()], misses };

@@ -21,7 +21,6 @@ export function sentencePool(posts) {
   return [...seen];
 }
 
-
 /** Replaces one word in `every` with a marker: the Jaccard of 5-shingles falls by about 5/every. */
 export function lightEdit(text, every, salt) {
   const words = text.split(' ');
@@ -29,8 +28,8 @@ export function lightEdit(text, every, salt) {
   return words.join(' ');
 }
 
-export const isPlanted = (j) => j % 10 === 9;
-export const docId = (j) => `d${String(j).padStart(10, '0')}`;
+export const isPlanted = j => j % 10 === 9;
+export const docId = j => `d${String(j).padStart(10, '0')}`;
 
 export function plantedSource(j) {
   const rng = mulberry32(j ^ 0x5bd1e995);

@@ -8,7 +8,9 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const shared = resolve(process.env.QCC_SHARED_DATA ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data'));
+const shared = resolve(
+  process.env.QCC_SHARED_DATA ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data'),
+);
 const out = process.argv[2];
 if (!out) {
   console.error('usage: concat-cc.mjs <out.warc.gz> [--bytes N]');
@@ -23,7 +25,7 @@ const unit = Buffer.concat(
     'other/sample-0000.warc.gz',
     'other/sample-0001.warc.gz',
     'other/clueweb-quirk.warc.gz',
-  ].map((f) => readFileSync(join(shared, 'cc', f))),
+  ].map(f => readFileSync(join(shared, 'cc', f))),
 );
 const fd = openSync(out, 'w');
 let written = 0;

@@ -21,7 +21,9 @@ const oldX = await import(resolve(oldRoot, 'stages', 'ingest', 'index.ts'));
 const { ingestConfigSchema: oldConfig } = await import(resolve(oldRoot, 'stages', 'ingest', 'config.ts'));
 const warcAt = process.argv.indexOf('--warc');
 const warc = warcAt > 0 ? process.argv[warcAt + 1] : undefined;
-const shared = resolve(process.env.QCC_SHARED_DATA ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data'));
+const shared = resolve(
+  process.env.QCC_SHARED_DATA ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data'),
+);
 const ex = join(shared, 'extraction');
 
 const root = mkdtempSync(join(tmpdir(), 'qcc-ab-'));
@@ -36,9 +38,13 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 const rd = join(ex, 'mozilla-readability-test-pages');
-for (const n of readdirSync(rd).sort()) if (existsSync(join(rd, n, 'source.html'))) articles.push(readFileSync(join(rd, n, 'source.html'), 'utf8'));
+for (const n of readdirSync(rd).sort())
+  if (existsSync(join(rd, n, 'source.html'))) articles.push(readFileSync(join(rd, n, 'source.html'), 'utf8'));
 const wc = join(ex, 'wcxb-dev', 'dev', 'html');
-const wcxb = readdirSync(wc).sort().slice(0, 400).map((f) => newX.decodeHtml(gunzipSync(readFileSync(join(wc, f)))));
+const wcxb = readdirSync(wc)
+  .sort()
+  .slice(0, 400)
+  .map(f => newX.decodeHtml(gunzipSync(readFileSync(join(wc, f)))));
 
 const cpu = (x, pages) => {
   const t0 = process.cpuUsage();
@@ -48,17 +54,24 @@ const cpu = (x, pages) => {
 };
 async function cpuArchive(x, schema) {
   const config = schema.parse({ warc: [warc], min_text_chars: 1, on_error: 'skip', workers: 0 });
-  const ctx = { config, log: { info() {}, warn() {}, error() {} }, counters: new Counters(), signal: new AbortController().signal };
+  const ctx = {
+    config,
+    log: { info() {}, warn() {}, error() {} },
+    counters: new Counters(),
+    signal: new AbortController().signal,
+  };
   const t0 = process.cpuUsage();
   for await (const _ of x.readArchive(warc, ctx));
   const d = process.cpuUsage(t0);
   return (d.user + d.system) / 1e6;
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const median = xs => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 async function compare(name, oldRun, newRun) {
   await oldRun();
   await newRun();
-  const o = [], n = [], r = [];
+  const o = [],
+    n = [],
+    r = [];
   for (let i = 0; i < 7; i++) {
     const a = await oldRun();
     const b = await newRun();
@@ -66,9 +79,23 @@ async function compare(name, oldRun, newRun) {
     n.push(b);
     r.push(b / a);
   }
-  console.log(`${name}: old ${median(o).toFixed(3)} CPU-s, new ${median(n).toFixed(3)} CPU-s, new/old median ${median(r).toFixed(3)} (${r.map((x) => x.toFixed(2)).join(' ')})`);
+  console.log(
+    `${name}: old ${median(o).toFixed(3)} CPU-s, new ${median(n).toFixed(3)} CPU-s, new/old median ${median(r).toFixed(3)} (${r.map(x => x.toFixed(2)).join(' ')})`,
+  );
 }
-for (const [name, pages] of [['trafilatura + Readability', articles], ['WCXB dev, first 400', wcxb]]) {
-  await compare(`${name} (${pages.length} pages)`, () => cpu(oldX, pages), () => cpu(newX, pages));
+for (const [name, pages] of [
+  ['trafilatura + Readability', articles],
+  ['WCXB dev, first 400', wcxb],
+]) {
+  await compare(
+    `${name} (${pages.length} pages)`,
+    () => cpu(oldX, pages),
+    () => cpu(newX, pages),
+  );
 }
-if (warc) await compare(`readArchive ${warc}`, () => cpuArchive(oldX, oldConfig), () => cpuArchive(newX, newConfig));
+if (warc)
+  await compare(
+    `readArchive ${warc}`,
+    () => cpuArchive(oldX, oldConfig),
+    () => cpuArchive(newX, newConfig),
+  );

@@ -21,12 +21,14 @@ import { join, resolve } from 'node:path';
 import { Parser } from 'htmlparser2';
 import { decodeHtml, extractMainText } from '../../../stages/ingest/index.js';
 
-const shared = resolve(process.env.QCC_SHARED_DATA ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data'));
+const shared = resolve(
+  process.env.QCC_SHARED_DATA ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data'),
+);
 const trafDir = join(shared, 'extraction', 'trafilatura-eval');
 const pagesDir = join(shared, 'extraction', 'mozilla-readability-test-pages');
 const f1 = (p, r) => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
-const norm = (s) => s.replace(/\s+/g, ' ').trim();
-export const halfOf = (file) => (createHash('sha1').update(file).digest()[0] % 2 === 0 ? 'A' : 'B');
+const norm = s => s.replace(/\s+/g, ' ').trim();
+export const halfOf = file => (createHash('sha1').update(file).digest()[0] % 2 === 0 ? 'A' : 'B');
 
 function trafilaturaSet() {
   const root = mkdtempSync(join(tmpdir(), 'qcc-traf-'));
@@ -52,10 +54,19 @@ function trafilaturaSet() {
     const row = (set, c) => {
       const precision = c.tp / (c.tp + c.fp);
       const recall = c.tp / (c.tp + c.fn);
-      return { set, pages: c.pages, precision, recall, f1: f1(precision, recall), accuracy: (c.tp + c.tn) / (c.tp + c.tn + c.fp + c.fn), ms_per_page: ms / all.pages };
+      return {
+        set,
+        pages: c.pages,
+        precision,
+        recall,
+        f1: f1(precision, recall),
+        accuracy: (c.tp + c.tn) / (c.tp + c.tn + c.fp + c.fn),
+        ms_per_page: ms / all.pages,
+      };
     };
     const rows = [row('trafilatura-eval', all)];
-    if (process.argv.includes('--halves')) rows.push(row('trafilatura-eval half A', halves.A), row('trafilatura-eval half B', halves.B));
+    if (process.argv.includes('--halves'))
+      rows.push(row('trafilatura-eval half A', halves.A), row('trafilatura-eval half B', halves.B));
     return rows;
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -65,30 +76,49 @@ function trafilaturaSet() {
 function allText(html) {
   const out = [];
   let skip = 0;
-  const p = new Parser({
-    onopentag: (n) => { if (n === 'script' || n === 'style') skip++; out.push(' '); },
-    onclosetag: (n) => { if (n === 'script' || n === 'style') skip--; out.push(' '); },
-    ontext: (t) => { if (!skip) out.push(t); },
-  }, { decodeEntities: true });
+  const p = new Parser(
+    {
+      onopentag: n => {
+        if (n === 'script' || n === 'style') skip++;
+        out.push(' ');
+      },
+      onclosetag: n => {
+        if (n === 'script' || n === 'style') skip--;
+        out.push(' ');
+      },
+      ontext: t => {
+        if (!skip) out.push(t);
+      },
+    },
+    { decodeEntities: true },
+  );
   p.write(html);
   p.end();
   return out.join('');
 }
-const tokens = (s) => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+const tokens = s => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 function overlap(reference, got) {
   const counts = new Map();
   for (const t of reference) counts.set(t, (counts.get(t) ?? 0) + 1);
   let n = 0;
   for (const t of got) {
     const c = counts.get(t) ?? 0;
-    if (c > 0) { n++; counts.set(t, c - 1); }
+    if (c > 0) {
+      n++;
+      counts.set(t, c - 1);
+    }
   }
   return n;
 }
 
 function readabilitySet() {
-  const names = readdirSync(pagesDir).filter((d) => existsSync(join(pagesDir, d, 'expected.html'))).sort();
-  let inter = 0, ref = 0, got = 0, ms = 0;
+  const names = readdirSync(pagesDir)
+    .filter(d => existsSync(join(pagesDir, d, 'expected.html')))
+    .sort();
+  let inter = 0,
+    ref = 0,
+    got = 0,
+    ms = 0;
   for (const name of names) {
     const expected = tokens(allText(readFileSync(join(pagesDir, name, 'expected.html'), 'utf8')));
     const html = readFileSync(join(pagesDir, name, 'source.html'), 'utf8');
@@ -101,13 +131,20 @@ function readabilitySet() {
   }
   const precision = inter / got;
   const recall = inter / ref;
-  return { set: 'mozilla-readability', pages: names.length, precision, recall, f1: f1(precision, recall), ms_per_page: ms / names.length };
+  return {
+    set: 'mozilla-readability',
+    pages: names.length,
+    precision,
+    recall,
+    f1: f1(precision, recall),
+    ms_per_page: ms / names.length,
+  };
 }
 
-export const wcxbPartOf = (fileId) => (createHash('sha1').update(fileId).digest()[0] < 128 ? 'dev' : 'val');
+export const wcxbPartOf = fileId => (createHash('sha1').update(fileId).digest()[0] < 128 ? 'dev' : 'val');
 
 // WCXB's word_f1: Python's re \w (Unicode letters, digits, marks, underscore) over lower-cased text.
-const words = (s) => s.toLowerCase().match(/[\p{L}\p{N}\p{M}_]+/gu) ?? [];
+const words = s => s.toLowerCase().match(/[\p{L}\p{N}\p{M}_]+/gu) ?? [];
 function wordF1(predicted, reference) {
   const ref = words(reference);
   const pred = words(predicted);
@@ -130,7 +167,9 @@ function wcxbSet() {
   };
   const pages = [];
   let ms = 0;
-  for (const name of readdirSync(join(dir, 'ground-truth')).filter((f) => f.endsWith('.json')).sort()) {
+  for (const name of readdirSync(join(dir, 'ground-truth'))
+    .filter(f => f.endsWith('.json'))
+    .sort()) {
     const gt = JSON.parse(readFileSync(join(dir, 'ground-truth', name), 'utf8'));
     const id = gt.file_id ?? name.replace(/\.json$/, '');
     const type = gt._internal?.page_type?.primary ?? 'unknown';
@@ -144,16 +183,27 @@ function wcxbSet() {
     add(`${part}|${type}`, v);
     pages.push({ id, type, part, f1: v });
   }
-  const types = [...new Set(pages.map((p) => p.type))].sort();
+  const types = [...new Set(pages.map(p => p.type))].sort();
   const rows = [];
   for (const type of ['all', ...types]) {
     const d = acc.get(`dev|${type}`);
     const v = acc.get(`val|${type}`);
-    rows.push({ set: `wcxb ${type}`, dev_pages: d?.pages ?? 0, dev_f1: d ? d.f1 / d.pages : NaN, val_pages: v?.pages ?? 0, val_f1: v ? v.f1 / v.pages : NaN, ms_per_page: ms / pages.length });
+    rows.push({
+      set: `wcxb ${type}`,
+      dev_pages: d?.pages ?? 0,
+      dev_f1: d ? d.f1 / d.pages : NaN,
+      val_pages: v?.pages ?? 0,
+      val_f1: v ? v.f1 / v.pages : NaN,
+      ms_per_page: ms / pages.length,
+    });
   }
   const worst = Number(process.argv[process.argv.indexOf('--wcxb-worst') + 1] ?? 0);
   if (process.argv.includes('--wcxb-worst')) {
-    for (const p of pages.filter((x) => x.part === 'dev').sort((a, b) => a.f1 - b.f1).slice(0, worst)) console.error(`${p.id} ${p.type} ${p.f1.toFixed(3)}`);
+    for (const p of pages
+      .filter(x => x.part === 'dev')
+      .sort((a, b) => a.f1 - b.f1)
+      .slice(0, worst))
+      console.error(`${p.id} ${p.type} ${p.f1.toFixed(3)}`);
   }
   return rows;
 }
@@ -166,15 +216,20 @@ else {
   if (wcxbRows.length > 0) {
     console.log('| WCXB page type | dev pages | dev F1 | val pages | val F1 |');
     console.log('|---|---|---|---|---|');
-    for (const r of wcxbRows) console.log(`| ${r.set.slice(5)} | ${r.dev_pages} | ${r.dev_f1.toFixed(3)} | ${r.val_pages} | ${r.val_f1.toFixed(3)} |`);
+    for (const r of wcxbRows)
+      console.log(
+        `| ${r.set.slice(5)} | ${r.dev_pages} | ${r.dev_f1.toFixed(3)} | ${r.val_pages} | ${r.val_f1.toFixed(3)} |`,
+      );
     console.log(`\nWCXB ms/page: ${wcxbRows[0].ms_per_page.toFixed(1)}\n`);
   }
   if (rows.length > 0) {
-  console.log('| set | pages | metric | precision | recall | F1 | ms/page |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const r of rows) {
-    const metric = r.set.startsWith('trafilatura-eval') ? 'snippets (micro)' : 'tokens (micro)';
-    console.log(`| ${r.set} | ${r.pages} | ${metric} | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} | ${r.f1.toFixed(3)} | ${r.ms_per_page.toFixed(1)} |`);
-  }
+    console.log('| set | pages | metric | precision | recall | F1 | ms/page |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      const metric = r.set.startsWith('trafilatura-eval') ? 'snippets (micro)' : 'tokens (micro)';
+      console.log(
+        `| ${r.set} | ${r.pages} | ${metric} | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} | ${r.f1.toFixed(3)} | ${r.ms_per_page.toFixed(1)} |`,
+      );
+    }
   }
 }

@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const shared = resolve(process.env.QCC_SHARED_DATA ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data'));
+const shared = resolve(
+  process.env.QCC_SHARED_DATA ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data'),
+);
 const out = process.argv[2];
 if (!out) {
   console.error('usage: make-warc.mjs <out.warc.gz> [--copies N]');
@@ -23,9 +25,15 @@ const copies = ci > 0 ? Number(process.argv[ci + 1]) : 1;
 
 function pages() {
   const root = mkdtempSync(join(tmpdir(), 'qcc-bench-pages-'));
-  execFileSync('tar', ['-xJf', join(shared, 'extraction', 'trafilatura-eval', 'html-tests-eval-and-cache.tar.xz'), '-C', root]);
+  execFileSync('tar', [
+    '-xJf',
+    join(shared, 'extraction', 'trafilatura-eval', 'html-tests-eval-and-cache.tar.xz'),
+    '-C',
+    root,
+  ]);
   const files = [];
-  for (const sub of ['eval', 'cache']) for (const f of readdirSync(join(root, 'tests', sub)).sort()) files.push(join(root, 'tests', sub, f));
+  for (const sub of ['eval', 'cache'])
+    for (const f of readdirSync(join(root, 'tests', sub)).sort()) files.push(join(root, 'tests', sub, f));
   const list = files.map((f, i) => ({ url: `https://trafilatura-eval.example/${i}`, body: readFileSync(f) }));
   rmSync(root, { recursive: true, force: true });
   const rd = join(shared, 'extraction', 'mozilla-readability-test-pages');
@@ -38,7 +46,10 @@ function pages() {
 }
 
 function member(url, body, date) {
-  const http = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1');
+  const http = Buffer.from(
+    `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\n\r\n`,
+    'latin1',
+  );
   const block = Buffer.concat([http, body]);
   const head =
     `WARC/1.0\r\nWARC-Type: response\r\nWARC-Date: ${date}\r\nWARC-Record-ID: <urn:uuid:${randomUUID()}>\r\n` +
@@ -53,4 +64,6 @@ for (let c = 0; c < copies; c++) {
   for (const p of list) writeSync(fd, member(p.url, p.body, '2024-05-18T01:58:10Z'));
 }
 closeSync(fd);
-console.error(`${out}: ${list.length} distinct pages x ${copies}, ${(statSync(out).size / 1e6).toFixed(1)} MB compressed`);
+console.error(
+  `${out}: ${list.length} distinct pages x ${copies}, ${(statSync(out).size / 1e6).toFixed(1)} MB compressed`,
+);

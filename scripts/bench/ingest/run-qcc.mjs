@@ -25,8 +25,17 @@ for await (const d of readArchive(file, ctx)) {
 }
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
-console.log(JSON.stringify({
-  side: 'qcc', workers, docs, records: ctx.counters.get('ingest.records.response'), chars, seconds,
-  cpu_seconds: (cpu.user + cpu.system) / 1e6, bytes: statSync(file).size, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-  ...(digest ? { digest: digest.digest('hex') } : {}),
-}));
+console.log(
+  JSON.stringify({
+    side: 'qcc',
+    workers,
+    docs,
+    records: ctx.counters.get('ingest.records.response'),
+    chars,
+    seconds,
+    cpu_seconds: (cpu.user + cpu.system) / 1e6,
+    bytes: statSync(file).size,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    ...(digest ? { digest: digest.digest('hex') } : {}),
+  }),
+);

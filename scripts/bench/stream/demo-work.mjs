@@ -15,17 +15,28 @@ export function demoWork(dir) {
   if (!existsSync(work)) {
     mkdirSync(dir, { recursive: true });
     const config = parse(readFileSync(join(repo, 'config', 'demo.yaml'), 'utf8'));
-    config.seeds.files = config.seeds.files.map((f) => join(repo, 'config', f));
+    config.seeds.files = config.seeds.files.map(f => join(repo, 'config', f));
     config.relevance = { enabled: false };
     config.retrieve.mode = 'stream';
     const file = join(dir, 'demo-stream.yaml');
     writeFileSync(file, stringify(config));
-    const env = { ...process.env, QCC_SHARED_DATA: sharedData, QCC_CACHE_DIR: process.env.QCC_CACHE_DIR ?? join(repo, 'out', '.cache') };
-    execFileSync(process.execPath, [join(repo, 'bin', 'qcc.js'), 'run', '--config', file, '--out', out, '--stage', 'stream_stats'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const env = {
+      ...process.env,
+      QCC_SHARED_DATA: sharedData,
+      QCC_CACHE_DIR: process.env.QCC_CACHE_DIR ?? join(repo, 'out', '.cache'),
+    };
+    execFileSync(
+      process.execPath,
+      [join(repo, 'bin', 'qcc.js'), 'run', '--config', file, '--out', out, '--stage', 'stream_stats'],
+      { env, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   }
   const run = join(work, readdirSync(work)[0]);
   // Ingest shard ids are archive-NNNNN-… then corpus-NNNNN-…: sorted names are the ingest (index) order.
   const docs = join(run, 'docs');
-  const shards = readdirSync(docs).filter((f) => f.endsWith('.jsonl.gz')).sort().map((f) => ({ id: f.replace(/\.jsonl\.gz$/, ''), file: join(docs, f) }));
+  const shards = readdirSync(docs)
+    .filter(f => f.endsWith('.jsonl.gz'))
+    .sort()
+    .map(f => ({ id: f.replace(/\.jsonl\.gz$/, ''), file: join(docs, f) }));
   return { queries: join(run, 'queries.jsonl'), shards, run };
 }

@@ -16,15 +16,43 @@ if (!out) {
 }
 const record = (headers, body) => {
   const block = Buffer.from(body, 'utf8');
-  const head = ['WARC/1.0', ...Object.entries({ ...headers, 'WARC-Record-ID': `<urn:uuid:${randomUUID()}>`, 'Content-Length': String(block.length) }).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+  const head = [
+    'WARC/1.0',
+    ...Object.entries({
+      ...headers,
+      'WARC-Record-ID': `<urn:uuid:${randomUUID()}>`,
+      'Content-Length': String(block.length),
+    }).map(([k, v]) => `${k}: ${v}`),
+  ].join('\r\n');
   return gzipSync(Buffer.concat([Buffer.from(`${head}\r\n\r\n`), block, Buffer.from('\r\n\r\n')]));
 };
 const fd = openSync(out, 'w');
-writeSync(fd, record({ 'WARC-Type': 'warcinfo', 'WARC-Date': '2024-05-31T01:16:46Z', 'Content-Type': 'application/warc-fields' }, 'isPartOf: bench-20news\r\n'));
-const lines = gunzipSync(readFileSync(join(sharedData, 'corpora', '20news-bydate-train.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean);
+writeSync(
+  fd,
+  record(
+    { 'WARC-Type': 'warcinfo', 'WARC-Date': '2024-05-31T01:16:46Z', 'Content-Type': 'application/warc-fields' },
+    'isPartOf: bench-20news\r\n',
+  ),
+);
+const lines = gunzipSync(readFileSync(join(sharedData, 'corpora', '20news-bydate-train.jsonl.gz')))
+  .toString('utf8')
+  .split('\n')
+  .filter(Boolean);
 for (const line of lines) {
   const post = JSON.parse(line);
-  writeSync(fd, record({ 'WARC-Type': 'conversion', 'WARC-Target-URI': `https://20news.example/${post.id}`, 'WARC-Date': '2024-05-18T01:58:10Z', 'WARC-Refers-To': `<urn:uuid:${randomUUID()}>`, 'Content-Type': 'text/plain' }, post.text.replaceAll('\t', '\n')));
+  writeSync(
+    fd,
+    record(
+      {
+        'WARC-Type': 'conversion',
+        'WARC-Target-URI': `https://20news.example/${post.id}`,
+        'WARC-Date': '2024-05-18T01:58:10Z',
+        'WARC-Refers-To': `<urn:uuid:${randomUUID()}>`,
+        'Content-Type': 'text/plain',
+      },
+      post.text.replaceAll('\t', '\n'),
+    ),
+  );
 }
 closeSync(fd);
 console.error(`${out}: ${lines.length} conversion records`);

@@ -30,7 +30,11 @@ export interface ModelAnswer {
 }
 
 /** The key and identity of a request to `provider`/`model` (the cache's key: the same request, the same key). */
-export function requestKey(provider: string, model: string, req: CompletionRequest): { key: string; request: AnswerRequest } {
+export function requestKey(
+  provider: string,
+  model: string,
+  req: CompletionRequest,
+): { key: string; request: AnswerRequest } {
   const request: AnswerRequest = {
     provider,
     model,
@@ -43,7 +47,8 @@ export function requestKey(provider: string, model: string, req: CompletionReque
   return { key: keyOfRequest(request), request };
 }
 
-export const keyOfRequest = (request: AnswerRequest): string => createHash('sha256').update(JSON.stringify(request)).digest('hex');
+export const keyOfRequest = (request: AnswerRequest): string =>
+  createHash('sha256').update(JSON.stringify(request)).digest('hex');
 
 /** The request as a person reads it in an error: what it is about, and the end of its prompt (after the few-shot examples). */
 export function describeRequest(req: Pick<CompletionRequest, 'prompt' | 'about'>): string {

@@ -13,7 +13,15 @@ export interface CacheStats {
 
 interface CacheEntry {
   key: string;
-  request: { provider: string; model: string; prompt: string; maxTokens: number; temperature: number; seed: number; stop: string[] };
+  request: {
+    provider: string;
+    model: string;
+    prompt: string;
+    maxTokens: number;
+    temperature: number;
+    seed: number;
+    stop: string[];
+  };
   response: Omit<CompletionResult, 'cached'>;
   created_at: string;
 }
@@ -54,7 +62,11 @@ export class CachedProvider implements LlmProvider {
     return p;
   }
 
-  private async lookupOrCall(key: string, request: CacheEntry['request'], req: CompletionRequest): Promise<CompletionResult> {
+  private async lookupOrCall(
+    key: string,
+    request: CacheEntry['request'],
+    req: CompletionRequest,
+  ): Promise<CompletionResult> {
     const file = this.pathOf(key);
     const hit = await this.read(file, key);
     if (hit) {

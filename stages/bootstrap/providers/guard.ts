@@ -59,7 +59,11 @@ export class GuardedProvider implements LlmProvider {
   /** Estimated cost of one result at the configured prices. */
   costOf(res: Pick<CompletionResult, 'promptTokens' | 'completionTokens'>): number {
     const o = this.options;
-    return (res.promptTokens * (o.pricePer1kPromptTokens ?? 0) + res.completionTokens * (o.pricePer1kCompletionTokens ?? 0)) / 1000;
+    return (
+      (res.promptTokens * (o.pricePer1kPromptTokens ?? 0) +
+        res.completionTokens * (o.pricePer1kCompletionTokens ?? 0)) /
+      1000
+    );
   }
 
   async complete(req: CompletionRequest): Promise<CompletionResult> {
@@ -94,12 +98,13 @@ export class GuardedProvider implements LlmProvider {
       this.active += 1;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise(resolve => this.waiting.push(resolve));
   }
 
   private release(): void {
     const next = this.waiting.shift();
-    if (next) next(); // the slot passes straight to the next waiter
+    if (next)
+      next(); // the slot passes straight to the next waiter
     else this.active -= 1;
   }
 

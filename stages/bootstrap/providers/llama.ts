@@ -38,10 +38,19 @@ export class LlamaProvider implements LlmProvider {
   private load(): Promise<Loaded> {
     this.loading ??= (async () => {
       const { getLlama, LlamaCompletion, LlamaLogLevel } = await import('node-llama-cpp');
-      const llama = await getLlama({ gpu: false, maxThreads: this.threads, logLevel: LlamaLogLevel.error, build: 'never' });
+      const llama = await getLlama({
+        gpu: false,
+        maxThreads: this.threads,
+        logLevel: LlamaLogLevel.error,
+        build: 'never',
+      });
       try {
         const model = await llama.loadModel({ modelPath: this.options.modelPath, gpuLayers: 0 });
-        const context = await model.createContext({ contextSize: this.contextSize, threads: this.threads, sequences: 1 });
+        const context = await model.createContext({
+          contextSize: this.contextSize,
+          threads: this.threads,
+          sequences: 1,
+        });
         const sequence = context.getSequence();
         const completion = new LlamaCompletion({ contextSequence: sequence });
         return { llama, model, context, sequence, completion };
@@ -77,13 +86,12 @@ export class LlamaProvider implements LlmProvider {
       customStopTriggers: req.stop && req.stop.length > 0 ? req.stop : undefined,
       signal: req.signal,
       disableContextShift: true,
-      onToken: (tokens) => {
+      onToken: tokens => {
         completionTokens += tokens.length;
       },
     });
     const reason = res.metadata.stopReason;
-    const finishReason =
-      reason === 'maxTokens' ? 'length' : reason === 'abort' ? 'abort' : 'stop'; // eogToken, stop triggers
+    const finishReason = reason === 'maxTokens' ? 'length' : reason === 'abort' ? 'abort' : 'stop'; // eogToken, stop triggers
     return { text: res.response, promptTokens, completionTokens, finishReason };
   }
 

@@ -43,7 +43,8 @@ export class MalformedResponseError extends Error {
 }
 
 function findCause<T>(err: unknown, type: abstract new (...args: never[]) => T): T | undefined {
-  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof type) return e;
+  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof type) return e;
   return undefined;
 }
 
@@ -120,7 +121,12 @@ const BACKOFF = { backoff_ms: 500, max_backoff_ms: 8000 };
  * The wait before retry `attempt + 1`: the server's (Retry-After-Ms, else Retry-After seconds or HTTP date,
  * as the acquire stage reads it), else the acquire stage's back-off; never more than maxWaitMs.
  */
-export function retryDelayMs(err: unknown, attempt: number, maxWaitMs: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  err: unknown,
+  attempt: number,
+  maxWaitMs: number,
+  random: () => number = Math.random,
+): number {
   const headers = err instanceof APIError ? err.headers : undefined;
   const get = (name: string) => (headers && typeof headers.get === 'function' ? headers.get(name) : null) ?? null;
   const ms = parseFloat(get('retry-after-ms') ?? '');
@@ -153,7 +159,13 @@ export class OpenAIProvider implements LlmProvider {
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
     this.sleep = options.sleep ?? sleep;
     // Retries and time-outs are ours: the SDK's time-out stops at the headers, so a stalled body would hang.
-    this.client = new OpenAI({ apiKey, baseURL, timeout: this.timeoutMs, maxRetries: 0, fetch: cappedFetch(maxResponseBytes) });
+    this.client = new OpenAI({
+      apiKey,
+      baseURL,
+      timeout: this.timeoutMs,
+      maxRetries: 0,
+      fetch: cappedFetch(maxResponseBytes),
+    });
     this.where = this.client.baseURL;
   }
 

@@ -46,23 +46,35 @@ export async function loadModelAnswers(versionDir: string): Promise<ModelAnswers
   const dir = resolve(versionDir);
   let manifest: Partial<Manifest>;
   try {
-    manifest = readManifest(dir, () => 'no manifest.json there; give a published version folder, e.g. out/<dataset>/v0001');
+    manifest = readManifest(
+      dir,
+      () => 'no manifest.json there; give a published version folder, e.g. out/<dataset>/v0001',
+    );
   } catch (err) {
     throw new Error(`--replay ${versionDir}: ${(err as Error).message}`);
   }
-  const entry = manifest.files?.find((f) => f.path === MODEL_ANSWERS_FILE);
+  const entry = manifest.files?.find(f => f.path === MODEL_ANSWERS_FILE);
   if (!entry) {
-    throw new Error(`--replay ${versionDir}: version ${manifest.version ?? '?'} lists no ${MODEL_ANSWERS_FILE} in its manifest (published before qcc recorded model answers); it cannot be replayed`);
+    throw new Error(
+      `--replay ${versionDir}: version ${manifest.version ?? '?'} lists no ${MODEL_ANSWERS_FILE} in its manifest (published before qcc recorded model answers); it cannot be replayed`,
+    );
   }
   const file = join(dir, MODEL_ANSWERS_FILE);
   if (!existsSync(file)) throw new Error(`--replay ${versionDir}: ${file} is missing (the manifest lists it)`);
   const { sha256 } = await sha256File(file);
-  if (sha256 !== entry.sha256) throw new Error(`--replay ${versionDir}: ${file} has sha256 ${sha256}, its manifest says ${entry.sha256}: the file was changed`);
+  if (sha256 !== entry.sha256)
+    throw new Error(
+      `--replay ${versionDir}: ${file} has sha256 ${sha256}, its manifest says ${entry.sha256}: the file was changed`,
+    );
   const byKey = new Map<string, AnswerResponse>();
   let line = 0;
   for await (const answer of readJsonl<ModelAnswer>(file)) {
     line++;
-    const ok = typeof answer?.key === 'string' && answer.request && typeof answer.response?.text === 'string' && keyOfRequest(answer.request) === answer.key;
+    const ok =
+      typeof answer?.key === 'string' &&
+      answer.request &&
+      typeof answer.response?.text === 'string' &&
+      keyOfRequest(answer.request) === answer.key;
     if (!ok) throw new Error(`${file}: line ${line}: not a model answer whose key is the sha256 of its request`);
     byKey.set(answer.key, answer.response);
   }

@@ -53,7 +53,12 @@ export async function bulkLoadShard(docs: AsyncIterable<Doc>, o: BulkOptions): P
 
   const settleConflicts = async (ids: string[]) => {
     if (ids.length === 0) return;
-    const res = await o.client.mget<{ shard?: string }>({ index: o.index, ids, _source_includes: ['shard'], realtime: true });
+    const res = await o.client.mget<{ shard?: string }>({
+      index: o.index,
+      ids,
+      _source_includes: ['shard'],
+      realtime: true,
+    });
     for (const d of res.docs) {
       const owner = 'found' in d && d.found ? d._source?.shard : undefined;
       if (owner === o.shard) indexed++;
@@ -68,7 +73,9 @@ export async function bulkLoadShard(docs: AsyncIterable<Doc>, o: BulkOptions): P
       let items;
       try {
         const res = await o.client.bulk(
-          { operations: pending.flatMap((doc) => [{ create: { _index: o.index, _id: doc.id } }, esSource(doc, o.shard)]) },
+          {
+            operations: pending.flatMap(doc => [{ create: { _index: o.index, _id: doc.id } }, esSource(doc, o.shard)]),
+          },
           { maxRetries: 0 },
         );
         items = res.items;
@@ -97,7 +104,9 @@ export async function bulkLoadShard(docs: AsyncIterable<Doc>, o: BulkOptions): P
         throw describeEsError(err, o.url, `checking conflicting ids of shard ${o.shard} in index ${o.index}`);
       }
       if (retry.length > 0 && attempt >= o.maxRetries) {
-        throw new Error(`Elasticsearch at ${o.url} kept rejecting ${retry.length} documents of shard ${o.shard} (429/503) after ${o.maxRetries} retries`);
+        throw new Error(
+          `Elasticsearch at ${o.url} kept rejecting ${retry.length} documents of shard ${o.shard} (429/503) after ${o.maxRetries} retries`,
+        );
       }
       pending = retry;
     }
@@ -106,7 +115,7 @@ export async function bulkLoadShard(docs: AsyncIterable<Doc>, o: BulkOptions): P
   const launch = (batch: Doc[]) => {
     const p = send(batch).then(
       () => void inFlight.delete(p),
-      (err) => {
+      err => {
         inFlight.delete(p);
         failure ??= err;
       },

@@ -26,10 +26,16 @@ export function connectFromEnv(
   const node = env.QCC_ES_URL || DEFAULT_ES_URL;
   const url = redactUrl(node);
   if (url.startsWith('<')) throw new Error(`QCC_ES_URL is not a valid URL`);
-  const options: ClientOptions = { node, requestTimeout: opts.requestTimeoutMs, maxRetries: opts.maxRetries, compression: false };
+  const options: ClientOptions = {
+    node,
+    requestTimeout: opts.requestTimeoutMs,
+    maxRetries: opts.maxRetries,
+    compression: false,
+  };
   if (env.QCC_ES_API_KEY) options.auth = { apiKey: env.QCC_ES_API_KEY };
   else if (env.QCC_ES_USERNAME || env.QCC_ES_PASSWORD) {
-    if (!env.QCC_ES_USERNAME || !env.QCC_ES_PASSWORD) throw new Error('QCC_ES_USERNAME and QCC_ES_PASSWORD must be set together');
+    if (!env.QCC_ES_USERNAME || !env.QCC_ES_PASSWORD)
+      throw new Error('QCC_ES_USERNAME and QCC_ES_PASSWORD must be set together');
     options.auth = { username: env.QCC_ES_USERNAME, password: env.QCC_ES_PASSWORD };
   }
   if (env.QCC_ES_CA_CERT) {
@@ -44,7 +50,12 @@ export function connectFromEnv(
 
 /** Whether an error is worth retrying: the node is busy (429/503), restarting, or unreachable for now. */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof errors.ConnectionError || err instanceof errors.TimeoutError || err instanceof errors.NoLivingConnectionsError) return true;
+  if (
+    err instanceof errors.ConnectionError ||
+    err instanceof errors.TimeoutError ||
+    err instanceof errors.NoLivingConnectionsError
+  )
+    return true;
   if (err instanceof errors.ResponseError) return [429, 502, 503, 504].includes(err.statusCode ?? 0);
   return false;
 }
@@ -59,7 +70,9 @@ export function describeEsError(err: unknown, url: string, what: string): Error 
   if (err instanceof errors.TimeoutError) return new Error(`Elasticsearch at ${url} timed out while ${what}`);
   if (err instanceof errors.ResponseError) {
     const reason = (err.body as { error?: { reason?: string; type?: string } } | undefined)?.error;
-    return new Error(`Elasticsearch at ${url} answered ${err.statusCode} while ${what}: ${reason?.type ?? ''} ${reason?.reason ?? err.message}`.trim());
+    return new Error(
+      `Elasticsearch at ${url} answered ${err.statusCode} while ${what}: ${reason?.type ?? ''} ${reason?.reason ?? err.message}`.trim(),
+    );
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -2,7 +2,15 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Doc } from '../../../core/types.js';
 import { queryTerms } from '../../retrieve/fts-query.js';
 import type { IndexConfig } from '../config.js';
-import type { IndexedDocInfo, IndexHit, IndexStats, SearchFilters, SearchIndex, SearchRequest, ShardResult } from '../contract.js';
+import type {
+  IndexedDocInfo,
+  IndexHit,
+  IndexStats,
+  SearchFilters,
+  SearchIndex,
+  SearchRequest,
+  ShardResult,
+} from '../contract.js';
 import { bulkLoadShard, type esSource } from './bulk.js';
 import { connectFromEnv, describeEsError } from './connection.js';
 import { indexBody, mappingConflicts, shardsIndexBody } from './mapping.js';
@@ -41,7 +49,7 @@ export class ElasticIndex implements SearchIndex {
 
   /** Opens (readonly) or creates the index on first use; an existing index must match the config. */
   private open(): Promise<void> {
-    return (this.ready ??= this.prepare().catch((err) => {
+    return (this.ready ??= this.prepare().catch(err => {
       this.ready = undefined;
       throw err;
     }));
@@ -101,7 +109,10 @@ export class ElasticIndex implements SearchIndex {
   async shard(shard: string): Promise<ShardResult | undefined> {
     await this.open();
     try {
-      const res = await this.client.get<{ indexed: number; duplicates: number }>({ index: this.shardsIndex, id: shard }, { ignore: [404] });
+      const res = await this.client.get<{ indexed: number; duplicates: number }>(
+        { index: this.shardsIndex, id: shard },
+        { ignore: [404] },
+      );
       if (!res.found || !res._source) return undefined;
       return { indexed: res._source.indexed, duplicates: res._source.duplicates };
     } catch (err) {
@@ -173,21 +184,26 @@ export class ElasticIndex implements SearchIndex {
 
   /** One `_msearch` for the whole batch; a query with nothing searchable answers [] without a request. */
   async searchBatch(requests: SearchRequest[]): Promise<IndexHit[][]> {
-    const bodies = requests.map((r) => this.body(r.query, r.k, r.filters));
+    const bodies = requests.map(r => this.body(r.query, r.k, r.filters));
     const out: IndexHit[][] = requests.map(() => []);
     const sent = bodies.flatMap((b, i) => (b ? [{ i, b }] : []));
     if (sent.length === 0) return out;
     await this.open();
     let res: estypes.MsearchResponse;
     try {
-      res = await this.client.msearch({ index: this.name, searches: sent.flatMap(({ b }) => [{}, b as estypes.MsearchMultisearchBody]) });
+      res = await this.client.msearch({
+        index: this.name,
+        searches: sent.flatMap(({ b }) => [{}, b as estypes.MsearchMultisearchBody]),
+      });
     } catch (err) {
       throw describeEsError(err, this.url, this.where(`running ${sent.length} queries`));
     }
     res.responses.forEach((r, j) => {
       const { i } = sent[j]!;
       if ('error' in r) {
-        throw new Error(`Elasticsearch at ${this.url} failed query ${JSON.stringify(requests[i]!.query.slice(0, 80))}: ${r.error.type}: ${r.error.reason}`);
+        throw new Error(
+          `Elasticsearch at ${this.url} failed query ${JSON.stringify(requests[i]!.query.slice(0, 80))}: ${r.error.type}: ${r.error.reason}`,
+        );
       }
       out[i] = this.hits(r as estypes.SearchResponse);
     });
@@ -201,12 +217,17 @@ export class ElasticIndex implements SearchIndex {
       const chunk = ids.slice(i, i + FETCH_BATCH);
       let res: estypes.MgetResponse<T>;
       try {
-        res = await this.client.mget<T>({ index: this.name, ids: chunk, ...(fields ? { _source_includes: fields } : {}) });
+        res = await this.client.mget<T>({
+          index: this.name,
+          ids: chunk,
+          ...(fields ? { _source_includes: fields } : {}),
+        });
       } catch (err) {
         throw describeEsError(err, this.url, this.where(what));
       }
       res.docs.forEach((d, j) => {
-        if (!('found' in d) || !d.found || !d._source) throw new Error(`Elasticsearch index ${this.name} at ${this.url}: document ${chunk[j]} is not in the index`);
+        if (!('found' in d) || !d.found || !d._source)
+          throw new Error(`Elasticsearch index ${this.name} at ${this.url}: document ${chunk[j]} is not in the index`);
         out.push(d._source);
       });
     }
@@ -215,11 +236,15 @@ export class ElasticIndex implements SearchIndex {
 
   async getDocs(ids: string[]): Promise<Doc[]> {
     const sources = await this.fetch<Pick<Source, 'text' | 'record'>>(ids, ['text', 'record'], 'fetching documents');
-    return sources.map((s) => ({ ...s.record, text: s.text }) as Doc);
+    return sources.map(s => ({ ...s.record, text: s.text }) as Doc);
   }
 
   async info(ids: string[]): Promise<IndexedDocInfo[]> {
-    const sources = await this.fetch<Pick<Source, 'exact_hash' | 'length'>>(ids, ['exact_hash', 'length'], 'fetching document info');
+    const sources = await this.fetch<Pick<Source, 'exact_hash' | 'length'>>(
+      ids,
+      ['exact_hash', 'length'],
+      'fetching document info',
+    );
     return sources.map((s, i) => ({ id: ids[i]!, exactHash: s.exact_hash, length: s.length }));
   }
 

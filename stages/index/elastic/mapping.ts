@@ -36,7 +36,11 @@ export const shardsIndexBody = {
   settings: { number_of_shards: 1, number_of_replicas: 0 },
   mappings: {
     dynamic: 'strict' as const,
-    properties: { indexed: { type: 'long' as const }, duplicates: { type: 'long' as const }, committed: { type: 'date' as const } },
+    properties: {
+      indexed: { type: 'long' as const },
+      duplicates: { type: 'long' as const },
+      committed: { type: 'date' as const },
+    },
   },
 };
 
@@ -56,20 +60,28 @@ export function mappingConflicts(existing: ExistingIndex, config: IndexConfig): 
   for (const [field, spec] of Object.entries(want.mappings.properties)) {
     const have = props[field];
     if (!have) problems.push(`field ${field} is missing`);
-    else if ((have.type ?? 'object') !== spec.type) problems.push(`field ${field} is ${have.type ?? 'object'}, expected ${spec.type}`);
+    else if ((have.type ?? 'object') !== spec.type)
+      problems.push(`field ${field} is ${have.type ?? 'object'}, expected ${spec.type}`);
   }
   const text = props.text;
   if (text?.type === 'text') {
-    if (text.analyzer !== 'qcc_text') problems.push(`field text uses analyzer ${text.analyzer ?? 'standard'}, expected qcc_text`);
-    if (text.similarity !== 'qcc_bm25') problems.push(`field text uses similarity ${text.similarity ?? 'BM25 defaults'}, expected qcc_bm25`);
+    if (text.analyzer !== 'qcc_text')
+      problems.push(`field text uses analyzer ${text.analyzer ?? 'standard'}, expected qcc_text`);
+    if (text.similarity !== 'qcc_bm25')
+      problems.push(`field text uses similarity ${text.similarity ?? 'BM25 defaults'}, expected qcc_bm25`);
   }
   const sim = existing.settings?.index?.similarity?.qcc_bm25;
   if (sim) {
-    if (Number(sim.k1) !== config.bm25.k1) problems.push(`BM25 k1 is ${sim.k1}, config index.bm25.k1 is ${config.bm25.k1}`);
+    if (Number(sim.k1) !== config.bm25.k1)
+      problems.push(`BM25 k1 is ${sim.k1}, config index.bm25.k1 is ${config.bm25.k1}`);
     if (Number(sim.b) !== config.bm25.b) problems.push(`BM25 b is ${sim.b}, config index.bm25.b is ${config.bm25.b}`);
   }
-  const filters = JSON.stringify((existing.settings?.index?.analysis as { analyzer?: { qcc_text?: { filter?: unknown } } } | undefined)?.analyzer?.qcc_text?.filter ?? null);
+  const filters = JSON.stringify(
+    (existing.settings?.index?.analysis as { analyzer?: { qcc_text?: { filter?: unknown } } } | undefined)?.analyzer
+      ?.qcc_text?.filter ?? null,
+  );
   const wantFilters = JSON.stringify(want.settings.analysis.analyzer.qcc_text.filter);
-  if (text?.analyzer === 'qcc_text' && filters !== wantFilters) problems.push(`analyzer qcc_text has filters ${filters}, config index.tokenizer needs ${wantFilters}`);
+  if (text?.analyzer === 'qcc_text' && filters !== wantFilters)
+    problems.push(`analyzer qcc_text has filters ${filters}, config index.tokenizer needs ${wantFilters}`);
   return problems;
 }

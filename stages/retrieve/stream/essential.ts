@@ -25,7 +25,7 @@ export class EssentialLists {
     bm25: Bm25,
   ) {
     this.upper = new Float64Array(index.phrases.length).map((_, p) => bm25.maxPhraseScore(p));
-    this.byBound = index.queries.map((q) => [...q.phrases].sort((a, b) => this.upper[a]! - this.upper[b]!));
+    this.byBound = index.queries.map(q => [...q.phrases].sort((a, b) => this.upper[a]! - this.upper[b]!));
     this.rest = new Float64Array(index.queries.length);
     this.lists = this.build(() => -Infinity);
   }

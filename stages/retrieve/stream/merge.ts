@@ -18,12 +18,13 @@ export async function* mergeShardHits(
   config: Pick<RetrieveConfig, 'top_k' | 'min_score' | 'min_relative_score'>,
   counters: Counters,
 ): AsyncIterable<HitRow> {
-  const tops = new Map(queries.map((q) => [q.id, new TopK(config.top_k)]));
+  const tops = new Map(queries.map(q => [q.id, new TopK(config.top_k)]));
   let shard = 0;
   for await (const rows of shards) {
     for await (const row of rows) {
       const top = tops.get(row.query_id);
-      if (top?.admits(row.score)) top.push({ doc_id: row.doc_id, ord: shard * SHARD_STRIDE + row.ord, score: row.score });
+      if (top?.admits(row.score))
+        top.push({ doc_id: row.doc_id, ord: shard * SHARD_STRIDE + row.ord, score: row.score });
     }
     shard++;
   }
@@ -31,7 +32,9 @@ export async function* mergeShardHits(
     const best = tops.get(q.id)!.sorted();
     // An id in two shards is one document in the index (the first shard's): the merge keeps its first hit.
     const seen = new Set<string>();
-    const hits = best.filter((h) => !seen.has(h.doc_id) && seen.add(h.doc_id)).map((h, i) => ({ id: h.doc_id, score: h.score, rank: i + 1 }));
+    const hits = best
+      .filter(h => !seen.has(h.doc_id) && seen.add(h.doc_id))
+      .map((h, i) => ({ id: h.doc_id, score: h.score, rank: i + 1 }));
     yield* cutHits(q, hits, config, counters);
   }
 }

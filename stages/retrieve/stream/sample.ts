@@ -8,5 +8,5 @@ export function sampleShards<S extends { id: string }>(shards: S[], fraction: nu
   const n = Math.max(1, Math.round(shards.length * fraction));
   const key = (s: S) => createHash('sha1').update(s.id).digest('hex');
   const chosen = new Set([...shards].sort((a, b) => key(a).localeCompare(key(b))).slice(0, n));
-  return shards.filter((s) => chosen.has(s));
+  return shards.filter(s => chosen.has(s));
 }

@@ -32,7 +32,7 @@ export class DocScanner {
     this.pos = 0;
     const { byLastToken, phrases } = this.index;
     const ringSize = this.ring.length;
-    const length = tokenize(text, (token) => {
+    const length = tokenize(text, token => {
       if (ringSize > 1) this.ring[this.pos % ringSize] = token;
       this.pos++;
       const ending = byLastToken.get(token);
@@ -42,7 +42,8 @@ export class DocScanner {
         if (toks.length > 1) {
           if (toks.length > this.pos) continue;
           let match = true;
-          for (let j = 0; j < toks.length - 1 && match; j++) match = this.ring[(this.pos - toks.length + j) % ringSize] === toks[j];
+          for (let j = 0; j < toks.length - 1 && match; j++)
+            match = this.ring[(this.pos - toks.length + j) % ringSize] === toks[j];
           if (!match) continue;
         }
         if (this.freq[p] === 0) this.present.push(p);

@@ -77,7 +77,7 @@ class ShardScorer {
 
   add(doc: Doc): void {
     const ord = this.ord++;
-    if (ord % REBUILD_EVERY === REBUILD_EVERY - 1) this.essential.rebuild((q) => this.threshold(q));
+    if (ord % REBUILD_EVERY === REBUILD_EVERY - 1) this.essential.rebuild(q => this.threshold(q));
     const terms = this.scanner.scan(doc.text);
     // Term at a time: each present phrase adds its part to the queries for which it is essential. With what the
     // others can add at most, the sum bounds the score (up to the order of additions): it decides which queries
@@ -118,7 +118,9 @@ class ShardScorer {
     const hits: ShardHitRow[] = [];
     const keptOrds = new Set<number>();
     this.index.queries.forEach((q, i) => {
-      const best = [...(this.above[i] ?? []), ...this.tops[i]!.sorted()].sort((a, b) => b.score - a.score || a.ord - b.ord);
+      const best = [...(this.above[i] ?? []), ...this.tops[i]!.sorted()].sort(
+        (a, b) => b.score - a.score || a.ord - b.ord,
+      );
       for (const h of best) {
         hits.push({ query_id: q.id, doc_id: h.doc_id, score: h.score, ord: h.ord });
         keptOrds.add(h.ord);
@@ -133,7 +135,12 @@ class ShardScorer {
  * the query index, and only queries that share a phrase with it are scored (FTS5 OR semantics: the others do
  * not match). Keeps each query's top k (ties: earlier document first) and every hit above the keep floor.
  */
-export async function scoreShard(index: QueryIndex, stats: CollectionStats, docs: AsyncIterable<Doc>, opts: ScoreShardOptions): Promise<ScoredShard> {
+export async function scoreShard(
+  index: QueryIndex,
+  stats: CollectionStats,
+  docs: AsyncIterable<Doc>,
+  opts: ScoreShardOptions,
+): Promise<ScoredShard> {
   const scorer = new ShardScorer(index, stats, opts);
   const seen = new Set<string>();
   let duplicates = 0;

@@ -10,7 +10,7 @@ let ln: ((x: number) => number) | undefined;
 export function sqliteLn(x: number): number {
   if (!ln) {
     const stmt = new Database(':memory:').prepare('SELECT ln(?)').pluck();
-    ln = (v) => stmt.get(v) as number;
+    ln = v => stmt.get(v) as number;
   }
   return ln(x);
 }

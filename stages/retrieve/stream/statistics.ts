@@ -15,7 +15,11 @@ export interface CollectionStats {
 export const emptyStats = (): CollectionStats => ({ docs: 0, tokens: 0, df: {} });
 
 /** Counts the statistics of a stream of documents (a shard); ids seen before in it are skipped, as the index does. */
-export async function countStats(index: QueryIndex, docs: AsyncIterable<{ id: string; text: string }>, signal?: AbortSignal): Promise<CollectionStats & { duplicates: number }> {
+export async function countStats(
+  index: QueryIndex,
+  docs: AsyncIterable<{ id: string; text: string }>,
+  signal?: AbortSignal,
+): Promise<CollectionStats & { duplicates: number }> {
   const scanner = new DocScanner(index);
   const seen = new Set<string>();
   const df = new Float64Array(index.phrases.length);
@@ -54,7 +58,8 @@ export function addStats(into: CollectionStats, add: CollectionStats): Collectio
  * scaled by N / N_sample (rounded, as FTS5 counts are whole).
  */
 export function scaleSample(sample: CollectionStats, totalDocs: number): CollectionStats {
-  if (sample.docs === 0) throw new Error('the sampled shards hold no documents: sample more shards (retrieve.stream.sample_fraction)');
+  if (sample.docs === 0)
+    throw new Error('the sampled shards hold no documents: sample more shards (retrieve.stream.sample_fraction)');
   const ratio = totalDocs / sample.docs;
   const df: Record<string, number> = {};
   for (const [key, n] of Object.entries(sample.df)) df[key] = Math.min(totalDocs, Math.round(n * ratio));

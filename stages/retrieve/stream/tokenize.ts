@@ -8,7 +8,8 @@ import { FOLDS, SEPARATOR_RANGES } from './unicode61-table.js';
 const SEPARATOR = -1;
 const table = new Int32Array(0x110000);
 for (let c = 0; c < table.length; c++) table[c] = c;
-for (let i = 0; i < SEPARATOR_RANGES.length; i += 2) table.fill(SEPARATOR, SEPARATOR_RANGES[i]!, SEPARATOR_RANGES[i + 1]! + 1);
+for (let i = 0; i < SEPARATOR_RANGES.length; i += 2)
+  table.fill(SEPARATOR, SEPARATOR_RANGES[i]!, SEPARATOR_RANGES[i + 1]! + 1);
 for (let i = 0; i < FOLDS.length; i += 2) table[FOLDS[i]!] = FOLDS[i + 1]!;
 table[0] = SEPARATOR;
 // A lone surrogate reaches SQLite as U+FFFD.
@@ -106,6 +107,6 @@ export function tokenize(text: string, onToken: (term: string) => void): number 
 /** The tokens of a text, in order. */
 export function tokens(text: string): string[] {
   const out: string[] = [];
-  tokenize(text, (t) => out.push(t));
+  tokenize(text, t => out.push(t));
   return out;
 }
