@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     testTimeout: 600_000,
-    hookTimeout: 600_000,
+    // A cold demo publish (bootstrap, judging, embedding) beside another test file can pass 10 minutes.
+    hookTimeout: 1_200_000,
     // Two test files at a time on the two cores: the local model runs on one thread, every server a test starts
     // has its own name, port and data folder, and every run writes to its own temporary folder (the shared LLM
     // and vector caches are written by atomic renames). QCC_TEST_FILES=1 runs the files one at a time.
