@@ -211,7 +211,7 @@ describe.runIf(haveSharedData())('F10: a corpus line of 600 MB', () => {
     const script = (onError: string) => `
 const { readCorpus } = await import(${JSON.stringify(join(repo, 'dist', 'stages', 'ingest', 'corpus.js'))});
 const { ingestConfigSchema } = await import(${JSON.stringify(join(repo, 'dist', 'stages', 'ingest', 'config.js'))});
-const { Counters } = await import(${JSON.stringify(join(repo, 'dist', 'pipeline', 'types.js'))});
+const { Counters } = await import(${JSON.stringify(join(repo, 'dist', 'core', 'types.js'))});
 const warnings = [];
 const ctx = { config: ingestConfigSchema.parse({ on_error: '${onError}', min_text_chars: 0 }), counters: new Counters(),
   log: { info() {}, error() {}, warn: (m) => warnings.push(m) }, signal: new AbortController().signal };
