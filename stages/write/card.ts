@@ -216,8 +216,10 @@ const MEANINGS: Record<string, string> = {
   'index.tokenizer': 'index tokenizer',
   'index.bm25.k1': 'BM25 term-frequency saturation',
   'index.bm25.b': 'BM25 document-length normalisation',
-  'retrieve.mode': '`index`: search a BM25 index; `stream`: score each ingest shard against the queries (docs/scale.md)',
-  'retrieve.stream.statistics': 'stream mode: BM25 statistics from every ingest shard (`exact`) or a share of them (`sampled`)',
+  'retrieve.mode':
+    '`index`: search a BM25 index; `stream`: score each ingest shard against the queries (docs/scale.md)',
+  'retrieve.stream.statistics':
+    'stream mode: BM25 statistics from every ingest shard (`exact`) or a share of them (`sampled`)',
   'retrieve.stream.sample_fraction': 'stream mode, sampled statistics: share of the ingest shards read',
   'retrieve.stream.keep_min_score': 'stream mode: hits at or above this BM25 score kept beyond the top k',
   'retrieve.top_k': 'hits kept per query',
