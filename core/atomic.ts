@@ -42,6 +42,24 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   }
 }
 
+let replaceCounter = 0;
+
+/**
+ * Replace a file by rename, without an fsync: for caches, where an entry lost in a crash costs one recomputation.
+ * Readers see the old content or the new one, never a part; the temporary name is unique within the process.
+ */
+export async function replaceFile(target: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}-${replaceCounter++}`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
 const TEMP_OF_PID = /^\.tmp-(\d+)-/;
 const VERSION_DIR = /^v\d{4,}$/;
 const PROCESS_STARTED = Date.now() - process.uptime() * 1000;

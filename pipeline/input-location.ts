@@ -35,7 +35,7 @@ const realpathOr = (p: string) => {
 const posix = (p: string) => p.split(sep).join('/');
 
 /** `path` relative to `root` when it lies inside it, else undefined. */
-function inside(root: string, path: string): string | undefined {
+export function inside(root: string, path: string): string | undefined {
   const rel = relative(root, path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? posix(rel) : undefined;
 }

@@ -3,7 +3,8 @@
  * become `<out>/…`, `<cache>/…`, `<input_root>/…` or `<checkout>/…`, so a published manifest names no machine's
  * folders and reads the same wherever the run was made. Paths outside those folders are kept as written.
  */
-import { isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
+import { inside } from './input-location.js';
 
 export interface PathRoots {
   out: string;
@@ -19,9 +20,9 @@ export function portablePath(path: string, roots: PathRoots): string {
     .filter((e): e is [string, string] => typeof e[1] === 'string')
     .sort((a, b) => b[1].length - a[1].length);
   for (const [name, root] of ordered) {
-    const rel = relative(root, path);
-    if (rel === '') return `<${name}>`;
-    if (!rel.startsWith('..') && !isAbsolute(rel)) return `<${name}>/${rel.split(sep).join('/')}`;
+    if (resolve(path) === resolve(root)) return `<${name}>`;
+    const rel = inside(root, path);
+    if (rel !== undefined) return `<${name}>/${rel}`;
   }
   return path;
 }

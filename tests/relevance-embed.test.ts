@@ -3,27 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJsonl } from '../core/jsonl.js';
-import {
-  defaultEmbedModelDir,
-  EmbedderUnavailableError,
-  openEmbedder,
-  type Embedder,
-} from '../stages/relevance/embed.js';
-import { haveSharedData, inCI, newsCorpus } from './helpers.js';
+import { defaultEmbedModelDir, EmbedderUnavailableError, openEmbedder } from '../stages/relevance/embed.js';
+import { openEmbedderOrSkip } from './embed-helpers.js';
+import { haveSharedData, newsCorpus } from './helpers.js';
 
-/** The model folder and the runtime packages are here; under CI their absence is a failure, elsewhere a clear skip. */
-async function tryOpen(): Promise<Embedder | undefined> {
-  try {
-    return await openEmbedder({ maxTokens: 128 });
-  } catch (err) {
-    if (!(err instanceof EmbedderUnavailableError)) throw err;
-    if (inCI) throw new Error(`CI=true but the embedder is unavailable: ${err.message}`);
-    console.warn(`skipping: ${err.message}`);
-    return undefined;
-  }
-}
-
-const embedder = haveSharedData() ? await tryOpen() : undefined;
+const embedder = haveSharedData() ? await openEmbedderOrSkip({ maxTokens: 128 }) : undefined;
 afterAll(() => embedder?.close());
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);

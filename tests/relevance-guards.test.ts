@@ -4,13 +4,13 @@ import { promisify } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readAllJsonl } from '../core/jsonl.js';
+import { readAllJsonl, readJsonl } from '../core/jsonl.js';
 import type { Doc } from '../core/types.js';
 import { checkDomain, checkJudge } from '../stages/relevance/diagnostics.js';
-import { domainEstimate, sampleIds, shareEstimate } from '../stages/relevance/estimate.js';
+import { domainEstimate, sampleIds, sampleTexts, shareEstimate } from '../stages/relevance/estimate.js';
 import { funnelWarnings } from '../stages/filter/funnel-warnings.js';
 import type { Manifest } from '../stages/write/manifest.js';
-import { haveSharedData, inCI, qcc, repo, sharedData, tempDir } from './helpers.js';
+import { haveSharedData, inCI, newsCorpus, qcc, repo, sharedData, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
 const limits = { min_kept_of_positives: 1.1, max_index_share: 0.5, max_growth: 8 };
@@ -69,6 +69,18 @@ describe('relevance guards (pure checks)', () => {
     const ids = Array.from({ length: 100 }, (_, i) => `doc-${i}`);
     expect(sampleIds(ids, 10, 'space', 'x')).toEqual(sampleIds([...ids].reverse(), 10, 'space', 'x'));
     expect(sampleIds(ids, 10, 'space', 'x')).not.toEqual(sampleIds(ids, 10, 'medicine', 'x'));
+  });
+
+  it.runIf(haveSharedData())('reads the same sample in one pass over real posts, holding only the sample', async () => {
+    const posts: { id: string; text: string }[] = [];
+    for await (const r of readJsonl<{ id: string; text: string }>(newsCorpus)) if (posts.push(r) === 3000) break;
+    const byId = new Map(posts.map(p => [p.id, p.text]));
+    const chosen = sampleIds(byId.keys(), 200, '', 'estimate-controls');
+    const stream = async function* () {
+      yield* posts;
+    };
+    expect(await sampleTexts(stream(), 200, '', 'estimate-controls')).toEqual(chosen.map(id => byId.get(id)));
+    expect(await sampleTexts(stream(), 0, '', 'estimate-controls')).toEqual([]);
   });
 
   it('says which rule removed most documents, pointing short corpora to the short-text profile', () => {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJsonl } from '../core/jsonl.js';
 import { fromRepo } from '../core/repo.js';
-import { EmbedderUnavailableError, openEmbedder, type Embedder } from '../stages/relevance/embed.js';
 import { buildSemanticJudge, passages, semanticVerdict, standardiserOf } from '../stages/relevance/semantic-judge.js';
-import { haveSharedData, inCI, newsCorpus } from './helpers.js';
+import { openEmbedderOrSkip } from './embed-helpers.js';
+import { haveSharedData, newsCorpus } from './helpers.js';
 
 describe('semantic judge: pure parts', () => {
   it('cuts a text into passages of whole words from its start, at most `chunks` of them', () => {
@@ -37,18 +37,7 @@ describe('semantic judge: pure parts', () => {
   });
 });
 
-async function tryOpen(): Promise<Embedder | undefined> {
-  try {
-    return await openEmbedder({ threads: 1 });
-  } catch (err) {
-    if (!(err instanceof EmbedderUnavailableError)) throw err;
-    if (inCI) throw new Error(`CI=true but the embedder is unavailable: ${err.message}`);
-    console.warn(`skipping: ${err.message}`);
-    return undefined;
-  }
-}
-
-const embedder = haveSharedData() ? await tryOpen() : undefined;
+const embedder = haveSharedData() ? await openEmbedderOrSkip({ threads: 1 }) : undefined;
 afterAll(() => embedder?.close());
 
 describe.skipIf(!embedder)('semantic judge on real posts with the demo seeds', () => {

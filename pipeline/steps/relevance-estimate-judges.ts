@@ -5,7 +5,7 @@ import type { ShardWork } from '../runner.js';
 import type { Doc, Query } from '../../core/types.js';
 import type { RelevanceConfig } from '../../stages/relevance/config.js';
 import { EmbedderUnavailableError } from '../../stages/relevance/embed.js';
-import { sampleIds } from '../../stages/relevance/estimate.js';
+import { sampleTexts } from '../../stages/relevance/estimate.js';
 import {
   emptyUsage,
   judgeAll,
@@ -65,26 +65,19 @@ export async function semanticAnswers(
     return noAnswers(requests.length, 'semantic', why);
   }
   const ingestFiles = ctx.state.markers(INGEST).map(m => m.output!.path);
-  const ids: string[] = [];
-  for (const file of ingestFiles) for await (const doc of readJsonl<Doc>(file)) ids.push(doc.id);
-  const wanted = new Set(sampleIds(ids, config.estimate.semantic.controls, '', 'estimate-controls'));
-  const controls = new Map<string, string>();
-  for (const file of ingestFiles)
-    for await (const doc of readJsonl<Doc>(file)) if (wanted.has(doc.id)) controls.set(doc.id, doc.text);
+  const index = async function* (): AsyncIterable<Doc> {
+    for (const file of ingestFiles) yield* readJsonl<Doc>(file);
+  };
+  const controls = await sampleTexts(index(), config.estimate.semantic.controls, '', 'estimate-controls');
   work.log.info(
-    `relevance: judging ${requests.length} sampled documents by sentence embeddings (${queries.size} domains, ${controls.size} random index documents as baseline)`,
+    `relevance: judging ${requests.length} sampled documents by sentence embeddings (${queries.size} domains, ${controls.length} random index documents as baseline)`,
   );
   try {
-    const res = await judgeSemantically(
-      requests,
-      queries,
-      [...wanted].filter(id => controls.has(id)).map(id => controls.get(id)!),
-      {
-        ...config.estimate.semantic,
-        cacheDir: join(ctx.loaded.cacheDir, 'embed'),
-        onProgress: (done, total) => work.log.debug?.(`relevance: estimate: ${done} of ${total} judged`),
-      },
-    );
+    const res = await judgeSemantically(requests, queries, controls, {
+      ...config.estimate.semantic,
+      cacheDir: join(ctx.loaded.cacheDir, 'embed'),
+      onProgress: (done, total) => work.log.debug?.(`relevance: estimate: ${done} of ${total} judged`),
+    });
     return {
       verdicts: res.verdicts,
       meta: {

@@ -4,8 +4,9 @@
  * nothing twice. Files are written to a temporary name and renamed, so a killed run leaves no torn vector.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { replaceFile } from '../../core/atomic.js';
 import type { Embedder } from './embed.js';
 
 export interface EmbedCacheStats {
@@ -17,7 +18,6 @@ export interface EmbedCacheStats {
 
 export function cachedEmbedder(inner: Embedder, dir: string): Embedder & { stats: EmbedCacheStats } {
   const stats: EmbedCacheStats = { embedded: 0, hits: 0 };
-  let tmpCounter = 0;
   const pathOf = (text: string) => {
     const key = createHash('sha256').update(`${inner.model}\u0000${text}`).digest('hex');
     return join(dir, key.slice(0, 2), `${key}.f32`);
@@ -30,17 +30,6 @@ export function cachedEmbedder(inner: Embedder, dir: string): Embedder & { stats
       return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-  };
-  const write = async (file: string, v: Float32Array) => {
-    await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
-    try {
-      await writeFile(tmp, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-      await rename(tmp, file);
-    } catch (err) {
-      await rm(tmp, { force: true });
       throw err;
     }
   };
@@ -64,7 +53,7 @@ export function cachedEmbedder(inner: Embedder, dir: string): Embedder & { stats
         }
         const [v] = await inner.embed([text]);
         stats.embedded++;
-        await write(file, v!);
+        await replaceFile(file, new Uint8Array(v!.buffer, v!.byteOffset, v!.byteLength));
         out.push(v!);
       }
       return out;

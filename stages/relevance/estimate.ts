@@ -15,6 +15,37 @@ export function sampleIds(ids: Iterable<string>, n: number, domain: string, salt
     .map(x => x.id);
 }
 
+/**
+ * The texts of the documents `sampleIds` would choose from the same ids, in its order, read in one pass and holding
+ * only `n` of them (an id met twice keeps its last text).
+ */
+export async function sampleTexts(
+  docs: AsyncIterable<{ id: string; text: string }>,
+  n: number,
+  domain: string,
+  salt: string,
+): Promise<string[]> {
+  const kept: { id: string; h: number; text: string }[] = [];
+  const byId = new Map<string, { text: string }>();
+  const before = (a: { id: string; h: number }, b: { id: string; h: number }) =>
+    a.h < b.h || (a.h === b.h && a.id < b.id);
+  for await (const doc of docs) {
+    const held = byId.get(doc.id);
+    if (held) {
+      held.text = doc.text;
+      continue;
+    }
+    const entry = { id: doc.id, h: unitHash(`${domain}/${doc.id}`, salt), text: doc.text };
+    if (kept.length === n && (n === 0 || !before(entry, kept[n - 1]!))) continue;
+    let i = kept.length;
+    while (i > 0 && before(entry, kept[i - 1]!)) i--;
+    kept.splice(i, 0, entry);
+    byId.set(entry.id, entry);
+    if (kept.length > n) byId.delete(kept.pop()!.id);
+  }
+  return kept.map(k => k.text);
+}
+
 export interface ShareEstimate {
   /** Readable judgements in the sample (unreadable answers are left out). */
   sample: number;

@@ -5,8 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { replaceFile } from '../../../core/atomic.js';
 import type { CompletionRequest, CompletionResult, LlmProvider } from './types.js';
 
 /** What identifies a request: the backend, the model and every sampling parameter. */
@@ -61,8 +62,6 @@ const fileOf = (dir: string, key: string) => join(dir, key.slice(0, 2), `${key}.
 
 /** Passes requests through and writes each answer served to `dir` (once per key), before returning it. */
 export class RecordingProvider implements LlmProvider {
-  private tmpCounter = 0;
-
   constructor(
     readonly inner: LlmProvider,
     readonly dir: string,
@@ -82,15 +81,7 @@ export class RecordingProvider implements LlmProvider {
     const file = fileOf(this.dir, key);
     if (!existsSync(file)) {
       const { cached: _c, ...response } = res;
-      await mkdir(dirname(file), { recursive: true });
-      const tmp = `${file}.tmp-${process.pid}-${this.tmpCounter++}`;
-      try {
-        await writeFile(tmp, JSON.stringify({ key, request, response } satisfies ModelAnswer) + '\n');
-        await rename(tmp, file);
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
-      }
+      await replaceFile(file, JSON.stringify({ key, request, response } satisfies ModelAnswer) + '\n');
     }
     return res;
   }

@@ -1,7 +1,8 @@
 /** A response cache in front of any provider: one JSON file per request, so reruns cost nothing. */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { requestKey } from './answers.js';
+import { replaceFile } from '../../../core/atomic.js';
 import type { CompletionRequest, CompletionResult, LlmProvider } from './types.js';
 
 export interface CacheStats {
@@ -29,7 +30,6 @@ interface CacheEntry {
 export class CachedProvider implements LlmProvider {
   readonly stats: CacheStats = { calls: 0, hits: 0 };
   private readonly inflight = new Map<string, Promise<CompletionResult>>();
-  private tmpCounter = 0;
 
   constructor(
     readonly inner: LlmProvider,
@@ -77,15 +77,7 @@ export class CachedProvider implements LlmProvider {
     const res = await this.inner.complete(req);
     const { cached: _c, ...response } = res;
     const entry: CacheEntry = { key, request, response, created_at: new Date().toISOString() };
-    await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}-${this.tmpCounter++}`;
-    try {
-      await writeFile(tmp, JSON.stringify(entry, null, 1) + '\n');
-      await rename(tmp, file);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await replaceFile(file, JSON.stringify(entry, null, 1) + '\n');
     return { ...response, cached: false };
   }
 
