@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import DemoFirstSequencer from './tests/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -13,5 +14,7 @@ export default defineConfig({
     maxWorkers: Number(process.env.QCC_TEST_FILES ?? 2),
     minWorkers: 1,
     reporters: ['default'],
+    globalSetup: ['tests/global-setup.ts'],
+    sequence: { sequencer: DemoFirstSequencer },
   },
 });

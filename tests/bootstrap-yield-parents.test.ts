@@ -15,7 +15,7 @@ import {
 } from '../stages/bootstrap/index.js';
 import { readQueryYields } from '../stages/bootstrap/parent-yields.js';
 import { seedId } from '../stages/seeds/index.js';
-import { haveModel, modelPath, tempDir } from './helpers.js';
+import { haveModel, itSlow, modelPath, tempDir } from './helpers.js';
 
 const seed: Seed = {
   id: seedId('medicine', 'keyword', 'symptoms of type 2 diabetes'),
@@ -66,37 +66,41 @@ describe.runIf(haveModel())('thought parents chosen by an earlier run’s query 
     return { queries, parents: [...new Set(parents)] };
   }
 
-  it('expands the highest-yield question first; without yields, the first question', async () => {
-    const dir = await tempDir('qcc-yield-parents-');
-    const cache = join(dir, 'llm');
-    const plain = await bootstrap(cache);
-    const extended = plain.queries.filter(q => q.lineage.method === 'question_extension');
-    expect(extended.length).toBeGreaterThanOrEqual(2);
-    expect(plain.parents).toEqual([extended[0]!.id]);
+  itSlow(
+    'expands the highest-yield question first; without yields, the first question',
+    async () => {
+      const dir = await tempDir('qcc-yield-parents-');
+      const cache = join(dir, 'llm');
+      const plain = await bootstrap(cache);
+      const extended = plain.queries.filter(q => q.lineage.method === 'question_extension');
+      expect(extended.length).toBeGreaterThanOrEqual(2);
+      expect(plain.parents).toEqual([extended[0]!.id]);
 
-    // The last question had the best yield in the earlier run; the first one the worst.
-    const best = extended.at(-1)!;
-    const manifest = join(dir, 'manifest.json');
-    await writeFile(
-      manifest,
-      JSON.stringify({
-        relevance: {
-          yields: [
-            { query_id: extended[0]!.id, yield: 0.1 },
-            { query_id: best.id, yield: 0.95 },
-          ],
-        },
-      }),
-    );
-    expect(readQueryYields(manifest).get(best.id)).toBe(0.95);
-    const guided = await bootstrap(cache, { thought_parents_by_yield: manifest });
-    expect(guided.queries.filter(q => q.lineage.method === 'question_extension').map(q => q.id)).toEqual(
-      extended.map(q => q.id),
-    );
-    expect(guided.parents).toEqual([best.id]);
-    for (const q of guided.queries.filter(q => q.lineage.method === 'thought_generation'))
-      expect(q.lineage.parent_query_id).toBe(best.id);
-  }, 600_000);
+      // The last question had the best yield in the earlier run; the first one the worst.
+      const best = extended.at(-1)!;
+      const manifest = join(dir, 'manifest.json');
+      await writeFile(
+        manifest,
+        JSON.stringify({
+          relevance: {
+            yields: [
+              { query_id: extended[0]!.id, yield: 0.1 },
+              { query_id: best.id, yield: 0.95 },
+            ],
+          },
+        }),
+      );
+      expect(readQueryYields(manifest).get(best.id)).toBe(0.95);
+      const guided = await bootstrap(cache, { thought_parents_by_yield: manifest });
+      expect(guided.queries.filter(q => q.lineage.method === 'question_extension').map(q => q.id)).toEqual(
+        extended.map(q => q.id),
+      );
+      expect(guided.parents).toEqual([best.id]);
+      for (const q of guided.queries.filter(q => q.lineage.method === 'thought_generation'))
+        expect(q.lineage.parent_query_id).toBe(best.id);
+    },
+    600_000,
+  );
 
   it('names the file when it has no yields', async () => {
     const dir = await tempDir('qcc-yield-parents-bad-');

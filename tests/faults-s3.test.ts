@@ -14,7 +14,7 @@ import { createS3Client } from '../stages/storage/client.js';
 import { listVersions, readLatest } from '../stages/storage/publish.js';
 import { listObjects, readObjectBytes } from '../stages/storage/read.js';
 import type { Manifest } from '../stages/write/manifest.js';
-import { cc, haveSharedData, qcc, tempDir } from './helpers.js';
+import { cc, haveSharedData, itSlow, qcc, tempDir } from './helpers.js';
 import {
   haveS3Proxy,
   listenOnLoopback,
@@ -174,53 +174,57 @@ describe.runIf(haveSharedData() && haveS3Proxy())('F2: the object-store copy thr
     expect(again.stderr).not.toContain('object store:');
   }, 240_000);
 
-  it('the server stopped mid-publish: exit 1 naming the copy; the next version first completes its parent, then LATEST moves', async () => {
-    const v2 = await writeFaultConfig(dir, {
-      dataset: 'ds',
-      name: 'v2',
-      warcs: [...FAULT_WARCS, THIRD_WARC],
-      extra: storage,
-    });
-    faultAfterPuts(gate, 'v0002', 2, () => server.stop());
-    const failed = await run(v2);
-    gate.hold = undefined;
-    expect(failed.code, failed.stderr.slice(-1500)).toBe(1);
-    expect(failed.stderr).toMatch(
-      /qcc: publish failed on shard publish: the object-store copy of v0002 to s3:\/\/qcc-out\/f2\/ds\/v0002\/ is incomplete \(.+\); the local version is published and safe; run `qcc run` again to complete the copy/,
-    );
-    expect(failed.stderr).not.toContain(S3_SECRET_ACCESS_KEY);
-    expectCleanError(failed);
-    expect(readFileSync(join(datasetDir(), 'LATEST'), 'utf8')).toBe('v0002\n');
-    expect(existsSync(join(datasetDir(), '.lock'))).toBe(false);
-    expect((await status(v2)).object_store.incomplete).toEqual(['v0002']);
+  itSlow(
+    'the server stopped mid-publish: exit 1 naming the copy; the next version first completes its parent, then LATEST moves',
+    async () => {
+      const v2 = await writeFaultConfig(dir, {
+        dataset: 'ds',
+        name: 'v2',
+        warcs: [...FAULT_WARCS, THIRD_WARC],
+        extra: storage,
+      });
+      faultAfterPuts(gate, 'v0002', 2, () => server.stop());
+      const failed = await run(v2);
+      gate.hold = undefined;
+      expect(failed.code, failed.stderr.slice(-1500)).toBe(1);
+      expect(failed.stderr).toMatch(
+        /qcc: publish failed on shard publish: the object-store copy of v0002 to s3:\/\/qcc-out\/f2\/ds\/v0002\/ is incomplete \(.+\); the local version is published and safe; run `qcc run` again to complete the copy/,
+      );
+      expect(failed.stderr).not.toContain(S3_SECRET_ACCESS_KEY);
+      expectCleanError(failed);
+      expect(readFileSync(join(datasetDir(), 'LATEST'), 'utf8')).toBe('v0002\n');
+      expect(existsSync(join(datasetDir(), '.lock'))).toBe(false);
+      expect((await status(v2)).object_store.incomplete).toEqual(['v0002']);
 
-    await startServer();
-    expect((await keysOf('v0002')).length).toBeGreaterThanOrEqual(2);
-    expect(await readLatest(TARGET, { client })).toBe('v0001');
+      await startServer();
+      expect((await keysOf('v0002')).length).toBeGreaterThanOrEqual(2);
+      expect(await readLatest(TARGET, { client })).toBe('v0001');
 
-    // A new input: v0003's run completes v0002's copy before its own, so the bucket's LATEST never names a
-    // version whose parent is incomplete there.
-    const v3 = await writeFaultConfig(dir, {
-      dataset: 'ds',
-      name: 'v3',
-      warcs: [...FAULT_WARCS, THIRD_WARC, cc('other/clueweb-quirk.warc.gz')],
-      extra: storage,
-    });
-    const next = await run(v3);
-    expect(next.code, next.stderr.slice(-1500)).toBe(0);
-    expect(next.stdout).toMatch(/^published v0003 \(parent: v0002\)/);
-    const order = [...next.stderr.matchAll(/object store: (v\d+) published to/g)].map(m => m[1]);
-    expect(order).toEqual(['v0002', 'v0003']);
-    for (const v of ['v0001', 'v0002', 'v0003']) await expectCompleteCopy(v);
-    expect(await listVersions(TARGET, { client })).toEqual(['v0001', 'v0002', 'v0003']);
-    expect(await readLatest(TARGET, { client })).toBe('v0003');
-    expect((await status(v3)).object_store.incomplete).toEqual([]);
-    // Nothing lost or repeated locally either: the three versions' records are disjoint.
-    const all = [
-      ...(await versionRecords(datasetDir(), 'v0001')),
-      ...(await versionRecords(datasetDir(), 'v0002')),
-      ...(await versionRecords(datasetDir(), 'v0003')),
-    ];
-    expect(new Set(all.map(r => r.split(' ')[0])).size).toBe(all.length);
-  }, 300_000);
+      // A new input: v0003's run completes v0002's copy before its own, so the bucket's LATEST never names a
+      // version whose parent is incomplete there.
+      const v3 = await writeFaultConfig(dir, {
+        dataset: 'ds',
+        name: 'v3',
+        warcs: [...FAULT_WARCS, THIRD_WARC, cc('other/clueweb-quirk.warc.gz')],
+        extra: storage,
+      });
+      const next = await run(v3);
+      expect(next.code, next.stderr.slice(-1500)).toBe(0);
+      expect(next.stdout).toMatch(/^published v0003 \(parent: v0002\)/);
+      const order = [...next.stderr.matchAll(/object store: (v\d+) published to/g)].map(m => m[1]);
+      expect(order).toEqual(['v0002', 'v0003']);
+      for (const v of ['v0001', 'v0002', 'v0003']) await expectCompleteCopy(v);
+      expect(await listVersions(TARGET, { client })).toEqual(['v0001', 'v0002', 'v0003']);
+      expect(await readLatest(TARGET, { client })).toBe('v0003');
+      expect((await status(v3)).object_store.incomplete).toEqual([]);
+      // Nothing lost or repeated locally either: the three versions' records are disjoint.
+      const all = [
+        ...(await versionRecords(datasetDir(), 'v0001')),
+        ...(await versionRecords(datasetDir(), 'v0002')),
+        ...(await versionRecords(datasetDir(), 'v0003')),
+      ];
+      expect(new Set(all.map(r => r.split(' ')[0])).size).toBe(all.length);
+    },
+    300_000,
+  );
 });

@@ -4,10 +4,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { it } from 'vitest';
+import { slowTier } from './tier.js';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const sharedData = resolve(process.env.QCC_SHARED_DATA ?? join(repo, '..', 'shared', 'data'));
 export const inCI = process.env.CI === 'true';
+export { slowTier };
+/** A case of the slow tier (tests/tier.ts). */
+export const itSlow = it.runIf(slowTier);
 
 export const cc = (name: string) => join(sharedData, 'cc', name);
 export const newsCorpus = join(sharedData, 'corpora', '20news-bydate-train.jsonl.gz');

@@ -3,7 +3,7 @@ import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Doc } from '../core/types.js';
 import { ElasticIndex } from '../stages/index/elastic/elastic-index.js';
-import { haveSharedData } from './helpers.js';
+import { haveSharedData, slowTier } from './helpers.js';
 import {
   collect,
   dropIndices,
@@ -83,7 +83,7 @@ describe.runIf(haveSharedData() && haveElasticsearch())('Elasticsearch bad input
     await index.close();
   });
 
-  it.runIf(!process.env.QCC_ES_URL)(
+  it.runIf(!process.env.QCC_ES_URL && slowTier)(
     'resumes a shard after the node is killed mid-bulk: nothing lost, nothing twice',
     async () => {
       const docs = await collect(newsDocs(3000, { every: 3 }));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { acquireDatasetLock, EXIT_LOCKED, LockedError, lockPath, type LeaseInfo } from '../pipeline/lock.js';
 import type { Logger } from '../core/types.js';
-import { haveSharedData, qcc, tempDir } from './helpers.js';
+import { haveSharedData, itSlow, qcc, tempDir } from './helpers.js';
 import { publishedSet, writeLeanConfig } from './ops-helpers.js';
 
 function recordingLog(): Logger & { lines: string[] } {
@@ -147,51 +147,54 @@ describe.runIf(haveSharedData())('two `qcc run` of one dataset at once', () => {
     expect(readdirSync(join(outB, 'locked')).filter(n => /^v\d+$/.test(n))).toEqual(['v0001']);
   });
 
-  it('takes over the stale lease of a dead run, and `qcc unlock` removes a lease and says whose it was', async () => {
-    const dir = await tempDir('qcc-lock-run-');
-    const config = await writeLeanConfig(dir, { dataset: 'stale', cacheDir: join(dir, 'cache'), llm: false });
-    const out = join(dir, 'out');
-    const datasetDir = join(out, 'stale');
+  itSlow(
+    'takes over the stale lease of a dead run, and `qcc unlock` removes a lease and says whose it was',
+    async () => {
+      const dir = await tempDir('qcc-lock-run-');
+      const config = await writeLeanConfig(dir, { dataset: 'stale', cacheDir: join(dir, 'cache'), llm: false });
+      const out = join(dir, 'out');
+      const datasetDir = join(out, 'stale');
 
-    const pid = deadPid();
-    await writeLease(datasetDir, { pid, run: 'r-crashed' });
-    const status = await qcc(['status', '--config', config, '--out', out, '--json']);
-    expect(status.code, status.stderr).toBe(0);
-    const report = JSON.parse(status.stdout);
-    expect(report.text).toBeUndefined();
-    expect(report.lock).toMatchObject({ held: true, stale: true, holder: { run: 'r-crashed', pid } });
-    expect(report.lock.reason).toMatch(/is gone/);
+      const pid = deadPid();
+      await writeLease(datasetDir, { pid, run: 'r-crashed' });
+      const status = await qcc(['status', '--config', config, '--out', out, '--json']);
+      expect(status.code, status.stderr).toBe(0);
+      const report = JSON.parse(status.stdout);
+      expect(report.text).toBeUndefined();
+      expect(report.lock).toMatchObject({ held: true, stale: true, holder: { run: 'r-crashed', pid } });
+      expect(report.lock.reason).toMatch(/is gone/);
 
-    const run = await qcc(['run', '--config', config, '--out', out]);
-    expect(run.code, run.stderr.slice(-600)).toBe(0);
-    expect(run.stdout).toMatch(/published v0001/);
-    expect(run.stderr).toMatch(
-      new RegExp(`taking over a stale lease of ${datasetDir}: its process \\(pid ${pid} on ${hostname()}\\) is gone`),
-    );
-    expect(existsSync(lockPath(datasetDir))).toBe(false);
+      const run = await qcc(['run', '--config', config, '--out', out]);
+      expect(run.code, run.stderr.slice(-600)).toBe(0);
+      expect(run.stdout).toMatch(/published v0001/);
+      expect(run.stderr).toMatch(
+        new RegExp(`taking over a stale lease of ${datasetDir}: its process \\(pid ${pid} on ${hostname()}\\) is gone`),
+      );
+      expect(existsSync(lockPath(datasetDir))).toBe(false);
 
-    // A live-looking lease of another host: runs exit 75 naming it; unlock refuses without --force.
-    await writeLease(datasetDir, { host: 'worker-7', pid: 99, run: 'r-other' });
-    const blocked = await qcc(['run', '--config', config, '--out', out]);
-    expect(blocked.code).toBe(EXIT_LOCKED);
-    expect(blocked.stderr).toMatch(/locked by run r-other on host worker-7, pid 99/);
-    const held = JSON.parse((await qcc(['status', '--config', config, '--out', out, '--json'])).stdout);
-    expect(held.lock).toMatchObject({ held: true, stale: false, holder: { host: 'worker-7' } });
+      // A live-looking lease of another host: runs exit 75 naming it; unlock refuses without --force.
+      await writeLease(datasetDir, { host: 'worker-7', pid: 99, run: 'r-other' });
+      const blocked = await qcc(['run', '--config', config, '--out', out]);
+      expect(blocked.code).toBe(EXIT_LOCKED);
+      expect(blocked.stderr).toMatch(/locked by run r-other on host worker-7, pid 99/);
+      const held = JSON.parse((await qcc(['status', '--config', config, '--out', out, '--json'])).stdout);
+      expect(held.lock).toMatchObject({ held: true, stale: false, holder: { host: 'worker-7' } });
 
-    const refused = await qcc(['unlock', '--config', config, '--out', out]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/held by run r-other on host worker-7, pid 99.*looks alive.*--force/);
-    expect(existsSync(lockPath(datasetDir))).toBe(true);
+      const refused = await qcc(['unlock', '--config', config, '--out', out]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/held by run r-other on host worker-7, pid 99.*looks alive.*--force/);
+      expect(existsSync(lockPath(datasetDir))).toBe(true);
 
-    const forced = await qcc(['unlock', '--config', config, '--out', out, '--force']);
-    expect(forced.code, forced.stderr).toBe(0);
-    expect(forced.stdout).toMatch(/removed the lease of .*stale, held by run r-other on host worker-7, pid 99/);
-    expect(existsSync(lockPath(datasetDir))).toBe(false);
+      const forced = await qcc(['unlock', '--config', config, '--out', out, '--force']);
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(forced.stdout).toMatch(/removed the lease of .*stale, held by run r-other on host worker-7, pid 99/);
+      expect(existsSync(lockPath(datasetDir))).toBe(false);
 
-    const none = await qcc(['unlock', '--config', config, '--out', out]);
-    expect(none.stdout).toMatch(/no lease on .*nothing to unlock/);
-    const again = await qcc(['run', '--config', config, '--out', out]);
-    expect(again.code, again.stderr.slice(-400)).toBe(0);
-    expect(again.stdout).toMatch(/up to date: v0001/);
-  });
+      const none = await qcc(['unlock', '--config', config, '--out', out]);
+      expect(none.stdout).toMatch(/no lease on .*nothing to unlock/);
+      const again = await qcc(['run', '--config', config, '--out', out]);
+      expect(again.code, again.stderr.slice(-400)).toBe(0);
+      expect(again.stdout).toMatch(/up to date: v0001/);
+    },
+  );
 });

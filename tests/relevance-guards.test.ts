@@ -10,7 +10,7 @@ import { checkDomain, checkJudge } from '../stages/relevance/diagnostics.js';
 import { domainEstimate, sampleIds, sampleTexts, shareEstimate } from '../stages/relevance/estimate.js';
 import { funnelWarnings } from '../stages/filter/funnel-warnings.js';
 import type { Manifest } from '../stages/write/manifest.js';
-import { haveSharedData, inCI, newsCorpus, qcc, repo, sharedData, tempDir } from './helpers.js';
+import { haveSharedData, inCI, itSlow, newsCorpus, qcc, repo, sharedData, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
 const limits = { min_kept_of_positives: 1.1, max_index_share: 0.5, max_growth: 8 };
@@ -182,22 +182,26 @@ describe.runIf(haveSharedData() || inCI)('relevance guards in a run (real corpor
     expect(docs.filter(d => d.relevance?.found_by === 'classifier').length).toBeGreaterThan(300);
   }, 600_000);
 
-  it('a flooded classifier warns and its domain keeps the retrieved set', async () => {
-    const news = join(sharedData, 'corpora', '20news-bydate-train.jsonl.gz');
-    const { stderr, manifest, docs } = await runOn(
-      'flood',
-      news,
-      join(repo, 'data', 'seeds', 'demo.csv'),
-      { em_mu: 1_000_000 },
-      { max_growth: 3 },
-    );
-    const warnings = (manifest.relevance!.warnings ?? []) as { code: string; domain: string }[];
-    expect(warnings.map(w => w.code)).toContain('classifier_flooded');
-    expect(stderr).toMatch(/× the \d+ retrieved \(limits 50% and 3×\): it drifted; fell back to the retrieved set/);
-    const counts = manifest.counts.candidates as Record<string, number>;
-    for (const w of warnings) {
-      const published = docs.filter(d => d.domain === w.domain).length;
-      expect(published).toBeLessThanOrEqual(counts[`candidates.domain.${w.domain}`]!);
-    }
-  }, 600_000);
+  itSlow(
+    'a flooded classifier warns and its domain keeps the retrieved set',
+    async () => {
+      const news = join(sharedData, 'corpora', '20news-bydate-train.jsonl.gz');
+      const { stderr, manifest, docs } = await runOn(
+        'flood',
+        news,
+        join(repo, 'data', 'seeds', 'demo.csv'),
+        { em_mu: 1_000_000 },
+        { max_growth: 3 },
+      );
+      const warnings = (manifest.relevance!.warnings ?? []) as { code: string; domain: string }[];
+      expect(warnings.map(w => w.code)).toContain('classifier_flooded');
+      expect(stderr).toMatch(/× the \d+ retrieved \(limits 50% and 3×\): it drifted; fell back to the retrieved set/);
+      const counts = manifest.counts.candidates as Record<string, number>;
+      for (const w of warnings) {
+        const published = docs.filter(d => d.domain === w.domain).length;
+        expect(published).toBeLessThanOrEqual(counts[`candidates.domain.${w.domain}`]!);
+      }
+    },
+    600_000,
+  );
 });

@@ -15,7 +15,7 @@ import { scoreShard, type ShardHitRow } from '../stages/retrieve/stream/score-sh
 import { sampleShards } from '../stages/retrieve/stream/sample.js';
 import { addStats, countStats, emptyStats, scaleSample } from '../stages/retrieve/stream/statistics.js';
 import type { Manifest } from '../stages/write/manifest.js';
-import { haveModel, haveSharedData, newsCorpus, qcc, repo, tempDir } from './helpers.js';
+import { haveModel, haveSharedData, itSlow, newsCorpus, qcc, repo, tempDir } from './helpers.js';
 import { demoEnv } from './report-helpers.js';
 
 async function newsPosts(): Promise<Doc[]> {
@@ -189,25 +189,29 @@ describe.runIf(haveSharedData() && haveModel())('retrieve.mode: stream on the de
     root = await tempDir('qcc-stream-demo-');
   });
 
-  it('with exact statistics retrieves the same hits and publishes the same documents as the index', async () => {
-    const indexed = await qcc(
-      ['run', '--config', await variant('index', () => {}), '--out', join(root, 'index')],
-      demoEnv(),
-    );
-    expect(indexed.code, indexed.stderr.slice(-2000)).toBe(0);
-    const streamed = await qcc(
-      ['run', '--config', await variant('stream', c => (c.retrieve.mode = 'stream')), '--out', join(root, 'stream')],
-      demoEnv(),
-    );
-    expect(streamed.code, streamed.stderr.slice(-2000)).toBe(0);
-    expect(streamed.stdout).toMatch(/published v0001/);
-    const rows = await hitRows(join(root, 'stream'));
-    expect(rows.length).toBeGreaterThan(1000);
-    expect(rows).toEqual(await hitRows(join(root, 'index')));
-    const docs = await published(join(root, 'stream'));
-    expect(docs.length).toBeGreaterThan(1000);
-    expect(docs).toEqual(await published(join(root, 'index')));
-  }, 1_800_000);
+  itSlow(
+    'with exact statistics retrieves the same hits and publishes the same documents as the index',
+    async () => {
+      const indexed = await qcc(
+        ['run', '--config', await variant('index', () => {}), '--out', join(root, 'index')],
+        demoEnv(),
+      );
+      expect(indexed.code, indexed.stderr.slice(-2000)).toBe(0);
+      const streamed = await qcc(
+        ['run', '--config', await variant('stream', c => (c.retrieve.mode = 'stream')), '--out', join(root, 'stream')],
+        demoEnv(),
+      );
+      expect(streamed.code, streamed.stderr.slice(-2000)).toBe(0);
+      expect(streamed.stdout).toMatch(/published v0001/);
+      const rows = await hitRows(join(root, 'stream'));
+      expect(rows.length).toBeGreaterThan(1000);
+      expect(rows).toEqual(await hitRows(join(root, 'index')));
+      const docs = await published(join(root, 'stream'));
+      expect(docs.length).toBeGreaterThan(1000);
+      expect(docs).toEqual(await published(join(root, 'index')));
+    },
+    1_800_000,
+  );
 
   it('refuses a tokenizer it cannot match, naming the keys', async () => {
     const r = await qcc(
