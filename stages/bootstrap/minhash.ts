@@ -1,5 +1,5 @@
 /** Near-duplicate detection for short texts: word-shingle MinHash with LSH banding, verified by exact Jaccard. */
-import { createHash } from 'node:crypto';
+import { bandKeys, MinHasher } from '../dedup/minhash.js';
 
 /** Lower-cased word shingles of `k` words (a text shorter than k words is one shingle). */
 export function shingles(text: string, k: number): Set<string> {
@@ -25,10 +25,7 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
   return inter / (a.size + b.size - inter);
 }
 
-const PRIME = 4294967311n; // > 2^32
-const MASK = 0xffffffffn;
-
-export interface MinHasherOptions {
+export interface NearDuplicateOptions {
   /** Number of hash functions = bands × rows. */
   bands?: number;
   rows?: number;
@@ -36,13 +33,12 @@ export interface MinHasherOptions {
 }
 
 /**
- * Finds, for each new text, an earlier text with Jaccard ≥ threshold. LSH narrows the candidates
- * (bands of rows); every candidate is checked exactly, so there are no false positives. With 32 bands
- * of 2 rows a pair at Jaccard 0.5 is a candidate with probability > 0.99.
+ * Finds, for each new text, an earlier text with Jaccard ≥ threshold. LSH over the dedup stage's MinHash
+ * signatures narrows the candidates (bands of rows); every candidate is checked exactly, so there are no false
+ * positives. With 32 bands of 2 rows a pair at Jaccard 0.5 is a candidate with probability > 0.99.
  */
 export class NearDuplicateIndex {
-  private readonly a: bigint[];
-  private readonly b: bigint[];
+  private readonly hasher: MinHasher;
   private readonly bands: number;
   private readonly rows: number;
   private readonly buckets = new Map<string, number[]>();
@@ -52,42 +48,22 @@ export class NearDuplicateIndex {
   constructor(
     readonly threshold: number,
     readonly k: number,
-    opts: MinHasherOptions = {},
+    opts: NearDuplicateOptions = {},
   ) {
     this.bands = opts.bands ?? 32;
     this.rows = opts.rows ?? 2;
-    const n = this.bands * this.rows;
-    const seed = opts.seed ?? 1;
-    this.a = [];
-    this.b = [];
-    for (let i = 0; i < n; i++) {
-      const h = createHash('sha256').update(`${seed}:${i}`).digest();
-      this.a.push((BigInt(h.readUInt32BE(0)) | 1n) % PRIME);
-      this.b.push(BigInt(h.readUInt32BE(4)) % PRIME);
-    }
-  }
-
-  private signature(set: Set<string>): number[] {
-    const sig = new Array<number>(this.a.length).fill(Number.MAX_SAFE_INTEGER);
-    for (const s of set) {
-      const x = BigInt(createHash('sha1').update(s).digest().readUInt32BE(0));
-      for (let i = 0; i < this.a.length; i++) {
-        const v = Number(((this.a[i]! * x + this.b[i]!) % PRIME) & MASK);
-        if (v < sig[i]!) sig[i] = v;
-      }
-    }
-    return sig;
+    this.hasher = new MinHasher({ ngram: k, bands: this.bands, rows: this.rows, seed: opts.seed ?? 1 });
   }
 
   /** The earlier id this text near-duplicates (and the similarity), or undefined; a new text is then added. */
   check(id: string, text: string): { of: string; similarity: number } | undefined {
     const set = shingles(text, this.k);
-    const sig = this.signature(set);
+    const keysOfBands = bandKeys(this.hasher.signature(text.normalize('NFKC')), this.bands, this.rows);
     const keys: string[] = [];
     let best: { of: string; similarity: number } | undefined;
     const tried = new Set<number>();
     for (let band = 0; band < this.bands; band++) {
-      const key = `${band}:${sig.slice(band * this.rows, (band + 1) * this.rows).join(',')}`;
+      const key = `${band}:${keysOfBands[2 * band]}:${keysOfBands[2 * band + 1]}`;
       keys.push(key);
       for (const idx of this.buckets.get(key) ?? []) {
         if (tried.has(idx)) continue;
