@@ -1,12 +1,25 @@
 import { join } from 'node:path';
 import { MODEL_ANSWERS_FILE } from '../stages/bootstrap/providers/replay.js';
 
+/** The layout of a dataset folder: its versions, LATEST, the lease, the runs' work folders. */
+export function datasetPaths(dir: string) {
+  return {
+    dir,
+    /** The name of the newest complete version, one line. */
+    latest: join(dir, 'LATEST'),
+    /** The lease of the run in progress (pipeline/lock.ts). */
+    lock: join(dir, '.lock'),
+    /** A run's work folder, by run id. */
+    work: (runId: string) => join(dir, '.work', runId),
+  };
+}
+
 /**
  * The layout of one run's work folder (`<dataset>/.work/<run>/`): every path a step writes, named once, so a
  * step finds another's output here and not by spelling its name again.
  */
 export function runPaths(datasetDir: string, runHash: string) {
-  const work = join(datasetDir, '.work', runHash);
+  const work = datasetPaths(datasetDir).work(runHash);
   const relevance = join(work, 'relevance');
   const stream = join(work, 'stream');
   return {

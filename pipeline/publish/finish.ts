@@ -1,16 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from '../../core/types.js';
 import { completeObjectStoreCopies } from '../../stages/storage/copies.js';
 import { VersionedDataset } from '../../stages/write/dataset.js';
 import type { LoadedConfig } from '../config.js';
 import { assertLeaseHeld } from '../lock.js';
+import { datasetPaths } from '../paths.js';
 
 const versionNumber = (v: string) => Number(v.slice(1));
 
 /** The name LATEST holds, as written (null: no LATEST file). */
 function latestAsWritten(datasetDir: string): string | null {
-  const file = join(datasetDir, 'LATEST');
+  const file = datasetPaths(datasetDir).latest;
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
 }
 
@@ -33,7 +33,7 @@ export async function finishPublished(
     assertLeaseHeld(datasetDir);
     await dataset.pointLatestAt(newest);
     opts.log.warn(
-      `${join(datasetDir, 'LATEST')} named ${named ? named : '(nothing)'}, not the newest complete version ${newest} ` +
+      `${datasetPaths(datasetDir).latest} named ${named ? named : '(nothing)'}, not the newest complete version ${newest} ` +
         `(a run stopped between publishing a version and moving LATEST); it now names ${newest}`,
     );
   }
