@@ -9,7 +9,7 @@ import { RunState } from './run-state.js';
 import type { RunContext } from './steps/context.js';
 import { createSteps } from './steps/all.js';
 import { finishPublished } from './publish/finish.js';
-import { PUBLISH } from './publish/version.js';
+import { PUBLISH } from './publish/manifest.js';
 import { VersionedDataset } from '../stages/write/dataset.js';
 import { narrowToFresh, planLineage } from './lineage.js';
 import { resolveCrawls } from './crawl-inputs.js';

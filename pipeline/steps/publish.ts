@@ -1,7 +1,8 @@
 import { confinedPath } from '../../stages/shared/confine.js';
 import { VersionedDataset } from '../../stages/write/dataset.js';
 import { finishPublished } from '../publish/finish.js';
-import { buildVersion, PUBLISH } from '../publish/version.js';
+import { PUBLISH } from '../publish/manifest.js';
+import { buildVersion } from '../publish/version.js';
 import type { ShardSpec, Step } from '../runner.js';
 import type { RunContext } from './context.js';
 import type { DocStep } from './doc-steps.js';
