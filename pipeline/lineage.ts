@@ -7,9 +7,7 @@ import type { Logger } from '../core/types.js';
 import { VersionedDataset } from '../stages/write/dataset.js';
 import type { CorpusSpec } from '../stages/ingest/config.js';
 import { fileDigest, recordedLocation } from './input-location.js';
-
-export const LEDGER_DIR = 'ledger';
-export const LEDGER_INPUTS = 'ledger/inputs.jsonl';
+import { versionPaths } from './paths.js';
 
 /** One input a config names: an archive (file or URL) or a pre-extracted corpus. */
 export interface InputRef {
@@ -78,7 +76,7 @@ function refOf(loaded: LoadedConfig, path: string, kind: InputRef['kind']): Inpu
 }
 
 export function readLedger(dir: string): LedgerEntry[] {
-  const file = join(dir, LEDGER_INPUTS);
+  const file = versionPaths(dir).ledgerInputs;
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')

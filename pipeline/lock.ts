@@ -17,9 +17,9 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/types.js';
+import { datasetPaths } from './paths.js';
 import { pidAlive } from '../core/process.js';
 
 /** EX_TEMPFAIL (sysexits.h): the dataset is busy; a scheduler may simply try again later. */
@@ -43,7 +43,7 @@ export interface LeaseVerdict {
   reason: string;
 }
 
-export const lockPath = (datasetDir: string) => join(datasetDir, '.lock');
+export const lockPath = (datasetDir: string) => datasetPaths(datasetDir).lock;
 
 /** Lock files held by this process (by path), so a lease naming our own pid is told from a leftover. */
 const heldHere = new Map<string, string>();

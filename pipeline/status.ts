@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { incompleteCopies } from '../stages/storage/copies.js';
 import { stepCounters } from './runner.js';
 import { describeHolder, lockState } from './lock.js';
+import { datasetPaths } from './paths.js';
 import type { RunContext } from './steps/context.js';
 import { createSteps } from './steps/all.js';
 import { VersionedDataset } from '../stages/write/dataset.js';
@@ -97,7 +97,7 @@ export async function describeRun(ctx: RunContext, opts: { shards: boolean }): P
     steps: reports,
     lock: lockState(ctx.loaded.datasetDir),
   };
-  const latestFile = join(ctx.loaded.datasetDir, 'LATEST');
+  const latestFile = datasetPaths(ctx.loaded.datasetDir).latest;
   const named = existsSync(latestFile) ? readFileSync(latestFile, 'utf8').trim() : null;
   if (versions.length && named !== versions.at(-1)) report.latest_stale = { named, newest: versions.at(-1)! };
   const target = ctx.loaded.config.storage.publish_to;

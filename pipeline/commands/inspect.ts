@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { versionPaths } from '../paths.js';
 import { readJsonl } from '../../core/jsonl.js';
 import type { Doc } from '../../core/types.js';
 import { locateInput } from '../input-location.js';
@@ -48,7 +49,7 @@ const where = (d: Doc) =>
   d.url ?? (d.source.kind === 'corpus' ? `${d.source.file}#${d.source.original_id}` : d.source.record_id);
 
 function loadManifest(dir: string): VersionManifest {
-  const path = join(dir, 'manifest.json');
+  const path = versionPaths(dir).manifest;
   if (!existsSync(path)) throw new Error(`${dir}: not a dataset version folder (no manifest.json)`);
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as VersionManifest;

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { versionPaths } from '../paths.js';
 import { VersionedDataset } from '../../stages/write/dataset.js';
 
-const isVersion = (dir: string) => existsSync(join(dir, 'manifest.json'));
+const isVersion = (dir: string) => existsSync(versionPaths(dir).manifest);
 
 // Actions import the config, diff and report modules when they run: registering the commands stays cheap.
 async function datasetDirOf(opts: { config?: string; dataset?: string; out?: string }): Promise<string | undefined> {

@@ -1,17 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
+import { JsonlWriter } from '../../core/jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
-import { Counters, type Query, type Removal, type Seed } from '../../core/types.js';
+import type { Seed } from '../../core/types.js';
 import { readSeeds } from '../../stages/seeds/index.js';
-import {
-  extendQuestions,
-  nearDuplicateRate,
-  parseBootstrapConfig,
-  postprocessQueries,
-  type LlmProvider,
-} from '../../stages/bootstrap/index.js';
+import { extendQuestions, parseBootstrapConfig, type LlmProvider } from '../../stages/bootstrap/index.js';
+import { finaliseQueries } from '../../stages/bootstrap/finalise.js';
 import { chunk, fromArray, shardId, type RunContext } from './context.js';
 import { runProvider } from './provider.js';
 
@@ -23,87 +16,17 @@ interface SeedShard extends ShardSpec {
 
 export const BOOTSTRAP = 'bootstrap';
 
-/** The unique, post-processed queries of a completed bootstrap, in shard order: what retrieval reads. */
-export function queriesFile(ctx: RunContext): string {
-  return join(ctx.paths.work, 'queries.jsonl');
-}
-
-/** Queries post-processing removed, one Removal per line, beside queries.jsonl. */
-export function removedQueriesFile(ctx: RunContext): string {
-  return join(ctx.paths.work, 'queries.removed.jsonl');
-}
-
-/** Counters of the post-processing (and the near-duplicate rate before and after), beside queries.jsonl. */
-export function queriesStatsFile(ctx: RunContext): string {
-  return join(ctx.paths.work, 'queries.stats.json');
-}
-
 /**
- * Merge every shard's queries (first occurrence of an id wins), post-process the whole set
- * (normalisation, bounds, blocklist, exact and near duplicates per domain), apply the per-domain
- * budget, and write queries.jsonl last: its presence means the rest is complete.
+ * The unique, post-processed queries of a completed bootstrap, in shard order: what retrieval reads
+ * (stages/bootstrap/finalise.ts). Written once, by the first step that needs it.
  */
 export async function ensureQueriesFile(ctx: RunContext): Promise<string> {
-  const target = queriesFile(ctx);
-  if (existsSync(target)) return target;
-  const config = parseBootstrapConfig(ctx.loaded.config.bootstrap);
-  const counters = new Counters();
-  const seen = new Set<string>();
-  const merged: Query[] = [];
-  for (const marker of ctx.state.markers(BOOTSTRAP)) {
-    for await (const q of readJsonl<Query>(marker.output!.path)) {
-      if (seen.has(q.id)) {
-        counters.add('bootstrap.post.same_id');
-        continue;
-      }
-      seen.add(q.id);
-      merged.push(q);
-    }
-  }
-  const pp = config.postprocess;
-  const { kept, removed } = postprocessQueries(merged, pp, counters);
-  const final: Query[] = [];
-  const perDomain = new Map<string, number>();
-  for (const q of kept) {
-    const n = perDomain.get(q.domain) ?? 0;
-    if (config.max_queries_per_domain !== undefined && n >= config.max_queries_per_domain) {
-      counters.add('bootstrap.post.domain_budget');
-      removed.push({
-        rule: 'bootstrap.post.domain_budget',
-        reason: 'beyond bootstrap.max_queries_per_domain',
-        record: q,
-      });
-      continue;
-    }
-    perDomain.set(q.domain, n + 1);
-    final.push(q);
-  }
-  const rateK = pp.shingle_words;
-  const rateAt = pp.near_duplicate_threshold < 1 ? pp.near_duplicate_threshold : 0.7;
-  const stats = {
-    counters: counters.toJSON(),
-    queries_in: merged.length,
-    queries_out: final.length,
-    per_domain: Object.fromEntries([...perDomain.entries()].sort()),
-    near_duplicate_rate: {
-      threshold: rateAt,
-      shingle_words: rateK,
-      before: Number(nearDuplicateRate(merged, rateAt, rateK).toFixed(4)),
-      after: Number(nearDuplicateRate(final, rateAt, rateK).toFixed(4)),
-    },
-  };
-  const lines = (items: unknown[]) => items.map(x => JSON.stringify(x)).join('\n') + (items.length ? '\n' : '');
-  await writeFileAtomic(removedQueriesFile(ctx), lines(removed as Removal[]));
-  await writeFileAtomic(queriesStatsFile(ctx), JSON.stringify(stats, null, 1) + '\n');
-  await writeFileAtomic(target, lines(final));
-  ctx.log.info('bootstrap: queries post-processed', {
-    file: target,
-    in: merged.length,
-    out: final.length,
-    ...stats.counters,
-    near_duplicate_rate: stats.near_duplicate_rate,
-  });
-  return target;
+  const { paths } = ctx;
+  if (existsSync(paths.queriesFile)) return paths.queriesFile;
+  const shardFiles = ctx.state.markers(BOOTSTRAP).map(m => m.output!.path);
+  const files = { queries: paths.queriesFile, removed: paths.removedQueriesFile, stats: paths.queriesStatsFile };
+  await finaliseQueries(shardFiles, parseBootstrapConfig(ctx.loaded.config.bootstrap), files, ctx.log);
+  return paths.queriesFile;
 }
 
 /** Each seed's share of the per-domain budget: the budget split evenly, the remainder to the first seeds. */
@@ -142,7 +65,7 @@ export function bootstrapStep(ctx: RunContext): Step<SeedShard> & { close(): Pro
         ...(quotas ? { quotas: Object.fromEntries(s.map(seed => [seed.id, quotas[seed.id]!])) } : {}),
       }));
     },
-    outputPath: shard => join(ctx.paths.queries, `${shard.id}.jsonl`),
+    outputPath: shard => ctx.paths.queryShard(shard.id),
     async runShard(shard, work) {
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec } from '../runner.js';
 import type { Doc } from '../../core/types.js';
@@ -56,7 +55,7 @@ export function candidatesStep(
     docs: true,
     after: [RETRIEVE],
     listShards: async () => shards,
-    outputPath: shard => join(ctx.paths.work, CANDIDATES, `${shard.id}.jsonl.gz`),
+    outputPath: shard => ctx.paths.docStep(CANDIDATES).shard(shard.id),
     async runShard(shard, work) {
       const part = shards.findIndex(s => s.id === shard.id);
       const rows = async function* (): AsyncIterable<HitRow> {

@@ -1,10 +1,8 @@
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
-import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
+import { JsonlWriter } from '../../core/jsonl.js';
 import type { Step } from '../runner.js';
-import type { Doc } from '../../core/types.js';
+import { applyPlannedRemovals, type PlannedRemoval, priorLedgers } from '../../stages/dedup/apply.js';
 import { findDuplicates } from '../../stages/dedup/clusters.js';
-import type { PriorLedger } from '../../stages/dedup/ledger.js';
+import { versionPaths } from '../paths.js';
 import { SignatureWriter } from '../../stages/dedup/signature-file.js';
 import type { RunContext } from './context.js';
 import { docStageStep, shardDocs, type DocStep } from './doc-steps.js';
@@ -14,35 +12,6 @@ export const DEDUP_APPLY = 'dedup_apply';
 export const DEDUP_SIGNATURES = 'dedup_signatures';
 /** The dedup step's sidecar holding the keys of every document it keeps; publish copies it to `ledger/dedup-keys.bin`. */
 export const LEDGER_KEYS = 'ledger_keys';
-export const LEDGER_FILE = join('ledger', 'dedup-keys.bin');
-
-/** The ledgers of the earlier versions of the lineage (oldest first); a missing one is an error (that version's documents would come back). */
-async function priorLedgers(ctx: RunContext): Promise<PriorLedger[]> {
-  const ledgers: PriorLedger[] = [];
-  for (const p of ctx.prior) {
-    const path = join(p.dir, LEDGER_FILE);
-    if (!(await exists(path)))
-      throw new Error(
-        `${path} is missing: version ${p.version} cannot be deduplicated against (it was published without a dedup ledger)`,
-      );
-    ledgers.push({ version: p.version, path });
-  }
-  return ledgers;
-}
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
-/** One document a global dedup pass decided to remove. */
-export interface PlannedRemoval {
-  id: string;
-  rule: string;
-  reason: string;
-  values: Record<string, unknown>;
-}
 
 /** Per shard of `upstream`: MinHash signatures, sorted LSH bucket keys, and the exact/URL keys, in one file. */
 export function signaturesStep(ctx: RunContext, upstream: DocStep): Step {
@@ -53,7 +22,7 @@ export function signaturesStep(ctx: RunContext, upstream: DocStep): Step {
     after: [upstream.name],
     shardsFromInputs: true,
     listShards: () => upstream.listShards(),
-    outputPath: shard => join(ctx.paths.work, DEDUP_SIGNATURES, `${shard.id}.bin`),
+    outputPath: shard => ctx.paths.signatures(shard.id),
     async runShard(shard, work) {
       const writer = new SignatureWriter(work.tempOutput!, minhash);
       for await (const doc of shardDocs(ctx, upstream.name, shard.id)) {
@@ -78,15 +47,17 @@ export function dedupStep(ctx: RunContext, upstream: DocStep): Step {
     after: [DEDUP_SIGNATURES],
     barrier: true,
     listShards: async () => [{ id: 'all' }],
-    outputPath: () => join(ctx.paths.work, DEDUP, 'removals.jsonl.gz'),
-    sidecarPaths: () => ({ [LEDGER_KEYS]: join(ctx.paths.work, DEDUP, 'dedup-keys.bin') }),
+    outputPath: () => ctx.paths.dedup.removals,
+    sidecarPaths: () => ({ [LEDGER_KEYS]: ctx.paths.dedup.ledgerKeys }),
     async runShard(_shard, work) {
       const files = (await upstream.listShards()).map(s => {
         const marker = ctx.state.read(DEDUP_SIGNATURES, s.id);
         if (!marker?.output) throw new Error(`${DEDUP_SIGNATURES} shard ${s.id} is not complete`);
         return marker.output.path;
       });
-      const prior = await priorLedgers(ctx);
+      const prior = await priorLedgers(
+        ctx.prior.map(p => ({ version: p.version, path: versionPaths(p.dir).ledgerKeys })),
+      );
       const writer = await JsonlWriter.open(work.tempOutput!);
       let stats;
       try {
@@ -122,18 +93,6 @@ export function dedupApplyStep(ctx: RunContext, upstream: DocStep): DocStep {
     upstream,
     after: [DEDUP],
     config: ctx.loaded.config.dedup,
-    async makeStage() {
-      const planned = new Map<string, PlannedRemoval>();
-      const marker = ctx.state.read(DEDUP, 'all');
-      if (!marker?.output) throw new Error('dedup has not run');
-      for await (const r of readJsonl<PlannedRemoval>(marker.output.path)) planned.set(r.id, r);
-      return async function* (docs: AsyncIterable<Doc>, stageCtx) {
-        for await (const doc of docs) {
-          const r = planned.get(doc.id);
-          if (r) stageCtx.remove?.({ rule: r.rule, reason: r.reason, values: r.values, record: doc });
-          else yield doc;
-        }
-      };
-    },
+    makeStage: () => applyPlannedRemovals(ctx.paths.dedup.removals),
   });
 }

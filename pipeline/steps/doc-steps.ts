@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
 import type { Doc, Removal, Stage, StageContext } from '../../core/types.js';
@@ -25,8 +24,9 @@ export interface DocStageOptions<C> {
   /** Further steps that must complete first (e.g. the one that computed a removal list). */
   after?: string[];
   config: C;
-  /** Built once per process, on first use. */
-  makeStage: () => Stage<Doc, Doc, C> | Promise<Stage<Doc, Doc, C>>;
+  /** Built once per process, on first use; with `perShard`, once for each shard (a stage that differs by shard). */
+  makeStage: (shard: ShardSpec) => Stage<Doc, Doc, C> | Promise<Stage<Doc, Doc, C>>;
+  perShard?: boolean;
 }
 
 /**
@@ -36,17 +36,17 @@ export interface DocStageOptions<C> {
  */
 export function docStageStep<C>(ctx: RunContext, opts: DocStageOptions<C>): DocStep {
   let stage: Stage<Doc, Doc, C> | undefined;
-  const dir = join(ctx.paths.work, opts.name);
+  const dir = ctx.paths.docStep(opts.name);
   return {
     name: opts.name,
     docs: true,
     after: [opts.upstream.name, ...(opts.after ?? [])],
     shardsFromInputs: true,
     listShards: () => opts.upstream.listShards(),
-    outputPath: shard => join(dir, `${shard.id}.jsonl.gz`),
-    sidecarPaths: shard => ({ [REMOVED_SIDECAR]: join(dir, `${shard.id}.removed.jsonl.gz`) }),
+    outputPath: shard => dir.shard(shard.id),
+    sidecarPaths: shard => ({ [REMOVED_SIDECAR]: dir.removed(shard.id) }),
     async runShard(shard, work) {
-      stage ??= await opts.makeStage();
+      const run = opts.perShard ? await opts.makeStage(shard) : (stage ??= await opts.makeStage(shard));
       const kept = await JsonlWriter.open(work.tempOutput!);
       const removed = await JsonlWriter.open(work.tempSidecars[REMOVED_SIDECAR]!);
       const pending: Removal[] = [];
@@ -72,7 +72,7 @@ export function docStageStep<C>(ctx: RunContext, opts: DocStageOptions<C>): DocS
         }
       };
       try {
-        for await (const doc of stage(counted(shardDocs(ctx, opts.upstream.name, shard.id)), stageCtx)) {
+        for await (const doc of run(counted(shardDocs(ctx, opts.upstream.name, shard.id)), stageCtx)) {
           await flushRemovals();
           work.counters.add(`${opts.name}.out`);
           await kept.write(doc);

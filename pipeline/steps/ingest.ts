@@ -1,12 +1,13 @@
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { sha256File } from '../../core/atomic.js';
-import { JsonlWriter } from '../../core/jsonl.js';
+import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
 import type { Doc } from '../../core/types.js';
 import { readArchive, readCorpus } from '../../stages/ingest/index.js';
 import type { IngestConfig } from '../../stages/ingest/config.js';
 import { shardId, type RunContext } from './context.js';
 import { inputKey } from '../lineage.js';
+import { cachePaths } from '../paths.js';
 import { isUrl, resolveInputs } from '../../stages/acquire/inputs.js';
 import { recordedLocation, rememberDigest } from '../input-location.js';
 
@@ -38,7 +39,7 @@ export function ingestStep(ctx: RunContext): Step<IngestShard> {
     name: INGEST,
     after: [],
     listShards: async () => listIngestShards(ctx),
-    outputPath: shard => join(ctx.paths.docs, `${shard.id}.jsonl.gz`),
+    outputPath: shard => ctx.paths.docs(shard.id),
     async runShard(shard, work) {
       const stageCtx = { config, log: work.log, counters: work.counters, signal: work.signal };
       const remote = isUrl(shard.path);
@@ -48,7 +49,7 @@ export function ingestStep(ctx: RunContext): Step<IngestShard> {
       const location = recordedLocation(ctx.loaded.inputRoot, shard.path) ?? shard.path;
       const [local] = remote
         ? await resolveInputs([shard.path], {
-            cacheDir: join(ctx.loaded.cacheDir, 'inputs'),
+            cacheDir: cachePaths(ctx.loaded.cacheDir).inputs,
             log: work.log,
             signal: work.signal,
             acquire: config.acquire,
@@ -72,5 +73,17 @@ export function ingestStep(ctx: RunContext): Step<IngestShard> {
       const input = { path: location, key: inputKey(location, remote ? undefined : digest.sha256), ...digest };
       return { records: writer.records, meta: { input, kind: shard.kind } };
     },
+  };
+}
+
+/** Every ingested document (the index holds these, first copy of an id), read again on each call; and how many. */
+export function ingestedDocs(ctx: RunContext): { scan: () => AsyncIterable<Doc>; size: number } {
+  const markers = ctx.state.markers(INGEST);
+  const files = markers.map(m => m.output!.path);
+  return {
+    scan: async function* () {
+      for (const file of files) yield* readJsonl<Doc>(file);
+    },
+    size: markers.reduce((n, m) => n + m.records, 0),
   };
 }

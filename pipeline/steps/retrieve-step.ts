@@ -1,11 +1,13 @@
-import { join } from 'node:path';
 import type { ShardSpec, Step } from '../runner.js';
 import type { Query } from '../../core/types.js';
-import { JsonlWriter, readAllJsonl } from '../../core/jsonl.js';
+import { JsonlWriter, readAllJsonl, readJsonl } from '../../core/jsonl.js';
+import { mergeShardHits } from '../../stages/retrieve/stream/merge.js';
+import type { ShardHitRow } from '../../stages/retrieve/stream/score-shard.js';
 import { openSearchIndex, type SearchIndex } from '../../stages/index/open.js';
 import { retrieve } from '../../stages/retrieve/retrieve.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
 import { INDEX } from './index-step.js';
+import { STREAM_SCORE } from './stream-retrieve.js';
 import { chunk, fromArray, shardId, type RunContext } from './context.js';
 
 export const RETRIEVE = 'retrieve';
@@ -14,6 +16,14 @@ interface QueryShard extends ShardSpec {
   queries: Query[];
 }
 
+/** The queries in shards of `retrieve.queries_per_shard`. */
+async function queryShards(ctx: RunContext): Promise<QueryShard[]> {
+  const queries = await readAllJsonl<Query>(await ensureQueriesFile(ctx));
+  const size = ctx.loaded.config.retrieve.queries_per_shard;
+  return chunk(queries, size).map((q, i) => ({ id: shardId('queries', i), queries: q }));
+}
+
+/** The run's queries against its BM25 index, shard by shard: the hit rows the candidates step folds. */
 export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Promise<void> } {
   const config = ctx.loaded.config.retrieve;
   let index: SearchIndex | undefined;
@@ -21,11 +31,8 @@ export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Pro
     name: RETRIEVE,
     after: [BOOTSTRAP, INDEX],
     shardsFromInputs: true,
-    async listShards() {
-      const queries = await readAllJsonl<Query>(await ensureQueriesFile(ctx));
-      return chunk(queries, config.queries_per_shard).map((q, i) => ({ id: shardId('queries', i), queries: q }));
-    },
-    outputPath: shard => join(ctx.paths.hits, `${shard.id}.jsonl.gz`),
+    listShards: () => queryShards(ctx),
+    outputPath: shard => ctx.paths.hits(shard.id),
     async runShard(shard, work) {
       index ??= openSearchIndex(ctx.loaded.config.index, { path: ctx.paths.index, readonly: true });
       const writer = await JsonlWriter.open(work.tempOutput!);
@@ -40,6 +47,30 @@ export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Pro
     async close() {
       await index?.close();
       index = undefined;
+    },
+  };
+}
+
+/** In `retrieve.mode: stream`: the stream_score shards' top k merged into the same hit rows, query shard by shard. */
+export function streamMergeStep(ctx: RunContext, ingestShards: () => ShardSpec[]): Step<QueryShard> {
+  return {
+    name: RETRIEVE,
+    after: [BOOTSTRAP, STREAM_SCORE],
+    shardsFromInputs: true,
+    listShards: () => queryShards(ctx),
+    outputPath: shard => ctx.paths.hits(shard.id),
+    async runShard(shard, work) {
+      const shardHits = async function* () {
+        for (const s of ingestShards()) yield readJsonl<ShardHitRow>(ctx.paths.stream.hits(s.id));
+      };
+      const writer = await JsonlWriter.open(work.tempOutput!);
+      try {
+        for await (const row of mergeShardHits(shard.queries, shardHits(), ctx.loaded.config.retrieve, work.counters))
+          await writer.write(row);
+      } finally {
+        await writer.close();
+      }
+      return { records: writer.records };
     },
   };
 }

@@ -1,31 +1,23 @@
-import { join } from 'node:path';
-import type { ShardSpec, Step } from '../runner.js';
-import type { Doc, Query } from '../../core/types.js';
-import { JsonlWriter, readAllJsonl, readJsonl } from '../../core/jsonl.js';
-import { mergeShardHits } from '../../stages/retrieve/stream/merge.js';
+import type { Step } from '../runner.js';
+import type { Query } from '../../core/types.js';
+import { readAllJsonl } from '../../core/jsonl.js';
 import { QueryIndex } from '../../stages/retrieve/stream/query-index.js';
 import { sampleShards } from '../../stages/retrieve/stream/sample.js';
-import { docsAt, scoreShard, type ShardHitRow } from '../../stages/retrieve/stream/score-shard.js';
 import {
-  addStats,
-  countStats,
-  emptyStats,
-  scaleSample,
-  type CollectionStats,
-} from '../../stages/retrieve/stream/statistics.js';
+  collectionStats,
+  keptDocs,
+  writeShardScores,
+  writeShardStats,
+} from '../../stages/retrieve/stream/shard-files.js';
+import type { CollectionStats } from '../../stages/retrieve/stream/statistics.js';
 import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
 import type { DocSource } from './candidates.js';
-import { INGEST, listIngestShards, type IngestShard } from './ingest.js';
-import { RETRIEVE } from './retrieve-step.js';
-import { chunk, shardId, type RunContext } from './context.js';
+import { INGEST, ingestedDocs, listIngestShards, type IngestShard } from './ingest.js';
+import { streamMergeStep } from './retrieve-step.js';
+import type { RunContext } from './context.js';
 
 export const STREAM_STATS = 'stream_stats';
 export const STREAM_SCORE = 'stream_score';
-const KEPT_DOCS = 'docs';
-
-interface QueryShard extends ShardSpec {
-  queries: Query[];
-}
 
 /**
  * `retrieve.mode: stream` (docs/scale.md): no index. stream_stats counts the BM25 statistics of the query terms
@@ -40,141 +32,66 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
       `retrieve.mode: stream scores with SQLite FTS5's BM25 and its unicode61 tokenizer; it needs index.backend: fts5 and index.tokenizer: unicode61 (they are ${indexConfig.backend} and ${indexConfig.tokenizer})`,
     );
   }
-  const dir = join(ctx.paths.work, 'stream');
+  const paths = ctx.paths;
+  const exact = config.stream.statistics === 'exact';
   const ingestShards = () => listIngestShards(ctx);
-  const statsShards = () =>
-    config.stream.statistics === 'exact' ? ingestShards() : sampleShards(ingestShards(), config.stream.sample_fraction);
-  const ingestOutput = (id: string): string => {
-    const marker = ctx.state.read(INGEST, id);
-    if (!marker?.output) throw new Error(`ingest shard ${id} has no output`);
-    return marker.output.path;
-  };
+  const statsShards = () => (exact ? ingestShards() : sampleShards(ingestShards(), config.stream.sample_fraction));
 
   let queryIndex: Promise<QueryIndex> | undefined;
   const queries = () =>
     (queryIndex ??= ensureQueriesFile(ctx).then(async file => new QueryIndex(await readAllJsonl<Query>(file))));
-
   let collection: Promise<CollectionStats> | undefined;
-  const collectionStats = () =>
-    (collection ??= (async () => {
-      const sum = emptyStats();
-      for (const shard of statsShards()) {
-        const marker = ctx.state.read(STREAM_STATS, shard.id);
-        if (!marker?.output) throw new Error(`${STREAM_STATS} shard ${shard.id} has no output`);
-        const [stats] = await readAllJsonl<CollectionStats>(marker.output.path);
-        if (!stats) throw new Error(`${marker.output.path}: empty statistics file`);
-        addStats(sum, stats);
-      }
-      if (config.stream.statistics === 'exact') return sum;
-      return scaleSample(
-        sum,
-        ctx.state.markers(INGEST).reduce((n, m) => n + m.records, 0),
-      );
-    })());
+  const stats = () =>
+    (collection ??= collectionStats(
+      statsShards().map(s => paths.stream.stats(s.id)),
+      exact ? undefined : ingestedDocs(ctx).size,
+    ));
 
-  const stats: Step<IngestShard> = {
+  const statsStep: Step<IngestShard> = {
     name: STREAM_STATS,
     after: [BOOTSTRAP, INGEST],
     listShards: async () => statsShards(),
-    outputPath: shard => join(dir, 'stats', `${shard.id}.jsonl.gz`),
-    async runShard(shard, work) {
-      const { duplicates, ...counted } = await countStats(
+    outputPath: shard => paths.stream.stats(shard.id),
+    runShard: async (shard, work) => ({
+      records: await writeShardStats(
         await queries(),
-        readJsonl<Doc>(ingestOutput(shard.id)),
+        paths.docs(shard.id),
+        work.tempOutput!,
+        work.counters,
         work.signal,
-      );
-      const writer = await JsonlWriter.open(work.tempOutput!);
-      try {
-        await writer.write(counted);
-      } finally {
-        await writer.close();
-      }
-      work.counters.add('stream_stats.docs', counted.docs);
-      work.counters.add('stream_stats.tokens', counted.tokens);
-      if (duplicates) work.counters.add('stream_stats.duplicate_ids', duplicates);
-      return { records: counted.docs };
-    },
+      ),
+    }),
   };
 
-  const score: Step<IngestShard> = {
+  const scoreStep: Step<IngestShard> = {
     name: STREAM_SCORE,
     after: [BOOTSTRAP, INGEST, STREAM_STATS],
     listShards: async () => ingestShards(),
-    outputPath: shard => join(dir, 'hits', `${shard.id}.jsonl.gz`),
-    sidecarPaths: shard => ({ [KEPT_DOCS]: join(dir, 'docs', `${shard.id}.jsonl.gz`) }),
-    async runShard(shard, work) {
-      const input = ingestOutput(shard.id);
-      const keepMinScore = config.stream.keep_min_score ?? Infinity;
-      const scored = await scoreShard(await queries(), await collectionStats(), readJsonl<Doc>(input), {
-        topK: config.top_k,
-        keepMinScore,
-        signal: work.signal,
-      });
-      const hits = await JsonlWriter.open(work.tempOutput!);
-      try {
-        for (const rows of chunk(scored.hits, 1000)) await hits.writeMany(rows);
-      } finally {
-        await hits.close();
-      }
-      // The kept documents, read again from the ingest shard: memory holds positions, never the texts.
-      const docs = await JsonlWriter.open(work.tempSidecars[KEPT_DOCS]!);
-      try {
-        for await (const doc of docsAt(readJsonl<Doc>(input), scored.keptOrds)) await docs.write(doc);
-      } finally {
-        await docs.close();
-      }
-      work.counters.add('stream_score.docs', scored.docs);
-      work.counters.add('stream_score.pairs_scored', scored.scored);
-      work.counters.add('stream_score.kept_hits', hits.records);
-      work.counters.add('stream_score.kept_docs', docs.records);
-      if (scored.duplicates) work.counters.add('stream_score.duplicate_ids', scored.duplicates);
-      return { records: hits.records };
-    },
+    outputPath: shard => paths.stream.hits(shard.id),
+    sidecarPaths: shard => ({ docs: paths.stream.docs(shard.id) }),
+    runShard: async (shard, work) => ({
+      records: await writeShardScores(
+        await queries(),
+        await stats(),
+        paths.docs(shard.id),
+        { hits: work.tempOutput!, docs: work.tempSidecars.docs! },
+        {
+          topK: config.top_k,
+          keepMinScore: config.stream.keep_min_score ?? Infinity,
+          signal: work.signal,
+          counters: work.counters,
+        },
+      ),
+    }),
   };
 
-  const merge: Step<QueryShard> = {
-    name: RETRIEVE,
-    after: [BOOTSTRAP, STREAM_SCORE],
-    shardsFromInputs: true,
-    async listShards() {
-      const all = await readAllJsonl<Query>(await ensureQueriesFile(ctx));
-      return chunk(all, config.queries_per_shard).map((q, i) => ({ id: shardId('queries', i), queries: q }));
-    },
-    outputPath: shard => join(ctx.paths.hits, `${shard.id}.jsonl.gz`),
-    async runShard(shard, work) {
-      const shardHits = async function* () {
-        for (const s of ingestShards()) yield readJsonl<ShardHitRow>(ctx.state.read(STREAM_SCORE, s.id)!.output!.path);
-      };
-      const writer = await JsonlWriter.open(work.tempOutput!);
-      try {
-        for await (const row of mergeShardHits(shard.queries, shardHits(), config, work.counters))
-          await writer.write(row);
-      } finally {
-        await writer.close();
-      }
-      return { records: writer.records };
-    },
-  };
-
-  /** Candidate records from the kept documents of every shard (the first shard's copy of an id, as in the index). */
   const docs: DocSource = {
-    async *fetch(ids) {
-      const wanted = new Set(ids);
-      const found = new Map<string, Doc>();
-      for (const s of ingestShards()) {
-        const file = ctx.state.read(STREAM_SCORE, s.id)?.sidecars?.[KEPT_DOCS]?.path;
-        if (!file) throw new Error(`${STREAM_SCORE} shard ${s.id} has no kept documents file`);
-        for await (const doc of readJsonl<Doc>(file))
-          if (wanted.has(doc.id) && !found.has(doc.id)) found.set(doc.id, doc);
-      }
-      for (const id of ids) {
-        const doc = found.get(id);
-        if (!doc) throw new Error(`document ${id} was retrieved but no ${STREAM_SCORE} shard kept it`);
-        yield doc;
-      }
-    },
+    fetch: ids =>
+      keptDocs(
+        ids,
+        ingestShards().map(s => paths.stream.docs(s.id)),
+      ),
     async close() {},
   };
-
-  return { steps: [stats, score, merge], docs };
+  return { steps: [statsStep, scoreStep, streamMergeStep(ctx, ingestShards)], docs };
 }

@@ -1,0 +1,116 @@
+import type { Counters, Doc, Logger, Query } from '../../core/types.js';
+import type { RelevanceConfig } from './config.js';
+import type { RelevanceWarning } from './diagnostics.js';
+import { type CandidateInfo, domainEvidence, judgedOffDomainOnly } from './evidence.js';
+import { type GuardedScan, guardedScoreIndex } from './index-scan.js';
+import type { RelevanceSummary } from './model-file.js';
+import { type DomainClassifier, featurizerOf, type TrainingDoc, trainClassifiers } from './train.js';
+import { trainNaiveBayes } from './train-nb.js';
+
+export interface ClassifyInputs {
+  config: RelevanceConfig;
+  domains: string[];
+  candidates: CandidateInfo[];
+  queries: Map<string, Query>;
+  pruned: Set<string>;
+  /** The judge's verdicts by judgeKey, empty when the judge did not discriminate. */
+  verdicts: Map<string, boolean | null>;
+  scan: () => AsyncIterable<Doc>;
+  indexSize: number;
+  log: Logger;
+  counters: Counters;
+  signal: AbortSignal;
+}
+
+export interface Classified {
+  /** The trained classifiers, by domain: their order is the weights file's. */
+  ordered: DomainClassifier[];
+  domains: RelevanceSummary['domains'];
+  guarded: GuardedScan;
+  warnings: RelevanceWarning[];
+}
+
+const skippedEntry = (why: string) => ({ threshold: null, bias: 0, weights_offset: null, skipped: why });
+
+/**
+ * Trains the per-domain classifiers (a domain whose judgements found nothing on-domain is not trained) and scores
+ * every index document. The guards take out a classifier that stalled or flooded (its domain keeps its retrieved
+ * set); what the remaining ones accept that no query reached is the recall round's find.
+ */
+export async function classify(inp: ClassifyInputs): Promise<Classified> {
+  const { config, log, verdicts } = inp;
+  const domainSummary: RelevanceSummary['domains'] = {};
+  const trainable: string[] = [];
+  for (const d of inp.domains) {
+    const offOnly = judgedOffDomainOnly(d, verdicts);
+    if (!config.classifier.enabled) domainSummary[d] = skippedEntry('relevance.classifier.enabled is false');
+    else if (offOnly > 0) {
+      const why = `no positive judgements (${offOnly} judged, all off-domain): classifier skipped, its documents are kept unfiltered`;
+      log.warn(`relevance: domain ${d}: ${why}`, { domain: d });
+      domainSummary[d] = skippedEntry(why);
+    } else trainable.push(d);
+  }
+  const evidence = domainEvidence(trainable, inp.candidates, inp.queries, inp.pruned, verdicts, config.classifier);
+  for (const d of trainable.filter(x => evidence.get(x)!.positives.size === 0)) {
+    const why =
+      'no positives (no on-domain judgement and no weak positive): classifier skipped, its documents are kept unfiltered';
+    log.warn(`relevance: domain ${d}: ${why}`, { domain: d });
+    domainSummary[d] = skippedEntry(why);
+  }
+  const candidateDomain = new Map(inp.candidates.map(c => [c.id, c.domain]));
+  const train = config.classifier.method === 'nb_em' ? trainNaiveBayes : trainClassifiers;
+  const trained = await train({
+    domains: trainable.filter(d => evidence.get(d)!.positives.size > 0),
+    evidence,
+    candidateDomain,
+    scan: inp.scan as () => AsyncIterable<TrainingDoc>,
+    indexSize: inp.indexSize,
+    config: config.classifier,
+    log,
+    signal: inp.signal,
+  });
+  const ordered: DomainClassifier[] = [...trained.values()].sort((a, b) => a.domain.localeCompare(b.domain));
+  ordered.forEach((c, i) => {
+    domainSummary[c.domain] = {
+      threshold: Number.isFinite(c.threshold) ? c.threshold : null,
+      bias: c.model.bias,
+      weights_offset: i,
+      stats: c.stats,
+    };
+    if (!Number.isFinite(c.threshold))
+      domainSummary[c.domain]!.skipped =
+        `no threshold reaches target_precision ${config.classifier.target_precision}: nothing passes`;
+  });
+
+  const retrievedOf = new Map<string, number>();
+  for (const c of inp.candidates) retrievedOf.set(c.domain, (retrievedOf.get(c.domain) ?? 0) + 1);
+  const usable = ordered
+    .filter(c => Number.isFinite(c.threshold))
+    .map(c => ({ domain: c.domain, model: c.model, threshold: c.threshold }));
+  const guarded = await guardedScoreIndex(
+    inp.scan,
+    usable,
+    featurizerOf(config.classifier),
+    candidateDomain,
+    config.classifier.method !== 'nb_em',
+    {
+      positives: d => evidence.get(d)?.positives.size ?? 0,
+      retrieved: d => retrievedOf.get(d) ?? 0,
+      indexSize: inp.indexSize,
+    },
+    config.guards,
+    inp.signal,
+  );
+  const warnings: RelevanceWarning[] = [];
+  for (const w of guarded.warnings) {
+    warnings.push(w);
+    log.warn(`relevance: ${w.message}; ${w.action}`, { code: w.code, domain: w.domain, ...w.values });
+    const entry = domainSummary[w.domain!]!;
+    entry.threshold = null;
+    entry.skipped = `${w.code}: ${w.action}`;
+    entry.fallback = 'retrieved';
+    inp.counters.add(`relevance.warning.${w.code}`);
+  }
+  for (const c of guarded.active) domainSummary[c.domain]!.accepted = guarded.accepted.get(c.domain) ?? 0;
+  return { ordered, domains: domainSummary, guarded, warnings };
+}
