@@ -65,6 +65,18 @@ describe('relevance guards (pure checks)', () => {
     expect(d.removed_on_domain.documents_low).toBeLessThanOrEqual(13);
   });
 
+  it('narrows the interval by the finite population correction, to the point when every document was judged', () => {
+    const verdicts = [...new Array<boolean>(90).fill(true), ...new Array<boolean>(10).fill(false)];
+    const infinite = shareEstimate(verdicts, 0.9);
+    const ofHalf = shareEstimate(verdicts, 0.9, 200);
+    const ofMany = shareEstimate(verdicts, 0.9, 1_000_000);
+    expect(ofHalf.share).toBe(0.9);
+    expect(ofHalf.high - ofHalf.low).toBeLessThan(0.8 * (infinite.high - infinite.low));
+    expect(ofMany.low).toBeCloseTo(infinite.low, 3);
+    expect(ofMany.high).toBeCloseTo(infinite.high, 3);
+    expect(shareEstimate(verdicts, 0.9, 100)).toMatchObject({ share: 0.9, low: 0.9, high: 0.9 });
+  });
+
   it('samples the same ids on every run, independent of input order', () => {
     const ids = Array.from({ length: 100 }, (_, i) => `doc-${i}`);
     expect(sampleIds(ids, 10, 'space', 'x')).toEqual(sampleIds([...ids].reverse(), 10, 'space', 'x'));

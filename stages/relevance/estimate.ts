@@ -56,10 +56,21 @@ export interface ShareEstimate {
   high: number;
 }
 
-export function shareEstimate(verdicts: (boolean | null)[], confidence: number): ShareEstimate {
+/**
+ * The share of on-domain verdicts with a Wilson interval. With `population` (the documents the sample was drawn
+ * from, without replacement) the interval narrows by the finite population correction, to the point itself when
+ * every document was judged: what is left is the judge's own error, which no interval here counts.
+ */
+export function shareEstimate(verdicts: (boolean | null)[], confidence: number, population?: number): ShareEstimate {
   const readable = verdicts.filter((v): v is boolean => v !== null);
   const on = readable.filter(Boolean).length;
-  const { low, high } = wilsonInterval(on, readable.length, confidence);
+  const n = readable.length;
+  const { low, high } =
+    population !== undefined && n > 0 && n >= population
+      ? { low: on / n, high: on / n }
+      : population !== undefined && n > 1
+        ? wilsonInterval((on * effectiveTrials(n, population)) / n, effectiveTrials(n, population), confidence)
+        : wilsonInterval(on, n, confidence);
   const r4 = (x: number) => Number(x.toFixed(4));
   return {
     sample: readable.length,
@@ -68,6 +79,11 @@ export function shareEstimate(verdicts: (boolean | null)[], confidence: number):
     low: r4(low),
     high: r4(high),
   };
+}
+
+/** n draws without replacement from N carry the information of n·(N−1)/(N−n) draws with replacement. */
+function effectiveTrials(n: number, population: number): number {
+  return (n * (population - 1)) / (population - n);
 }
 
 export interface DomainEstimate {
@@ -89,11 +105,11 @@ export function domainEstimate(
   removedVerdicts: (boolean | null)[],
   confidence: number,
 ): DomainEstimate {
-  const r = shareEstimate(removedVerdicts, confidence);
+  const r = shareEstimate(removedVerdicts, confidence, removed);
   return {
     domain,
     published,
-    precision: shareEstimate(publishedVerdicts, confidence),
+    precision: shareEstimate(publishedVerdicts, confidence, published),
     removed,
     removed_on_domain: {
       ...r,
