@@ -228,11 +228,15 @@ export function loadConfig(file: string, overrides: { out?: string } = {}): Load
   for (const [key, file] of promptFiles) {
     if (file && !existsSync(file)) throw new ConfigError(path, key, `file not found: ${file}`);
   }
-  // Files later steps read, checked now so that a missing one fails before ingest, index and retrieve run; each
-  // is resolved as its step resolves it (the blocklist against this file's folder, judge templates the repository's).
+  // Files later steps read, checked now so that a missing one fails before ingest, index and retrieve run. The
+  // blocklist stays as written (its step resolves it against this file's folder); a judge template given here is
+  // this file's, a default one the repository's (resolved by the judge).
   const blocklistFile = config.filters.url_blocklist.file;
   if (blocklistFile && !existsSync(at(blocklistFile)))
     throw new ConfigError(path, 'filters.url_blocklist.file', `file not found: ${at(blocklistFile)}`);
+  const rawJudge = ((rawObject.relevance ?? {}) as Record<string, any>).judge ?? {};
+  for (const key of ['prompt', 'chat_prompt'] as const)
+    if (typeof rawJudge[key] === 'string') config.relevance.judge[key] = at(config.relevance.judge[key]);
   if (config.relevance.enabled && config.bootstrap.provider !== 'none') {
     const key = config.bootstrap.provider === 'openai' ? 'chat_prompt' : 'prompt';
     const template = fromRepo(config.relevance.judge[key]);

@@ -1,7 +1,9 @@
 import { writeFile, mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../pipeline/config.js';
+import { DEFAULT_JUDGE_PROMPT } from '../stages/relevance/config.js';
 import { haveSharedData, repo, tempDir } from './helpers.js';
 
 async function configWith(body: string): Promise<string> {
@@ -64,12 +66,14 @@ describe('config validation', () => {
     expect(loadConfig(blocklist).config.filters.url_blocklist.file).toBe('data/blocked.txt');
 
     const judged = valid.replace('bootstrap: { provider: none }', 'bootstrap: { provider: llama }');
-    const prompt = await configWith(
-      judged + 'relevance: { enabled: true, judge: { prompt: config/prompts/none.txt } }\n',
-    );
+    // A template given in the config is the config's, like every other path in it.
+    const prompt = await configWith(judged + 'relevance: { enabled: true, judge: { prompt: prompts/none.txt } }\n');
     expect(() => loadConfig(prompt)).toThrow(
-      new RegExp(`key \`relevance.judge.prompt\`: file not found: ${repo}/config/prompts/none\\.txt`),
+      new RegExp(`key \`relevance.judge.prompt\`: file not found: ${join(prompt, '..')}/prompts/none\\.txt`),
     );
+    await mkdir(join(prompt, '..', 'prompts'), { recursive: true });
+    await writeFile(join(prompt, '..', 'prompts', 'none.txt'), readFileSync(join(repo, DEFAULT_JUDGE_PROMPT), 'utf8'));
+    expect(loadConfig(prompt).config.relevance.judge.prompt).toBe(join(prompt, '..', 'prompts', 'none.txt'));
     const chat = await configWith(
       judged.replace('provider: llama', 'provider: openai, model: m') +
         'relevance: { enabled: true, judge: { chat_prompt: nowhere.txt } }\n',

@@ -22,7 +22,7 @@ export const relevanceConfigSchema = z
         max_judgements: z.number().int().min(0).default(200),
         /** Words of each document shown to the judge. */
         doc_words: positiveInt.max(400).default(60),
-        /** Few-shot yes/no template for a base model (`provider: llama`); relative paths are the repository's. */
+        /** Few-shot yes/no template for a base model (`provider: llama`); a relative path is the config file's (the default the repository's). */
         prompt: z.string().min(1).default(DEFAULT_JUDGE_PROMPT),
         /** JSON chat template for OpenAI-compatible endpoints. */
         chat_prompt: z.string().min(1).default(DEFAULT_JUDGE_CHAT_PROMPT),
