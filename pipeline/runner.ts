@@ -45,6 +45,8 @@ export interface Step<S extends ShardSpec = ShardSpec> {
   runShard(shard: S, work: ShardWork): Promise<ShardOutcome>;
   /** Called once every shard is complete; must be idempotent (any rank may call it). */
   finalize?(): Promise<void>;
+  /** Releases what the step holds open (a model, an index), once the run is over, whether it succeeded or not. */
+  close?(): Promise<void>;
 }
 
 export interface RunOptions {

@@ -73,11 +73,9 @@ export const STEP_NAMES: readonly string[] = STEP_REGISTRY.flatMap(e => e.names)
 
 const isDocStep = (step: Step<any>): step is DocStep => (step as Partial<DocStep>).docs === true;
 
-type Closable = Step<any> & { close?(): Promise<void> };
-
 /** Builds the registry's steps for this run; `close` releases what they hold open (models, indexes). */
 export async function createSteps(ctx: RunContext): Promise<{ steps: Step<any>[]; close(): Promise<void> }> {
-  const steps: Closable[] = [];
+  const steps: Step<any>[] = [];
   const docSteps: DocStep[] = [];
   const built: BuiltSoFar = {
     get lastDocs() {
