@@ -144,8 +144,30 @@ describe('term frequency of repeated words (classifier.tf)', () => {
     expect(new LinearModel(w, 0.25, 'sum').margin(log.indices, log.count, log.values)).toBeCloseTo(expected, 5);
   });
 
+  it('length_norm scales each document to the same L2 norm: short ones count more, long ones less', () => {
+    const norm = (t: string) => {
+      const { values, count } = new Featurizer({
+        hashBits: 16,
+        wordNgrams: 1,
+        charNgrams: 0,
+        maxChars: 4000,
+        tf: 'raw',
+        lengthNorm: 4,
+      }).extract(t);
+      return [...values!.subarray(0, count)];
+    };
+    // Four distinct single words: unchanged; one word: weight 2 (norm √4); a word 4 times among 5 tokens: 4/√17 · 2.
+    expect(norm('orbit launch shuttle moon')).toEqual([1, 1, 1, 1]);
+    expect(norm('orbit')).toEqual([2]);
+    const long = norm('orbit orbit orbit orbit moon');
+    expect(long[0]).toBeCloseTo((4 / Math.sqrt(17)) * 2, 5);
+    expect(long[1]).toBeCloseTo((1 / Math.sqrt(17)) * 2, 5);
+  });
+
   it('log is refused for the logistic trainer, which reads indices only', () => {
     expect(() => relevanceConfigSchema.parse({ classifier: { method: 'logistic', tf: 'log' } })).toThrow(/tf/);
+    expect(() => relevanceConfigSchema.parse({ classifier: { method: 'logistic', length_norm: 100 } })).toThrow(/tf/);
     expect(relevanceConfigSchema.parse({ classifier: { tf: 'log' } }).classifier.tf).toBe('log');
+    expect(relevanceConfigSchema.parse({}).classifier).toMatchObject({ tf: 'raw', length_norm: 0 });
   });
 });

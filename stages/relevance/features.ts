@@ -16,6 +16,12 @@ export interface FeatureOptions {
    * `binary` counts a feature once per document; `log` once, weighted log2(1 + count) (1 for a single occurrence).
    */
   tf?: TermFrequency;
+  /**
+   * Document-length normalisation (Rennie et al. 2003): the tf weights are scaled to an L2 norm of √lengthNorm,
+   * so a document of `lengthNorm` distinct single words keeps weight 1 per word, shorter ones count more and
+   * longer ones less. 0 = off.
+   */
+  lengthNorm?: number;
 }
 
 export type TermFrequency = 'raw' | 'binary' | 'log';
@@ -61,7 +67,7 @@ export class Featurizer {
     this.dims = 2 ** options.hashBits;
     this.mask = this.dims - 1;
     this.indices = new Int32Array(8192);
-    if ((options.tf ?? 'raw') !== 'raw') {
+    if ((options.tf ?? 'raw') !== 'raw' || (options.lengthNorm ?? 0) > 0) {
       this.stamp = new Int32Array(this.dims);
       this.slot = new Int32Array(this.dims);
     }
@@ -85,23 +91,32 @@ export class Featurizer {
       this.docNo = 1;
     }
     const doc = this.docNo;
-    const log = this.options.tf === 'log';
-    if (log && this.values.length < count) this.values = new Float32Array(Math.max(count, 2 * this.values.length));
+    const norm = this.options.lengthNorm ?? 0;
+    const tf = this.options.tf ?? 'raw';
+    const weighted = tf !== 'binary' || norm > 0;
+    if (weighted && this.values.length < count) this.values = new Float32Array(Math.max(count, 2 * this.values.length));
     const values = this.values;
     let n = 0;
     for (let i = 0; i < count; i++) {
       const f = indices[i]!;
       if (stamp[f] === doc) {
-        if (log) values[slot[f]!] = values[slot[f]!]! + 1;
+        if (weighted) values[slot[f]!] = values[slot[f]!]! + 1;
         continue;
       }
       stamp[f] = doc;
       slot[f] = n;
-      if (log) values[n] = 1;
+      if (weighted) values[n] = 1;
       indices[n++] = f;
     }
-    if (!log) return { indices, count: n };
-    for (let k = 0; k < n; k++) values[k] = Math.log2(1 + values[k]!);
+    if (!weighted) return { indices, count: n };
+    if (tf === 'log') for (let k = 0; k < n; k++) values[k] = Math.log2(1 + values[k]!);
+    else if (tf === 'binary') values.fill(1, 0, n);
+    if (norm > 0 && n > 0) {
+      let sq = 0;
+      for (let k = 0; k < n; k++) sq += values[k]! * values[k]!;
+      const scale = Math.sqrt(norm / sq);
+      for (let k = 0; k < n; k++) values[k] = values[k]! * scale;
+    }
     return { indices, count: n, values };
   }
 

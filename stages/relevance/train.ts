@@ -52,6 +52,7 @@ export function featurizerOf(c: ClassifierConfig): Featurizer {
     maxChars: c.max_chars,
     // Absent in a model.json written before the key existed: raw counts, as those models were trained.
     tf: c.tf ?? 'raw',
+    lengthNorm: c.length_norm ?? 0,
   });
 }
 
