@@ -146,8 +146,8 @@ export class ScoringTable {
   }
 
   /**
-   * Every domain's margin for one document, in `domains` order (`values`: a weight per index, features' `tf: log`);
-   * the buffer is reused by the next call.
+   * Every domain's margin for one document, in `domains` order (`values`: a weight per index, from the features'
+   * `tf: log` or `length_norm`); the buffer is reused by the next call.
    */
   margins(indices: Int32Array, count: number, values?: Float32Array): Float64Array {
     const n = this.domains.length;
