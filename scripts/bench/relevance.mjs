@@ -3,7 +3,7 @@
 // domain's model, one interleaved table), with the ingest reader over a real WARC as the baseline measured in the same run.
 // Docs per CPU-second is the per-core figure on a shared machine; medians over --runs runs.
 //
-//   node --import tsx scripts/bench/relevance.mjs [--runs 5] [--domains 4] [--warc <file.warc.gz>] [--warc-passes 20] \
+//   node --import tsx scripts/bench/relevance.mjs [--runs 5] [--domains 4] [--tf raw] [--warc <file.warc.gz>] [--warc-passes 20] \
 //     [--labels <file.jsonl.gz> --field label --positive <domain=label> ... [--id-field id] [--text-field text]]
 //
 // Inputs: a labelled corpus, whose texts are scored and whose --positive labels give the models to score with (each
@@ -42,7 +42,8 @@ const cpuSeconds = start => {
   return (u.user + u.system) / 1e6;
 };
 
-const config = relevanceConfigSchema.parse({ enabled: true }).classifier;
+// --tf raw|binary|log: the features' term-frequency transform (classifier.tf).
+const config = relevanceConfigSchema.parse({ enabled: true, classifier: { tf: arg('tf', 'raw') } }).classifier;
 const byFlags = argsOf(process.argv, 'positive').length > 0;
 const labelSpec = labelSpecOf(process.argv.slice(2));
 const textField = arg('text-field', 'text');
@@ -99,8 +100,8 @@ function scoreOnce(texts) {
   const start = process.cpuUsage();
   let sink = 0;
   for (const text of texts) {
-    const { indices, count } = featurizer.extract(text);
-    sink += table.margins(indices, count)[0];
+    const { indices, count, values } = featurizer.extract(text);
+    sink += table.margins(indices, count, values)[0];
   }
   const seconds = cpuSeconds(start);
   if (Number.isNaN(sink)) throw new Error('NaN score');
@@ -120,7 +121,7 @@ for (let run = 0; run < runs; run++) {
 }
 const ingestRate = median(rows.ingest);
 console.log(
-  `relevance classifier, ${groups.length} domain models (${groups.join(', ')}), hash_bits ${config.hash_bits}, word n-grams ${config.word_ngrams}, char ${config.char_ngrams}-grams, max_chars ${config.max_chars}; ${runs} runs, medians, docs per CPU-second (one core)`,
+  `relevance classifier, ${groups.length} domain models (${groups.join(', ')}), hash_bits ${config.hash_bits}, word n-grams ${config.word_ngrams}, tf ${config.tf}, char ${config.char_ngrams}-grams, max_chars ${config.max_chars}; ${runs} runs, medians, docs per CPU-second (one core)`,
 );
 console.log(`| input | docs | avg chars scored | docs/s per core | × ingest reader |`);
 console.log(`|---|---:|---:|---:|---:|`);

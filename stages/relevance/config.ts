@@ -77,6 +77,16 @@ export const relevanceConfigSchema = z
         word_ngrams: z.number().int().min(1).max(3).default(1),
         /** Character n-gram length (0 = none); taken inside words, with word boundaries (logistic: 4). */
         char_ngrams: z.number().int().min(0).max(6).default(0),
+        /**
+         * Term frequency of a word repeated in a document (Rennie et al. 2003): `raw` counts each occurrence, `binary`
+         * counts it once, `log` weights it log2(1 + count). nb_em only for `log` (the logistic trainer reads indices).
+         */
+        tf: z.enum(['raw', 'binary', 'log']).default('raw'),
+        /**
+         * Document-length normalisation: each document's tf weights scaled to an L2 norm of √length_norm (a
+         * document of that many distinct words is unchanged; shorter count more, longer less). 0 = off; nb_em only.
+         */
+        length_norm: z.number().min(0).default(0),
         /** Only the first this many characters of a document are featurised. */
         max_chars: positiveInt.default(4000),
         epochs: positiveInt.max(50).default(6),
@@ -101,6 +111,11 @@ export const relevanceConfigSchema = z
         seed: z.number().int().min(0).default(1),
       })
       .strict()
+      .refine(c => (c.tf !== 'log' && c.length_norm === 0) || c.method === 'nb_em', {
+        message:
+          'classifier.tf: log and length_norm need method: nb_em (the logistic trainer reads feature indices, not weights)',
+        path: ['tf'],
+      })
       .prefault({}),
     /** Score the whole index, not only BM25 hits, and add documents above the threshold (`found_by: classifier`). */
     recall_round: z.boolean().default(true),

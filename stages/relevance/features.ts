@@ -11,6 +11,26 @@ export interface FeatureOptions {
   /** 0 = no character n-grams. */
   charNgrams: number;
   maxChars: number;
+  /**
+   * Term frequency of a repeated feature (Rennie et al. 2003): `raw` counts every occurrence (indices repeat);
+   * `binary` counts a feature once per document; `log` once, weighted log2(1 + count) (1 for a single occurrence).
+   */
+  tf?: TermFrequency;
+  /**
+   * Document-length normalisation (Rennie et al. 2003): the tf weights are scaled to an L2 norm of √lengthNorm,
+   * so a document of `lengthNorm` distinct single words keeps weight 1 per word, shorter ones count more and
+   * longer ones less. 0 = off.
+   */
+  lengthNorm?: number;
+}
+
+export type TermFrequency = 'raw' | 'binary' | 'log';
+
+/** A document's features: `count` indices (repeated under `tf: raw`), and with `tf: log` a weight per index. */
+export interface Features {
+  indices: Int32Array;
+  count: number;
+  values?: Float32Array;
 }
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -37,18 +57,70 @@ export class Featurizer {
   private indices: Int32Array;
   private readonly word = new Int32Array(MAX_WORD + 2);
   private readonly prev = new Int32Array(3);
+  /** `tf` other than raw: per feature, the document it was last seen in (1-based) and its slot there. */
+  private stamp?: Int32Array;
+  private slot?: Int32Array;
+  private docNo = 0;
+  private values = new Float32Array(0);
 
   constructor(readonly options: FeatureOptions) {
     this.dims = 2 ** options.hashBits;
     this.mask = this.dims - 1;
     this.indices = new Int32Array(8192);
+    if ((options.tf ?? 'raw') !== 'raw' || (options.lengthNorm ?? 0) > 0) {
+      this.stamp = new Int32Array(this.dims);
+      this.slot = new Int32Array(this.dims);
+    }
   }
 
   /**
-   * The feature indices of `text` (with repeats: a repeated n-gram counts again), valid until the next call.
-   * Returns the number of indices written to the returned buffer.
+   * The features of `text` under the `tf` option, valid until the next call (the buffers are reused).
    */
-  extract(text: string): { indices: Int32Array; count: number } {
+  extract(text: string): Features {
+    const all = this.extractAll(text);
+    return this.stamp ? this.distinct(all.count) : all;
+  }
+
+  /** Folds the repeats of the first `count` indices in place: each feature once, with its tf weight under `log`. */
+  private distinct(count: number): Features {
+    const stamp = this.stamp!;
+    const slot = this.slot!;
+    const indices = this.indices;
+    if (++this.docNo === 0x7fffffff) {
+      stamp.fill(0);
+      this.docNo = 1;
+    }
+    const doc = this.docNo;
+    const norm = this.options.lengthNorm ?? 0;
+    const tf = this.options.tf ?? 'raw';
+    const weighted = tf !== 'binary' || norm > 0;
+    if (weighted && this.values.length < count) this.values = new Float32Array(Math.max(count, 2 * this.values.length));
+    const values = this.values;
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      const f = indices[i]!;
+      if (stamp[f] === doc) {
+        if (weighted) values[slot[f]!] = values[slot[f]!]! + 1;
+        continue;
+      }
+      stamp[f] = doc;
+      slot[f] = n;
+      if (weighted) values[n] = 1;
+      indices[n++] = f;
+    }
+    if (!weighted) return { indices, count: n };
+    if (tf === 'log') for (let k = 0; k < n; k++) values[k] = Math.log2(1 + values[k]!);
+    else if (tf === 'binary') values.fill(1, 0, n);
+    if (norm > 0 && n > 0) {
+      let sq = 0;
+      for (let k = 0; k < n; k++) sq += values[k]! * values[k]!;
+      const scale = Math.sqrt(norm / sq);
+      for (let k = 0; k < n; k++) values[k] = values[k]! * scale;
+    }
+    return { indices, count: n, values };
+  }
+
+  private extractAll(text: string): { indices: Int32Array; count: number } {
     const { wordNgrams, charNgrams } = this.options;
     const end = Math.min(text.length, this.options.maxChars);
     let count = 0;

@@ -53,11 +53,12 @@ export class LinearModel {
   ) {}
 
   /** The raw margin; documents are compared on it (monotone in the probability). */
-  margin(indices: Int32Array, count: number): number {
+  margin(indices: Int32Array, count: number, values?: Float32Array): number {
     if (count === 0) return this.bias;
     const w = this.weights;
     let sum = 0;
-    for (let i = 0; i < count; i++) sum += w[indices[i]!]!;
+    if (values) for (let i = 0; i < count; i++) sum += w[indices[i]!]! * values[i]!;
+    else for (let i = 0; i < count; i++) sum += w[indices[i]!]!;
     return (this.scale === 'sqrt' ? sum / Math.sqrt(count) : sum) + this.bias;
   }
 
@@ -144,13 +145,22 @@ export class ScoringTable {
     });
   }
 
-  /** Every domain's margin for one document, in `domains` order; the buffer is reused by the next call. */
-  margins(indices: Int32Array, count: number): Float64Array {
+  /**
+   * Every domain's margin for one document, in `domains` order (`values`: a weight per index, from the features'
+   * `tf: log` or `length_norm`); the buffer is reused by the next call.
+   */
+  margins(indices: Int32Array, count: number, values?: Float32Array): Float64Array {
     const n = this.domains.length;
     const sums = this.sums;
     const w = this.weights;
     sums.fill(0);
-    if (n === 1) {
+    if (values) {
+      for (let i = 0; i < count; i++) {
+        const base = indices[i]! * n;
+        const v = values[i]!;
+        for (let d = 0; d < n; d++) sums[d] = sums[d]! + w[base + d]! * v;
+      }
+    } else if (n === 1) {
       let s = 0;
       for (let i = 0; i < count; i++) s += w[indices[i]!]!;
       sums[0] = s;

@@ -85,12 +85,12 @@ export function scoringTableOf(classifiers: LoadedClassifier[]): { table: Scorin
  */
 export function decide(
   scoring: { table: ScoringTable; thresholds: Float64Array },
-  features: { indices: Int32Array; count: number },
+  features: { indices: Int32Array; count: number; values?: Float32Array },
   own: string | undefined,
   preferOwn = true,
 ): { domain: string | undefined; margin: number; threshold: number } {
   const { table, thresholds } = scoring;
-  const margins = table.margins(features.indices, features.count);
+  const margins = table.margins(features.indices, features.count, features.values);
   let best = -1;
   let mine = -1;
   for (let d = 0; d < margins.length; d++) {

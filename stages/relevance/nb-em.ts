@@ -7,12 +7,23 @@
 export interface SparseDoc {
   /** Distinct feature indices. */
   indices: Int32Array;
-  /** Their weights (sublinear counts). */
+  /** Their weights (counts, or the featuriser's tf weights). */
   values: Float32Array;
 }
 
-/** Distinct features of a featuriser output with 1 + ln(count) weights. */
-export function sparseOf(features: { indices: Int32Array; count: number }, sublinear = true): SparseDoc {
+/**
+ * Distinct features of a featuriser output: its own weights when it has them (`tf: log`), else the count of each
+ * index (1 + ln(count) with `sublinear`).
+ */
+export function sparseOf(
+  features: { indices: Int32Array; count: number; values?: Float32Array },
+  sublinear = true,
+): SparseDoc {
+  if (features.values)
+    return {
+      indices: features.indices.slice(0, features.count),
+      values: features.values.slice(0, features.count),
+    };
   const counts = new Map<number, number>();
   for (let i = 0; i < features.count; i++) {
     const f = features.indices[i]!;

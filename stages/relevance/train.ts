@@ -50,6 +50,9 @@ export function featurizerOf(c: ClassifierConfig): Featurizer {
     wordNgrams: c.word_ngrams,
     charNgrams: c.char_ngrams,
     maxChars: c.max_chars,
+    // Absent in a model.json written before the key existed: raw counts, as those models were trained.
+    tf: c.tf ?? 'raw',
+    lengthNorm: c.length_norm ?? 0,
   });
 }
 
