@@ -4,6 +4,7 @@ import { type RelevanceModel, readRelevanceModel, relevanceStage } from '../../s
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { buildRelevanceModel } from '../../stages/relevance/loop.js';
 import type { ShardSpec, Step } from '../runner.js';
+import { cachePaths } from '../paths.js';
 import { ensureQueriesFile } from './bootstrap.js';
 import { position } from './candidates.js';
 import type { RunContext } from './context.js';
@@ -52,6 +53,7 @@ export function relevanceSteps(
           log: work.log,
           counters: work.counters,
           signal: work.signal,
+          embedCacheDir: cachePaths(ctx.loaded.cacheDir).embed,
         },
         {
           summary: work.tempOutput!,

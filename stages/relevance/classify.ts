@@ -1,4 +1,5 @@
 import type { Counters, Doc, Logger, Query } from '../../core/types.js';
+import { cleanPositives } from './clean-positives.js';
 import type { RelevanceConfig } from './config.js';
 import type { RelevanceWarning } from './diagnostics.js';
 import { type CandidateInfo, domainEvidence, judgedOffDomainOnly } from './evidence.js';
@@ -20,6 +21,8 @@ export interface ClassifyInputs {
   log: Logger;
   counters: Counters;
   signal: AbortSignal;
+  /** The vector cache for `classifier.clean_positives: semantic`. */
+  embedCacheDir?: string;
 }
 
 export interface Classified {
@@ -50,7 +53,27 @@ export async function classify(inp: ClassifyInputs): Promise<Classified> {
       domainSummary[d] = skippedEntry(why);
     } else trainable.push(d);
   }
-  const evidence = domainEvidence(trainable, inp.candidates, inp.queries, inp.pruned, verdicts, config.classifier);
+  const expand = config.classifier.clean_positives === 'expand';
+  const evidence = domainEvidence(
+    trainable,
+    inp.candidates,
+    inp.queries,
+    inp.pruned,
+    verdicts,
+    expand
+      ? { ...config.classifier, positive_min_queries: Math.max(1, config.classifier.positive_min_queries - 1) }
+      : config.classifier,
+  );
+  if (config.classifier.clean_positives !== 'off')
+    await cleanPositives({
+      config,
+      evidence,
+      queries: inp.queries,
+      scan: inp.scan,
+      embedCacheDir: inp.embedCacheDir,
+      log,
+      counters: inp.counters,
+    });
   for (const d of trainable.filter(x => evidence.get(x)!.positives.size === 0)) {
     const why =
       'no positives (no on-domain judgement and no weak positive): classifier skipped, its documents are kept unfiltered';

@@ -98,6 +98,11 @@ export const relevanceConfigSchema = z
         positive_max_rank: positiveInt.default(10),
         /** ...or ranked at or above this (1 = best) by one of them (0 = off). */
         positive_rank: z.number().int().min(0).default(1),
+        /**
+         * `semantic`: each weak positive is judged by sentence embeddings as the precision estimate judges
+         * (`estimate.semantic`), and one the judge puts in another domain is left to EM; `off`: positives as found.
+         */
+        clean_positives: z.enum(['off', 'semantic', 'expand']).default('off'),
         /** Random index documents drawn as negatives, per positive. */
         negatives_per_positive: z.number().min(0).default(3),
         /** Self-training rounds: the index is scored and its most confident documents join the positives. */

@@ -24,6 +24,8 @@ export interface RelevanceModelInputs {
   log: Logger;
   counters: Counters;
   signal: AbortSignal;
+  /** The vector cache (`<cache_dir>/embed`) for `classifier.clean_positives: semantic`. */
+  embedCacheDir?: string;
 }
 
 /** Where the model goes: the summary (JSON), the packed weights, the judgements and the recall round's finds. */
