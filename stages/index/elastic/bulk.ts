@@ -26,6 +26,7 @@ export function esSource(doc: Doc, shard: string) {
   const f = keywordFields(doc);
   return {
     text,
+    id: doc.id,
     url: f.url,
     crawl: f.crawl,
     domain: f.domain,

@@ -6,7 +6,7 @@ export const DEFAULT_ES_URL = 'http://127.0.0.1:9200';
 
 export interface EsConnection {
   client: Client;
-  /** The URL without credentials: the only form that appears in messages and logs. */
+  /** The URL(s) without credentials, comma-separated: the only form that appears in messages and logs. */
   url: string;
 }
 
@@ -16,18 +16,25 @@ export function redactUrl(raw: string): string {
 }
 
 /**
- * A client from the environment only: QCC_ES_URL (default http://127.0.0.1:9200), QCC_ES_API_KEY or
+ * A client from the environment only: QCC_ES_URL (default http://127.0.0.1:9200; several nodes of one
+ * cluster comma-separated, so that the client goes on through the others when one is lost), QCC_ES_API_KEY or
  * QCC_ES_USERNAME + QCC_ES_PASSWORD, QCC_ES_CA_CERT (a PEM file). Nothing of it sits in the config.
  */
 export function connectFromEnv(
   opts: { requestTimeoutMs: number; maxRetries: number },
   env: NodeJS.ProcessEnv = process.env,
 ): EsConnection {
-  const node = env.QCC_ES_URL || DEFAULT_ES_URL;
-  const url = redactUrl(node);
-  if (url.startsWith('<')) throw new Error(`QCC_ES_URL is not a valid URL`);
+  const nodes = (env.QCC_ES_URL || DEFAULT_ES_URL)
+    .split(',')
+    .map(u => u.trim())
+    .filter(u => u.length > 0);
+  const shown = nodes.map(redactUrl);
+  const bad = shown.findIndex(u => u.startsWith('<'));
+  if (nodes.length === 0 || bad >= 0)
+    throw new Error(`QCC_ES_URL is not a valid URL${nodes.length > 1 ? ` (entry ${bad + 1} of ${nodes.length})` : ''}`);
+  const url = shown.join(',');
   const options: ClientOptions = {
-    node,
+    node: nodes.length === 1 ? nodes[0]! : nodes,
     requestTimeout: opts.requestTimeoutMs,
     maxRetries: opts.maxRetries,
     compression: false,

@@ -67,38 +67,51 @@ export class ElasticIndex implements SearchIndex {
       return;
     }
     try {
-      if (exists) {
-        const [settings, mapping] = await Promise.all([
-          this.client.indices.getSettings({ index: this.name }),
-          this.client.indices.getMapping({ index: this.name }),
-        ]);
-        const problems = mappingConflicts(
-          { settings: settings[this.name]?.settings as never, mappings: mapping[this.name]?.mappings as never },
-          this.config,
-        );
-        if (problems.length > 0) {
-          throw new Error(
-            `Elasticsearch index ${this.name} at ${this.url} exists with a different mapping: ${problems.join('; ')}. ` +
-              `Delete it or set index.elasticsearch.index to another name`,
-          );
-        }
-      } else {
-        await this.createIfAbsent(this.name, indexBody(this.config));
-      }
-      await this.createIfAbsent(this.shardsIndex, shardsIndexBody);
+      // Every rank of a run opens the index at once: the first creates it, the others find it (or lose the
+      // race to create it) and check that it is the index their config would create.
+      const created = !exists && (await this.createIfAbsent(this.name, indexBody(this.config)));
+      if (!created) await this.checkMapping();
+      await this.createIfAbsent(this.shardsIndex, shardsIndexBody(this.config));
+      // A created index has its primaries started (wait_for_active_shards); one created by another rank
+      // may not yet: wait for them before the first bulk request.
+      await this.client.cluster.health({
+        index: [this.name, this.shardsIndex],
+        wait_for_status: 'yellow',
+        timeout: `${Math.ceil(this.config.elasticsearch.request_timeout_ms / 1000)}s`,
+      });
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('Elasticsearch')) throw err;
       throw describeEsError(err, this.url, this.where('creating the index'));
     }
   }
 
-  private async createIfAbsent(index: string, body: object): Promise<void> {
-    if (await this.client.indices.exists({ index })) return;
+  private async checkMapping(): Promise<void> {
+    const [settings, mapping] = await Promise.all([
+      this.client.indices.getSettings({ index: this.name }),
+      this.client.indices.getMapping({ index: this.name }),
+    ]);
+    const problems = mappingConflicts(
+      { settings: settings[this.name]?.settings as never, mappings: mapping[this.name]?.mappings as never },
+      this.config,
+    );
+    if (problems.length > 0) {
+      throw new Error(
+        `Elasticsearch index ${this.name} at ${this.url} exists with a different mapping: ${problems.join('; ')}. ` +
+          `Delete it or set index.elasticsearch.index to another name`,
+      );
+    }
+  }
+
+  /** Creates the index unless it exists; true if this call created it, false if it was there (or another won). */
+  private async createIfAbsent(index: string, body: object): Promise<boolean> {
+    if (await this.client.indices.exists({ index })) return false;
     try {
       await this.client.indices.create({ index, ...body });
+      return true;
     } catch (err) {
       const type = (err as { body?: { error?: { type?: string } } }).body?.error?.type;
       if (type !== 'resource_already_exists_exception') throw err;
+      return false;
     }
   }
 
@@ -163,6 +176,9 @@ export class ElasticIndex implements SearchIndex {
       size: k,
       _source: false,
       track_total_hits: false,
+      // Equal scores in id order (FTS5 orders them by rowid): the same top k whatever order ranks indexed in.
+      sort: [{ _score: { order: 'desc' } }, { id: { order: 'asc', unmapped_type: 'keyword' } }],
+      track_scores: true,
       query: { bool: { must: [{ match: { text: { query: terms.join(' ') } } }], filter } },
     };
   }
