@@ -1,13 +1,18 @@
 import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonlWriter, readAllJsonl } from '../core/jsonl.js';
+import { connectFromEnv } from '../stages/index/elastic/connection.js';
+import { ElasticIndex } from '../stages/index/elastic/elastic-index.js';
 import { haveSharedData, itSlow, repo, startQcc, tempDir } from './helpers.js';
 import {
+  collect,
   dropIndices,
   type EsCluster,
+  fromList,
   haveElasticsearch,
+  indexConfig,
   newsDocs,
   startElasticsearchCluster,
 } from './index-helpers.js';
@@ -46,6 +51,19 @@ async function ingestedIds(datasetDir: string): Promise<string[]> {
   return ids;
 }
 
+describe('QCC_ES_URL with several nodes', () => {
+  it('gives the client every node, shows them without credentials, and names a bad entry', async () => {
+    const opts = { requestTimeoutMs: 1000, maxRetries: 0 };
+    const conn = connectFromEnv(opts, { QCC_ES_URL: 'http://u:pw@127.0.0.1:9211, http://u:pw@127.0.0.1:9212,' });
+    expect(conn.url).toBe('http://127.0.0.1:9211,http://127.0.0.1:9212');
+    expect(conn.client.connectionPool.connections.map(c => c.url.port)).toEqual(['9211', '9212']);
+    await conn.client.close();
+    expect(() => connectFromEnv(opts, { QCC_ES_URL: 'http://127.0.0.1:9211,not a url' })).toThrow(
+      /QCC_ES_URL is not a valid URL \(entry 2 of 2\)/,
+    );
+  });
+});
+
 // The cluster takes ~100 s to start on two shared cores, and the test runs qcc three times: the slow tier.
 describe.runIf(slowTier && haveSharedData() && haveElasticsearch())(
   'index.backend elasticsearch on a 3-node cluster, indexed by 2 worker processes',
@@ -63,6 +81,33 @@ describe.runIf(slowTier && haveSharedData() && haveElasticsearch())(
       await dropIndices(cluster.url, 'qcc-cluster-*').catch(() => {});
       await cluster.stop();
     }, 120_000);
+
+    itSlow(
+      'ranks that create the index at once share it; one with another mapping is refused',
+      async () => {
+        const docs = await collect(newsDocs(800, { every: 7 }));
+        const config = indexConfig({ backend: 'elasticsearch', elasticsearch: { shards: 3, replicas: 1 } });
+        const env = { QCC_ES_URL: cluster!.url };
+        const ranks = Array.from({ length: 4 }, () => new ElasticIndex('qcc-cluster-race', config, { env }));
+        // Each "rank" adds its own quarter, all at the same moment; the first call of each creates the index.
+        const results = await Promise.all(
+          ranks.map((idx, r) => idx.addShard(`s${r}`, fromList(docs.filter((_, i) => i % 4 === r)), 50)),
+        );
+        expect(results.reduce((n, x) => n + x.indexed, 0)).toBe(docs.length);
+        expect(results.every(x => x.duplicates === 0)).toBe(true);
+        expect(await ranks[0]!.stats()).toEqual({ docs: docs.length, shards: 4 });
+        // A rank re-running a committed shard adds nothing.
+        expect(await ranks[1]!.addShard('s1', fromList(docs), 50)).toEqual(results[1]);
+        const other = new ElasticIndex(
+          'qcc-cluster-race',
+          indexConfig({ backend: 'elasticsearch', tokenizer: 'porter' }),
+          { env },
+        );
+        await expect(other.addShard('s9', fromList([]))).rejects.toThrow(/qcc-cluster-race .*different mapping/);
+        await Promise.all([...ranks, other].map(idx => idx.close()));
+      },
+      120_000,
+    );
 
     itSlow(
       'both ranks index and retrieve; a node SIGKILLed mid-indexing loses no document and changes no result',
@@ -139,6 +184,16 @@ candidates: { shards: 4 }
           expect(shardsDone(evs, 'retrieve').length).toBeGreaterThan(0);
           expect(shardsDone(evs, 'candidates').length).toBeGreaterThan(0);
         }
+        console.log(
+          `node ${master} killed at ${killedAt}; ` +
+            perRank
+              .map((evs, r) => {
+                const idx = shardsDone(evs, 'index');
+                const ret = shardsDone(evs, 'retrieve');
+                return `rank ${r}: index ${idx.length} shards, ${sum(idx, 'index.docs')} docs; retrieve ${ret.length} shards, ${sum(ret, 'retrieve.queries')} queries, ${sum(ret, 'retrieve.hits')} hits; candidates ${sum(shardsDone(evs, 'candidates'), 'candidates.docs')}`;
+              })
+              .join('; '),
+        );
         const ids = await ingestedIds(join(out, 'cluster-two'));
         expect(new Set(ids).size).toBe(ids.length);
         expect(perRank.reduce((n, evs) => n + sum(shardsDone(evs, 'index'), 'index.docs'), 0)).toBe(ids.length);
