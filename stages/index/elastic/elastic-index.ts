@@ -12,7 +12,7 @@ import type {
   ShardResult,
 } from '../contract.js';
 import { bulkLoadShard, type esSource } from './bulk.js';
-import { connectFromEnv, describeEsError } from './connection.js';
+import { connectFromEnv, describeEsError, retryTransient, TRANSIENT_STATUS, TransientItemError } from './connection.js';
 import { indexBody, mappingConflicts, shardsIndexBody } from './mapping.js';
 
 type Source = ReturnType<typeof esSource>;
@@ -41,6 +41,11 @@ export class ElasticIndex implements SearchIndex {
     this.client = conn.client;
     this.url = conn.url;
     this.shardsIndex = `${name}.shards`;
+  }
+
+  /** A request retried with back-off while it fails transiently (index.elasticsearch.max_retries). */
+  private retry<T>(request: () => Promise<T>): Promise<T> {
+    return retryTransient(request, this.config.elasticsearch.max_retries);
   }
 
   private where(what: string) {
@@ -122,9 +127,11 @@ export class ElasticIndex implements SearchIndex {
   async shard(shard: string): Promise<ShardResult | undefined> {
     await this.open();
     try {
-      const res = await this.client.get<{ indexed: number; duplicates: number }>(
-        { index: this.shardsIndex, id: shard },
-        { ignore: [404] },
+      const res = await this.retry(() =>
+        this.client.get<{ indexed: number; duplicates: number }>(
+          { index: this.shardsIndex, id: shard },
+          { ignore: [404] },
+        ),
       );
       if (!res.found || !res._source) return undefined;
       return { indexed: res._source.indexed, duplicates: res._source.duplicates };
@@ -149,13 +156,9 @@ export class ElasticIndex implements SearchIndex {
     });
     try {
       // Documents first, searchable and durable; only then the completion record.
-      await this.client.indices.refresh({ index: this.name });
-      await this.client.index({
-        index: this.shardsIndex,
-        id: shard,
-        document: { ...result, committed: new Date().toISOString() },
-        refresh: true,
-      });
+      await this.retry(() => this.client.indices.refresh({ index: this.name }));
+      const document = { ...result, committed: new Date().toISOString() };
+      await this.retry(() => this.client.index({ index: this.shardsIndex, id: shard, document, refresh: true }));
     } catch (err) {
       throw describeEsError(err, this.url, this.where(`committing shard ${shard}`));
     }
@@ -192,7 +195,11 @@ export class ElasticIndex implements SearchIndex {
     if (!body) return [];
     await this.open();
     try {
-      return this.hits(await this.client.search({ index: this.name, ...body }));
+      // A search missing a shard copy (one being promoted after a node is lost) fails and is retried: partial
+      // results would silently drop that shard's documents from the top k.
+      return this.hits(
+        await this.retry(() => this.client.search({ index: this.name, allow_partial_search_results: false, ...body })),
+      );
     } catch (err) {
       throw describeEsError(err, this.url, this.where(`searching ${JSON.stringify(query.slice(0, 80))}`));
     }
@@ -207,9 +214,18 @@ export class ElasticIndex implements SearchIndex {
     await this.open();
     let res: estypes.MsearchResponse;
     try {
-      res = await this.client.msearch({
-        index: this.name,
-        searches: sent.flatMap(({ b }) => [{}, b as estypes.MsearchMultisearchBody]),
+      const searches = sent.flatMap(({ b }) => [
+        { allow_partial_search_results: false },
+        b as estypes.MsearchMultisearchBody,
+      ]);
+      res = await this.retry(async () => {
+        const answer = await this.client.msearch({ index: this.name, searches });
+        const busy = answer.responses.filter(r => 'error' in r && TRANSIENT_STATUS.has(r.status ?? 0)).length;
+        if (busy > 0)
+          throw new TransientItemError(
+            `Elasticsearch at ${this.url}: ${busy} of ${sent.length} searches failed (index ${this.name}, shard copies unavailable)`,
+          );
+        return answer;
       });
     } catch (err) {
       throw describeEsError(err, this.url, this.where(`running ${sent.length} queries`));
@@ -233,10 +249,19 @@ export class ElasticIndex implements SearchIndex {
       const chunk = ids.slice(i, i + FETCH_BATCH);
       let res: estypes.MgetResponse<T>;
       try {
-        res = await this.client.mget<T>({
-          index: this.name,
-          ids: chunk,
-          ...(fields ? { _source_includes: fields } : {}),
+        res = await this.retry(async () => {
+          const answer = await this.client.mget<T>({
+            index: this.name,
+            ids: chunk,
+            ...(fields ? { _source_includes: fields } : {}),
+          });
+          // A document whose shard has no copy available comes back with an error, not as "not found".
+          const failed = answer.docs.filter(d => 'error' in d).length;
+          if (failed > 0)
+            throw new TransientItemError(
+              `Elasticsearch at ${this.url}: ${failed} of ${chunk.length} documents of index ${this.name} could not be read (shard copies unavailable)`,
+            );
+          return answer;
         });
       } catch (err) {
         throw describeEsError(err, this.url, this.where(what));
@@ -268,8 +293,8 @@ export class ElasticIndex implements SearchIndex {
     await this.open();
     try {
       const [docs, shards] = await Promise.all([
-        this.client.count({ index: this.name }),
-        this.client.count({ index: this.shardsIndex }),
+        this.retry(() => this.client.count({ index: this.name })),
+        this.retry(() => this.client.count({ index: this.shardsIndex })),
       ]);
       return { docs: docs.count, shards: shards.count };
     } catch (err) {
