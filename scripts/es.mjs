@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// A real single-node Elasticsearch 8.x for tests, CI and benchmarks.
+// A real Elasticsearch 8.x for tests, CI and benchmarks: one node, or a cluster of several on this machine.
 //
 //   node scripts/es.mjs install|start|stop|status [--name default] [--port 9200] [--heap 512m]
+//                       [--nodes 1] [--transport-port <port + 100>]
+//
+// --nodes N (N > 1) runs N nodes of one cluster (cluster.name qcc-<name>): node i listens on HTTP port
+//         port + i and transport port transport-port + i, finds the others by discovery.seed_hosts (their
+//         transport ports), and all are master-eligible (a quorum survives one lost node of three). Each node
+//         has its own folder .es/run/<name>/node-<i> and pid file. start waits for all N nodes to join and
+//         prints every node's URL, comma-separated, as the last stdout line (the form QCC_ES_URL takes);
+//         stop and status act on every node.
 //
 // install downloads and unzips the node (the first half of start) and, as root, creates the system user `esrun`,
 //         so that `npm run setup` makes every download and machine change and the tests make none.
@@ -37,15 +45,36 @@ const { positionals, values } = parseArgs({
     name: { type: 'string', default: 'default' },
     port: { type: 'string', default: process.env.QCC_ES_PORT ?? '9200' },
     heap: { type: 'string', default: process.env.QCC_ES_HEAP ?? '512m' },
+    nodes: { type: 'string', default: '1' },
+    'transport-port': { type: 'string' },
   },
 });
 const command = positionals[0];
 if (!/^[a-z0-9-]+$/.test(values.name)) usage(`--name must be lower-case letters, digits and dashes`);
 const port = Number(values.port);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) usage(`--port must be a TCP port, got ${values.port}`);
-const runDir = join(esRoot, 'run', values.name);
-const pidFile = join(runDir, 'es.pid');
-const url = `http://127.0.0.1:${port}`;
+const nodeCount = Number(values.nodes);
+if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 9)
+  usage(`--nodes must be 1 to 9, got ${values.nodes}`);
+const transportPort = Number(values['transport-port'] ?? port + 100);
+if (!Number.isInteger(transportPort) || transportPort <= 0 || transportPort + nodeCount > 65535)
+  usage(`--transport-port must be a TCP port, got ${values['transport-port']}`);
+const clusterName = `qcc-${values.name}`;
+
+/** One node of the cluster: its folder, pid file, HTTP URL and transport port. A single node keeps the old layout. */
+function nodeSpec(i) {
+  const dir = nodeCount === 1 ? join(esRoot, 'run', values.name) : join(esRoot, 'run', values.name, `node-${i}`);
+  return {
+    i,
+    name: nodeCount === 1 ? clusterName : `${clusterName}-${i}`,
+    runDir: dir,
+    pidFile: join(dir, 'es.pid'),
+    url: `http://127.0.0.1:${port + i}`,
+    transport: transportPort + i,
+  };
+}
+const nodes = Array.from({ length: nodeCount }, (_, i) => nodeSpec(i));
+const urls = nodes.map(n => n.url).join(',');
 
 $.quiet = true;
 const log = msg => process.stderr.write(`es: ${msg}\n`);
@@ -63,15 +92,26 @@ function javaHome() {
   throw new Error('no JDK 17 found: set JAVA_HOME (or ES_JAVA_HOME) to a JDK 17 install');
 }
 
-const pidOf = () => runningPid(pidFile);
-
+/** Yellow or green with every node joined, asked of the first node that answers. */
 async function health(timeoutS) {
+  for (const node of nodes) {
+    const status = await nodeHealth(node.url, timeoutS);
+    if (status) return status;
+  }
+  return undefined;
+}
+
+async function nodeHealth(url, timeoutS) {
   try {
-    const res = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=${timeoutS}s`, {
-      signal: AbortSignal.timeout((timeoutS + 5) * 1000),
-    });
+    const res = await fetch(
+      `${url}/_cluster/health?wait_for_status=yellow&wait_for_nodes=${nodeCount}&timeout=${timeoutS}s`,
+      {
+        signal: AbortSignal.timeout((timeoutS + 5) * 1000),
+      },
+    );
     if (!res.ok) return undefined;
     const body = await res.json();
+    if (body.timed_out || body.number_of_nodes < nodeCount) return undefined;
     return body.status === 'green' || body.status === 'yellow' ? body.status : undefined;
   } catch {
     return undefined;
@@ -117,85 +157,102 @@ async function runUser() {
 
 async function start() {
   const t0 = Date.now();
-  while (pidOf() !== undefined) {
-    if (await health(5)) {
+  while (nodes.some(n => runningPid(n.pidFile) !== undefined)) {
+    if (nodes.every(n => runningPid(n.pidFile) !== undefined) && (await health(5))) {
       console.log('running');
-      console.log(url);
+      console.log(urls);
       return;
     }
-    if (Date.now() - t0 > 120_000)
-      throw new Error(`a node is running (pid ${pidOf()}) but ${url} is not healthy; see ${join(runDir, 'logs')}`);
+    if (Date.now() - t0 > 120_000) {
+      const up = nodes
+        .filter(n => runningPid(n.pidFile) !== undefined)
+        .map(n => `${n.name} (pid ${runningPid(n.pidFile)})`);
+      throw new Error(
+        `${up.join(', ')} running but the ${nodeCount === 1 ? 'node' : 'cluster'} at ${urls} is not healthy; ` +
+          `stop it (node scripts/es.mjs stop --name ${values.name}${nodeCount > 1 ? ` --nodes ${nodeCount}` : ''}) and start again`,
+      );
+    }
     await new Promise(r => setTimeout(r, 1000));
   }
   const jdk = javaHome();
   await download();
-  for (const d of ['data', 'logs', 'tmp']) mkdirSync(join(runDir, d), { recursive: true });
-  // The node writes its keystore into its config folder: give it its own copy.
-  if (!existsSync(join(runDir, 'config'))) cpSync(join(home, 'config'), join(runDir, 'config'), { recursive: true });
-  rmSync(pidFile, { force: true });
   const user = await runUser();
-  if (user) await $`chown -R ${user.uid}:${user.gid} ${runDir}`;
-  const env = [
-    `ES_JAVA_HOME=${jdk}`,
-    `ES_PATH_CONF=${join(runDir, 'config')}`,
-    `ES_TMPDIR=${join(runDir, 'tmp')}`,
-    `ES_JAVA_OPTS=-Xms${values.heap} -Xmx${values.heap}`,
-  ];
-  const args = [
-    join(home, 'bin', 'elasticsearch'),
-    '-d',
-    '-p',
-    pidFile,
-    '-E',
-    'discovery.type=single-node',
-    '-E',
-    'network.host=127.0.0.1',
-    '-E',
-    `http.port=${port}`,
-    '-E',
-    'transport.port=0',
-    '-E',
-    'xpack.security.enabled=false',
-    '-E',
-    'cluster.routing.allocation.disk.threshold_enabled=false',
-    '-E',
-    `path.data=${join(runDir, 'data')}`,
-    '-E',
-    `path.logs=${join(runDir, 'logs')}`,
-    '-E',
-    `cluster.name=qcc-${values.name}`,
-  ];
-  log(`starting Elasticsearch ${VERSION} on ${url} (heap ${values.heap}, logs in ${join(runDir, 'logs')})`);
-  const prefix = user ? ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--'] : [];
-  try {
-    await $`${prefix} env ${env} ${args}`;
-  } catch (err) {
-    throw new Error(`Elasticsearch did not start: ${err.stderr || err.stdout || err.message}`.trim());
-  }
+  log(
+    `starting ${nodeCount === 1 ? 'Elasticsearch' : `a ${nodeCount}-node Elasticsearch cluster`} ${VERSION} on ${urls} ` +
+      `(heap ${values.heap} each, logs in ${nodes[0].runDir}${nodeCount > 1 ? '/..' : ''})`,
+  );
+  await Promise.all(nodes.map(n => startNode(n, jdk, user)));
   const started = Date.now();
   while (Date.now() - started < 180_000) {
     const status = await health(5);
     if (status) {
       log(`${status} after ${Math.round((Date.now() - started) / 1000)} s`);
       console.log('started');
-      console.log(url);
+      console.log(urls);
       return;
     }
-    if (existsSync(pidFile) && pidOf() === undefined) break;
+    if (nodes.some(n => existsSync(n.pidFile) && runningPid(n.pidFile) === undefined)) break;
     await new Promise(r => setTimeout(r, 1000));
   }
   throw new Error(
-    `Elasticsearch on ${url} did not become healthy; see ${join(runDir, 'logs', `qcc-${values.name}.log`)}`,
+    `Elasticsearch on ${urls} did not become healthy; see ${nodes.map(n => join(n.runDir, 'logs', `${clusterName}.log`)).join(', ')}`,
   );
 }
 
+function clusterSettings(node) {
+  if (nodeCount === 1)
+    return ['discovery.type=single-node', `http.port=${node.url.split(':').at(-1)}`, 'transport.port=0'];
+  return [
+    `node.name=${node.name}`,
+    `http.port=${node.url.split(':').at(-1)}`,
+    `transport.port=${node.transport}`,
+    `discovery.seed_hosts=${nodes.map(n => `127.0.0.1:${n.transport}`).join(',')}`,
+    `cluster.initial_master_nodes=${nodes.map(n => n.name).join(',')}`,
+  ];
+}
+
+async function startNode(node, jdk, user) {
+  for (const d of ['data', 'logs', 'tmp']) mkdirSync(join(node.runDir, d), { recursive: true });
+  // The node writes its keystore into its config folder: give it its own copy.
+  if (!existsSync(join(node.runDir, 'config')))
+    cpSync(join(home, 'config'), join(node.runDir, 'config'), { recursive: true });
+  rmSync(node.pidFile, { force: true });
+  if (user) await $`chown -R ${user.uid}:${user.gid} ${node.runDir}`;
+  const env = [
+    `ES_JAVA_HOME=${jdk}`,
+    `ES_PATH_CONF=${join(node.runDir, 'config')}`,
+    `ES_TMPDIR=${join(node.runDir, 'tmp')}`,
+    `ES_JAVA_OPTS=-Xms${values.heap} -Xmx${values.heap}`,
+  ];
+  const settings = [
+    ...clusterSettings(node),
+    'network.host=127.0.0.1',
+    'xpack.security.enabled=false',
+    'cluster.routing.allocation.disk.threshold_enabled=false',
+    `path.data=${join(node.runDir, 'data')}`,
+    `path.logs=${join(node.runDir, 'logs')}`,
+    `cluster.name=${clusterName}`,
+  ];
+  const args = [join(home, 'bin', 'elasticsearch'), '-d', '-p', node.pidFile, ...settings.flatMap(s => ['-E', s])];
+  const prefix = user ? ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--'] : [];
+  try {
+    await $`${prefix} env ${env} ${args}`;
+  } catch (err) {
+    throw new Error(`Elasticsearch node ${node.name} did not start: ${err.stderr || err.stdout || err.message}`.trim());
+  }
+}
+
 async function stop() {
-  await stopServer(pidFile, { timeoutMs: 60_000, log });
+  await Promise.all(
+    nodes.map(n =>
+      stopServer(n.pidFile, { timeoutMs: 60_000, log: msg => log(nodeCount === 1 ? msg : `${n.name}: ${msg}`) }),
+    ),
+  );
 }
 
 async function status() {
-  if (pidOf() !== undefined && (await health(2))) {
-    console.log(`running ${url}`);
+  if (nodes.every(n => runningPid(n.pidFile) !== undefined) && (await health(2))) {
+    console.log(`running ${urls}`);
     return;
   }
   console.log('stopped');

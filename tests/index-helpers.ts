@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
@@ -60,14 +60,56 @@ export async function startElasticsearch(name = 'default', port = 9200): Promise
   };
 }
 
-export async function esScript(command: 'start' | 'stop' | 'status', name: string, port: number): Promise<string> {
-  const args = [join(repo, 'scripts', 'es.mjs'), command, '--name', name, '--port', String(port), '--heap', '384m'];
+export async function esScript(
+  command: 'start' | 'stop' | 'status',
+  name: string,
+  port: number,
+  cluster?: { nodes: number; transportPort: number; heap: string },
+): Promise<string> {
+  const args = [join(repo, 'scripts', 'es.mjs'), command, '--name', name, '--port', String(port)];
+  args.push('--heap', cluster?.heap ?? '384m');
+  if (cluster) args.push('--nodes', String(cluster.nodes), '--transport-port', String(cluster.transportPort));
   const { stdout } = await run(process.execPath, args, { encoding: 'utf8' });
   return stdout;
 }
 
-export function esPidFile(name: string): string {
-  return join(repo, '.es', 'run', name, 'es.pid');
+export function esPidFile(name: string, node?: number): string {
+  return node === undefined
+    ? join(repo, '.es', 'run', name, 'es.pid')
+    : join(repo, '.es', 'run', name, `node-${node}`, 'es.pid');
+}
+
+export interface EsCluster {
+  /** Every node's URL, comma-separated (QCC_ES_URL's form). */
+  url: string;
+  urls: string[];
+  /** SIGKILLs node i's JVM (no shutdown: a lost machine); returns its pid. */
+  kill(node: number): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `nodes` nodes of one cluster with scripts/es.mjs (HTTP ports port..port+n-1, transport ports
+ * transportPort..). Stopped by `stop` whether this call started it or found it running: its name is the test's own.
+ */
+export async function startElasticsearchCluster(
+  name: string,
+  opts: { port: number; transportPort: number; nodes: number; heap?: string },
+): Promise<EsCluster> {
+  const cluster = { nodes: opts.nodes, transportPort: opts.transportPort, heap: opts.heap ?? '320m' };
+  const url = (await esScript('start', name, opts.port, cluster)).trim().split('\n').at(-1)!;
+  return {
+    url,
+    urls: url.split(','),
+    kill(node) {
+      const pid = Number(readFileSync(esPidFile(name, node), 'utf8').trim());
+      process.kill(pid, 'SIGKILL');
+      return pid;
+    },
+    async stop() {
+      await esScript('stop', name, opts.port, cluster);
+    },
+  };
 }
 
 export function indexConfig(overrides: Record<string, unknown> = {}): IndexConfig {
@@ -132,10 +174,13 @@ export async function* fromList<T>(items: T[]): AsyncIterable<T> {
   yield* items;
 }
 
-/** Deletes the indices matching a pattern by name (Elasticsearch 8 refuses wildcard deletes by default). */
+/**
+ * Deletes the indices matching a pattern by name (Elasticsearch 8 refuses wildcard deletes by default).
+ * `url`: one node, or several comma-separated.
+ */
 export async function dropIndices(url: string, pattern: string): Promise<void> {
   const { Client } = await import('@elastic/elasticsearch');
-  const client = new Client({ node: url });
+  const client = new Client({ node: url.split(',') });
   try {
     const names = Object.keys(await client.indices.get({ index: pattern, expand_wildcards: 'all' }));
     if (names.length > 0) await client.indices.delete({ index: names });

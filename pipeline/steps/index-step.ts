@@ -7,7 +7,12 @@ import type { RunContext } from './context.js';
 
 export const INDEX = 'index';
 
-/** Builds the run's BM25 index (FTS5 file or Elasticsearch index) from the ingest shards, one committed shard each. */
+/**
+ * Builds the run's BM25 index (FTS5 file or Elasticsearch index) from the ingest shards, one committed shard each.
+ * An FTS5 file has one writer: rank 0 indexes every shard. An Elasticsearch cluster is shared: every rank indexes
+ * its own share of the ingest shards (idempotent by document id, each shard refreshed before it is marked done,
+ * so the index is complete and searchable once every shard is).
+ */
 export function indexStep(ctx: RunContext): Step<IngestShard> & { close(): Promise<void> } {
   const config = ctx.loaded.config.index;
   let index: SearchIndex | undefined;
@@ -15,7 +20,7 @@ export function indexStep(ctx: RunContext): Step<IngestShard> & { close(): Promi
   return {
     name: INDEX,
     after: [INGEST],
-    barrier: true,
+    barrier: config.backend !== 'elasticsearch',
     listShards: async () => listIngestShards(ctx),
     async runShard(shard, work) {
       const idx = open();

@@ -4,7 +4,7 @@ import { backoffDelay, sleep } from '../../acquire/retry.js';
 import { exactHash } from '../../dedup/exact.js';
 import type { ShardResult } from '../contract.js';
 import { keywordFields } from '../doc-fields.js';
-import { describeEsError, isTransient } from './connection.js';
+import { describeEsError, ES_BACKOFF, isTransient } from './connection.js';
 
 export interface BulkOptions {
   client: Client;
@@ -17,8 +17,6 @@ export interface BulkOptions {
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
-/** The acquire stage's back-off (exponential, full jitter): 0.5 s doubling per attempt, at most 30 s. */
-const BACKOFF = { backoff_ms: 500, max_backoff_ms: 30_000 };
 
 /** The indexed form of a document: keyword fields for filters, the record (minus its text) for publishing. */
 export function esSource(doc: Doc, shard: string) {
@@ -26,6 +24,7 @@ export function esSource(doc: Doc, shard: string) {
   const f = keywordFields(doc);
   return {
     text,
+    id: doc.id,
     url: f.url,
     crawl: f.crawl,
     domain: f.domain,
@@ -69,7 +68,7 @@ export async function bulkLoadShard(docs: AsyncIterable<Doc>, o: BulkOptions): P
   const send = async (batch: Doc[]) => {
     let pending = batch;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await sleep(backoffDelay(attempt, BACKOFF));
+      if (attempt > 0) await sleep(backoffDelay(attempt, ES_BACKOFF));
       let items;
       try {
         const res = await o.client.bulk(

@@ -12,7 +12,7 @@ import type {
   ShardResult,
 } from '../contract.js';
 import { bulkLoadShard, type esSource } from './bulk.js';
-import { connectFromEnv, describeEsError } from './connection.js';
+import { connectFromEnv, describeEsError, retryTransient, TRANSIENT_STATUS, TransientItemError } from './connection.js';
 import { indexBody, mappingConflicts, shardsIndexBody } from './mapping.js';
 
 type Source = ReturnType<typeof esSource>;
@@ -43,6 +43,11 @@ export class ElasticIndex implements SearchIndex {
     this.shardsIndex = `${name}.shards`;
   }
 
+  /** A request retried with back-off while it fails transiently (index.elasticsearch.max_retries). */
+  private retry<T>(request: () => Promise<T>): Promise<T> {
+    return retryTransient(request, this.config.elasticsearch.max_retries);
+  }
+
   private where(what: string) {
     return `${what} (index ${this.name})`;
   }
@@ -67,38 +72,51 @@ export class ElasticIndex implements SearchIndex {
       return;
     }
     try {
-      if (exists) {
-        const [settings, mapping] = await Promise.all([
-          this.client.indices.getSettings({ index: this.name }),
-          this.client.indices.getMapping({ index: this.name }),
-        ]);
-        const problems = mappingConflicts(
-          { settings: settings[this.name]?.settings as never, mappings: mapping[this.name]?.mappings as never },
-          this.config,
-        );
-        if (problems.length > 0) {
-          throw new Error(
-            `Elasticsearch index ${this.name} at ${this.url} exists with a different mapping: ${problems.join('; ')}. ` +
-              `Delete it or set index.elasticsearch.index to another name`,
-          );
-        }
-      } else {
-        await this.createIfAbsent(this.name, indexBody(this.config));
-      }
-      await this.createIfAbsent(this.shardsIndex, shardsIndexBody);
+      // Every rank of a run opens the index at once: the first creates it, the others find it (or lose the
+      // race to create it) and check that it is the index their config would create.
+      const created = !exists && (await this.createIfAbsent(this.name, indexBody(this.config)));
+      if (!created) await this.checkMapping();
+      await this.createIfAbsent(this.shardsIndex, shardsIndexBody(this.config));
+      // A created index has its primaries started (wait_for_active_shards); one created by another rank
+      // may not yet: wait for them before the first bulk request.
+      await this.client.cluster.health({
+        index: [this.name, this.shardsIndex],
+        wait_for_status: 'yellow',
+        timeout: `${Math.ceil(this.config.elasticsearch.request_timeout_ms / 1000)}s`,
+      });
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('Elasticsearch')) throw err;
       throw describeEsError(err, this.url, this.where('creating the index'));
     }
   }
 
-  private async createIfAbsent(index: string, body: object): Promise<void> {
-    if (await this.client.indices.exists({ index })) return;
+  private async checkMapping(): Promise<void> {
+    const [settings, mapping] = await Promise.all([
+      this.client.indices.getSettings({ index: this.name }),
+      this.client.indices.getMapping({ index: this.name }),
+    ]);
+    const problems = mappingConflicts(
+      { settings: settings[this.name]?.settings as never, mappings: mapping[this.name]?.mappings as never },
+      this.config,
+    );
+    if (problems.length > 0) {
+      throw new Error(
+        `Elasticsearch index ${this.name} at ${this.url} exists with a different mapping: ${problems.join('; ')}. ` +
+          `Delete it or set index.elasticsearch.index to another name`,
+      );
+    }
+  }
+
+  /** Creates the index unless it exists; true if this call created it, false if it was there (or another won). */
+  private async createIfAbsent(index: string, body: object): Promise<boolean> {
+    if (await this.client.indices.exists({ index })) return false;
     try {
       await this.client.indices.create({ index, ...body });
+      return true;
     } catch (err) {
       const type = (err as { body?: { error?: { type?: string } } }).body?.error?.type;
       if (type !== 'resource_already_exists_exception') throw err;
+      return false;
     }
   }
 
@@ -109,9 +127,11 @@ export class ElasticIndex implements SearchIndex {
   async shard(shard: string): Promise<ShardResult | undefined> {
     await this.open();
     try {
-      const res = await this.client.get<{ indexed: number; duplicates: number }>(
-        { index: this.shardsIndex, id: shard },
-        { ignore: [404] },
+      const res = await this.retry(() =>
+        this.client.get<{ indexed: number; duplicates: number }>(
+          { index: this.shardsIndex, id: shard },
+          { ignore: [404] },
+        ),
       );
       if (!res.found || !res._source) return undefined;
       return { indexed: res._source.indexed, duplicates: res._source.duplicates };
@@ -136,13 +156,9 @@ export class ElasticIndex implements SearchIndex {
     });
     try {
       // Documents first, searchable and durable; only then the completion record.
-      await this.client.indices.refresh({ index: this.name });
-      await this.client.index({
-        index: this.shardsIndex,
-        id: shard,
-        document: { ...result, committed: new Date().toISOString() },
-        refresh: true,
-      });
+      await this.retry(() => this.client.indices.refresh({ index: this.name }));
+      const document = { ...result, committed: new Date().toISOString() };
+      await this.retry(() => this.client.index({ index: this.shardsIndex, id: shard, document, refresh: true }));
     } catch (err) {
       throw describeEsError(err, this.url, this.where(`committing shard ${shard}`));
     }
@@ -163,6 +179,9 @@ export class ElasticIndex implements SearchIndex {
       size: k,
       _source: false,
       track_total_hits: false,
+      // Equal scores in id order (FTS5 orders them by rowid): the same top k whatever order ranks indexed in.
+      sort: [{ _score: { order: 'desc' } }, { id: { order: 'asc', unmapped_type: 'keyword' } }],
+      track_scores: true,
       query: { bool: { must: [{ match: { text: { query: terms.join(' ') } } }], filter } },
     };
   }
@@ -176,7 +195,11 @@ export class ElasticIndex implements SearchIndex {
     if (!body) return [];
     await this.open();
     try {
-      return this.hits(await this.client.search({ index: this.name, ...body }));
+      // A search missing a shard copy (one being promoted after a node is lost) fails and is retried: partial
+      // results would silently drop that shard's documents from the top k.
+      return this.hits(
+        await this.retry(() => this.client.search({ index: this.name, allow_partial_search_results: false, ...body })),
+      );
     } catch (err) {
       throw describeEsError(err, this.url, this.where(`searching ${JSON.stringify(query.slice(0, 80))}`));
     }
@@ -191,9 +214,18 @@ export class ElasticIndex implements SearchIndex {
     await this.open();
     let res: estypes.MsearchResponse;
     try {
-      res = await this.client.msearch({
-        index: this.name,
-        searches: sent.flatMap(({ b }) => [{}, b as estypes.MsearchMultisearchBody]),
+      const searches = sent.flatMap(({ b }) => [
+        { allow_partial_search_results: false },
+        b as estypes.MsearchMultisearchBody,
+      ]);
+      res = await this.retry(async () => {
+        const answer = await this.client.msearch({ index: this.name, searches });
+        const busy = answer.responses.filter(r => 'error' in r && TRANSIENT_STATUS.has(r.status ?? 0)).length;
+        if (busy > 0)
+          throw new TransientItemError(
+            `Elasticsearch at ${this.url}: ${busy} of ${sent.length} searches failed (index ${this.name}, shard copies unavailable)`,
+          );
+        return answer;
       });
     } catch (err) {
       throw describeEsError(err, this.url, this.where(`running ${sent.length} queries`));
@@ -217,10 +249,19 @@ export class ElasticIndex implements SearchIndex {
       const chunk = ids.slice(i, i + FETCH_BATCH);
       let res: estypes.MgetResponse<T>;
       try {
-        res = await this.client.mget<T>({
-          index: this.name,
-          ids: chunk,
-          ...(fields ? { _source_includes: fields } : {}),
+        res = await this.retry(async () => {
+          const answer = await this.client.mget<T>({
+            index: this.name,
+            ids: chunk,
+            ...(fields ? { _source_includes: fields } : {}),
+          });
+          // A document whose shard has no copy available comes back with an error, not as "not found".
+          const failed = answer.docs.filter(d => 'error' in d).length;
+          if (failed > 0)
+            throw new TransientItemError(
+              `Elasticsearch at ${this.url}: ${failed} of ${chunk.length} documents of index ${this.name} could not be read (shard copies unavailable)`,
+            );
+          return answer;
         });
       } catch (err) {
         throw describeEsError(err, this.url, this.where(what));
@@ -252,8 +293,8 @@ export class ElasticIndex implements SearchIndex {
     await this.open();
     try {
       const [docs, shards] = await Promise.all([
-        this.client.count({ index: this.name }),
-        this.client.count({ index: this.shardsIndex }),
+        this.retry(() => this.client.count({ index: this.name })),
+        this.retry(() => this.client.count({ index: this.shardsIndex })),
       ]);
       return { docs: docs.count, shards: shards.count };
     } catch (err) {

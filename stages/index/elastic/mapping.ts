@@ -18,6 +18,9 @@ export function indexBody(config: IndexConfig) {
       dynamic: 'strict' as const,
       properties: {
         text: { type: 'text' as const, analyzer: 'qcc_text', similarity: 'qcc_bm25' },
+        // The document id again, as a sortable keyword: equal scores are ordered by it, so the top k does not
+        // depend on the order in which ranks indexed (Lucene's tie order is insertion order).
+        id: { type: 'keyword' as const },
         url: { type: 'keyword' as const, ignore_above: 4096 },
         crawl: { type: 'keyword' as const },
         domain: { type: 'keyword' as const },
@@ -31,9 +34,12 @@ export function indexBody(config: IndexConfig) {
   };
 }
 
-/** The completion records of committed shards live in their own small index. */
-export const shardsIndexBody = {
-  settings: { number_of_shards: 1, number_of_replicas: 0 },
+/**
+ * The completion records of committed shards live in their own small index, replicated as the documents are:
+ * losing a node must not lose the record that a shard is committed.
+ */
+export const shardsIndexBody = (config: IndexConfig) => ({
+  settings: { number_of_shards: 1, number_of_replicas: config.elasticsearch.replicas },
   mappings: {
     dynamic: 'strict' as const,
     properties: {
@@ -42,7 +48,7 @@ export const shardsIndexBody = {
       committed: { type: 'date' as const },
     },
   },
-};
+});
 
 interface ExistingIndex {
   settings?: { index?: { similarity?: Record<string, { k1?: string; b?: string }>; analysis?: unknown } };
