@@ -6,11 +6,10 @@
  */
 import type { Counters, Doc, Logger, Query } from '../../core/types.js';
 import type { RelevanceConfig } from './config.js';
-import { cachedEmbedder } from './embed-cache.js';
-import { EmbedderUnavailableError, openEmbedder } from './embed.js';
+import { EmbedderUnavailableError } from './embed.js';
 import { sampleTexts } from './estimate.js';
 import type { DomainEvidence } from './train.js';
-import { buildSemanticJudge } from './semantic-judge.js';
+import { judgeSemantically } from './semantic-judge.js';
 
 export interface CleanPositivesInputs {
   config: RelevanceConfig;
@@ -35,39 +34,42 @@ export async function cleanPositives(inp: CleanPositivesInputs): Promise<Record<
   }
   const wanted = new Set([...evidence.values()].flatMap(e => [...e.positives]));
   const texts = new Map<string, string>();
-  for await (const doc of inp.scan()) if (wanted.has(doc.id) && !texts.has(doc.id)) texts.set(doc.id, doc.text);
-  const controls = await sampleTexts(inp.scan(), semantic.controls, '', 'estimate-controls');
-  let model;
+  // One pass over the index: the positives' texts, and the random controls the judge standardises by.
+  const collecting = async function* () {
+    for await (const doc of inp.scan()) {
+      if (wanted.has(doc.id) && !texts.has(doc.id)) texts.set(doc.id, doc.text);
+      yield doc;
+    }
+  };
+  const controls = await sampleTexts(collecting(), semantic.controls, '', 'estimate-controls');
+  const samples = [...evidence]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([domain, e]) =>
+      [...e.positives]
+        .sort()
+        .filter(id => texts.has(id))
+        .map(id => ({ domain, id, text: texts.get(id)! })),
+    );
+  let verdicts: (boolean | null)[];
   try {
-    model = await openEmbedder({ threads: 1 });
+    ({ verdicts } = await judgeSemantically(samples, byDomain, controls, { ...semantic, cacheDir: inp.embedCacheDir }));
   } catch (err) {
     if (!(err instanceof EmbedderUnavailableError)) throw err;
     log.warn(`relevance: clean_positives: ${err.message}; positives kept as they are (\`npm run setup\` installs it)`);
     return {};
   }
-  const embedder = inp.embedCacheDir ? cachedEmbedder(model, inp.embedCacheDir) : model;
-  const removed: Record<string, number> = {};
-  try {
-    const judge = await buildSemanticJudge(embedder, byDomain, controls, semantic);
-    for (const [domain, e] of [...evidence].sort(([a], [b]) => a.localeCompare(b))) {
-      let n = 0;
-      for (const id of [...e.positives].sort()) {
-        const text = texts.get(id);
-        if (text === undefined) continue;
-        if ((await judge.judge(domain, text)).on_domain === false) {
-          e.positives.delete(id);
-          n++;
-        }
-      }
-      removed[domain] = n;
-      counters.add('relevance.positives.cleaned', n);
-      log.info(`relevance: domain ${domain}: ${n} weak positives judged off-domain and left to EM`, {
-        domain,
-        kept: e.positives.size,
-      });
-    }
-  } finally {
-    await embedder.close();
+  const removed: Record<string, number> = Object.fromEntries([...evidence.keys()].map(d => [d, 0]));
+  samples.forEach((s, i) => {
+    if (verdicts[i] !== false) return;
+    evidence.get(s.domain)!.positives.delete(s.id);
+    removed[s.domain]!++;
+  });
+  for (const [domain, n] of Object.entries(removed).sort(([a], [b]) => a.localeCompare(b))) {
+    counters.add('relevance.positives.cleaned', n);
+    log.info(`relevance: domain ${domain}: ${n} weak positives judged off-domain and left to EM`, {
+      domain,
+      kept: evidence.get(domain)!.positives.size,
+    });
   }
   return removed;
 }

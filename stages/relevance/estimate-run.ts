@@ -2,22 +2,14 @@ import type { Counters, Doc, Logger, Removal } from '../../core/types.js';
 import type { RelevanceConfig } from './config.js';
 import { type DomainEstimate, domainEstimate, sampleIds } from './estimate.js';
 import type { EstimateAnswers } from './estimate-judges.js';
-import { type JudgeRequest, type JudgeUsage, judgeExcerpt } from './judge.js';
+import { type JudgeRequest, judgeExcerpt } from './judge.js';
 
-export interface RelevanceEstimate {
-  /** False when the judge did not tell hits from random documents: nothing is then estimated (samples of 0). */
-  reliable: boolean;
-  why_unreliable?: string;
-  /** `semantic`: sentence embeddings of the run's queries; `llm`: the run's model with the judge prompt. */
-  judge: 'semantic' | 'llm';
-  model: string | null;
-  /** Passages the semantic judge embedded (queries, controls and sampled documents), and those read from its cache. */
-  embedded: number;
-  embed_cache_hits: number;
-  confidence: number;
-  domains: DomainEstimate[];
-  usage: JudgeUsage;
-}
+/**
+ * The estimate as written to the work folder: who judged (false `reliable` when the judge did not tell hits from
+ * random documents: nothing is then estimated, samples of 0), passages embedded and read from the vector cache,
+ * and per domain the estimated precision and on-domain documents removed.
+ */
+export type RelevanceEstimate = EstimateAnswers['meta'] & { confidence: number; domains: DomainEstimate[] };
 
 export type EstimateRequest = JudgeRequest & { set: 'published' | 'removed'; text: string };
 
