@@ -15,7 +15,7 @@ import { readReportStats, reportFileEntries, writeReport, REPORT_PATH } from '..
 import { hostOf } from '../stages/report/stats.js';
 import { datasetCard } from '../stages/write/card.js';
 import type { Manifest } from '../stages/write/manifest.js';
-import { haveModel, haveSharedData, tempDir } from './helpers.js';
+import { haveModel, haveSharedData, itSlow, tempDir } from './helpers.js';
 import { HF_CARD_CHECK, haveHfPython, runHfPython } from './hf-helpers.js';
 import { publishDemo, publishVariant, readManifest, resolveGlob } from './report-helpers.js';
 
@@ -56,22 +56,23 @@ async function runCommand(args: string[]): Promise<string> {
 describe.runIf(haveSharedData() && haveModel())('report, card and diff on two real demo versions', () => {
   let out: string;
   let v1: string;
-  let v2: string;
+  let root: string;
   let m1: Manifest;
-  let m2: Manifest;
   let docs1: Doc[];
-
-  beforeAll(async () => {
-    const root = await tempDir('qcc-report-');
-    out = join(root, 'out');
-    v1 = await publishDemo(out);
-    // Fewer hits per query and one LLM sample per seed instead of two: a smaller v0002 with parent v0001.
-    v2 = await publishVariant(out, root, c => {
+  // v0002 is a second full pipeline run (~90 s): only the slow tier's diff cases publish it, once.
+  let second: Promise<{ v2: string; m2: Manifest }> | undefined;
+  const versionTwo = () =>
+    (second ??= publishVariant(out, root, c => {
+      // Fewer hits per query and one LLM sample per seed instead of two: a smaller v0002 with parent v0001.
       c.retrieve.top_k = 10;
       c.bootstrap.samples_per_seed = 1;
-    });
+    }).then(v2 => ({ v2, m2: readManifest(v2) })));
+
+  beforeAll(async () => {
+    root = await tempDir('qcc-report-');
+    out = join(root, 'out');
+    v1 = await publishDemo(out);
     m1 = readManifest(v1);
-    m2 = readManifest(v2);
     docs1 = await docsOf(v1, m1);
   });
 
@@ -228,7 +229,8 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     });
   });
 
-  it('qcc diff v0001 v0002 explains the difference: counts per domain, reasons, config and query set', async () => {
+  itSlow('qcc diff v0001 v0002 explains the difference: counts per domain, reasons, config and query set', async () => {
+    const { v2, m2 } = await versionTwo();
     expect(m2.parent).toBe('v0001');
     const diff: VersionDiff = await diffVersions(loadVersion(v1), loadVersion(v2));
     const docs2 = await docsOf(v2, m2);
@@ -282,7 +284,8 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
     expect(json.domains).toEqual(diff.domains);
   });
 
-  it('qcc diff gives the same answer when the parts are not sorted by id', async () => {
+  itSlow('qcc diff gives the same answer when the parts are not sorted by id', async () => {
+    const { v2 } = await versionTwo();
     const shuffled = join(out, 'shuffled', 'v0001');
     await cp(v1, shuffled, { recursive: true });
     for (const s of m1.shards) {
@@ -302,9 +305,9 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
   });
 
   it('qcc report regenerates an existing version and names a bad folder', async () => {
-    const printed = await runCommand(['report', '--dataset', join(out, 'qcc-demo'), '--version', 'v0002']);
-    expect(printed.trim()).toBe(join(v2, REPORT_PATH));
-    expect(readFileSync(join(v2, REPORT_PATH), 'utf8')).toContain('qcc-demo v0002');
+    const printed = await runCommand(['report', '--dataset', join(out, 'qcc-demo'), '--version', 'v0001']);
+    expect(printed.trim()).toBe(join(v1, REPORT_PATH));
+    expect(readFileSync(join(v1, REPORT_PATH), 'utf8')).toContain('qcc-demo v0001');
     await expect(runCommand(['report', join(out, 'nope')])).rejects.toThrow(/nope: not a dataset version/);
     await expect(runCommand(['diff', 'v0001', 'v0009', '--dataset', join(out, 'qcc-demo')])).rejects.toThrow(
       /v0009: not a dataset version/,
