@@ -3,7 +3,8 @@ import type { Query } from '../../core/types.js';
 import { JsonlWriter, readAllJsonl, readJsonl } from '../../core/jsonl.js';
 import { mergeShardHits } from '../../stages/retrieve/stream/merge.js';
 import type { ShardHitRow } from '../../stages/retrieve/stream/score-shard.js';
-import { openSearchIndex, type SearchIndex } from '../../stages/index/open.js';
+import type { SearchIndex } from '../../stages/index/open.js';
+import { openRunIndex } from './run-index.js';
 import { retrieve } from '../../stages/retrieve/retrieve.js';
 import { BOOTSTRAP_FINALISE, finalQueriesFile } from './bootstrap-finalise.js';
 import { INDEX } from './index-step.js';
@@ -34,7 +35,7 @@ export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Pro
     listShards: () => queryShards(ctx),
     outputPath: shard => ctx.paths.hits(shard.id),
     async runShard(shard, work) {
-      index ??= openSearchIndex(ctx.loaded.config.index, { path: ctx.paths.index, readonly: true });
+      index ??= openRunIndex(ctx, { readonly: true });
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
         const stageCtx = { config, log: work.log, counters: work.counters, signal: work.signal, index };
