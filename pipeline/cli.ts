@@ -185,10 +185,7 @@ export function buildCli(): Command {
     .option('-k <n>', 'number of hits', intOption('-k'), 10)
     .argument('<query>', 'free text; search syntax is treated as text')
     .action(async (query: string, opts) => {
-      const [{ openRun }, { openSearchIndex }] = await Promise.all([
-        import('./run.js'),
-        import('../stages/index/open.js'),
-      ]);
+      const [{ openRun }, { openRunIndex }] = await Promise.all([import('./run.js'), import('./steps/run-index.js')]);
       const run = await openRun(opts.config, opts.out, await readOnlyLogger());
       const config = run.loaded.config.index;
       if (config.backend === 'fts5' && !existsSync(run.paths.index)) {
@@ -196,7 +193,7 @@ export function buildCli(): Command {
           `no index yet at ${run.paths.index}: run \`qcc run --config ${opts.config} --stage index\` first`,
         );
       }
-      const index = openSearchIndex(config, { path: run.paths.index, readonly: true });
+      const index = openRunIndex(run, { readonly: true });
       try {
         const hits = await index.search(query, opts.k);
         const docs = await index.getDocs(hits.map(h => h.id));

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { CARD_FILE, LATEST_FILE, MANIFEST_FILE, QUERIES_FILE } from '../core/dataset-files.js';
 import { MODEL_ANSWERS_FILE } from '../stages/bootstrap/providers/replay.js';
 
 /** The layout of a dataset folder: its versions, LATEST, the lease, the runs' work folders. */
@@ -6,7 +7,7 @@ export function datasetPaths(dir: string) {
   return {
     dir,
     /** The name of the newest complete version, one line. */
-    latest: join(dir, 'LATEST'),
+    latest: join(dir, LATEST_FILE),
     /** The lease of the run in progress (pipeline/lock.ts). */
     lock: join(dir, '.lock'),
     /** A run's work folder, by run id. */
@@ -74,13 +75,13 @@ export function versionPaths(dir: string) {
     data: join(dir, 'data'),
     part: (domainDir: string, i: number, n: number) => join(domainDir, partName(i, n)),
     removed: (rule: string) => join(dir, 'removed', `${rule.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl.gz`),
-    queries: join(dir, 'queries.jsonl.gz'),
+    queries: join(dir, QUERIES_FILE),
     modelAnswers: join(dir, MODEL_ANSWERS_FILE),
     /** The ledger: where the lineage's later versions find what this one consumed and kept. */
     ledgerInputs: join(dir, 'ledger', 'inputs.jsonl'),
     ledgerKeys: join(dir, 'ledger', 'dedup-keys.bin'),
-    manifest: join(dir, 'manifest.json'),
-    card: join(dir, 'README.md'),
+    manifest: join(dir, MANIFEST_FILE),
+    card: join(dir, CARD_FILE),
   };
 }
 export type VersionPaths = ReturnType<typeof versionPaths>;

@@ -35,6 +35,8 @@ export interface Step<S extends ShardSpec = ShardSpec> {
   after: string[];
   /** Needs all shards of its inputs and runs on rank 0 only (index building, publishing). */
   barrier?: boolean;
+  /** Completes the output of the step it names: `--stage <that step>` runs this one too (query finalisation). */
+  partOf?: string;
   listShards(): Promise<S[]>;
   /** Its shards are cut from its inputs' outputs, so they are unknown until those steps complete. */
   shardsFromInputs?: boolean;
@@ -86,6 +88,7 @@ export function selectSteps(steps: Step<any>[], through?: string): Step<any>[] {
     byName.get(name)!.after.forEach(visit);
   };
   visit(through);
+  for (const s of steps) if (s.partOf && wanted.has(s.partOf)) visit(s.name);
   return steps.filter(s => wanted.has(s.name));
 }
 

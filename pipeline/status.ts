@@ -134,7 +134,7 @@ function renderText(r: Omit<RunReport, 'text'>, withShards: boolean): string {
       : `lock     none`,
     '',
   ];
-  // One column for the step names, wide enough for the longest (dedup_signatures).
+  // One column for the step names, wide enough for the longest (bootstrap_finalise).
   const width = Math.max(...r.steps.map(s => s.name.length));
   const indent = ' '.repeat(width + 1);
   for (const s of r.steps) {

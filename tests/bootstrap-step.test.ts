@@ -36,13 +36,14 @@ ingest:
 `;
 }
 
-/** The counters of the step_finished event on stderr. */
+/** The counters of the bootstrap step's step_finished event on stderr (bootstrap_finalise finishes after it). */
 function finished(stderr: string): Record<string, number> {
-  const line = stderr
+  const event = stderr
     .split('\n')
-    .reverse()
-    .find(l => l.includes('"step_finished"'));
-  return line ? (JSON.parse(line).counters as Record<string, number>) : {};
+    .filter(l => l.includes('"step_finished"'))
+    .map(l => JSON.parse(l) as { step: string; counters: Record<string, number> })
+    .find(e => e.step === 'bootstrap');
+  return event?.counters ?? {};
 }
 
 async function workDir(out: string): Promise<string> {

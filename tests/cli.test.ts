@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readAllJsonl } from '../core/jsonl.js';
-import type { Doc } from '../core/types.js';
+import { type Doc, silentLogger } from '../core/types.js';
+import { openRun } from '../pipeline/run.js';
+import { finalQueriesFile } from '../pipeline/steps/bootstrap-finalise.js';
 import { cc, haveSharedData, qcc, repo, sharedData, tempDir } from './helpers.js';
 
 /** Packages that only running a command may load: the model runtime, the S3 SDK, SQLite, Elasticsearch, extraction, language id, schemas. */
@@ -170,7 +172,8 @@ ingest: { warc: [${cc('other')}] }
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/bootstrap\s+0 \/ 2 shards done/);
     expect(r.stdout).toMatch(/pending archive-00000-clueweb-quirk\.warc\.gz/);
-    expect(r.stdout).toMatch(/retrieve\s+0 \/ \? \(after bootstrap, index\)/);
+    expect(r.stdout).toMatch(/bootstrap_finalise\s+0 \/ 1 shards done/);
+    expect(r.stdout).toMatch(/retrieve\s+0 \/ \? \(after bootstrap_finalise, index\)/);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -211,3 +214,57 @@ ingest: { warc: [${cc('other')}] }
     for (const h of hits) expect(h.url).toMatch(/^https?:/);
   });
 });
+
+describe.runIf(haveSharedData())('status and plan between bootstrap and its finalisation', () => {
+  it('write nothing, the steps after it say the queries are missing, and the next run resumes', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const config = join(dir, 'halfway.yaml');
+    await writeFile(
+      config,
+      `dataset: halfway
+seeds: { files: [${join(repo, 'data', 'seeds', 'demo.csv')}], seeds_per_shard: 12 }
+bootstrap: { provider: none }
+ingest: { warc: [${cc('other')}] }
+`,
+    );
+    for (const stage of ['bootstrap', 'index']) {
+      const r = await qcc(['run', '--config', config, '--out', out, '--stage', stage]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const runs = readdirSync(join(out, 'halfway', '.work'));
+    expect(runs).toHaveLength(1);
+    const work = join(out, 'halfway', '.work', runs[0]!);
+    const queries = join(work, 'queries.jsonl');
+    const written = readFileSync(queries, 'utf8'); // --stage bootstrap includes the finalisation
+    expect(written.trim().split('\n').length).toBeGreaterThan(10);
+    // A run killed after the bootstrap shards and before bootstrap_finalise committed its shard.
+    for (const path of ['queries.jsonl', 'queries.removed.jsonl', 'queries.stats.json', 'state/bootstrap_finalise'])
+      rmSync(join(work, path), { recursive: true });
+    const before = listTree(out);
+    for (const command of ['status', 'plan']) {
+      const r = await qcc([command, '--config', config, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^bootstrap\s+2 \/ 2 shards done$/m);
+      expect(r.stdout).toMatch(/^bootstrap_finalise\s+0 \/ 1 shards done$/m);
+      expect(r.stdout).toMatch(/^retrieve\s+0 \/ \? \(after bootstrap_finalise, index\)/m);
+    }
+    expect(existsSync(queries)).toBe(false);
+    expect(listTree(out)).toEqual(before);
+
+    const ctx = await openRun(config, out, silentLogger);
+    expect(() => finalQueriesFile(ctx)).toThrow(
+      `${queries} is not written yet: step bootstrap_finalise has not run (\`qcc run --stage bootstrap\` runs it)`,
+    );
+
+    const resumed = await qcc(['run', '--config', config, '--out', out]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/published v0001/);
+    expect(readFileSync(queries, 'utf8')).toBe(written);
+  }, 300_000);
+});
+
+/** Every path under `dir`, sorted. */
+function listTree(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).sort();
+}

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '../pipeline/progress.js';
-import { runSteps, StepFailed, type Step } from '../pipeline/runner.js';
+import { runSteps, selectSteps, StepFailed, type Step } from '../pipeline/runner.js';
 import { RunState } from '../pipeline/run-state.js';
 import { silentLogger } from '../core/types.js';
 import { tempDir } from './helpers.js';
@@ -106,5 +106,36 @@ describe('runner', () => {
     expect(rank1).toEqual(['s2', 's4']);
     expect(barrierRuns).toEqual([0]);
     expect(existsSync(join(dir, 'state', 'merge', 'all.done.json'))).toBe(true);
+  });
+
+  it('runs a step that is part of another with it: --stage of the other includes it, and what depends on it', async () => {
+    const dir = await tempDir();
+    const state = new RunState(join(dir, 'state'));
+    const ran: string[] = [];
+    const step = (name: string, after: string[], partOf?: string): Step => ({
+      name,
+      after,
+      ...(partOf ? { partOf } : {}),
+      barrier: true,
+      listShards: async () => [{ id: 'one' }],
+      async runShard() {
+        ran.push(name);
+        return { records: 0 };
+      },
+    });
+    const steps = [
+      step('make', []),
+      step('make_final', ['make'], 'make'),
+      step('other', []),
+      step('use', ['make_final']),
+    ];
+    const names = (through?: string) => selectSteps(steps, through).map(s => s.name);
+    expect(names('make')).toEqual(['make', 'make_final']);
+    expect(names('make_final')).toEqual(['make', 'make_final']);
+    expect(names('use')).toEqual(['make', 'make_final', 'use']);
+    expect(names('other')).toEqual(['other']);
+    await runSteps(steps, state, { rank: 0, world: 1, through: 'make', log: silentLogger, progress: quiet });
+    expect(ran).toEqual(['make', 'make_final']);
+    expect(state.isDone('make_final', 'one')).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import type { FileEntry, InputFingerprint, Manifest } from '../../stages/write/m
 import { portablePath, portablePaths } from '../portable-paths.js';
 import { stepCounters } from '../runner.js';
 import { BOOTSTRAP } from '../steps/bootstrap.js';
+import { BOOTSTRAP_FINALISE } from '../steps/bootstrap-finalise.js';
 import type { RunContext } from '../steps/context.js';
 import type { DocStep } from '../steps/doc-steps.js';
 import { INDEX } from '../steps/index-step.js';
@@ -44,7 +45,7 @@ export async function manifestOf(
   const inputsOf = (kind: string): InputFingerprint[] =>
     ingestMarkers.filter(m => m.meta?.kind === kind).map(m => m.meta!.input as InputFingerprint);
   const counts: Manifest['counts'] = {};
-  const ordered = [BOOTSTRAP, INGEST, INDEX, RETRIEVE, ...docSteps.map(s => s.name)];
+  const ordered = [BOOTSTRAP, BOOTSTRAP_FINALISE, INGEST, INDEX, RETRIEVE, ...docSteps.map(s => s.name)];
   for (const step of [...ordered, ...ctx.state.steps().filter(s => !ordered.includes(s) && s !== PUBLISH)])
     counts[step] = stepCounters(ctx.state, step);
   counts[PUBLISH] = counters.toJSON();

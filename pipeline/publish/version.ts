@@ -11,7 +11,7 @@ import { datasetCard } from '../../stages/write/card.js';
 import type { VersionedDataset } from '../../stages/write/dataset.js';
 import { assertLeaseHeld } from '../lock.js';
 import { versionPaths } from '../paths.js';
-import { ensureQueriesFile } from '../steps/bootstrap.js';
+import { finalQueriesFile } from '../steps/bootstrap-finalise.js';
 import type { RunContext } from '../steps/context.js';
 import { type DocStep, REMOVED_SIDECAR, shardDocs } from '../steps/doc-steps.js';
 import { writeLedger } from './ledger.js';
@@ -64,7 +64,7 @@ async function buildIn(
   };
   const removed = config.write.keep_removed ? await writeRemoved(removalFiles(), tempDir, v.removed) : [];
 
-  const queriesSrc = await ensureQueriesFile(ctx);
+  const queriesSrc = finalQueriesFile(ctx);
   const queriesWriter = await JsonlWriter.open(v.queries);
   for await (const q of readJsonl(queriesSrc)) await queriesWriter.write(q);
   await queriesWriter.close();

@@ -4,11 +4,15 @@ import type { DocStep } from './doc-steps.js';
 import { type BuiltSoFar, one, type StepEntry, streaming } from './entry.js';
 
 /**
- * The qcc run, in order: bootstrap ‖ ingest → index → retrieve → candidates → (document steps) → publish.
+ * The qcc run, in order: bootstrap → bootstrap_finalise ‖ ingest → index → retrieve → candidates → (document steps) → publish.
  * A document step (`docs: true`) transforms the last one before it; a new filter is one line here.
  */
 export const STEP_REGISTRY: readonly StepEntry[] = [
   { names: ['bootstrap'], build: async ctx => one((await import('./bootstrap.js')).bootstrapStep(ctx)) },
+  {
+    names: ['bootstrap_finalise'],
+    build: async ctx => one((await import('./bootstrap-finalise.js')).bootstrapFinaliseStep(ctx)),
+  },
   { names: ['ingest'], build: async ctx => one((await import('./ingest.js')).ingestStep(ctx)) },
   {
     names: ['index'],

@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
 import { JsonlWriter } from '../../core/jsonl.js';
 import type { ShardSpec, Step } from '../runner.js';
 import type { Seed } from '../../core/types.js';
 import { readSeeds } from '../../stages/seeds/index.js';
-import { extendQuestions, parseBootstrapConfig, type LlmProvider } from '../../stages/bootstrap/index.js';
-import { finaliseQueries } from '../../stages/bootstrap/finalise.js';
+import { extendQuestions, type LlmProvider } from '../../stages/bootstrap/index.js';
 import { chunk, fromArray, shardId, type RunContext } from './context.js';
 import { runProvider } from './provider.js';
 
@@ -15,19 +13,6 @@ interface SeedShard extends ShardSpec {
 }
 
 export const BOOTSTRAP = 'bootstrap';
-
-/**
- * The unique, post-processed queries of a completed bootstrap, in shard order: what retrieval reads
- * (stages/bootstrap/finalise.ts). Written once, by the first step that needs it.
- */
-export async function ensureQueriesFile(ctx: RunContext): Promise<string> {
-  const { paths } = ctx;
-  if (existsSync(paths.queriesFile)) return paths.queriesFile;
-  const shardFiles = ctx.state.markers(BOOTSTRAP).map(m => m.output!.path);
-  const files = { queries: paths.queriesFile, removed: paths.removedQueriesFile, stats: paths.queriesStatsFile };
-  await finaliseQueries(shardFiles, parseBootstrapConfig(ctx.loaded.config.bootstrap), files, ctx.log);
-  return paths.queriesFile;
-}
 
 /** Each seed's share of the per-domain budget: the budget split evenly, the remainder to the first seeds. */
 function quotasOf(seeds: Seed[], budget: number | undefined): Record<string, number> | undefined {
@@ -82,9 +67,6 @@ export function bootstrapStep(ctx: RunContext): Step<SeedShard> & { close(): Pro
         await writer.close();
       }
       return { records: writer.records };
-    },
-    async finalize() {
-      await ensureQueriesFile(ctx);
     },
     async close() {
       await provider?.close();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { JsonlWriter, readJsonl } from '../../core/jsonl.js';
 import type { ShardSpec } from '../runner.js';
 import type { Doc } from '../../core/types.js';
-import { openSearchIndex } from '../../stages/index/open.js';
+import { openRunIndex } from './run-index.js';
 import type { SearchIndex } from '../../stages/index/contract.js';
 import { aggregateHits } from '../../stages/retrieve/aggregate.js';
 import type { HitRow } from '../../stages/retrieve/retrieve.js';
@@ -30,7 +30,7 @@ function indexDocs(ctx: RunContext): DocSource {
   let index: SearchIndex | undefined;
   return {
     async *fetch(ids) {
-      index ??= openSearchIndex(ctx.loaded.config.index, { path: ctx.paths.index, readonly: true });
+      index ??= openRunIndex(ctx, { readonly: true });
       for (const batch of chunk(ids, FETCH_BATCH)) yield* await index.getDocs(batch);
     },
     async close() {

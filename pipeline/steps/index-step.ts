@@ -1,7 +1,8 @@
 import type { Step } from '../runner.js';
 import type { Doc } from '../../core/types.js';
 import { readJsonl } from '../../core/jsonl.js';
-import { openSearchIndex, type SearchIndex } from '../../stages/index/open.js';
+import type { SearchIndex } from '../../stages/index/open.js';
+import { openRunIndex } from './run-index.js';
 import { INGEST, listIngestShards, type IngestShard } from './ingest.js';
 import type { RunContext } from './context.js';
 
@@ -16,7 +17,7 @@ export const INDEX = 'index';
 export function indexStep(ctx: RunContext): Step<IngestShard> & { close(): Promise<void> } {
   const config = ctx.loaded.config.index;
   let index: SearchIndex | undefined;
-  const open = () => (index ??= openSearchIndex(config, { path: ctx.paths.index }));
+  const open = () => (index ??= openRunIndex(ctx));
   return {
     name: INDEX,
     after: [INGEST],

@@ -7,7 +7,7 @@ import { type EstimateRequest, estimateRelevance } from '../../stages/relevance/
 import { llmAnswers, semanticAnswers } from '../../stages/relevance/estimate-judges.js';
 import type { RelevanceSummary } from '../../stages/relevance/model-file.js';
 import type { ShardSpec, ShardWork, Step } from '../runner.js';
-import { ensureQueriesFile } from './bootstrap.js';
+import { finalQueriesFile } from './bootstrap-finalise.js';
 import { cachePaths } from '../paths.js';
 import type { RunContext } from './context.js';
 import { type DocStep, REMOVED_SIDECAR, shardDocs } from './doc-steps.js';
@@ -40,7 +40,7 @@ export function relevanceEstimateStep(ctx: RunContext, final: DocStep): Step<Sha
     const judgeCtx = { config, log: work.log, signal: work.signal };
     if (config.estimate.judge === 'semantic') {
       const queries = new Map<string, string[]>();
-      for (const q of await readAllJsonl<Query>(await ensureQueriesFile(ctx)))
+      for (const q of await readAllJsonl<Query>(finalQueriesFile(ctx)))
         queries.set(q.domain, [...(queries.get(q.domain) ?? []), q.text]);
       const index = ingestedDocs(ctx).scan();
       return semanticAnswers(

@@ -5,7 +5,7 @@ import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { buildRelevanceModel } from '../../stages/relevance/loop.js';
 import type { ShardSpec, Step } from '../runner.js';
 import { cachePaths } from '../paths.js';
-import { ensureQueriesFile } from './bootstrap.js';
+import { finalQueriesFile } from './bootstrap-finalise.js';
 import { position } from './candidates.js';
 import type { RunContext } from './context.js';
 import { type DocStep, docStageStep, shardDocs } from './doc-steps.js';
@@ -37,7 +37,7 @@ export function relevanceSteps(
     outputPath: () => files.summary,
     sidecarPaths: () => ({ weights: files.weights, judgements: files.judgements, recall: files.recall }),
     async runShard(_shard, work) {
-      const queries = await readAllJsonl<Query>(await ensureQueriesFile(ctx));
+      const queries = await readAllJsonl<Query>(finalQueriesFile(ctx));
       const candidates = async function* () {
         for (const shard of await upstream.listShards()) yield* shardDocs(ctx, upstream.name, shard.id);
       };

@@ -3,9 +3,10 @@ import type { Query } from '../../core/types.js';
 import { JsonlWriter, readAllJsonl, readJsonl } from '../../core/jsonl.js';
 import { mergeShardHits } from '../../stages/retrieve/stream/merge.js';
 import type { ShardHitRow } from '../../stages/retrieve/stream/score-shard.js';
-import { openSearchIndex, type SearchIndex } from '../../stages/index/open.js';
+import type { SearchIndex } from '../../stages/index/open.js';
+import { openRunIndex } from './run-index.js';
 import { retrieve } from '../../stages/retrieve/retrieve.js';
-import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
+import { BOOTSTRAP_FINALISE, finalQueriesFile } from './bootstrap-finalise.js';
 import { INDEX } from './index-step.js';
 import { STREAM_SCORE } from './stream-retrieve.js';
 import { chunk, fromArray, shardId, type RunContext } from './context.js';
@@ -18,7 +19,7 @@ interface QueryShard extends ShardSpec {
 
 /** The queries in shards of `retrieve.queries_per_shard`. */
 async function queryShards(ctx: RunContext): Promise<QueryShard[]> {
-  const queries = await readAllJsonl<Query>(await ensureQueriesFile(ctx));
+  const queries = await readAllJsonl<Query>(finalQueriesFile(ctx));
   const size = ctx.loaded.config.retrieve.queries_per_shard;
   return chunk(queries, size).map((q, i) => ({ id: shardId('queries', i), queries: q }));
 }
@@ -29,12 +30,12 @@ export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Pro
   let index: SearchIndex | undefined;
   return {
     name: RETRIEVE,
-    after: [BOOTSTRAP, INDEX],
+    after: [BOOTSTRAP_FINALISE, INDEX],
     shardsFromInputs: true,
     listShards: () => queryShards(ctx),
     outputPath: shard => ctx.paths.hits(shard.id),
     async runShard(shard, work) {
-      index ??= openSearchIndex(ctx.loaded.config.index, { path: ctx.paths.index, readonly: true });
+      index ??= openRunIndex(ctx, { readonly: true });
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
         const stageCtx = { config, log: work.log, counters: work.counters, signal: work.signal, index };
@@ -55,7 +56,7 @@ export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Pro
 export function streamMergeStep(ctx: RunContext, ingestShards: () => ShardSpec[]): Step<QueryShard> {
   return {
     name: RETRIEVE,
-    after: [BOOTSTRAP, STREAM_SCORE],
+    after: [BOOTSTRAP_FINALISE, STREAM_SCORE],
     shardsFromInputs: true,
     listShards: () => queryShards(ctx),
     outputPath: shard => ctx.paths.hits(shard.id),

@@ -10,7 +10,7 @@ import {
   writeShardStats,
 } from '../../stages/retrieve/stream/shard-files.js';
 import type { CollectionStats } from '../../stages/retrieve/stream/statistics.js';
-import { BOOTSTRAP, ensureQueriesFile } from './bootstrap.js';
+import { BOOTSTRAP_FINALISE, finalQueriesFile } from './bootstrap-finalise.js';
 import type { DocSource } from './candidates.js';
 import { INGEST, ingestedDocs, listIngestShards, type IngestShard } from './ingest.js';
 import { streamMergeStep } from './retrieve-step.js';
@@ -39,7 +39,7 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
 
   let queryIndex: Promise<QueryIndex> | undefined;
   const queries = () =>
-    (queryIndex ??= ensureQueriesFile(ctx).then(async file => new QueryIndex(await readAllJsonl<Query>(file))));
+    (queryIndex ??= readAllJsonl<Query>(finalQueriesFile(ctx)).then(queries => new QueryIndex(queries)));
   let collection: Promise<CollectionStats> | undefined;
   const stats = () =>
     (collection ??= collectionStats(
@@ -49,7 +49,7 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
 
   const statsStep: Step<IngestShard> = {
     name: STREAM_STATS,
-    after: [BOOTSTRAP, INGEST],
+    after: [BOOTSTRAP_FINALISE, INGEST],
     listShards: async () => statsShards(),
     outputPath: shard => paths.stream.stats(shard.id),
     runShard: async (shard, work) => ({
@@ -65,7 +65,7 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
 
   const scoreStep: Step<IngestShard> = {
     name: STREAM_SCORE,
-    after: [BOOTSTRAP, INGEST, STREAM_STATS],
+    after: [BOOTSTRAP_FINALISE, INGEST, STREAM_STATS],
     listShards: async () => ingestShards(),
     outputPath: shard => paths.stream.hits(shard.id),
     sidecarPaths: shard => ({ docs: paths.stream.docs(shard.id) }),

@@ -1,6 +1,6 @@
 import { writeFileAtomic } from '../../core/atomic.js';
 import { readJsonl } from '../../core/jsonl.js';
-import { Counters, type Logger, type Query, type Removal } from '../../core/types.js';
+import { Counters, type Query, type Removal } from '../../core/types.js';
 import type { BootstrapConfig } from './config.js';
 import { nearDuplicateRate, postprocessQueries } from './postprocess.js';
 
@@ -9,6 +9,15 @@ export interface FinalQueryFiles {
   queries: string;
   removed: string;
   stats: string;
+}
+
+/** What `stats` holds: the counters, the queries in and out, per domain, the near-duplicate rate before and after. */
+export interface QueryStats {
+  counters: Record<string, number>;
+  queries_in: number;
+  queries_out: number;
+  per_domain: Record<string, number>;
+  near_duplicate_rate: { threshold: number; shingle_words: number; before: number; after: number };
 }
 
 const lines = (items: unknown[]) => items.map(x => JSON.stringify(x)).join('\n') + (items.length ? '\n' : '');
@@ -22,9 +31,8 @@ export async function finaliseQueries(
   shardFiles: string[],
   config: BootstrapConfig,
   files: FinalQueryFiles,
-  log: Logger,
-): Promise<void> {
-  const counters = new Counters();
+  counters = new Counters(),
+): Promise<QueryStats> {
   const seen = new Set<string>();
   const merged: Query[] = [];
   for (const file of shardFiles) {
@@ -57,7 +65,7 @@ export async function finaliseQueries(
   }
   const rateK = pp.shingle_words;
   const rateAt = pp.near_duplicate_threshold < 1 ? pp.near_duplicate_threshold : 0.7;
-  const stats = {
+  const stats: QueryStats = {
     counters: counters.toJSON(),
     queries_in: merged.length,
     queries_out: final.length,
@@ -72,11 +80,5 @@ export async function finaliseQueries(
   await writeFileAtomic(files.removed, lines(removed as Removal[]));
   await writeFileAtomic(files.stats, JSON.stringify(stats, null, 1) + '\n');
   await writeFileAtomic(files.queries, lines(final));
-  log.info('bootstrap: queries post-processed', {
-    file: files.queries,
-    in: merged.length,
-    out: final.length,
-    ...stats.counters,
-    near_duplicate_rate: stats.near_duplicate_rate,
-  });
+  return stats;
 }

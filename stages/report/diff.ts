@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { MANIFEST_FILE, QUERIES_FILE } from '../../core/dataset-files.js';
 import { readJsonl } from '../../core/jsonl.js';
 import type { Doc, Query, Removal } from '../../core/types.js';
 import { readManifest, type Manifest } from '../write/manifest.js';
@@ -44,14 +45,14 @@ export interface VersionDiff {
 const EXAMPLES = 5;
 
 export function loadVersion(dir: string): VersionRef {
-  return { dir, manifest: readManifest(dir, () => `${dir}: not a dataset version (no manifest.json)`) };
+  return { dir, manifest: readManifest(dir, () => `${dir}: not a dataset version (no ${MANIFEST_FILE})`) };
 }
 
 type QueryInfo = { domain: string; text: string };
 
 async function readQueries(dir: string): Promise<Map<string, QueryInfo>> {
   const out = new Map<string, QueryInfo>();
-  const path = join(dir, 'queries.jsonl.gz');
+  const path = join(dir, QUERIES_FILE);
   if (!existsSync(path)) return out;
   for await (const q of readJsonl<Query>(path)) out.set(q.id, { domain: q.domain, text: q.text });
   return out;

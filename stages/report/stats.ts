@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { QUERIES_FILE } from '../../core/dataset-files.js';
 import { readJsonl } from '../../core/jsonl.js';
 import { round } from '../../core/round.js';
 import type { Doc, DocSource, Query } from '../../core/types.js';
@@ -118,7 +119,7 @@ async function readQueries(versionDir: string): Promise<{
   prompts: Map<string, number>;
   methods: Map<string, number>;
 }> {
-  const path = join(versionDir, 'queries.jsonl.gz');
+  const path = join(versionDir, QUERIES_FILE);
   const queries = new Map<string, QueryInfo>();
   const models = new Map<string, number>();
   const prompts = new Map<string, number>();

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256File, writeFileAtomic } from '../../core/atomic.js';
+import { MANIFEST_FILE } from '../../core/dataset-files.js';
 import type { Logger } from '../../core/types.js';
 import { publishVersionToObjectStore, type PublishToObjectStoreOptions } from './publish.js';
 import { formatS3Url, joinKey, parseS3Url } from './s3-url.js';
@@ -45,7 +46,7 @@ function readMarker(datasetDir: string, version: string): CopyMarker | null {
 export async function copyIsComplete(datasetDir: string, version: string, targetUrl: string): Promise<boolean> {
   const marker = readMarker(datasetDir, version);
   if (!marker || marker.url !== versionUrl(targetUrl, version)) return false;
-  return marker.manifest_sha256 === (await sha256File(join(datasetDir, version, 'manifest.json'))).sha256;
+  return marker.manifest_sha256 === (await sha256File(join(datasetDir, version, MANIFEST_FILE))).sha256;
 }
 
 export class ObjectStoreCopyError extends Error {
@@ -90,7 +91,7 @@ export async function completeObjectStoreCopies(
     const marker: CopyMarker = {
       version,
       url,
-      manifest_sha256: (await sha256File(join(datasetDir, version, 'manifest.json'))).sha256,
+      manifest_sha256: (await sha256File(join(datasetDir, version, MANIFEST_FILE))).sha256,
       files: result.files,
       completed: new Date().toISOString(),
     };

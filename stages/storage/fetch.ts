@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sha256File } from '../../core/atomic.js';
+import { MANIFEST_FILE } from '../../core/dataset-files.js';
 import { confinedPath } from '../shared/confine.js';
 import { DEFAULT_RETRY } from './errors.js';
 import { createS3Client } from './client.js';
@@ -43,7 +44,7 @@ export async function fetchVersionFromObjectStore(
   const versionUrl = formatS3Url({ bucket, key: prefix });
   const objects: { key: string; size: number }[] = [];
   for await (const o of listObjects(client, versionUrl, opts.signal)) objects.push(o);
-  if (!objects.some(o => o.key === `${prefix}manifest.json`)) {
+  if (!objects.some(o => o.key === `${prefix}${MANIFEST_FILE}`)) {
     throw new Error(
       `${versionUrl}: no manifest.json, so not a published version (an interrupted publish is completed by publishing it again)`,
     );

@@ -8,6 +8,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { sha256File } from '../../core/atomic.js';
+import { LATEST_FILE, MANIFEST_FILE } from '../../core/dataset-files.js';
 import type { Logger } from '../../core/types.js';
 import { readManifest, type FileEntry, type Manifest } from '../write/manifest.js';
 import { createS3Client, describeEndpoint } from './client.js';
@@ -119,7 +120,7 @@ async function readLocalManifest(versionDir: string, version: string): Promise<M
     file => `${file}: not found; only a built version (with its manifest) can be published`,
   );
   if (manifest.version !== version)
-    throw new Error(`${join(versionDir, 'manifest.json')}: names version ${manifest.version}, not ${version}`);
+    throw new Error(`${join(versionDir, MANIFEST_FILE)}: names version ${manifest.version}, not ${version}`);
   return manifest;
 }
 
@@ -146,7 +147,7 @@ export async function publishVersionToObjectStore(
 
   const paths = (await walk(localVersionDir))
     .map(path => ({ path, rel: relative(localVersionDir, path).split(sep).join('/') }))
-    .filter(f => f.rel !== 'manifest.json')
+    .filter(f => f.rel !== MANIFEST_FILE)
     .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const versionUrl = urlOf(bucket, prefix, version) + '/';
   log?.info(`object store: publishing ${version} (${paths.length + 1} files) to ${versionUrl} via ${where}`);
@@ -201,14 +202,14 @@ export async function publishVersionToObjectStore(
     }
   });
 
-  const manifestPath = join(localVersionDir, 'manifest.json');
-  const manifestFile = { rel: 'manifest.json', path: manifestPath, ...(await sha256File(manifestPath)) };
+  const manifestPath = join(localVersionDir, MANIFEST_FILE);
+  const manifestFile = { rel: MANIFEST_FILE, path: manifestPath, ...(await sha256File(manifestPath)) };
   await put(manifestFile, paths.length + 1);
-  const manifestUrl = urlOf(bucket, prefix, version, 'manifest.json');
+  const manifestUrl = urlOf(bucket, prefix, version, MANIFEST_FILE);
   const head = await headObject(client, manifestUrl, opts.signal);
   if (!head || head.size !== manifestFile.bytes) throw new Error(`${manifestUrl}: not readable back after upload`);
 
-  const latestUrl = urlOf(bucket, prefix, 'LATEST');
+  const latestUrl = urlOf(bucket, prefix, LATEST_FILE);
   const current = (await readObjectText(client, latestUrl, opts.signal))?.trim();
   let latestMoved = false;
   if (current && VERSION_NAME.test(current) && versionNumber(current) > versionNumber(version)) {
@@ -232,7 +233,7 @@ export async function publishVersionToObjectStore(
 /** The version LATEST names under `target`, or undefined when nothing was published there yet. */
 export async function readLatest(targetUrl: string, opts: ObjectStoreOptions = {}): Promise<string | undefined> {
   const { bucket, prefix } = target(targetUrl);
-  const text = await readObjectText(clientFor(opts).client, urlOf(bucket, prefix, 'LATEST'), opts.signal);
+  const text = await readObjectText(clientFor(opts).client, urlOf(bucket, prefix, LATEST_FILE), opts.signal);
   return text?.trim() || undefined;
 }
 
@@ -266,7 +267,7 @@ export async function listVersions(targetUrl: string, opts: ObjectStoreOptions =
   } while (token);
   const complete: string[] = [];
   for (const name of names) {
-    if (await headObject(client, urlOf(bucket, prefix, name, 'manifest.json'), opts.signal)) complete.push(name);
+    if (await headObject(client, urlOf(bucket, prefix, name, MANIFEST_FILE), opts.signal)) complete.push(name);
   }
   return complete.sort((a, b) => versionNumber(a) - versionNumber(b));
 }

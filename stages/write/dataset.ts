@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic.js';
+import { LATEST_FILE, MANIFEST_FILE } from '../../core/dataset-files.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { pidAlive } from '../../core/process.js';
 
@@ -19,12 +20,12 @@ export class VersionedDataset {
   versions(): string[] {
     if (!existsSync(this.dir)) return [];
     return readdirSync(this.dir)
-      .filter(name => VERSION_DIR.test(name) && existsSync(join(this.dir, name, 'manifest.json')))
+      .filter(name => VERSION_DIR.test(name) && existsSync(join(this.dir, name, MANIFEST_FILE)))
       .sort();
   }
 
   latest(): string | null {
-    const file = join(this.dir, 'LATEST');
+    const file = join(this.dir, LATEST_FILE);
     if (existsSync(file)) {
       const name = readFileSync(file, 'utf8').trim();
       if (this.versions().includes(name)) return name;
@@ -71,7 +72,7 @@ export class VersionedDataset {
   }
 
   async publish(tempDir: string, version: string): Promise<string> {
-    if (!existsSync(join(tempDir, 'manifest.json')))
+    if (!existsSync(join(tempDir, MANIFEST_FILE)))
       throw new Error(`${tempDir}: refusing to publish a version without a manifest`);
     const finalDir = join(this.dir, version);
     if (existsSync(finalDir)) throw new Error(`${finalDir} already exists: versions are immutable`);
@@ -81,6 +82,6 @@ export class VersionedDataset {
   }
 
   async pointLatestAt(version: string): Promise<void> {
-    await writeFileAtomic(join(this.dir, 'LATEST'), version + '\n');
+    await writeFileAtomic(join(this.dir, LATEST_FILE), version + '\n');
   }
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MANIFEST_FILE } from '../../core/dataset-files.js';
 import type { FunnelWarning } from '../filter/funnel-warnings.js';
 export interface FileEntry {
   /** Relative to the version folder. */
@@ -61,7 +62,7 @@ export interface Manifest {
  * caller's words (what it expected there); unparsable JSON names the file.
  */
 export function readManifest(versionDir: string, whenMissing: (file: string) => string): Manifest {
-  const file = join(versionDir, 'manifest.json');
+  const file = join(versionDir, MANIFEST_FILE);
   if (!existsSync(file)) throw new Error(whenMissing(file));
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Manifest;

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { MANIFEST_FILE } from '../../core/dataset-files.js';
 import { VersionedDataset } from './dataset.js';
 
 export interface DataFilesRequest {
@@ -16,7 +17,7 @@ export interface DataFilesRequest {
  */
 export function locateVersion(path: string, version?: string): { datasetDir: string; version: string } {
   const dir = resolve(path);
-  if (existsSync(join(dir, 'manifest.json'))) {
+  if (existsSync(join(dir, MANIFEST_FILE))) {
     const own = basename(dir);
     if (version && version !== own)
       throw new Error(
