@@ -77,7 +77,9 @@ export interface DocRelevance {
   judge?: { on_domain: boolean | null; reason: string; model: string };
   score?: number;
   threshold?: number;
-  found_by: 'bm25' | 'classifier';
+  found_by: 'bm25' | 'classifier' | 'semantic';
+  /** Its standardised semantic score for its domain, when the semantic judge decided at the classifier's boundary. */
+  semantic_z?: number;
   /** The domain retrieval gave it, when the classifiers moved it to another. */
   from_domain?: string;
 }

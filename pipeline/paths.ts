@@ -58,6 +58,7 @@ export function runPaths(datasetDir: string, runHash: string) {
       weights: join(relevance, 'weights.f32'),
       judgements: join(relevance, 'judgements.jsonl.gz'),
       recall: join(relevance, 'recall.jsonl.gz'),
+      boundary: join(relevance, 'boundary.jsonl.gz'),
       estimate: join(relevance, 'estimate.json'),
     },
   };

@@ -148,8 +148,8 @@ describe.runIf(haveSharedData() || inCI)('relevance guards in a run (real corpor
         'bootstrap: { provider: none }',
         `ingest: { corpora: [{ path: ${corpus}, id_field: id, text_field: text }] }`,
         'retrieve: { top_k: 25, min_relative_score: 0.3 }',
-        // The precision estimate is tested in relevance-loop.test.ts; these runs are about the guards.
-        `relevance: { enabled: true, classifier: ${JSON.stringify(classifier)}, guards: ${JSON.stringify(guards)}, estimate: { enabled: false } }`,
+        // The precision estimate and the semantic boundary are tested elsewhere; these runs are about the guards.
+        `relevance: { enabled: true, classifier: ${JSON.stringify(classifier)}, guards: ${JSON.stringify(guards)}, estimate: { enabled: false }, semantic_boundary: { enabled: false } }`,
         'filters: { gopher_quality: { enabled: false }, gopher_repetition: { enabled: false } }',
       ].join('\n') + '\n',
     );

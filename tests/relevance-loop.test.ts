@@ -51,10 +51,18 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
     expect((judge['relevance.judge.llm_calls'] ?? 0) + (judge['relevance.judge.llm_cache_hits'] ?? 0)).toBe(20);
     const row = manifest.funnel.find(f => f.step === 'relevance')!;
     expect(row.in).toBe(row.out + Object.values(row.removed).reduce((a, b) => a + b, 0));
-    for (const doc of docs) expect(['bm25', 'classifier']).toContain(doc.relevance?.found_by);
-    const scored = docs.filter(d => d.relevance?.score !== undefined);
+    for (const doc of docs) expect(['bm25', 'classifier', 'semantic']).toContain(doc.relevance?.found_by);
+    const scored = docs.filter(d => d.relevance?.score != null && d.relevance.semantic_z == null);
     expect(scored.length).toBeGreaterThan(0);
     for (const d of scored) expect(d.relevance!.score!).toBeGreaterThanOrEqual(d.relevance!.threshold!);
+    // The semantic judge took in documents the classifier rejected at its boundary (docs/relevance.md section 4).
+    const takenIn = judge['relevance.semantic_boundary.added'] ?? 0;
+    const semantic = docs.filter(d => d.relevance?.semantic_z != null);
+    expect(takenIn, JSON.stringify(manifest.relevance)).toBeGreaterThan(0);
+    expect(semantic.length).toBeGreaterThan(0);
+    expect(semantic.length).toBeLessThanOrEqual(takenIn);
+    for (const d of semantic)
+      expect(d.relevance!.found_by === 'semantic' || d.relevance!.score! < d.relevance!.threshold!, d.id).toBe(true);
     const recall = docs.filter(d => d.relevance?.found_by === 'classifier');
     // The recall round's finds then pass the filters and dedup like every other document.
     const added = manifest.counts.relevance!['relevance.added.recall_round']!;
@@ -104,6 +112,7 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
     // Nor embeds anything: every passage comes from the vector cache, and the estimate is the same.
     const firstEst = first.manifest.counts.relevance_estimate!;
     expect(second.manifest.counts.relevance_estimate!['relevance_estimate.judge.embedded_passages'] ?? 0).toBe(0);
+    expect(second.manifest.counts.relevance!['relevance.semantic_boundary.embedded'] ?? 0).toBe(0);
     expect(second.manifest.counts.relevance_estimate!['relevance_estimate.judge.embed_cache_hits']).toBe(
       (firstEst['relevance_estimate.judge.embedded_passages'] ?? 0) +
         (firstEst['relevance_estimate.judge.embed_cache_hits'] ?? 0),

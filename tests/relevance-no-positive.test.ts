@@ -41,7 +41,7 @@ describe.runIf(haveSharedData() && haveModel())('relevance: a domain with no pos
     await writeFile(prompt, NAY_PROMPT);
     const config = await writeRelevanceConfig(
       root,
-      `  enabled: true\n  judge: { per_query: 1, max_judgements: 4, doc_words: 25, prompt: ${prompt}, controls_per_domain: 0 }\n  classifier: { self_training_rounds: 0 }\n  recall_round: false\n  estimate: { enabled: false }`,
+      `  enabled: true\n  judge: { per_query: 1, max_judgements: 4, doc_words: 25, prompt: ${prompt}, controls_per_domain: 0 }\n  classifier: { self_training_rounds: 0 }\n  recall_round: false\n  estimate: { enabled: false }\n  semantic_boundary: { enabled: false }`,
     );
     run = await qcc(['run', '--config', config]);
   }, 900_000);

@@ -210,6 +210,13 @@ describe.runIf(haveSharedData() && haveModel())('report, card and diff on two re
       parts.reduce((a, b) => a + b, 0),
       queriesLine[0],
     ).toBe(m1.inputs.queries.count);
+    // What post-processing removed is named rule by rule (the finalise step's counters).
+    const post = Object.entries(m1.counts.bootstrap_finalise ?? {}).filter(
+      ([k, v]) => k.startsWith('bootstrap.post.') && !/\.(in|kept|normalised)$/.test(k) && v > 0,
+    );
+    expect(post.length, JSON.stringify(m1.counts.bootstrap_finalise)).toBeGreaterThan(0);
+    for (const [k, v] of post)
+      expect(queriesLine[2]).toContain(`${k.slice('bootstrap.post.'.length)} ${v.toLocaleString('en-US')}`);
 
     // Hugging Face's own card parser and loader, from the venv `npm run setup` makes (under CI=true its absence fails).
     if (!haveHfPython()) return;

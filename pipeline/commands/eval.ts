@@ -9,7 +9,7 @@ import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
 import { sha256File } from '../../core/atomic.js';
 import { readJsonl } from '../../core/jsonl.js';
-import type { Doc, Removal } from '../../core/types.js';
+import type { Doc, DocRelevance, Removal } from '../../core/types.js';
 import { loadVersion } from '../../stages/report/diff.js';
 import { resolveVersionDir } from './report.js';
 
@@ -78,7 +78,7 @@ interface VersionDoc {
   /** The domain retrieval gave it (before the classifiers moved it). */
   retrievedDomain: string;
   key: string;
-  foundBy: 'bm25' | 'classifier';
+  foundBy: DocRelevance['found_by'];
   /** Removal rule, or undefined if published. */
   rule?: string;
 }
@@ -198,7 +198,12 @@ function judgeCost(versionDir: string): string | undefined {
   const estimate = passages
     ? `; precision estimate: ${passages} passages (${est['relevance_estimate.judge.embed_cache_hits'] ?? 0} from the cache), ${per1k(passages)} per 1,000 kept`
     : '';
-  return `judging: ${judge['relevance.judge.pairs'] ?? 0} judgements (${calls} model calls in this run, ${cached} from the cache; ${tokens} tokens) for ${kept} kept documents: ${per1k(calls + cached)} calls and ${per1k(tokens)} tokens per 1,000 kept${estimate}`;
+  const boundaryPassages =
+    (judge['relevance.semantic_boundary.embedded'] ?? 0) + (judge['relevance.semantic_boundary.embed_cache_hits'] ?? 0);
+  const boundary = boundaryPassages
+    ? `; semantic boundary: ${boundaryPassages} passages (${judge['relevance.semantic_boundary.embed_cache_hits'] ?? 0} from the cache), ${per1k(boundaryPassages)} per 1,000 kept`
+    : '';
+  return `judging: ${judge['relevance.judge.pairs'] ?? 0} judgements (${calls} model calls in this run, ${cached} from the cache; ${tokens} tokens) for ${kept} kept documents: ${per1k(calls + cached)} calls and ${per1k(tokens)} tokens per 1,000 kept${boundary}${estimate}`;
 }
 
 export function registerEvalCommands(program: Command): void {

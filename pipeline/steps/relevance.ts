@@ -35,7 +35,12 @@ export function relevanceSteps(
     barrier: true,
     listShards: async () => [{ id: MODEL_SHARD }],
     outputPath: () => files.summary,
-    sidecarPaths: () => ({ weights: files.weights, judgements: files.judgements, recall: files.recall }),
+    sidecarPaths: () => ({
+      weights: files.weights,
+      judgements: files.judgements,
+      recall: files.recall,
+      boundary: files.boundary,
+    }),
     async runShard(_shard, work) {
       const queries = await readAllJsonl<Query>(finalQueriesFile(ctx));
       const candidates = async function* () {
@@ -60,6 +65,7 @@ export function relevanceSteps(
           weights: work.tempSidecars.weights!,
           judgements: work.tempSidecars.judgements!,
           recall: work.tempSidecars.recall!,
+          boundary: work.tempSidecars.boundary!,
         },
       );
     },

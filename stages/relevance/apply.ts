@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readJsonl } from '../../core/jsonl.js';
 import type { Doc, Stage } from '../../core/types.js';
 import { judgeKey } from './evidence.js';
 import type { Judgement } from './judge.js';
 import type { RelevanceModelFiles } from './loop.js';
 import { decide, type LoadedClassifier, loadClassifiers, type RelevanceSummary, scoringTableOf } from './model-file.js';
+import type { BoundaryDecision } from './semantic-boundary.js';
 import { featurizerOf } from './train.js';
 
 const round4 = (x: number) => Number(x.toFixed(4));
@@ -17,6 +18,8 @@ export interface RelevanceModel {
   scoring: ReturnType<typeof scoringTableOf>;
   /** The judgements of hits (not of controls), by judgeKey. */
   judgements: Map<string, Judgement>;
+  /** The semantic judge's changes at the classifiers' boundary, by document id. */
+  boundary: Map<string, BoundaryDecision>;
 }
 
 export async function readRelevanceModel(files: Omit<RelevanceModelFiles, 'recall'>): Promise<RelevanceModel> {
@@ -25,7 +28,11 @@ export async function readRelevanceModel(files: Omit<RelevanceModelFiles, 'recal
   for await (const j of readJsonl<Judgement & { domain: string; doc_id: string; kind?: string }>(files.judgements))
     if (j.kind !== 'control') judgements.set(judgeKey(j.domain, j.doc_id), j);
   const classifiers = loadClassifiers(summary, files.weights);
-  return { summary, classifiers, scoring: scoringTableOf(classifiers), judgements };
+  const boundary = new Map<string, BoundaryDecision>();
+  // A model step of an earlier qcc wrote no boundary file: the classifier's decisions stand.
+  if (existsSync(files.boundary))
+    for await (const d of readJsonl<BoundaryDecision>(files.boundary)) boundary.set(d.id, d);
+  return { summary, classifiers, scoring: scoringTableOf(classifiers), judgements, boundary };
 }
 
 /**
@@ -83,6 +90,25 @@ export function relevanceStage(
         threshold: round4(verdict.threshold),
         found_by: 'bm25' as const,
       };
+      const semantic = model.boundary.get(doc.id);
+      if (semantic?.domain === null) {
+        ctx.remove?.({
+          rule: 'relevance.semantic_boundary',
+          reason: `among the lowest classifier scores of domain ${semantic.examined_in}, and the semantic judge puts it nearer ${semantic.nearest}, under the domain's bar`,
+          record: { ...doc, relevance: { ...relevance, semantic_z: semantic.z } },
+          values: { score: relevance.score, semantic_z: semantic.z, bar: semantic.bar, nearest: semantic.nearest },
+        });
+        continue;
+      }
+      if (semantic?.domain && !verdict.domain) {
+        c.add(`${C}.semantic_boundary.kept`);
+        const taken = { ...relevance, semantic_z: semantic.z };
+        if (semantic.domain !== doc.domain) {
+          c.add(`${C}.moved_domain`);
+          yield kept({ ...doc, domain: semantic.domain, relevance: { ...taken, from_domain: doc.domain! } });
+        } else yield kept({ ...doc, relevance: taken });
+        continue;
+      }
       if (!verdict.domain) {
         ctx.remove?.({
           rule: 'relevance.below_threshold',

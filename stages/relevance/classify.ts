@@ -5,6 +5,7 @@ import type { RelevanceWarning } from './diagnostics.js';
 import { type CandidateInfo, domainEvidence, judgedOffDomainOnly } from './evidence.js';
 import { type GuardedScan, guardedScoreIndex } from './index-scan.js';
 import type { RelevanceSummary } from './model-file.js';
+import { type BoundaryResult, semanticBoundary } from './semantic-boundary.js';
 import { type DomainClassifier, featurizerOf, type TrainingDoc, trainClassifiers } from './train.js';
 import { trainNaiveBayes } from './train-nb.js';
 
@@ -31,6 +32,8 @@ export interface Classified {
   domains: RelevanceSummary['domains'];
   guarded: GuardedScan;
   warnings: RelevanceWarning[];
+  /** What the semantic judge changed at the boundary (null: off, or nothing to compare). */
+  boundary: BoundaryResult | null;
 }
 
 const skippedEntry = (why: string) => ({ threshold: null, bias: 0, weights_offset: null, skipped: why });
@@ -135,5 +138,49 @@ export async function classify(inp: ClassifyInputs): Promise<Classified> {
     inp.counters.add(`relevance.warning.${w.code}`);
   }
   for (const c of guarded.active) domainSummary[c.domain]!.accepted = guarded.accepted.get(c.domain) ?? 0;
-  return { ordered, domains: domainSummary, guarded, warnings };
+  const boundary = config.semantic_boundary.enabled
+    ? await semanticBoundary({
+        config,
+        classifiers: guarded.active,
+        featurizer: featurizerOf(config.classifier),
+        candidateDomain,
+        preferOwn: config.classifier.method !== 'nb_em',
+        accepted: guarded.accepted,
+        positives: d => evidence.get(d)?.positives ?? new Set(),
+        queries: inp.queries,
+        scan: inp.scan,
+        embedCacheDir: inp.embedCacheDir,
+        log,
+        signal: inp.signal,
+      })
+    : null;
+  if (boundary) applyBoundary(boundary, guarded, domainSummary, inp.counters, log);
+  return { ordered, domains: domainSummary, guarded, warnings, boundary };
+}
+
+/** The recall round's finds with the boundary's changes; the counts and the per-domain summary. */
+function applyBoundary(
+  boundary: BoundaryResult,
+  guarded: GuardedScan,
+  domainSummary: RelevanceSummary['domains'],
+  counters: Counters,
+  log: Logger,
+) {
+  const taken = new Set(boundary.decisions.filter(d => d.domain === null).map(d => d.id));
+  guarded.found = guarded.found.filter(f => !taken.has(f.doc.id));
+  for (const d of boundary.decisions) {
+    const doc = d.domain === null ? undefined : boundary.addedDocs.get(d.id);
+    if (doc) guarded.found.push({ doc, domain: d.domain!, margin: d.excess, threshold: 0 });
+  }
+  for (const [domain, s] of Object.entries(boundary.domains)) {
+    domainSummary[domain]!.semantic_boundary = s;
+    counters.add('relevance.semantic_boundary.added', s.added);
+    counters.add('relevance.semantic_boundary.removed', s.removed);
+    log.info(
+      `relevance: domain ${domain}: the semantic judge took in ${s.added} of ${s.examined_rejected} rejected and took out ${s.removed} of ${s.examined_accepted} accepted documents at the boundary`,
+      { domain, ...s },
+    );
+  }
+  counters.add('relevance.semantic_boundary.embedded', boundary.embedded);
+  counters.add('relevance.semantic_boundary.embed_cache_hits', boundary.cache_hits);
 }

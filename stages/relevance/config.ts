@@ -125,6 +125,26 @@ export const relevanceConfigSchema = z
     /** Score the whole index, not only BM25 hits, and add documents above the threshold (`found_by: classifier`). */
     recall_round: z.boolean().default(true),
     /**
+     * Sentence embeddings judge the documents nearest the classifiers' decision (stages/relevance/semantic-boundary.ts,
+     * docs/relevance.md section 4), with the estimate's judge settings (`estimate.semantic`).
+     */
+    semantic_boundary: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Per domain, this × its accepted documents of lowest margin, and as many rejected of highest margin. */
+        band: z.number().min(0).max(4).default(0.25),
+        /** ...at most this many of each per domain (the embedding cost is bounded whatever the index size). */
+        max_per_domain: z.number().int().min(0).default(500),
+        /** The bar: this quantile of the domain's weak positives' standardised semantic scores... */
+        quantile: fraction.default(0.1),
+        /** ...over at most this many of them (chosen by a hash of the id: the same on every run). */
+        bar_positives: z.number().int().min(1).default(50),
+        /** Also take out accepted documents the judge puts elsewhere under the bar (false: it only takes in). */
+        take_out: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    /**
      * Checks on what was learned (docs/relevance.md, "Diagnostics"): a domain whose classifier stalls or floods
      * falls back to its retrieved set; a judge that does not discriminate is not used.
      */

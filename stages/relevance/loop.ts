@@ -9,6 +9,7 @@ import { type CandidateInfo, queryYields } from './evidence.js';
 import type { Judgement } from './judge.js';
 import { judgeSamples } from './judge-samples.js';
 import { packWeights, type RelevanceSummary } from './model-file.js';
+import type { BoundaryDecision } from './semantic-boundary.js';
 
 const round4 = (x: number) => Number(x.toFixed(4));
 
@@ -34,6 +35,8 @@ export interface RelevanceModelFiles {
   weights: string;
   judgements: string;
   recall: string;
+  /** The semantic judge's changes at the classifiers' boundary (stages/relevance/semantic-boundary.ts). */
+  boundary: string;
 }
 
 /**
@@ -80,7 +83,9 @@ export async function buildRelevanceModel(
 
   const classified = await classify({ ...inp, domains, candidates, pruned, verdicts });
   warnings.push(...classified.warnings);
-  const recallDocs = await writeRecall(config, classified.guarded.found, files.recall);
+  const semanticZ = new Map((classified.boundary?.decisions ?? []).map(d => [d.id, d.z]));
+  const recallDocs = await writeRecall(config, classified.guarded.found, semanticZ, files.recall);
+  await writeBoundary(classified.boundary?.decisions ?? [], files.boundary);
   if (config.recall_round) counters.add('relevance.recall_round.docs', recallDocs);
   await writeJudgements(judged.hits, judged.controls, files.judgements);
   await writeFile(files.weights, packWeights(classified.ordered));
@@ -112,6 +117,7 @@ export async function buildRelevanceModel(
 async function writeRecall(
   config: RelevanceConfig,
   found: { doc: Doc; domain: string; margin: number; threshold: number }[],
+  semanticZ: Map<string, number>,
   file: string,
 ): Promise<number> {
   const writer = await JsonlWriter.open(file);
@@ -121,11 +127,28 @@ async function writeRecall(
       .map(({ doc, domain, margin, threshold }) => ({
         ...doc,
         domain,
-        relevance: { score: round4(margin), threshold: round4(threshold), found_by: 'classifier' as const },
+        relevance: semanticZ.has(doc.id)
+          ? {
+              score: round4(margin),
+              threshold: round4(threshold),
+              found_by: 'semantic' as const,
+              semantic_z: semanticZ.get(doc.id)!,
+            }
+          : { score: round4(margin), threshold: round4(threshold), found_by: 'classifier' as const },
       }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const doc of docs) await writer.write(doc);
     return docs.length;
+  } finally {
+    await writer.close();
+  }
+}
+
+/** The semantic judge's changes at the boundary, in id order (an empty file when it is off). */
+async function writeBoundary(decisions: BoundaryDecision[], file: string) {
+  const writer = await JsonlWriter.open(file);
+  try {
+    for (const d of decisions) await writer.write(d);
   } finally {
     await writer.close();
   }

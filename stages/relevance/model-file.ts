@@ -1,4 +1,5 @@
 /** The trained relevance model on disk: a JSON summary (thresholds, yields, judge usage) and the weights. */
+import type { BoundaryDomainSummary } from './semantic-boundary.js';
 import { readFileSync } from 'node:fs';
 import type { RelevanceConfig } from './config.js';
 import type { JudgeTally, RelevanceWarning } from './diagnostics.js';
@@ -22,6 +23,8 @@ export interface RelevanceSummary {
       fallback?: 'retrieved';
       /** Index documents the classifiers put in the domain. */
       accepted?: number;
+      /** What the semantic judge changed at the classifier's boundary. */
+      semantic_boundary?: BoundaryDomainSummary;
     }
   >;
   yields: QueryYield[];

@@ -157,7 +157,8 @@ function queryCounts(manifest: Manifest, stats?: CardStats): string {
     .filter(m => m.count > 0)
     .map(m => `${fmt(m.count)} ${METHOD_NAMES[m.name] ?? `made by ${m.name}`}`);
   const written = b['bootstrap.queries'] ?? 0;
-  const rules = Object.entries(b)
+  // The post-processing counters are the finalise step's (older versions kept them with bootstrap's, or not at all).
+  const rules = Object.entries({ ...b, ...(manifest.counts.bootstrap_finalise ?? {}) })
     .filter(([k, v]) => k.startsWith('bootstrap.post.') && !/\.(in|kept|normalised)$/.test(k) && v > 0)
     .map(([k, v]) => `${k.slice('bootstrap.post.'.length)} ${fmt(v)}`);
   const removed =

@@ -111,7 +111,12 @@ export const RECORD_SCHEMA: Field[] = [
       },
       { name: 'score', type: 'float64', about: 'classifier margin' },
       { name: 'threshold', type: 'float64', about: "the domain's classifier threshold" },
-      { name: 'found_by', type: 'string', about: '`bm25` or `classifier`' },
+      { name: 'found_by', type: 'string', about: '`bm25`, `classifier` (recall round) or `semantic` (boundary judge)' },
+      {
+        name: 'semantic_z',
+        type: 'float64',
+        about: 'standardised semantic score, when the boundary judge decided (docs/relevance.md section 4)',
+      },
       { name: 'from_domain', type: 'string', about: 'the domain retrieval gave it, when the classifier moved it' },
     ],
   },
