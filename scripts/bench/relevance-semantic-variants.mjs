@@ -22,12 +22,17 @@ const results = variants.map(() => []);
 const base = [];
 for (const file of files) {
   const meta = JSON.parse(readFileSync(file.replace(/\.jsonl$/, '.meta.json'), 'utf8'));
-  const rows = readFileSync(file, 'utf8').trim().split('\n').map(l => JSON.parse(l));
+  const rows = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map(l => JSON.parse(l));
   for (const d of Object.keys(meta.accepted)) {
     if (!(d in meta.totals)) continue;
     const label = meta.positive[d];
     const A = meta.accepted[d];
-    base.push(`${file.split('/').pop().replace('.jsonl', '')} ${d}: ${(meta.tp[d] / A).toFixed(3)} / ${(meta.tp[d] / meta.totals[d]).toFixed(3)}`);
+    base.push(
+      `${file.split('/').pop().replace('.jsonl', '')} ${d}: ${(meta.tp[d] / A).toFixed(3)} / ${(meta.tp[d] / meta.totals[d]).toFixed(3)}`,
+    );
     const posZ = rows.filter(r => r.positive.includes(d) && argmax(r.z) === d).map(r => r.z[d]);
     const inside = rows.filter(r => r.accepted === d).sort((a, b) => a.m[d] - b.m[d]);
     const best = r => argmax(r.m);
@@ -50,7 +55,13 @@ for (const file of files) {
           acc--;
           if (r.label === label) tp--;
         }
-      results[i].push({ key: `${file.split('/').pop().replace('.jsonl', '')} ${d}`, P: tp / acc, R: tp / meta.totals[d], P0: meta.tp[d] / A, R0: meta.tp[d] / meta.totals[d] });
+      results[i].push({
+        key: `${file.split('/').pop().replace('.jsonl', '')} ${d}`,
+        P: tp / acc,
+        R: tp / meta.totals[d],
+        P0: meta.tp[d] / A,
+        R0: meta.tp[d] / meta.totals[d],
+      });
     });
   }
 }

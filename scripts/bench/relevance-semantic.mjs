@@ -40,7 +40,8 @@ const model = await trainDomains(loaded, config, ev);
 const order = model.ordered.filter(c => Number.isFinite(c.threshold)).map(c => c.domain);
 const margins = new Map();
 const accepted = acceptedOverIndex(loaded, config, model, {
-  onMargins: (doc, all) => margins.set(doc.id, Object.fromEntries(order.map((d, k) => [d, all[k] - model.scoring.thresholds[k]]))),
+  onMargins: (doc, all) =>
+    margins.set(doc.id, Object.fromEntries(order.map((d, k) => [d, all[k] - model.scoring.thresholds[k]]))),
 });
 const acceptedIn = new Map();
 for (const [d, ids] of accepted) for (const id of ids) acceptedIn.set(id, d);
@@ -51,7 +52,9 @@ for (const d of order) {
   const total = docs.filter(x => labelOf.get(x.id) === label).length;
   const got = accepted.get(d);
   const tp = got.filter(id => labelOf.get(id) === label).length;
-  console.log(`${d}: accepted ${got.length} P ${(tp / Math.max(1, got.length)).toFixed(3)} R ${(tp / total).toFixed(3)} (labelled ${total})`);
+  console.log(
+    `${d}: accepted ${got.length} P ${(tp / Math.max(1, got.length)).toFixed(3)} R ${(tp / total).toFixed(3)} (labelled ${total})`,
+  );
   const n = Math.ceil(band * got.length);
   const inside = [...got].sort((a, b) => margins.get(a)[d] - margins.get(b)[d]).slice(0, n);
   const best = id => Object.entries(margins.get(id)).sort((a, b) => b[1] - a[1])[0][0];
@@ -65,7 +68,14 @@ for (const d of order) {
 console.log(`embedding ${wanted.size} documents`);
 const byDomain = new Map();
 for (const q of loaded.queries.values()) byDomain.set(q.domain, [...(byDomain.get(q.domain) ?? []), q.text]);
-const controls = await sampleTexts((async function* () { yield* docs; })(), config.estimate.semantic.controls, '', 'estimate-controls');
+const controls = await sampleTexts(
+  (async function* () {
+    yield* docs;
+  })(),
+  config.estimate.semantic.controls,
+  '',
+  'estimate-controls',
+);
 const cacheDir = join(process.env.QCC_CACHE_DIR ?? 'out/.cache', 'embed');
 const embedder = cachedEmbedder(await openEmbedder({ threads: 1 }), cacheDir);
 const semantic = { ...config.estimate.semantic, ...(arg('chunks') ? { chunks: Number(arg('chunks')) } : {}) };
@@ -76,13 +86,28 @@ for (const doc of docs) {
   if (!wanted.has(doc.id)) continue;
   const v = await judge.judge(domains[0], doc.text);
   const positiveOf = order.filter(d => ev.evidence.get(d)?.positives.has(doc.id));
-  lines.push(JSON.stringify({ id: doc.id, label: labelOf.get(doc.id) ?? null, accepted: acceptedIn.get(doc.id) ?? null, positive: positiveOf, m: margins.get(doc.id), z: v.z }));
-  if (lines.length % 200 === 0) console.log(`${lines.length} / ${wanted.size} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  lines.push(
+    JSON.stringify({
+      id: doc.id,
+      label: labelOf.get(doc.id) ?? null,
+      accepted: acceptedIn.get(doc.id) ?? null,
+      positive: positiveOf,
+      m: margins.get(doc.id),
+      z: v.z,
+    }),
+  );
+  if (lines.length % 200 === 0)
+    console.log(`${lines.length} / ${wanted.size} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 await embedder.close();
 writeFileSync(out, lines.join('\n') + '\n');
 const totals = Object.fromEntries(order.map(d => [d, docs.filter(x => labelOf.get(x.id) === spec.positive[d]).length]));
 const acceptedAll = Object.fromEntries([...accepted].map(([d, ids]) => [d, ids.length]));
-const tpAll = Object.fromEntries([...accepted].map(([d, ids]) => [d, ids.filter(id => labelOf.get(id) === spec.positive[d]).length]));
-writeFileSync(out.replace(/\.jsonl$/, '.meta.json'), JSON.stringify({ totals, accepted: acceptedAll, tp: tpAll, positive: spec.positive, stats: embedder.stats }) + '\n');
+const tpAll = Object.fromEntries(
+  [...accepted].map(([d, ids]) => [d, ids.filter(id => labelOf.get(id) === spec.positive[d]).length]),
+);
+writeFileSync(
+  out.replace(/\.jsonl$/, '.meta.json'),
+  JSON.stringify({ totals, accepted: acceptedAll, tp: tpAll, positive: spec.positive, stats: embedder.stats }) + '\n',
+);
 console.log(`wrote ${lines.length} lines to ${out}; embedder ${JSON.stringify(embedder.stats)}`);
