@@ -70,8 +70,8 @@ process.exitCode = await main(['node', 'qcc', ...process.argv.slice(1)]);`;
     });
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', d => (stdout += d));
-    p.stderr.on('data', d => (stderr += d));
+    p.stdout.setEncoding('utf8').on('data', d => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', d => (stderr += d));
     p.on('close', code => {
       const rss = /maxrss_kb=(\d+)/.exec(stderr);
       resolve({ code, stdout, stderr: stderr.replace(/\nmaxrss_kb=\d+\n/, ''), maxRssKb: rss ? Number(rss[1]) : NaN });

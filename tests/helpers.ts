@@ -58,8 +58,9 @@ export function startQcc(
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', d => (stdout += d));
-  child.stderr!.on('data', d => (stderr += d));
+  // Decoded as a stream: a character whose UTF-8 bytes straddle two chunks stays whole.
+  child.stdout!.setEncoding('utf8').on('data', d => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', d => (stderr += d));
   const done = new Promise<CliResult>(resolveDone => {
     child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
   });
