@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,9 @@ import { queryTerms } from '../stages/retrieve/fts-query.js';
 import { readRecordAt } from '../stages/ingest/index.js';
 import { locateInput } from '../pipeline/input-location.js';
 import type { Manifest } from '../stages/write/manifest.js';
-import { haveModel, haveSharedData, itSlow, newsCorpus, qcc, repo, sharedData, tempDir } from './helpers.js';
+import { demoRun } from './demo-fixture.js';
+import { haveModel, haveSharedData, itSlow, newsCorpus, qcc, repo, sharedData } from './helpers.js';
+import { describeReportDemo } from './report-demo-suite.js';
 
 const demo = join(repo, 'config', 'demo.yaml');
 const expectedGroup: Record<string, string> = {
@@ -38,14 +40,12 @@ describe.runIf(haveSharedData() && haveModel())('demo run end to end (real model
   let records: Doc[];
 
   beforeAll(async () => {
-    root = await tempDir('qcc-demo-');
     // The demo's own LLM cache (out/.cache), shared with the report tests: only the first demo run of the
     // suite calls the model; every run after it, here and there, must make zero calls.
-    env = { QCC_CACHE_DIR: process.env.QCC_CACHE_DIR ?? join(repo, 'out', '.cache') };
-    const first = await qcc(['run', '--config', demo, '--out', join(root, 'a')], env);
-    expect(first.code, first.stderr.slice(-2000)).toBe(0);
-    expect(first.stdout).toMatch(/published v0001 \(parent: none\)/);
-    versionDir = join(root, 'a', 'qcc-demo', 'v0001');
+    const run = await demoRun();
+    env = run.env;
+    root = dirname(run.out);
+    versionDir = run.versionDir;
     manifest = JSON.parse(readFileSync(join(versionDir, 'manifest.json'), 'utf8')) as Manifest;
     records = [];
     for (const shard of manifest.shards) records.push(...(await readAllJsonl<Doc>(join(versionDir, shard.path))));
@@ -146,3 +146,6 @@ describe.runIf(haveSharedData() && haveModel())('demo run end to end (real model
     expect(existsSync(join(root, 'b', 'qcc-demo', 'v0001', 'README.md'))).toBe(true);
   });
 });
+
+// The report, card and diff tests read the same published demo version (built once per file).
+describeReportDemo();

@@ -49,6 +49,7 @@ describe('the published record schema', () => {
       score: null,
       threshold: null,
       found_by: null,
+      semantic_z: null,
       from_domain: null,
     });
   });

@@ -69,7 +69,12 @@ describe.runIf(haveSharedData())(
         ['medicine', { positives: positivesOf('sci.med', 'rec.autos'), negatives: new Set<string>() }],
         ['space', { positives: positivesOf('sci.space', 'sci.electronics'), negatives: new Set<string>() }],
       ]);
-      const config = relevanceConfigSchema.parse({ enabled: true, classifier: { hash_bits: 16 } });
+      const config = relevanceConfigSchema.parse({
+        enabled: true,
+        classifier: { hash_bits: 16 },
+        // Fewer controls and passages than the defaults: the rule is under test here, not the judge's accuracy.
+        estimate: { semantic: { controls: 60, chunks: 2 } },
+      });
       const scan = async function* () {
         yield* posts;
       };

@@ -91,7 +91,8 @@ relevance:
   enabled: true
   judge: { per_query: 1, max_judgements: 4, controls_per_domain: 2, topics: { space: space and astronomy } }
   classifier: { self_training_rounds: 0 }
-  estimate: { judge: llm, published_sample: 2, removed_sample: 1 }
+  # The semantic boundary embeds on every run of an empty cache: few controls, one passage each.
+  estimate: { judge: llm, published_sample: 2, removed_sample: 1, semantic: { controls: 24, chunks: 1 } }
 `,
     );
     const first = await run(join(root, 'out'), join(root, 'cache-a'));

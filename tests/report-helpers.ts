@@ -25,14 +25,6 @@ export function readManifest(versionDir: string): Manifest {
   return JSON.parse(readFileSync(join(versionDir, 'manifest.json'), 'utf8')) as Manifest;
 }
 
-/** Publishes the demo config into `<out>/qcc-demo/v0001` and returns the version folder. */
-export async function publishDemo(out: string): Promise<string> {
-  const r = await qcc(['run', '--config', join(repo, 'config', 'demo.yaml'), '--out', out], demoEnv());
-  expect(r.code, r.stderr.slice(-2000)).toBe(0);
-  expect(r.stdout).toMatch(/published v0001/);
-  return join(out, 'qcc-demo', 'v0001');
-}
-
 /**
  * A copy of config/demo.yaml with other settings (paths made absolute, so it may live anywhere),
  * published into the same out folder: the next version, whose parent is the previous one.

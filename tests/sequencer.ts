@@ -4,7 +4,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /**
  * Files that start first, in this order: the demo (it fills the shared LLM and vector caches on a fresh clone),
  * then the longest files, so that the two workers finish together. The files that rerun the demo's inputs
- * (report-demo, stream-retrieve, report-browser) come late enough to find those caches filled; the rest follow
+ * (stream-retrieve, report-browser; demo.e2e runs the report suite on its own version) come late enough to find those caches filled; the rest follow
  * in vitest's own order (longest last time, else largest).
  */
 const FIRST = [
@@ -18,7 +18,6 @@ const FIRST = [
   'relevance-guards',
   'lock',
   'incremental',
-  'report-demo',
   'resume',
   'cli',
   'relevance-loop',
