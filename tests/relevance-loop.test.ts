@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readAllJsonl } from '../core/jsonl.js';
 import type { Doc } from '../core/types.js';
 import type { Manifest } from '../stages/write/manifest.js';
-import { haveModel, haveSharedData, qcc, tempDir } from './helpers.js';
+import { haveModel, haveSharedData, newsCorpus, qcc, tempDir } from './helpers.js';
 import { writeRelevanceConfig } from './relevance-helpers.js';
 
 const readVersion = async (dir: string) => {
@@ -92,6 +92,19 @@ describe.runIf(haveSharedData() && haveModel())('relevance loop: judge, prune, c
     console.log(
       `relevance loop: ${docs.length} published (${recall.length} from the recall round), removed ${JSON.stringify(row.removed)}`,
     );
+  });
+
+  it('qcc eval domain reports the judging and embedding cost per 1,000 kept documents', async () => {
+    const positive = ['medicine=sci.med', 'space=sci.space', 'electronics=sci.electronics', 'cryptography=sci.crypt'];
+    const res = await qcc([
+      ...['eval', 'domain', 'v0001', '--config', config, '--labels', newsCorpus, '--field', 'label'],
+      ...positive.flatMap(p => ['--positive', p]),
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    const cost = res.stdout.split('\n').find(l => l.startsWith('judging:'));
+    expect(cost, res.stdout).toBeDefined();
+    expect(cost).toMatch(/; semantic boundary: \d+ passages \(\d+ from the cache\), [\d.]+ per 1,000 kept/);
+    expect(cost).toMatch(/; precision estimate: \d+ passages \(\d+ from the cache\), [\d.]+ per 1,000 kept/);
   });
 
   it('keeps the removed documents with their rule and score', () => {
