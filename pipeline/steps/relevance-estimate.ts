@@ -6,6 +6,7 @@ import { relevanceConfigSchema } from '../../stages/relevance/config.js';
 import { type EstimateRequest, estimateRelevance } from '../../stages/relevance/estimate-run.js';
 import { llmAnswers, semanticAnswers } from '../../stages/relevance/estimate-judges.js';
 import type { RelevanceSummary } from '../../stages/relevance/model-file.js';
+import { queryTextsByDomain } from '../../stages/relevance/semantic-judge.js';
 import type { ShardSpec, ShardWork, Step } from '../runner.js';
 import { finalQueriesFile } from './bootstrap-finalise.js';
 import { cachePaths } from '../paths.js';
@@ -39,9 +40,7 @@ export function relevanceEstimateStep(ctx: RunContext, final: DocStep): Step<Sha
   const judge = async (requests: EstimateRequest[], work: ShardWork) => {
     const judgeCtx = { config, log: work.log, signal: work.signal };
     if (config.estimate.judge === 'semantic') {
-      const queries = new Map<string, string[]>();
-      for (const q of await readAllJsonl<Query>(finalQueriesFile(ctx)))
-        queries.set(q.domain, [...(queries.get(q.domain) ?? []), q.text]);
+      const queries = queryTextsByDomain(await readAllJsonl<Query>(finalQueriesFile(ctx)));
       const index = ingestedDocs(ctx).scan();
       return semanticAnswers(
         requests,

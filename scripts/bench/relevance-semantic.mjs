@@ -21,7 +21,7 @@ import {
   DEFAULT_CONFIG,
 } from './relevance-load.mjs';
 import { sampleTexts } from '../../stages/relevance/estimate.js';
-import { buildSemanticJudge } from '../../stages/relevance/semantic-judge.js';
+import { buildSemanticJudge, queryTextsByDomain } from '../../stages/relevance/semantic-judge.js';
 import { openEmbedder } from '../../stages/relevance/embed.js';
 import { cachedEmbedder } from '../../stages/relevance/embed-cache.js';
 
@@ -66,8 +66,7 @@ for (const d of order) {
   for (const id of [...inside, ...outside, ...(ev.evidence.get(d)?.positives ?? [])]) wanted.add(id);
 }
 console.log(`embedding ${wanted.size} documents`);
-const byDomain = new Map();
-for (const q of loaded.queries.values()) byDomain.set(q.domain, [...(byDomain.get(q.domain) ?? []), q.text]);
+const byDomain = queryTextsByDomain(loaded.queries.values());
 const controls = await sampleTexts(
   (async function* () {
     yield* docs;

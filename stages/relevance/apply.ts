@@ -100,16 +100,10 @@ export function relevanceStage(
         });
         continue;
       }
-      if (semantic?.domain && !verdict.domain) {
-        c.add(`${C}.semantic_boundary.kept`);
-        const taken = { ...relevance, semantic_z: semantic.z };
-        if (semantic.domain !== doc.domain) {
-          c.add(`${C}.moved_domain`);
-          yield kept({ ...doc, domain: semantic.domain, relevance: { ...taken, from_domain: doc.domain! } });
-        } else yield kept({ ...doc, relevance: taken });
-        continue;
-      }
-      if (!verdict.domain) {
+      // A document the classifier rejected and the semantic judge took in at the boundary.
+      const takenIn = verdict.domain ? undefined : (semantic?.domain ?? undefined);
+      const domain = verdict.domain ?? takenIn;
+      if (!domain) {
         ctx.remove?.({
           rule: 'relevance.below_threshold',
           reason: `classifier score under the threshold of domain ${doc.domain} and of every other domain`,
@@ -118,10 +112,12 @@ export function relevanceStage(
         });
         continue;
       }
-      if (verdict.domain !== doc.domain) {
+      if (takenIn) c.add(`${C}.semantic_boundary.kept`);
+      const scored = takenIn ? { ...relevance, semantic_z: semantic!.z } : relevance;
+      if (domain !== doc.domain) {
         c.add(`${C}.moved_domain`);
-        yield kept({ ...doc, domain: verdict.domain, relevance: { ...relevance, from_domain: doc.domain! } });
-      } else yield kept({ ...doc, relevance });
+        yield kept({ ...doc, domain, relevance: { ...scored, from_domain: doc.domain! } });
+      } else yield kept({ ...doc, relevance: scored });
     }
     yield* recallBefore(undefined);
   };

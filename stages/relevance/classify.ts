@@ -113,10 +113,11 @@ export async function classify(inp: ClassifyInputs): Promise<Classified> {
   const usable = ordered
     .filter(c => Number.isFinite(c.threshold))
     .map(c => ({ domain: c.domain, model: c.model, threshold: c.threshold }));
+  const featurizer = featurizerOf(config.classifier);
   const guarded = await guardedScoreIndex(
     inp.scan,
     usable,
-    featurizerOf(config.classifier),
+    featurizer,
     candidateDomain,
     config.classifier.method !== 'nb_em',
     {
@@ -142,7 +143,7 @@ export async function classify(inp: ClassifyInputs): Promise<Classified> {
     ? await semanticBoundary({
         config,
         classifiers: guarded.active,
-        featurizer: featurizerOf(config.classifier),
+        featurizer,
         candidateDomain,
         preferOwn: config.classifier.method !== 'nb_em',
         accepted: guarded.accepted,

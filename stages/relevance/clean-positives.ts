@@ -9,7 +9,7 @@ import type { RelevanceConfig } from './config.js';
 import { EmbedderUnavailableError } from './embed.js';
 import { sampleTexts } from './estimate.js';
 import type { DomainEvidence } from './train.js';
-import { judgeSemantically } from './semantic-judge.js';
+import { judgeSemantically, queryTextsByDomain } from './semantic-judge.js';
 
 export interface CleanPositivesInputs {
   config: RelevanceConfig;
@@ -26,8 +26,7 @@ export interface CleanPositivesInputs {
 export async function cleanPositives(inp: CleanPositivesInputs): Promise<Record<string, number>> {
   const { evidence, log, counters } = inp;
   const semantic = inp.config.estimate.semantic;
-  const byDomain = new Map<string, string[]>();
-  for (const q of inp.queries.values()) byDomain.set(q.domain, [...(byDomain.get(q.domain) ?? []), q.text]);
+  const byDomain = queryTextsByDomain(inp.queries.values());
   if (byDomain.size < 2) {
     log.warn('relevance: clean_positives needs two or more domains to compare; positives kept as they are');
     return {};

@@ -127,14 +127,13 @@ async function writeRecall(
       .map(({ doc, domain, margin, threshold }) => ({
         ...doc,
         domain,
-        relevance: semanticZ.has(doc.id)
-          ? {
-              score: round4(margin),
-              threshold: round4(threshold),
-              found_by: 'semantic' as const,
-              semantic_z: semanticZ.get(doc.id)!,
-            }
-          : { score: round4(margin), threshold: round4(threshold), found_by: 'classifier' as const },
+        relevance: {
+          score: round4(margin),
+          threshold: round4(threshold),
+          ...(semanticZ.has(doc.id)
+            ? { found_by: 'semantic' as const, semantic_z: semanticZ.get(doc.id)! }
+            : { found_by: 'classifier' as const }),
+        },
       }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const doc of docs) await writer.write(doc);

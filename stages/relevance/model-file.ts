@@ -92,8 +92,22 @@ export function decide(
   own: string | undefined,
   preferOwn = true,
 ): { domain: string | undefined; margin: number; threshold: number } {
+  return decideByMargins(
+    scoring,
+    scoring.table.margins(features.indices, features.count, features.values),
+    own,
+    preferOwn,
+  );
+}
+
+/** `decide` over margins already computed (one per domain, in the table's order). */
+export function decideByMargins(
+  scoring: { table: ScoringTable; thresholds: Float64Array },
+  margins: ArrayLike<number>,
+  own: string | undefined,
+  preferOwn = true,
+): { domain: string | undefined; margin: number; threshold: number } {
   const { table, thresholds } = scoring;
-  const margins = table.margins(features.indices, features.count, features.values);
   let best = -1;
   let mine = -1;
   for (let d = 0; d < margins.length; d++) {

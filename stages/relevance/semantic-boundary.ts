@@ -9,12 +9,11 @@
  */
 import type { Doc, Logger, Query } from '../../core/types.js';
 import type { RelevanceConfig } from './config.js';
-import { EmbedderUnavailableError, openEmbedder } from './embed.js';
-import { cachedEmbedder } from './embed-cache.js';
+import { EmbedderUnavailableError } from './embed.js';
 import { sampleTexts } from './estimate.js';
 import type { Featurizer } from './features.js';
-import { decide, type LoadedClassifier, scoringTableOf } from './model-file.js';
-import { buildSemanticJudge } from './semantic-judge.js';
+import { decideByMargins, type LoadedClassifier, scoringTableOf } from './model-file.js';
+import { openSemanticJudge, queryTextsByDomain } from './semantic-judge.js';
 import { unitHash } from './train.js';
 
 /** A document whose classifier decision the semantic judge changed. */
@@ -22,8 +21,7 @@ export interface BoundaryDecision {
   id: string;
   /** The domain it now belongs to; null: taken out. */
   domain: string | null;
-  /** The domain the classifier gave it (null: none) and the one whose band it was examined in. */
-  classifier_domain: string | null;
+  /** The domain whose band it was examined in (the classifier's own when taken out). */
   examined_in: string;
   /** Its standardised semantic score for `examined_in`, and that domain's bar. */
   z: number;
@@ -107,8 +105,7 @@ export async function semanticBoundary(inp: BoundaryInputs): Promise<BoundaryRes
   const opts = config.semantic_boundary;
   const semantic = config.estimate.semantic;
   const domains = inp.classifiers.map(c => c.domain);
-  const byDomain = new Map<string, string[]>();
-  for (const q of inp.queries.values()) byDomain.set(q.domain, [...(byDomain.get(q.domain) ?? []), q.text]);
+  const byDomain = queryTextsByDomain(inp.queries.values());
   if (byDomain.size < 2 || domains.length === 0) {
     log.warn('relevance: semantic_boundary needs two or more domains to compare; the classifier decides alone');
     return null;
@@ -131,6 +128,7 @@ export async function semanticBoundary(inp: BoundaryInputs): Promise<BoundaryRes
       ),
     ]),
   );
+  const anyWanted = new Set([...wanted.values()].flatMap(p => [...p]));
   const positiveTexts = new Map<string, string>();
   const seen = new Set<string>();
   const examine = async function* () {
@@ -139,12 +137,12 @@ export async function semanticBoundary(inp: BoundaryInputs): Promise<BoundaryRes
       yield doc;
       if (seen.has(doc.id)) continue;
       seen.add(doc.id);
-      if ([...wanted.values()].some(p => p.has(doc.id))) positiveTexts.set(doc.id, doc.text);
+      if (anyWanted.has(doc.id)) positiveTexts.set(doc.id, doc.text);
       const own = inp.candidateDomain.get(doc.id);
       if (own !== undefined && !trained.has(own)) continue;
       const features = inp.featurizer.extract(doc.text);
-      const v = decide(scoring, features, own, inp.preferOwn);
       const margins = scoring.table.margins(features.indices, features.count, features.values);
+      const v = decideByMargins(scoring, margins, own, inp.preferOwn);
       let best = 0;
       for (let k = 1; k < margins.length; k++)
         if (margins[k]! - scoring.thresholds[k]! > margins[best]! - scoring.thresholds[best]!) best = k;
@@ -157,19 +155,19 @@ export async function semanticBoundary(inp: BoundaryInputs): Promise<BoundaryRes
   };
   const controls = await sampleTexts(examine(), semantic.controls, '', 'estimate-controls');
 
-  const model = await openEmbedder({ threads: 1 }).catch((err: unknown) => {
-    if (!(err instanceof EmbedderUnavailableError)) throw err;
-    log.warn(
-      `relevance: semantic_boundary: ${err.message}; the classifier decides alone (\`npm run setup\` installs it)`,
-    );
-    return null;
-  });
-  if (!model) return null;
-  const cached = inp.embedCacheDir ? cachedEmbedder(model, inp.embedCacheDir) : undefined;
-  const embedder = cached ?? model;
+  const open = await openSemanticJudge(byDomain, controls, { ...semantic, cacheDir: inp.embedCacheDir }).catch(
+    (err: unknown) => {
+      if (!(err instanceof EmbedderUnavailableError)) throw err;
+      log.warn(
+        `relevance: semantic_boundary: ${err.message}; the classifier decides alone (\`npm run setup\` installs it)`,
+      );
+      return null;
+    },
+  );
+  if (!open) return null;
+  const { judge } = open;
   const result: BoundaryResult = { decisions: [], addedDocs: new Map(), domains: {}, embedded: 0, cache_hits: 0 };
   try {
-    const judge = await buildSemanticJudge(embedder, byDomain, controls, semantic);
     const total = domains.reduce((n, d) => n + inside.get(d)!.items.length + outside.get(d)!.items.length, 0);
     log.info(`relevance: semantic_boundary: judging ${total} documents at the classifiers' boundary`, { total });
     for (const d of [...domains].sort()) {
@@ -191,10 +189,9 @@ export async function semanticBoundary(inp: BoundaryInputs): Promise<BoundaryRes
       };
       result.domains[d] = summary;
       if (bar === null) continue;
-      const decision = (h: Held, z: number, nearest: string | null, to: string | null, from: string | null) => ({
+      const decision = (h: Held, z: number, nearest: string | null, to: string | null) => ({
         id: h.id,
         domain: to,
-        classifier_domain: from,
         examined_in: d,
         z: Number(z.toFixed(3)),
         bar: Number(bar.toFixed(3)),
@@ -204,22 +201,22 @@ export async function semanticBoundary(inp: BoundaryInputs): Promise<BoundaryRes
       for (const h of inside.get(d)!.items) {
         const v = await judge.judge(d, h.text);
         if (v.nearest === d || v.z[d]! >= bar) continue;
-        result.decisions.push(decision(h, v.z[d]!, v.nearest, null, d));
+        result.decisions.push(decision(h, v.z[d]!, v.nearest, null));
         summary.removed++;
       }
       for (const h of outside.get(d)!.items) {
         const v = await judge.judge(d, h.text);
         if (v.nearest !== d || v.z[d]! < bar) continue;
-        result.decisions.push(decision(h, v.z[d]!, v.nearest, d, null));
+        result.decisions.push(decision(h, v.z[d]!, v.nearest, d));
         if (h.doc) result.addedDocs.set(h.id, h.doc);
         summary.added++;
       }
     }
-    const stats = cached?.stats ?? { embedded: judge.embedded, hits: 0 };
+    const stats = open.stats();
     result.embedded = stats.embedded;
     result.cache_hits = stats.hits;
   } finally {
-    await embedder.close();
+    await open.close();
   }
   result.decisions.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return result;

@@ -6,8 +6,20 @@
  * published in has the highest standardised score of the run's domains. With a single domain there is nothing to
  * compare against, and the judge does not answer (the estimate says so).
  */
+import type { Query } from '../../core/types.js';
 import { cachedEmbedder } from './embed-cache.js';
 import { openEmbedder, type Embedder } from './embed.js';
+
+/** The judge's references: each domain's query texts, in query order. */
+export function queryTextsByDomain(queries: Iterable<Query>): Map<string, string[]> {
+  const byDomain = new Map<string, string[]>();
+  for (const q of queries) {
+    const texts = byDomain.get(q.domain);
+    if (texts) texts.push(q.text);
+    else byDomain.set(q.domain, [q.text]);
+  }
+  return byDomain;
+}
 
 export interface SemanticJudgeOptions {
   /** Passages of `chunk_words` words embedded per document (their mean is the document's vector). */
@@ -132,29 +144,53 @@ export interface SemanticSamples {
   model: string;
 }
 
-/**
- * Opens the embedding model (behind the vector cache in `cacheDir`, when given), judges each (domain, text) and
- * closes it; EmbedderUnavailableError when there is no model.
- */
+/** A judge over the embedding model (behind the vector cache, when given); `close` releases the model. */
+export interface OpenSemanticJudge {
+  judge: SemanticJudge;
+  /** Passages the model embedded, and those read from the vector cache. */
+  stats(): { embedded: number; hits: number };
+  close(): Promise<void>;
+}
+
+/** Opens the embedding model and builds the judge; EmbedderUnavailableError when there is no model. */
+export async function openSemanticJudge(
+  queries: Map<string, string[]>,
+  controls: string[],
+  opts: SemanticJudgeOptions & { cacheDir?: string },
+): Promise<OpenSemanticJudge> {
+  const model = await openEmbedder({ threads: 1 });
+  const cached = opts.cacheDir ? cachedEmbedder(model, opts.cacheDir) : undefined;
+  const embedder = cached ?? model;
+  try {
+    const judge = await buildSemanticJudge(embedder, queries, controls, opts);
+    return {
+      judge,
+      stats: () => cached?.stats ?? { embedded: judge.embedded, hits: 0 },
+      close: () => embedder.close(),
+    };
+  } catch (err) {
+    await embedder.close();
+    throw err;
+  }
+}
+
+/** Judges each (domain, text) and closes the model; EmbedderUnavailableError when there is no model. */
 export async function judgeSemantically(
   samples: { domain: string; text: string }[],
   queries: Map<string, string[]>,
   controls: string[],
   opts: SemanticJudgeOptions & { cacheDir?: string; onProgress?: (done: number, total: number) => void },
 ): Promise<SemanticSamples> {
-  const model = await openEmbedder({ threads: 1 });
-  const cached = opts.cacheDir ? cachedEmbedder(model, opts.cacheDir) : undefined;
-  const embedder = cached ?? model;
+  const open = await openSemanticJudge(queries, controls, opts);
   try {
-    const judge = await buildSemanticJudge(embedder, queries, controls, opts);
     const verdicts: (boolean | null)[] = [];
     for (const s of samples) {
-      verdicts.push((await judge.judge(s.domain, s.text)).on_domain);
+      verdicts.push((await open.judge.judge(s.domain, s.text)).on_domain);
       if (verdicts.length % 50 === 0) opts.onProgress?.(verdicts.length, samples.length);
     }
-    const stats = cached?.stats ?? { embedded: judge.embedded, hits: 0 };
-    return { verdicts, embedded: stats.embedded, cache_hits: stats.hits, model: judge.model };
+    const stats = open.stats();
+    return { verdicts, embedded: stats.embedded, cache_hits: stats.hits, model: open.judge.model };
   } finally {
-    await embedder.close();
+    await open.close();
   }
 }
