@@ -1,20 +1,20 @@
 #!/usr/bin/env node
 // Writes stages/retrieve/stream/unicode61-table.ts: what SQLite FTS5's `unicode61 remove_diacritics 2` tokenizer
 // does with every code point (separator, or token character folded to which code point, 0 = dropped), read from
-// the SQLite that better-sqlite3 bundles. Streaming retrieval tokenizes with it so its BM25 matches FTS5's exactly.
-// Run again after upgrading better-sqlite3: `node scripts/gen-unicode61.mjs` (tests/stream-tokenize.test.ts checks).
-import Database from 'better-sqlite3';
+// the SQLite that @photostructure/sqlite bundles. Streaming retrieval tokenizes with it so its BM25 matches FTS5's exactly.
+// Run again after upgrading @photostructure/sqlite: `node scripts/gen-unicode61.mjs` (tests/stream-tokenize.test.ts checks).
 import { writeFileSync } from 'node:fs';
+import { DatabaseSync } from '@photostructure/sqlite';
 import { fileURLToPath } from 'node:url';
 
 export function unicode61Truth() {
-  const db = new Database(':memory:');
+  const db = new DatabaseSync(':memory:');
   db.exec(`CREATE VIRTUAL TABLE fts USING fts5(text, tokenize='unicode61 remove_diacritics 2');
            CREATE VIRTUAL TABLE v USING fts5vocab(fts, instance);`);
   const ins = db.prepare('INSERT INTO fts(rowid, text) VALUES (?, ?)');
-  db.transaction(() => {
-    for (let c = 1; c <= 0x10ffff; c++) if (c < 0xd800 || c >= 0xe000) ins.run(c, 'q' + String.fromCodePoint(c) + 'q');
-  })();
+  db.exec('BEGIN');
+  for (let c = 1; c <= 0x10ffff; c++) if (c < 0xd800 || c >= 0xe000) ins.run(c, 'q' + String.fromCodePoint(c) + 'q');
+  db.exec('COMMIT');
   const sep = new Uint8Array(0x110000);
   const fold = new Int32Array(0x110000).map((_, i) => i);
   const terms = new Map();

@@ -14,7 +14,7 @@ import { cc, haveSharedData, qcc, repo, sharedData, tempDir } from './helpers.js
 const HEAVY = [
   'node-llama-cpp',
   '@aws-sdk',
-  'better-sqlite3',
+  '@photostructure/sqlite',
   '@elastic',
   'htmlparser2',
   'eld',

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
@@ -64,5 +64,44 @@ describe.runIf(haveSharedData())('Fts5Index on real posts', () => {
     // NOT is not an operator here: it is the English word, searched as such.
     for (const doc of index.getDocs(index.search('NOT', 5).map(h => h.id))) expect(doc.text).toMatch(/\bnot\b/i);
     expect(index.search('the of and', 5)).toEqual([]);
+  });
+});
+
+describe('Fts5Index opening and transactions', () => {
+  const doc = (id: string, text: string): Doc => ({
+    id,
+    text,
+    source: { kind: 'corpus', file: 'x.jsonl', line: 1, original_id: id },
+  });
+  async function* docs(list: Doc[], failAfter = Number.POSITIVE_INFINITY): AsyncIterable<Doc> {
+    for (const [i, d] of list.entries()) {
+      if (i >= failAfter) throw new Error('reader failed');
+      yield d;
+    }
+  }
+
+  it('a read-only open needs the file, names it, and creates nothing', async () => {
+    const path = join(await tempDir(), 'missing.sqlite');
+    expect(() => new Fts5Index(path, { readonly: true })).toThrow(
+      `${path}: cannot open the FTS5 index: unable to open database file`,
+    );
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('writes in WAL mode; a shard whose input fails leaves nothing, and a read-only open reads the rest', async () => {
+    const path = join(await tempDir(), 'index.sqlite');
+    const index = new Fts5Index(path);
+    const list = [doc('d1', 'alpha beta'), doc('d2', 'beta gamma'), doc('d3', 'gamma delta')];
+    expect(await index.addShard('a', docs(list.slice(0, 2)), 1)).toEqual({ indexed: 2, duplicates: 0 });
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    await expect(index.addShard('b', docs(list, 2), 1)).rejects.toThrow('reader failed');
+    expect(index.hasShard('b')).toBe(false);
+    expect(index.stats()).toEqual({ docs: 2, shards: 1 });
+    const reader = new Fts5Index(path, { readonly: true });
+    expect(reader.search('gamma', 5).map(h => h.id)).toEqual(['d2']);
+    expect(reader.getDocs(['d1'])[0]!.text).toBe('alpha beta');
+    reader.close();
+    expect(await index.addShard('b', docs(list), 2)).toEqual({ indexed: 1, duplicates: 2 });
+    index.close();
   });
 });

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { readJsonl } from '../core/jsonl.js';
 import { Counters, type Doc, type Query } from '../core/types.js';
 import { cleanPositives } from '../stages/relevance/clean-positives.js';
 import { relevanceConfigSchema } from '../stages/relevance/config.js';
 import { openEmbedderOrSkip } from './embed-helpers.js';
-import { haveSharedData, newsCorpus, repo, tempDir } from './helpers.js';
+import { haveSharedData, itSlow, newsCorpus, repo, tempDir } from './helpers.js';
 import { sharedCacheDir } from './relevance-helpers.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} } as never;
@@ -31,8 +31,9 @@ function demoQueries(): Map<string, Query> {
   );
 }
 
+// Slow tier: `classifier.clean_positives` is off by default, and a cold run embeds ~1,400 passages (~1 min).
 describe.runIf(haveSharedData())('weak positives checked by the semantic judge (real posts, real embedder)', () => {
-  it('takes sci.med posts out of the space positives and keeps the sci.space ones', async () => {
+  itSlow('takes sci.med posts out of the space positives and keeps the sci.space ones', async () => {
     const probe = await openEmbedderOrSkip({ threads: 1 });
     if (!probe) return;
     await probe.close();

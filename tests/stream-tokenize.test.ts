@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from '@photostructure/sqlite';
 import { describe, expect, it } from 'vitest';
 import { tokens } from '../stages/retrieve/stream/tokenize.js';
 import { SQLITE_VERSION } from '../stages/retrieve/stream/unicode61-table.js';
@@ -10,11 +10,13 @@ import { unicode61Truth } from '../scripts/gen-unicode61.mjs';
 
 /** FTS5's own tokens of each text (fts5vocab instance rows, in offset order). */
 function fts5Tokens(texts: string[]): string[][] {
-  const db = new Database(':memory:');
+  const db = new DatabaseSync(':memory:');
   db.exec(`CREATE VIRTUAL TABLE fts USING fts5(text, tokenize='unicode61 remove_diacritics 2');
            CREATE VIRTUAL TABLE v USING fts5vocab(fts, instance);`);
   const ins = db.prepare('INSERT INTO fts(rowid, text) VALUES (?, ?)');
-  db.transaction(() => texts.forEach((t, i) => ins.run(i + 1, t)))();
+  db.exec('BEGIN');
+  texts.forEach((t, i) => ins.run(i + 1, t));
+  db.exec('COMMIT');
   const out: string[][] = texts.map(() => []);
   for (const r of db.prepare('SELECT doc, term FROM v ORDER BY doc, offset').iterate() as Iterable<{
     doc: number;
@@ -27,7 +29,7 @@ function fts5Tokens(texts: string[]): string[][] {
 
 describe('the streaming tokenizer is FTS5 unicode61 remove_diacritics 2', () => {
   it('was generated from the SQLite this project runs', () => {
-    const db = new Database(':memory:');
+    const db = new DatabaseSync(':memory:');
     expect(db.prepare('SELECT sqlite_version() AS v').get()).toEqual({ v: SQLITE_VERSION });
     db.close();
   });

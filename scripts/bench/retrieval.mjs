@@ -2,12 +2,12 @@
 // Retrieval benchmark: SQLite FTS5 and Elasticsearch in the same run, on the same derived corpus and the
 // same real queries (the seed texts in data/seeds/).
 //
-//   node --import tsx scripts/bench/retrieval.mjs [--docs 1000000] [--k 100] [--runs 3] [--shard-docs 100000]
+//   node --import tsx scripts/bench/retrieval.mjs [--docs 1000000] [--k 100] [--runs 3] [--shard-docs 100000] [--fts5-only]
 //
 // Reports index build docs/s per backend, top-k queries/s (median of --runs passes; FTS5 one query at a
 // time, Elasticsearch one at a time and in _msearch batches of 32, 2 in flight), and overlap@k of the two
 // rankings. Elasticsearch: QCC_ES_URL, else a node started with scripts/es.mjs (name "bench", port 9202,
-// heap 1g) and stopped at the end. Progress on stderr, a JSON summary on stdout.
+// heap 1g) and stopped at the end; --fts5-only skips it (and the overlap). Progress on stderr, a JSON summary on stdout.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'shard-docs': { type: 'string', default: '100000' },
     'batch-size': { type: 'string', default: '2000' },
+    'fts5-only': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.docs);
@@ -171,6 +172,11 @@ const ftsQ = await timeQueries(sequential(ftsRead), queries, 'fts5 top-k');
 result.fts5.queries_per_s = ftsQ.queries_per_s;
 ftsRead.close();
 
+if (values['fts5-only']) {
+  rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify(result, null, 2));
+  process.exit(0);
+}
 const node = startEs();
 process.env.QCC_ES_URL = node.url;
 try {

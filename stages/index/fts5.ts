@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { DatabaseSync, type DatabaseSyncInstance } from '@photostructure/sqlite';
 import type { Doc } from '../../core/types.js';
 import { exactHash } from '../dedup/exact.js';
 import { toFtsQuery } from '../retrieve/fts-query.js';
@@ -31,20 +32,22 @@ const FILTER_COLUMNS = { domain: 'domain', lang: 'lang', crawl: 'crawl' } as con
  */
 export class Fts5Index implements SearchIndex {
   readonly backend = 'fts5' as const;
-  private readonly db: Database.Database;
+  private readonly db: DatabaseSyncInstance;
 
   constructor(
     readonly path: string,
     opts: { tokenizer?: keyof typeof TOKENIZERS; readonly?: boolean } = {},
   ) {
     try {
-      this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+      // A read-only open needs the file: say so before SQLite does (its open would fail the same way).
+      if (opts.readonly && !existsSync(path)) throw new Error('unable to open database file');
+      this.db = new DatabaseSync(path, { readOnly: opts.readonly ?? false });
     } catch (err) {
       throw new Error(`${path}: cannot open the FTS5 index: ${(err as Error).message}`);
     }
     if (opts.readonly) return;
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = NORMAL');
     const tokenizer = TOKENIZERS[opts.tokenizer ?? 'unicode61'];
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS docs (
@@ -76,7 +79,8 @@ export class Fts5Index implements SearchIndex {
     const insertText = this.db.prepare('INSERT INTO fts (rowid, text) VALUES (?, ?)');
     let indexed = 0;
     let duplicates = 0;
-    const flush = this.db.transaction((batch: Doc[]) => {
+    // Runs inside the shard's transaction (BEGIN IMMEDIATE below): the batch is only a unit of work.
+    const flush = (batch: Doc[]): void => {
       for (const doc of batch) {
         const f = keywordFields(doc);
         const info = insertDoc.run(
@@ -97,7 +101,7 @@ export class Fts5Index implements SearchIndex {
         insertText.run(info.lastInsertRowid, doc.text);
         indexed++;
       }
-    });
+    };
     const committed = this.shard(shard);
     if (committed) return committed;
     this.db.exec('BEGIN IMMEDIATE');
@@ -106,7 +110,7 @@ export class Fts5Index implements SearchIndex {
       for await (const doc of docs) {
         batch.push(doc);
         if (batch.length >= batchSize) {
-          flush(batch); // nested: better-sqlite3 turns it into a savepoint inside our transaction
+          flush(batch);
           batch = [];
         }
       }
@@ -114,7 +118,7 @@ export class Fts5Index implements SearchIndex {
       this.db.prepare('INSERT INTO shards (id, docs, duplicates) VALUES (?, ?, ?)').run(shard, indexed, duplicates);
       this.db.exec('COMMIT');
     } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw err;
     }
     return { indexed, duplicates };
@@ -124,7 +128,7 @@ export class Fts5Index implements SearchIndex {
     const match = toFtsQuery(query);
     if (match === null || k <= 0) return [];
     const where: string[] = [];
-    const params: unknown[] = [match];
+    const params: (string | number)[] = [match];
     for (const [key, column] of Object.entries(FILTER_COLUMNS)) {
       const values = filters?.[key as keyof SearchFilters];
       if (!values) continue;
@@ -158,21 +162,23 @@ export class Fts5Index implements SearchIndex {
   }
 
   getDocs(ids: string[]): Doc[] {
-    const stmt = this.db.prepare('SELECT record FROM docs WHERE id = ?').pluck();
+    const stmt = this.db.prepare('SELECT record FROM docs WHERE id = ?');
     return ids.map(id => {
-      const record = stmt.get(id) as string | undefined;
+      const record = (stmt.get(id) as { record: string } | undefined)?.record;
       if (record === undefined) throw new Error(`${this.path}: document ${id} is not in the index`);
       return JSON.parse(record) as Doc;
     });
   }
 
   stats(): IndexStats {
-    const docs = this.db.prepare('SELECT count(*) FROM docs').pluck().get() as number;
-    const shards = this.db.prepare('SELECT count(*) FROM shards').pluck().get() as number;
-    return { docs, shards };
+    const count = (table: string): number =>
+      (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return { docs: count('docs'), shards: count('shards') };
   }
 
   close(): void {
+    // @photostructure/sqlite 1.x leaves statements to the GC, so `-wal`/`-shm` can stay beside the file after close
+    // (the data is checkpointed into it; the next open reads them as usual). 2.x finalizes them here.
     this.db.close();
   }
 }

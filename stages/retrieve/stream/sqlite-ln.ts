@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync } from '@photostructure/sqlite';
 
 let ln: ((x: number) => number) | undefined;
 
@@ -9,8 +9,8 @@ let ln: ((x: number) => number) | undefined;
  */
 export function sqliteLn(x: number): number {
   if (!ln) {
-    const stmt = new Database(':memory:').prepare('SELECT ln(?)').pluck();
-    ln = v => stmt.get(v) as number;
+    const stmt = new DatabaseSync(':memory:').prepare('SELECT ln(?) AS v');
+    ln = v => (stmt.get(v) as { v: number }).v;
   }
   return ln(x);
 }
