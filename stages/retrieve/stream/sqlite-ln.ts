@@ -1,6 +1,8 @@
-import { DatabaseSync } from '@photostructure/sqlite';
+import { DatabaseSync, type DatabaseSyncInstance } from '@photostructure/sqlite';
 
 let ln: ((x: number) => number) | undefined;
+// Held for the process's life: the binding closes a connection it garbage-collects, and its statements with it.
+let db: DatabaseSyncInstance | undefined;
 
 /**
  * The natural logarithm as SQLite computes it (the C library's log(), which FTS5's bm25() calls for each idf).
@@ -9,7 +11,8 @@ let ln: ((x: number) => number) | undefined;
  */
 export function sqliteLn(x: number): number {
   if (!ln) {
-    const stmt = new DatabaseSync(':memory:').prepare('SELECT ln(?) AS v');
+    db = new DatabaseSync(':memory:');
+    const stmt = db.prepare('SELECT ln(?) AS v');
     ln = v => (stmt.get(v) as { v: number }).v;
   }
   return ln(x);
