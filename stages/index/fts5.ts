@@ -70,8 +70,14 @@ export class Fts5Index implements SearchIndex {
       | undefined;
   }
 
-  /** Adds a shard's documents; a document id already present is skipped and counted, never added twice. */
-  async addShard(shard: string, docs: AsyncIterable<Doc>, batchSize = 2000): Promise<ShardResult> {
+  /**
+   * Adds a shard's documents in one transaction; a document id already present is skipped and counted, never added
+   * twice. Rows go in as they are read (the transaction is the unit, so there is nothing to batch; `batchSize` of
+   * the contract is Elasticsearch's bulk size).
+   */
+  async addShard(shard: string, docs: AsyncIterable<Doc>, _batchSize?: number): Promise<ShardResult> {
+    const committed = this.shard(shard);
+    if (committed) return committed;
     const insertDoc = this.db.prepare(
       `INSERT OR IGNORE INTO docs (id, shard, exact_hash, length, record, url, domain, lang, crawl)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -79,9 +85,9 @@ export class Fts5Index implements SearchIndex {
     const insertText = this.db.prepare('INSERT INTO fts (rowid, text) VALUES (?, ?)');
     let indexed = 0;
     let duplicates = 0;
-    // Runs inside the shard's transaction (BEGIN IMMEDIATE below): the batch is only a unit of work.
-    const flush = (batch: Doc[]): void => {
-      for (const doc of batch) {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for await (const doc of docs) {
         const f = keywordFields(doc);
         const info = insertDoc.run(
           doc.id,
@@ -101,20 +107,6 @@ export class Fts5Index implements SearchIndex {
         insertText.run(info.lastInsertRowid, doc.text);
         indexed++;
       }
-    };
-    const committed = this.shard(shard);
-    if (committed) return committed;
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      let batch: Doc[] = [];
-      for await (const doc of docs) {
-        batch.push(doc);
-        if (batch.length >= batchSize) {
-          flush(batch);
-          batch = [];
-        }
-      }
-      flush(batch);
       this.db.prepare('INSERT INTO shards (id, docs, duplicates) VALUES (?, ?, ?)').run(shard, indexed, duplicates);
       this.db.exec('COMMIT');
     } catch (err) {
