@@ -5,7 +5,7 @@ import { tempPathFor, WriteFailed } from './atomic.js';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * Line-oriented JSON writer; `.gz` paths are gzip-compressed. Node's gzip header carries no mtime,
@@ -84,8 +84,8 @@ export class JsonlWriter {
   }
 }
 
-export async function* readJsonl<T = unknown>(path: string): AsyncGenerator<T> {
-  const raw = createReadStream(path);
+/** The records of a JSONL file (`.gz`: gzip, any number of members); `raw`: read these bytes of it instead. */
+export async function* readJsonl<T = unknown>(path: string, raw: Readable = createReadStream(path)): AsyncGenerator<T> {
   const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNo = 0;

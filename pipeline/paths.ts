@@ -50,6 +50,10 @@ export function runPaths(datasetDir: string, runHash: string) {
       stats: (shard: string) => join(stream, 'stats', `${shard}.jsonl.gz`),
       hits: (shard: string) => join(stream, 'hits', `${shard}.jsonl.gz`),
       docs: (shard: string) => join(stream, 'docs', `${shard}.jsonl.gz`),
+      /** Each query's top k scores in a floor shard (`FloorRow`), for the score floors. */
+      floor: (shard: string) => join(stream, 'floor', `${shard}.jsonl.gz`),
+      /** The byte ranges of the hits' query blocks and the documents' id ranges (`ShardBlockRanges`). */
+      blocks: (shard: string) => join(stream, 'blocks', `${shard}.json`),
     },
     signatures: (shard: string) => join(work, 'dedup_signatures', `${shard}.bin`),
     dedup: { removals: join(work, 'dedup', 'removals.jsonl.gz'), ledgerKeys: join(work, 'dedup', 'dedup-keys.bin') },

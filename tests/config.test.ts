@@ -1,5 +1,6 @@
 import { writeFile, mkdir } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../pipeline/config.js';
@@ -94,5 +95,22 @@ describe('config validation', () => {
     const loaded = loadConfig(join(repo, 'config', 'demo.yaml'));
     expect(loaded.archives.length).toBeGreaterThan(3);
     expect(loaded.config.bootstrap.provider).toBe('llama');
+  });
+});
+
+describe('config/profiles', () => {
+  // A profile is keys to copy into a run config: each one, over a minimal valid config, must load.
+  const profiles = readdirSync(join(repo, 'config', 'profiles')).filter(f => f.endsWith('.yaml'));
+  it.each(profiles)('%s is a valid part of a run config', async name => {
+    const profile = parseYaml(readFileSync(join(repo, 'config', 'profiles', name), 'utf8')) as Record<string, any>;
+    const base = parseYaml(valid) as Record<string, any>;
+    const merged: Record<string, any> = { ...base, ...profile };
+    for (const key of Object.keys(profile))
+      if (typeof base[key] === 'object' && typeof profile[key] === 'object')
+        merged[key] = { ...base[key], ...profile[key] };
+    const loaded = loadConfig(await configWith(stringifyYaml(merged)));
+    for (const [section, keys] of Object.entries(profile))
+      for (const key of Object.keys(keys as object))
+        expect((loaded.config as Record<string, any>)[section]).toHaveProperty(key);
   });
 });

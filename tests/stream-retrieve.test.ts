@@ -10,6 +10,7 @@ import { readAllJsonl } from '../core/jsonl.js';
 import { Counters, type Doc, type Query } from '../core/types.js';
 import { Fts5Index } from '../stages/index/fts5.js';
 import { mergeShardHits } from '../stages/retrieve/stream/merge.js';
+import { combineFloors, floorRows } from '../stages/retrieve/stream/floors.js';
 import { QueryIndex } from '../stages/retrieve/stream/query-index.js';
 import { scoreShard, type ShardHitRow } from '../stages/retrieve/stream/score-shard.js';
 import { sampleShards } from '../stages/retrieve/stream/sample.js';
@@ -96,6 +97,42 @@ describe.runIf(haveSharedData())('streaming BM25 against the FTS5 index, on real
         .map(h => ({ query_id: q.id, domain: q.domain, doc_id: h.id, score: h.score, rank: h.rank })),
     );
     expect(expected.length).toBeGreaterThan(queries.length * 10);
+    expect(rows).toEqual(expected);
+  });
+
+  it('with score floors from two shards keeps fewer hits and still merges to the index top k', async () => {
+    const qi = new QueryIndex(queries);
+    const stats = emptyStats();
+    for (const docs of shards) addStats(stats, await countStats(qi, each(docs)));
+    const local = { topK: k, keepMinScore: Infinity };
+    // The floor shards: the first and the one with a repeated id (a document in both would count once).
+    const floorShards = [shards[0]!, shards[2]!];
+    const floorHits = [];
+    // Each writes only its best 13 hits per query (any subset of documents gives a valid floor).
+    for (const docs of floorShards)
+      floorHits.push(floorRows((await scoreShard(qi, stats, each(docs), local)).hits, Math.ceil(k / 2)));
+    const floors = await combineFloors(
+      qi.queries.map(q => q.id),
+      each(floorHits.map(rows => each(rows))),
+      k,
+    );
+    expect(floors.filter(f => f > 0).length).toBeGreaterThan(queries.length / 3);
+    const kept: ShardHitRow[][] = [];
+    let plainHits = 0;
+    for (const docs of shards) {
+      kept.push((await scoreShard(qi, stats, each(docs), { ...local, floors })).hits);
+      plainHits += (await scoreShard(qi, stats, each(docs), local)).hits.length;
+    }
+    expect(kept.flat().length).toBeLessThan(plainHits * 0.85);
+    const config = { top_k: k, min_score: 0, min_relative_score: 0 };
+    const rows = [];
+    for await (const row of mergeShardHits(queries, each(kept.map(h => each(h))), config, new Counters()))
+      rows.push(row);
+    const expected = queries.flatMap(q =>
+      index
+        .search(q.text, k)
+        .map(h => ({ query_id: q.id, domain: q.domain, doc_id: h.id, score: h.score, rank: h.rank })),
+    );
     expect(rows).toEqual(expected);
   });
 

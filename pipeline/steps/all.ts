@@ -20,7 +20,7 @@ export const STEP_REGISTRY: readonly StepEntry[] = [
   },
   {
     // retrieve.mode: stream scores each ingest shard against the queries instead (docs/scale.md).
-    names: ['stream_stats', 'stream_score', 'retrieve'],
+    names: ['stream_stats', 'stream_floor', 'stream_score', 'retrieve'],
     build: async (ctx, b) => {
       if (!streaming(ctx)) return one((await import('./retrieve-step.js')).retrieveStep(ctx));
       const stream = (await import('./stream-retrieve.js')).streamRetrievalSteps(ctx);

@@ -21,7 +21,8 @@ export function position(id: string): number {
 
 /** Where the candidates step reads the full records of retrieved documents, in the order of `ids`. */
 export interface DocSource {
-  fetch(ids: string[]): AsyncIterable<Doc>;
+  /** `part`: the candidates shard (id range) the ids fall in. */
+  fetch(ids: string[], part: number): AsyncIterable<Doc>;
   close(): Promise<void>;
 }
 
@@ -68,7 +69,7 @@ export function candidatesStep(
       const candidates = await aggregateHits(rows());
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
-        for await (const doc of source.fetch([...candidates.keys()].sort())) {
+        for await (const doc of source.fetch([...candidates.keys()].sort(), part)) {
           const c = candidates.get(doc.id)!;
           const record: Doc = {
             ...doc,

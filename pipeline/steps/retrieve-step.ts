@@ -1,8 +1,8 @@
 import type { ShardSpec, Step } from '../runner.js';
 import type { Query } from '../../core/types.js';
-import { JsonlWriter, readAllJsonl, readJsonl } from '../../core/jsonl.js';
+import { JsonlWriter, readAllJsonl } from '../../core/jsonl.js';
 import { mergeShardHits } from '../../stages/retrieve/stream/merge.js';
-import type { ShardHitRow } from '../../stages/retrieve/stream/score-shard.js';
+import { blockHits, type ScoredShardFiles } from '../../stages/retrieve/stream/shard-files.js';
 import type { SearchIndex } from '../../stages/index/open.js';
 import { openRunIndex } from './run-index.js';
 import { retrieve } from '../../stages/retrieve/retrieve.js';
@@ -15,13 +15,15 @@ export const RETRIEVE = 'retrieve';
 
 interface QueryShard extends ShardSpec {
   queries: Query[];
+  /** Its place among the query shards: the block of the stream_score hits it reads. */
+  block: number;
 }
 
 /** The queries in shards of `retrieve.queries_per_shard`. */
 async function queryShards(ctx: RunContext): Promise<QueryShard[]> {
   const queries = await readAllJsonl<Query>(finalQueriesFile(ctx));
   const size = ctx.loaded.config.retrieve.queries_per_shard;
-  return chunk(queries, size).map((q, i) => ({ id: shardId('queries', i), queries: q }));
+  return chunk(queries, size).map((q, i) => ({ id: shardId('queries', i), queries: q, block: i }));
 }
 
 /** The run's queries against its BM25 index, shard by shard: the hit rows the candidates step folds. */
@@ -53,7 +55,7 @@ export function retrieveStep(ctx: RunContext): Step<QueryShard> & { close(): Pro
 }
 
 /** In `retrieve.mode: stream`: the stream_score shards' top k merged into the same hit rows, query shard by shard. */
-export function streamMergeStep(ctx: RunContext, ingestShards: () => ShardSpec[]): Step<QueryShard> {
+export function streamMergeStep(ctx: RunContext, scoredShards: () => ScoredShardFiles[]): Step<QueryShard> {
   return {
     name: RETRIEVE,
     after: [BOOTSTRAP_FINALISE, STREAM_SCORE],
@@ -61,12 +63,14 @@ export function streamMergeStep(ctx: RunContext, ingestShards: () => ShardSpec[]
     listShards: () => queryShards(ctx),
     outputPath: shard => ctx.paths.hits(shard.id),
     async runShard(shard, work) {
-      const shardHits = async function* () {
-        for (const s of ingestShards()) yield readJsonl<ShardHitRow>(ctx.paths.stream.hits(s.id));
-      };
       const writer = await JsonlWriter.open(work.tempOutput!);
       try {
-        for await (const row of mergeShardHits(shard.queries, shardHits(), ctx.loaded.config.retrieve, work.counters))
+        for await (const row of mergeShardHits(
+          shard.queries,
+          blockHits(scoredShards(), shard.block),
+          ctx.loaded.config.retrieve,
+          work.counters,
+        ))
           await writer.write(row);
       } finally {
         await writer.close();

@@ -6,17 +6,21 @@ import { sampleShards } from '../../stages/retrieve/stream/sample.js';
 import {
   collectionStats,
   keptDocs,
+  readFloors,
+  writeShardFloor,
+  type ShardBlocks,
   writeShardScores,
   writeShardStats,
 } from '../../stages/retrieve/stream/shard-files.js';
 import type { CollectionStats } from '../../stages/retrieve/stream/statistics.js';
 import { BOOTSTRAP_FINALISE, finalQueriesFile } from './bootstrap-finalise.js';
-import type { DocSource } from './candidates.js';
+import { type DocSource, position } from './candidates.js';
 import { INGEST, ingestedDocs, listIngestShards, type IngestShard } from './ingest.js';
 import { streamMergeStep } from './retrieve-step.js';
 import type { RunContext } from './context.js';
 
 export const STREAM_STATS = 'stream_stats';
+export const STREAM_FLOOR = 'stream_floor';
 export const STREAM_SCORE = 'stream_score';
 
 /**
@@ -35,11 +39,36 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
   const paths = ctx.paths;
   const exact = config.stream.statistics === 'exact';
   const ingestShards = () => listIngestShards(ctx);
+  const scoredShards = () =>
+    ingestShards().map(s => ({
+      hits: paths.stream.hits(s.id),
+      docs: paths.stream.docs(s.id),
+      blocks: paths.stream.blocks(s.id),
+    }));
+  // A quarter of the shards at most: each floor shard is scored twice (here and in stream_score).
+  const floorShards = () => {
+    const all = ingestShards();
+    const n = Math.min(config.stream.floor_shards, Math.floor(all.length / 4));
+    return n > 0 ? sampleShards(all, n / all.length) : [];
+  };
   const statsShards = () => (exact ? ingestShards() : sampleShards(ingestShards(), config.stream.sample_fraction));
 
-  let queryIndex: Promise<QueryIndex> | undefined;
+  // The hits are cut by query block (retrieve's query shards) and the documents by id range (the candidates
+  // shards), so the merge and the candidates step read only their own part of every shard.
+  let queryIndex: Promise<{ index: QueryIndex; blocks: ShardBlocks }> | undefined;
   const queries = () =>
-    (queryIndex ??= readAllJsonl<Query>(finalQueriesFile(ctx)).then(queries => new QueryIndex(queries)));
+    (queryIndex ??= readAllJsonl<Query>(finalQueriesFile(ctx)).then(queries => {
+      const perBlock = config.queries_per_shard;
+      const blockOf = new Map(queries.map((q, i) => [q.id, Math.floor(i / perBlock)]));
+      const parts = ctx.loaded.config.candidates.shards;
+      const blocks: ShardBlocks = {
+        hitBlocks: Math.max(1, Math.ceil(queries.length / perBlock)),
+        hitBlock: row => blockOf.get(row.query_id)!,
+        docBlocks: parts,
+        docBlock: doc => Math.floor(position(doc.id) * parts),
+      };
+      return { index: new QueryIndex(queries), blocks };
+    }));
   let collection: Promise<CollectionStats> | undefined;
   const stats = () =>
     (collection ??= collectionStats(
@@ -54,7 +83,7 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
     outputPath: shard => paths.stream.stats(shard.id),
     runShard: async (shard, work) => ({
       records: await writeShardStats(
-        await queries(),
+        (await queries()).index,
         paths.docs(shard.id),
         work.tempOutput!,
         work.counters,
@@ -63,35 +92,51 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
     }),
   };
 
+  const floorStep: Step<IngestShard> = {
+    name: STREAM_FLOOR,
+    after: [BOOTSTRAP_FINALISE, INGEST, STREAM_STATS],
+    listShards: async () => floorShards(),
+    outputPath: shard => paths.stream.floor(shard.id),
+    runShard: async (shard, work) => ({
+      records: await writeShardFloor((await queries()).index, await stats(), paths.docs(shard.id), work.tempOutput!, {
+        topK: config.top_k,
+        floorShards: floorShards().length,
+        signal: work.signal,
+        counters: work.counters,
+      }),
+    }),
+  };
+  let floors: Promise<Float64Array | undefined> | undefined;
+  const queryFloors = () =>
+    (floors ??= queries().then(({ index }) => {
+      const files = floorShards().map(s => paths.stream.floor(s.id));
+      return files.length ? readFloors(index, files, config.top_k) : undefined;
+    }));
+
   const scoreStep: Step<IngestShard> = {
     name: STREAM_SCORE,
-    after: [BOOTSTRAP_FINALISE, INGEST, STREAM_STATS],
+    after: [BOOTSTRAP_FINALISE, INGEST, STREAM_STATS, STREAM_FLOOR],
     listShards: async () => ingestShards(),
     outputPath: shard => paths.stream.hits(shard.id),
-    sidecarPaths: shard => ({ docs: paths.stream.docs(shard.id) }),
-    runShard: async (shard, work) => ({
-      records: await writeShardScores(
-        await queries(),
-        await stats(),
-        paths.docs(shard.id),
-        { hits: work.tempOutput!, docs: work.tempSidecars.docs! },
-        {
-          topK: config.top_k,
-          keepMinScore: config.stream.keep_min_score ?? Infinity,
-          signal: work.signal,
-          counters: work.counters,
-        },
-      ),
-    }),
+    sidecarPaths: shard => ({ docs: paths.stream.docs(shard.id), blocks: paths.stream.blocks(shard.id) }),
+    runShard: async (shard, work) => {
+      const { index, blocks } = await queries();
+      const out = { hits: work.tempOutput!, docs: work.tempSidecars.docs!, blocks: work.tempSidecars.blocks! };
+      const records = await writeShardScores(index, await stats(), paths.docs(shard.id), out, {
+        blocks,
+        floors: await queryFloors(),
+        topK: config.top_k,
+        keepMinScore: config.stream.keep_min_score ?? Infinity,
+        signal: work.signal,
+        counters: work.counters,
+      });
+      return { records };
+    },
   };
 
   const docs: DocSource = {
-    fetch: ids =>
-      keptDocs(
-        ids,
-        ingestShards().map(s => paths.stream.docs(s.id)),
-      ),
+    fetch: (ids, part) => keptDocs(ids, scoredShards(), part),
     async close() {},
   };
-  return { steps: [statsStep, scoreStep, streamMergeStep(ctx, ingestShards)], docs };
+  return { steps: [statsStep, floorStep, scoreStep, streamMergeStep(ctx, scoredShards)], docs };
 }

@@ -14,6 +14,12 @@ export const streamConfigSchema = z
     sample_fraction: z.number().gt(0).max(1).default(0.1),
     /** Each shard keeps every hit at or above this score as well as its top k (off by default). */
     keep_min_score: z.number().min(0).optional(),
+    /**
+     * Ingest shards scored first (chosen by shard id hash) to give each query a score floor: the k-th best score
+     * among them. Every shard then keeps only hits at or above it; the merged top k is the same. At most a
+     * quarter of the shards are used (none below 4 shards); 0 turns floors off.
+     */
+    floor_shards: z.number().int().min(0).default(8),
   })
   .strict();
 

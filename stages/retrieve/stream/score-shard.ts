@@ -22,6 +22,8 @@ export interface ScoreShardOptions {
   topK: number;
   /** Hits at or above this score are kept beyond the top k (Infinity: none). */
   keepMinScore: number;
+  /** Each query's score floor (floors.ts), by query index: only hits at or above it are kept. */
+  floors?: Float64Array;
   signal?: AbortSignal;
 }
 
@@ -52,6 +54,9 @@ class ShardScorer {
   private readonly touched: number[] = [];
   private readonly essential: EssentialLists;
   private readonly keepMinScore: number;
+  private readonly floors: Float64Array;
+  /** The floors lowered by the bound slack: a threshold (a score at or below it cannot be kept) for each. */
+  private readonly floorThresholds: Float64Array;
   ord = 0;
   scored = 0;
   exact = 0;
@@ -68,11 +73,17 @@ class ShardScorer {
     this.bound = new Float64Array(index.queries.length);
     this.essential = new EssentialLists(index, this.bm25);
     this.keepMinScore = opts.keepMinScore;
+    this.floors = opts.floors ?? new Float64Array(index.queries.length).fill(-Infinity);
+    this.floorThresholds = this.floors.map(f => f * (1 - Math.sign(f) * BOUND_SLACK) - Number.MIN_VALUE);
+    if (opts.floors) this.essential.rebuild(q => this.threshold(q));
   }
 
   /** A hit at or above the keep floor is kept whatever the top k holds: the floor caps every threshold. */
   private threshold(q: number): number {
-    return Math.min(this.tops[q]!.threshold(), this.keepMinScore * (1 - BOUND_SLACK) - Number.MIN_VALUE);
+    return Math.min(
+      Math.max(this.floorThresholds[q]!, this.tops[q]!.threshold()),
+      this.keepMinScore * (1 - BOUND_SLACK) - Number.MIN_VALUE,
+    );
   }
 
   add(doc: Doc): void {
@@ -82,7 +93,7 @@ class ShardScorer {
     // Term at a time: each present phrase adds its part to the queries for which it is essential. With what the
     // others can add at most, the sum bounds the score (up to the order of additions): it decides which queries
     // can take the document, and those are scored exactly, in FTS5's order.
-    const { lastSeen, bound, touched, bm25, tops } = this;
+    const { lastSeen, bound, touched, bm25, tops, floors } = this;
     const lists = this.essential.lists;
     const rest = this.essential.rest;
     touched.length = 0;
@@ -105,11 +116,11 @@ class ShardScorer {
       const q = touched[i]!;
       const top = tops[q]!;
       const upper = (bound[q]! + rest[q]!) * (1 + BOUND_SLACK);
-      if (upper < this.keepMinScore && !top.admits(upper)) continue;
+      if (upper < this.keepMinScore && (upper < floors[q]! || !top.admits(upper))) continue;
       this.exact++;
       const score = bm25.score(q, terms);
       if (score >= this.keepMinScore) (this.above[q] ??= []).push({ doc_id: doc.id, ord, score });
-      else if (top.admits(score)) top.push({ doc_id: doc.id, ord, score });
+      else if (score >= floors[q]! && top.admits(score)) top.push({ doc_id: doc.id, ord, score });
     }
   }
 

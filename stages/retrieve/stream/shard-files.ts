@@ -1,7 +1,10 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { type BlockRanges, BlockedJsonlWriter, readJsonlBlock } from '../../../core/jsonl-blocks.js';
 import { JsonlWriter, readAllJsonl, readJsonl } from '../../../core/jsonl.js';
 import type { Counters, Doc } from '../../../core/types.js';
 import type { QueryIndex } from './query-index.js';
-import { docsAt, scoreShard } from './score-shard.js';
+import { combineFloors, type FloorRow, floorRows } from './floors.js';
+import { docsAt, scoreShard, type ShardHitRow } from './score-shard.js';
 import { addStats, type CollectionStats, countStats, emptyStats, scaleSample } from './statistics.js';
 
 /** What the stream steps write for one ingest shard, and read back: its statistics, its top-k hits, its documents. */
@@ -38,30 +41,61 @@ export async function collectionStats(files: string[], totalDocs?: number): Prom
   return totalDocs === undefined ? sum : scaleSample(sum, totalDocs);
 }
 
+/** How a shard's kept hits and documents are cut into blocks: one block per retrieve shard (a block of queries)
+ * and one per candidates shard (an id range), so each of those steps reads only its own bytes of every shard. */
+export interface ShardBlocks {
+  hitBlocks: number;
+  hitBlock: (row: ShardHitRow) => number;
+  docBlocks: number;
+  docBlock: (doc: Doc) => number;
+}
+
+/** The byte ranges of the blocks of one shard's hits and documents (the stream_score `blocks` sidecar). */
+export interface ShardBlockRanges {
+  hits: BlockRanges;
+  docs: BlockRanges;
+}
+
 /**
  * Scores one ingest shard against every query: each query's top k (and the hits at or above `keepMinScore`) to
  * `out.hits`, and the documents they name to `out.docs`, read again from the shard (memory holds positions,
- * never the texts). Returns the hits written.
+ * never the texts); both in blocks (`blocks`), whose byte ranges go to `out.blocks`. Returns the hits written.
  */
 export async function writeShardScores(
   queries: QueryIndex,
   stats: CollectionStats,
   input: string,
-  out: { hits: string; docs: string },
-  opts: { topK: number; keepMinScore: number; signal: AbortSignal; counters: Counters },
+  out: { hits: string; docs: string; blocks: string },
+  opts: {
+    topK: number;
+    keepMinScore: number;
+    floors?: Float64Array;
+    signal: AbortSignal;
+    counters: Counters;
+    blocks: ShardBlocks;
+  },
 ): Promise<number> {
   const scored = await scoreShard(queries, stats, readJsonl<Doc>(input), opts);
-  const hits = await JsonlWriter.open(out.hits);
+  const { hitBlocks, hitBlock, docBlocks, docBlock } = opts.blocks;
+  // Hits come query by query in query order, so their blocks (runs of consecutive queries) arrive in order.
+  const hits = new BlockedJsonlWriter(out.hits, hitBlocks, { ordered: true });
+  const docs = new BlockedJsonlWriter(out.docs, docBlocks);
   try {
-    for (let i = 0; i < scored.hits.length; i += 1000) await hits.writeMany(scored.hits.slice(i, i + 1000));
+    let start = 0;
+    while (start < scored.hits.length) {
+      const block = hitBlock(scored.hits[start]!);
+      let end = start + 1;
+      while (end < scored.hits.length && end - start < 1000 && hitBlock(scored.hits[end]!) === block) end++;
+      await hits.writeMany(block, scored.hits.slice(start, end));
+      start = end;
+    }
+    const ranges: ShardBlockRanges = { hits: await hits.close(), docs: [] };
+    for await (const doc of docsAt(readJsonl<Doc>(input), scored.keptOrds)) await docs.write(docBlock(doc), doc);
+    ranges.docs = await docs.close();
+    await writeFile(out.blocks, JSON.stringify(ranges));
   } finally {
-    await hits.close();
-  }
-  const docs = await JsonlWriter.open(out.docs);
-  try {
-    for await (const doc of docsAt(readJsonl<Doc>(input), scored.keptOrds)) await docs.write(doc);
-  } finally {
-    await docs.close();
+    await hits.discardParts();
+    await docs.discardParts();
   }
   const c = opts.counters;
   c.add('stream_score.docs', scored.docs);
@@ -72,12 +106,67 @@ export async function writeShardScores(
   return hits.records;
 }
 
-/** The full records of `ids`, in that order, from the shards' kept documents (an id's first copy, as in the index). */
-export async function* keptDocs(ids: string[], files: string[]): AsyncIterable<Doc> {
+/** Scores one floor shard with its local top k and writes each query's best scores (`FloorRow`s) to `out`. */
+export async function writeShardFloor(
+  queries: QueryIndex,
+  stats: CollectionStats,
+  input: string,
+  out: string,
+  opts: { topK: number; floorShards: number; signal: AbortSignal; counters: Counters },
+): Promise<number> {
+  const scored = await scoreShard(queries, stats, readJsonl<Doc>(input), { ...opts, keepMinScore: Infinity });
+  const writer = await JsonlWriter.open(out);
+  try {
+    const rows = floorRows(scored.hits, Math.ceil((2 * opts.topK) / opts.floorShards));
+    for (let i = 0; i < rows.length; i += 500) await writer.writeMany(rows.slice(i, i + 500));
+  } finally {
+    await writer.close();
+  }
+  opts.counters.add('stream_floor.docs', scored.docs);
+  return writer.records;
+}
+
+/** Each query's score floor from the floor shards' files (`combineFloors`). */
+export function readFloors(queries: QueryIndex, files: string[], k: number): Promise<Float64Array> {
+  const shards = async function* () {
+    for (const file of files) yield readJsonl<FloorRow>(file);
+  };
+  return combineFloors(
+    queries.queries.map(q => q.id),
+    shards(),
+    k,
+  );
+}
+
+/** One stream_score shard's files, as the merge and the candidates step read them. */
+export interface ScoredShardFiles {
+  hits: string;
+  docs: string;
+  blocks: string;
+}
+
+export async function shardBlockRanges(files: ScoredShardFiles): Promise<ShardBlockRanges> {
+  return JSON.parse(await readFile(files.blocks, 'utf8')) as ShardBlockRanges;
+}
+
+/** One block of queries' kept hits from every shard, in shard order. */
+export async function* blockHits(shards: ScoredShardFiles[], block: number): AsyncIterable<AsyncIterable<ShardHitRow>> {
+  for (const files of shards)
+    yield readJsonlBlock<ShardHitRow>(files.hits, (await shardBlockRanges(files)).hits[block]);
+}
+
+/**
+ * The full records of `ids`, in that order, from block `block` (their id range) of the shards' kept documents
+ * (an id's first copy, as in the index).
+ */
+export async function* keptDocs(ids: string[], shards: ScoredShardFiles[], block: number): AsyncIterable<Doc> {
   const wanted = new Set(ids);
   const found = new Map<string, Doc>();
-  for (const file of files)
-    for await (const doc of readJsonl<Doc>(file)) if (wanted.has(doc.id) && !found.has(doc.id)) found.set(doc.id, doc);
+  for (const files of shards) {
+    const range = (await shardBlockRanges(files)).docs[block];
+    for await (const doc of readJsonlBlock<Doc>(files.docs, range))
+      if (wanted.has(doc.id) && !found.has(doc.id)) found.set(doc.id, doc);
+  }
   for (const id of ids) {
     const doc = found.get(id);
     if (!doc) throw new Error(`document ${id} was retrieved but no stream_score shard kept it`);

@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+// The scale run (issue 19): real-text WET files at several sizes, 1 and 2 workers, both retrieval modes, 1,000 and
+// 10,000 queries; every stage of every rank is its own `qcc run --stage <step> --rank r --world W` process, timed
+// by /usr/bin/time (user + system CPU, peak RSS, wall), and the bytes under the dataset's .work/ are measured after
+// each stage. One JSON line per (run, stage, rank) goes to --results as soon as it is measured; --table prints the
+// summary tables of a results file (docs/scale.md).
+//
+//   node scripts/bench/scale.mjs [--sizes 30000,100000,300000] [--workers 1,2] [--modes index,stream]
+//        [--queries 1000,10000] [--post] [--dir /tmp/qcc-bench-scale] [--results <file.jsonl>]
+//   node scripts/bench/scale.mjs --table <file.jsonl>
+//
+// Inputs: scripts/bench/scale/make-wet.mjs (10,000 pages per WET file, made once in --dir). Queries: real short
+// texts (scripts/bench/stream/queries.mjs) as seeds with `bootstrap.provider: none`, so the seeds are the queries;
+// relevance off (it grows with the kept corpus and calls the model). --post also times the steps after candidates
+// (filters, decontamination off, dedup, publish) as one process per rank.
+import { spawn } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { scaleWetFiles } from './scale/make-wet.mjs';
+import { printTables } from './scale/table.mjs';
+import { repo, sharedData } from './stream/demo-work.mjs';
+import { benchQueries } from './stream/queries.mjs';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '30000,100000,300000' },
+    workers: { type: 'string', default: '1,2' },
+    modes: { type: 'string', default: 'index,stream' },
+    queries: { type: 'string', default: '1000,10000' },
+    'docs-per-file': { type: 'string', default: '10000' },
+    post: { type: 'boolean', default: false },
+    dir: { type: 'string', default: '/tmp/qcc-bench-scale' },
+    results: { type: 'string' },
+    table: { type: 'string' },
+  },
+});
+if (values.table) {
+  printTables(values.table);
+  process.exit(0);
+}
+const list = s =>
+  s
+    .split(',')
+    .map(x => x.trim())
+    .filter(Boolean);
+const sizes = list(values.sizes).map(Number);
+const workerCounts = list(values.workers).map(Number);
+const modes = list(values.modes);
+const queryCounts = list(values.queries).map(Number);
+const docsPerFile = Number(values['docs-per-file']);
+const dir = values.dir;
+const results = values.results ?? join(dir, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
+mkdirSync(join(dir, 'wet'), { recursive: true });
+for (const size of sizes)
+  if (size % docsPerFile) throw new Error(`--sizes: ${size} is not a multiple of ${docsPerFile}`);
+if (!existsSync('/usr/bin/time')) throw new Error('scale bench: /usr/bin/time is needed (Debian package "time")');
+
+const wet = scaleWetFiles({ dir: join(dir, 'wet'), files: Math.max(...sizes) / docsPerFile, docsPerFile, sharedData });
+
+const csvField = s => `"${s.replaceAll('"', '""')}"`;
+function seedsFile(n) {
+  const file = join(dir, `queries-${n}.csv`);
+  if (!existsSync(file)) {
+    const rows = benchQueries(n).map(q =>
+      [q.domain, 'bench', 'keyword', csvField(q.text.replace(/\s+/g, ' '))].join(','),
+    );
+    writeFileSync(file, `domain,subdomain,type,text\n${rows.join('\n')}\n`);
+  }
+  return file;
+}
+
+function configFile({ dataset, size, mode, queries }) {
+  const file = join(dir, `${dataset}.yaml`);
+  const files = wet.slice(0, size / docsPerFile);
+  writeFileSync(
+    file,
+    `dataset: ${dataset}
+out: ${join(dir, 'runs')}
+cache_dir: ${join(dir, 'cache')}
+seeds: { files: [${seedsFile(queries)}] }
+bootstrap: { provider: none }
+ingest:
+  warc: [${files.join(', ')}]
+index: { backend: fts5, tokenizer: unicode61 }
+retrieve: { mode: ${mode}, top_k: 25, min_relative_score: 0.3 }
+relevance: { enabled: false }
+`,
+  );
+  return file;
+}
+
+function duBytes(path) {
+  if (!existsSync(path)) return 0;
+  let total = 0;
+  const walk = p => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
+    else total += st.size;
+  };
+  walk(path);
+  return total;
+}
+
+function runRank({ config, stage, rank, world, log }) {
+  const timeFile = `${log}.time`;
+  const args = [
+    '-f',
+    '%U %S %M %e',
+    '-o',
+    timeFile,
+    process.execPath,
+    join(repo, 'bin', 'qcc.js'),
+    'run',
+    '--config',
+    config,
+  ];
+  if (stage !== 'post') args.push('--stage', stage === 'startup' ? 'bootstrap_finalise' : stage);
+  args.push('--rank', String(rank), '--world', String(world));
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', d => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', code => {
+      writeFileSync(log, stderr);
+      if (code !== 0)
+        return reject(new Error(`${stage} rank ${rank} exited ${code}; see ${log}\n${stderr.slice(-2000)}`));
+      const [user, sys, rssKb, wall] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+      const counters = {};
+      for (const line of stderr.split('\n')) {
+        if (!line.includes('"step_finished"')) continue;
+        try {
+          const ev = JSON.parse(line);
+          Object.assign(counters, ev.counters ?? {});
+        } catch {
+          // a progress line cut by the logger: its counters are in the next step_finished event too
+        }
+      }
+      resolve({ user, sys, cpu: user + sys, rss_mb: rssKb / 1024, wall, counters });
+    });
+  });
+}
+
+// `startup` runs bootstrap_finalise again once it is done: a process that loads the pipeline and finds nothing to
+// do, i.e. the fixed cost every stage process pays (subtracted in the per-document columns of the tables).
+const stagesOf = mode => [
+  'bootstrap_finalise',
+  'startup',
+  'ingest',
+  ...(mode === 'index' ? ['index'] : ['stream_stats', 'stream_floor', 'stream_score']),
+  'retrieve',
+  'candidates',
+  ...(values.post ? ['post'] : []),
+];
+
+console.error(`scale bench: results in ${results}`);
+for (const size of sizes) {
+  for (const queries of queryCounts) {
+    for (const mode of modes) {
+      for (const world of workerCounts) {
+        const dataset = `s${size}-${mode}-q${queries}-w${world}`;
+        const config = configFile({ dataset, size, mode, queries });
+        rmSync(join(dir, 'runs', dataset), { recursive: true, force: true });
+        mkdirSync(join(dir, 'logs'), { recursive: true });
+        for (const stage of stagesOf(mode)) {
+          const t0 = Date.now();
+          const load = loadavg()[0];
+          const ranks = await Promise.all(
+            Array.from({ length: world }, (_, rank) =>
+              runRank({ config, stage, rank, world, log: join(dir, 'logs', `${dataset}-${stage}-r${rank}.log`) }),
+            ),
+          );
+          const wall = (Date.now() - t0) / 1000;
+          const workBytes = duBytes(join(dir, 'runs', dataset, '.work'));
+          for (const [rank, r] of ranks.entries()) {
+            const row = {
+              dataset,
+              size,
+              mode,
+              queries,
+              world,
+              stage,
+              rank,
+              ...r,
+              stage_wall: wall,
+              work_bytes: workBytes,
+              load,
+            };
+            appendFileSync(results, `${JSON.stringify(row)}\n`);
+          }
+          const cpu = ranks.reduce((s, r) => s + r.cpu, 0);
+          console.error(
+            `${dataset} ${stage}: wall ${wall.toFixed(1)} s, cpu ${cpu.toFixed(1)} s, rss ${ranks.map(r => r.rss_mb.toFixed(0)).join('/')} MB, .work ${(workBytes / 1e6).toFixed(1)} MB`,
+          );
+        }
+      }
+    }
+  }
+}
+printTables(results);
