@@ -54,6 +54,12 @@ export function runPaths(datasetDir: string, runHash: string) {
       floor: (shard: string) => join(stream, 'floor', `${shard}.jsonl.gz`),
       /** The byte ranges of the hits' query blocks and the documents' id ranges (`ShardBlockRanges`). */
       blocks: (shard: string) => join(stream, 'blocks', `${shard}.json`),
+      /** A stream_score shard's three files, as the merge and the candidates step read them. */
+      scored: (shard: string) => ({
+        hits: join(stream, 'hits', `${shard}.jsonl.gz`),
+        docs: join(stream, 'docs', `${shard}.jsonl.gz`),
+        blocks: join(stream, 'blocks', `${shard}.json`),
+      }),
     },
     signatures: (shard: string) => join(work, 'dedup_signatures', `${shard}.bin`),
     dedup: { removals: join(work, 'dedup', 'removals.jsonl.gz'), ledgerKeys: join(work, 'dedup', 'dedup-keys.bin') },

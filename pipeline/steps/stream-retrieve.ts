@@ -2,13 +2,14 @@ import type { Step } from '../runner.js';
 import type { Query } from '../../core/types.js';
 import { readAllJsonl } from '../../core/jsonl.js';
 import { QueryIndex } from '../../stages/retrieve/stream/query-index.js';
-import { sampleShards } from '../../stages/retrieve/stream/sample.js';
+import { floorSample, sampleShards } from '../../stages/retrieve/stream/sample.js';
 import {
   collectionStats,
   keptDocs,
   readFloors,
   writeShardFloor,
   type ShardBlocks,
+  shardBlocks,
   writeShardScores,
   writeShardStats,
 } from '../../stages/retrieve/stream/shard-files.js';
@@ -25,9 +26,10 @@ export const STREAM_SCORE = 'stream_score';
 
 /**
  * `retrieve.mode: stream` (docs/scale.md): no index. stream_stats counts the BM25 statistics of the query terms
- * over the ingest shards (all, or a sample); stream_score scores each ingest shard's documents against every
- * query and keeps each query's top k with the documents they name; retrieve merges the shards' top k into the
- * same hit rows the indexed path writes, and the candidates step takes its records from the kept documents.
+ * over the ingest shards (all, or a sample); stream_floor scores a few shards for each query's score floor;
+ * stream_score scores each ingest shard against every query and keeps each query's hits in its top k and at or
+ * above the floor, with the documents they name; retrieve merges the shards' hits into the same hit rows the
+ * indexed path writes, and the candidates step takes its records from the kept documents.
  */
 export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; docs: DocSource } {
   const { retrieve: config, index: indexConfig } = ctx.loaded.config;
@@ -39,36 +41,18 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
   const paths = ctx.paths;
   const exact = config.stream.statistics === 'exact';
   const ingestShards = () => listIngestShards(ctx);
-  const scoredShards = () =>
-    ingestShards().map(s => ({
-      hits: paths.stream.hits(s.id),
-      docs: paths.stream.docs(s.id),
-      blocks: paths.stream.blocks(s.id),
-    }));
-  // A quarter of the shards at most: each floor shard is scored twice (here and in stream_score).
-  const floorShards = () => {
-    const all = ingestShards();
-    const n = Math.min(config.stream.floor_shards, Math.floor(all.length / 4));
-    return n > 0 ? sampleShards(all, n / all.length) : [];
-  };
+  const scoredShards = () => ingestShards().map(s => paths.stream.scored(s.id));
+  const floorShards = () => floorSample(ingestShards(), config.stream.floor_shards);
   const statsShards = () => (exact ? ingestShards() : sampleShards(ingestShards(), config.stream.sample_fraction));
 
   // The hits are cut by query block (retrieve's query shards) and the documents by id range (the candidates
   // shards), so the merge and the candidates step read only their own part of every shard.
   let queryIndex: Promise<{ index: QueryIndex; blocks: ShardBlocks }> | undefined;
   const queries = () =>
-    (queryIndex ??= readAllJsonl<Query>(finalQueriesFile(ctx)).then(queries => {
-      const perBlock = config.queries_per_shard;
-      const blockOf = new Map(queries.map((q, i) => [q.id, Math.floor(i / perBlock)]));
-      const parts = ctx.loaded.config.candidates.shards;
-      const blocks: ShardBlocks = {
-        hitBlocks: Math.max(1, Math.ceil(queries.length / perBlock)),
-        hitBlock: row => blockOf.get(row.query_id)!,
-        docBlocks: parts,
-        docBlock: doc => Math.floor(position(doc.id) * parts),
-      };
-      return { index: new QueryIndex(queries), blocks };
-    }));
+    (queryIndex ??= readAllJsonl<Query>(finalQueriesFile(ctx)).then(queries => ({
+      index: new QueryIndex(queries),
+      blocks: shardBlocks(queries, config.queries_per_shard, ctx.loaded.config.candidates.shards, position),
+    })));
   let collection: Promise<CollectionStats> | undefined;
   const stats = () =>
     (collection ??= collectionStats(
@@ -97,21 +81,15 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
     after: [BOOTSTRAP_FINALISE, INGEST, STREAM_STATS],
     listShards: async () => floorShards(),
     outputPath: shard => paths.stream.floor(shard.id),
-    runShard: async (shard, work) => ({
-      records: await writeShardFloor((await queries()).index, await stats(), paths.docs(shard.id), work.tempOutput!, {
-        topK: config.top_k,
-        floorShards: floorShards().length,
-        signal: work.signal,
-        counters: work.counters,
-      }),
-    }),
+    runShard: async (shard, work) => {
+      const opts = { topK: config.top_k, floorShards: floorShards().length, ...work };
+      const input = paths.docs(shard.id);
+      return { records: await writeShardFloor((await queries()).index, await stats(), input, work.tempOutput!, opts) };
+    },
   };
   let floors: Promise<Float64Array | undefined> | undefined;
-  const queryFloors = () =>
-    (floors ??= queries().then(({ index }) => {
-      const files = floorShards().map(s => paths.stream.floor(s.id));
-      return files.length ? readFloors(index, files, config.top_k) : undefined;
-    }));
+  const floorFiles = () => floorShards().map(s => paths.stream.floor(s.id));
+  const queryFloors = () => (floors ??= queries().then(q => readFloors(q.index, floorFiles(), config.top_k)));
 
   const scoreStep: Step<IngestShard> = {
     name: STREAM_SCORE,

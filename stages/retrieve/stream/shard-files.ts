@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type BlockRanges, BlockedJsonlWriter, readJsonlBlock } from '../../../core/jsonl-blocks.js';
 import { JsonlWriter, readAllJsonl, readJsonl } from '../../../core/jsonl.js';
-import type { Counters, Doc } from '../../../core/types.js';
+import type { Counters, Doc, Query } from '../../../core/types.js';
 import type { QueryIndex } from './query-index.js';
 import { combineFloors, type FloorRow, floorRows } from './floors.js';
 import { docsAt, scoreShard, type ShardHitRow } from './score-shard.js';
@@ -48,6 +48,25 @@ export interface ShardBlocks {
   hitBlock: (row: ShardHitRow) => number;
   docBlocks: number;
   docBlock: (doc: Doc) => number;
+}
+
+/**
+ * The blocks for `queries` cut into runs of `perBlock` (in their order, as the retrieve shards cut them) and
+ * documents cut into `parts` id ranges by `position` (an id's place in [0, 1), as the candidates shards cut them).
+ */
+export function shardBlocks(
+  queries: Pick<Query, 'id'>[],
+  perBlock: number,
+  parts: number,
+  position: (id: string) => number,
+): ShardBlocks {
+  const blockOf = new Map(queries.map((q, i) => [q.id, Math.floor(i / perBlock)]));
+  return {
+    hitBlocks: Math.max(1, Math.ceil(queries.length / perBlock)),
+    hitBlock: row => blockOf.get(row.query_id)!,
+    docBlocks: parts,
+    docBlock: doc => Math.floor(position(doc.id) * parts),
+  };
 }
 
 /** The byte ranges of the blocks of one shard's hits and documents (the stream_score `blocks` sidecar). */
@@ -126,8 +145,9 @@ export async function writeShardFloor(
   return writer.records;
 }
 
-/** Each query's score floor from the floor shards' files (`combineFloors`). */
-export function readFloors(queries: QueryIndex, files: string[], k: number): Promise<Float64Array> {
+/** Each query's score floor from the floor shards' files (`combineFloors`); none without floor shards. */
+export async function readFloors(queries: QueryIndex, files: string[], k: number): Promise<Float64Array | undefined> {
+  if (files.length === 0) return undefined;
   const shards = async function* () {
     for (const file of files) yield readJsonl<FloorRow>(file);
   };
