@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,8 +7,8 @@ import { readAllJsonl } from '../core/jsonl.js';
 import { cc, haveSharedData, newsCorpus, qcc, repo, startQcc, tempDir } from './helpers.js';
 
 /** A run without the model (seeds are the queries) so the test is about the runner, with many small shards. */
-async function writeConfig(dir: string): Promise<string> {
-  const file = join(dir, 'resume.yaml');
+async function writeConfig(dir: string, retrieve = 'retrieve: { top_k: 15, queries_per_shard: 2 }'): Promise<string> {
+  const file = join(dir, `resume-${retrieve.includes('stream') ? 'stream' : 'index'}.yaml`);
   await writeFile(
     file,
     `dataset: resume
@@ -21,7 +21,7 @@ ingest:
     - ${cc('other/sample-0001.warc.gz')}
     - ${cc('other/clueweb-quirk.warc.gz')}
   corpora: [{ path: ${newsCorpus} }]
-retrieve: { top_k: 15, queries_per_shard: 2 }
+${retrieve}
 write: { records_per_part: 40 }
 `,
   );
@@ -86,5 +86,25 @@ describe.runIf(haveSharedData())('kill -9 and resume', () => {
     const again = await qcc(['run', '--config', config, '--out', crashed]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/up to date: v0001/);
+  });
+
+  it('in stream mode: killed while scoring shards, resumed, the same records as the indexed path', async () => {
+    const dir = await tempDir('qcc-resume-stream-');
+    const reference = await qcc(['run', '--config', await writeConfig(dir), '--out', join(dir, 'index')]);
+    expect(reference.code, reference.stderr).toBe(0);
+    // 5 ingest shards: one floor shard; stream_score is killed with its third shard (the 11,314 posts) in flight.
+    const config = await writeConfig(dir, 'retrieve: { mode: stream, top_k: 15, queries_per_shard: 2 }');
+    const crashed = join(dir, 'crashed');
+    await killDuring(config, crashed, 'stream_floor', 1);
+    await killDuring(config, crashed, 'stream_score', 2);
+    const resumed = await qcc(['run', '--config', config, '--out', crashed]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/published v0001/);
+    expect((await publishedRecords(crashed)).records).toEqual((await publishedRecords(join(dir, 'index'))).records);
+    // No part file of an interrupted blocked write is left in the stream folders.
+    const work = join(crashed, 'resume', '.work');
+    const stream = join(work, readdirSync(work).find(f => !f.startsWith('.'))!, 'stream');
+    for (const sub of readdirSync(stream))
+      expect(readdirSync(join(stream, sub)).filter(f => f.includes('.part-'))).toEqual([]);
   });
 });
