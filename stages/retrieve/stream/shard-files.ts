@@ -175,21 +175,48 @@ export async function* blockHits(shards: ScoredShardFiles[], block: number): Asy
     yield readJsonlBlock<ShardHitRow>(files.hits, (await shardBlockRanges(files)).hits[block]);
 }
 
+/** Text held at once by `keptDocs` (UTF-16 code units): ~128 MB of records, whatever the retrieved corpus. */
+const KEPT_DOCS_MAX_CHARS = 64 * 2 ** 20;
+
 /**
  * The full records of `ids`, in that order, from block `block` (their id range) of the shards' kept documents
- * (an id's first copy, as in the index).
+ * (an id's first copy, as in the index). Memory is bounded: a pass over the block holds the records of a window
+ * of `ids`, and when their text passes `maxChars` the window shrinks to its first half; the next pass starts
+ * where the window ended (one pass when the range fits).
  */
-export async function* keptDocs(ids: string[], shards: ScoredShardFiles[], block: number): AsyncIterable<Doc> {
-  const wanted = new Set(ids);
-  const found = new Map<string, Doc>();
-  for (const files of shards) {
-    const range = (await shardBlockRanges(files)).docs[block];
-    for await (const doc of readJsonlBlock<Doc>(files.docs, range))
-      if (wanted.has(doc.id) && !found.has(doc.id)) found.set(doc.id, doc);
-  }
-  for (const id of ids) {
-    const doc = found.get(id);
-    if (!doc) throw new Error(`document ${id} was retrieved but no stream_score shard kept it`);
-    yield doc;
+export async function* keptDocs(
+  ids: string[],
+  shards: ScoredShardFiles[],
+  block: number,
+  maxChars = KEPT_DOCS_MAX_CHARS,
+): AsyncIterable<Doc> {
+  const position = new Map(ids.map((id, i) => [id, i]));
+  const ranges = await Promise.all(shards.map(async files => (await shardBlockRanges(files)).docs[block]));
+  for (let start = 0; start < ids.length; ) {
+    let end = ids.length;
+    const found = new Map<number, Doc>();
+    let chars = 0;
+    for (const [s, files] of shards.entries()) {
+      for await (const doc of readJsonlBlock<Doc>(files.docs, ranges[s])) {
+        const i = position.get(doc.id);
+        if (i === undefined || i < start || i >= end || found.has(i)) continue;
+        found.set(i, doc);
+        chars += doc.text.length;
+        if (chars <= maxChars || found.size === 1) continue;
+        const held = [...found.keys()].sort((a, b) => a - b);
+        end = held[Math.ceil(held.length / 2)]!;
+        chars = 0;
+        for (const k of held) {
+          if (k >= end) found.delete(k);
+          else chars += found.get(k)!.text.length;
+        }
+      }
+    }
+    for (let i = start; i < end; i++) {
+      const doc = found.get(i);
+      if (!doc) throw new Error(`document ${ids[i]} was retrieved but no stream_score shard kept it`);
+      yield doc;
+    }
+    start = end;
   }
 }
