@@ -48,13 +48,12 @@ export function runPaths(datasetDir: string, runHash: string) {
     /** `retrieve.mode: stream`, per ingest shard: term statistics, top-k hits, the documents the hits name. */
     stream: {
       stats: (shard: string) => join(stream, 'stats', `${shard}.jsonl.gz`),
-      hits: (shard: string) => join(stream, 'hits', `${shard}.jsonl.gz`),
-      docs: (shard: string) => join(stream, 'docs', `${shard}.jsonl.gz`),
       /** Each query's top k scores in a floor shard (`FloorRow`), for the score floors. */
       floor: (shard: string) => join(stream, 'floor', `${shard}.jsonl.gz`),
-      /** The byte ranges of the hits' query blocks and the documents' id ranges (`ShardBlockRanges`). */
-      blocks: (shard: string) => join(stream, 'blocks', `${shard}.json`),
-      /** A stream_score shard's three files, as the merge and the candidates step read them. */
+      /**
+       * A stream_score shard's files: its kept hits, the documents they name, and the byte ranges of the hits'
+       * query blocks and the documents' id ranges (`ShardBlockRanges`).
+       */
       scored: (shard: string) => ({
         hits: join(stream, 'hits', `${shard}.jsonl.gz`),
         docs: join(stream, 'docs', `${shard}.jsonl.gz`),

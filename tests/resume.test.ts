@@ -48,6 +48,14 @@ async function killDuring(config: string, out: string, step: string, count: numb
   );
 }
 
+/** Kills a run at each (step, shards done) in turn, then resumes it to a published first version. */
+async function crashAndResume(config: string, out: string, kills: Array<[step: string, count: number]>): Promise<void> {
+  for (const [step, count] of kills) await killDuring(config, out, step, count);
+  const resumed = await qcc(['run', '--config', config, '--out', out]);
+  expect(resumed.code, resumed.stderr).toBe(0);
+  expect(resumed.stdout).toMatch(/published v0001/);
+}
+
 async function publishedRecords(out: string): Promise<{ manifest: Manifest; records: string[] }> {
   const dir = join(out, 'resume');
   const version = readFileSync(join(dir, 'LATEST'), 'utf8').trim();
@@ -69,11 +77,10 @@ describe.runIf(haveSharedData())('kill -9 and resume', () => {
     expect(clean.stdout).toMatch(/published v0001/);
 
     const crashed = join(dir, 'crashed');
-    await killDuring(config, crashed, 'ingest', 2);
-    await killDuring(config, crashed, 'retrieve', 5);
-    const resumed = await qcc(['run', '--config', config, '--out', crashed]);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toMatch(/published v0001/);
+    await crashAndResume(config, crashed, [
+      ['ingest', 2],
+      ['retrieve', 5],
+    ]);
 
     const a = await publishedRecords(join(dir, 'clean'));
     const b = await publishedRecords(crashed);
@@ -95,11 +102,10 @@ describe.runIf(haveSharedData())('kill -9 and resume', () => {
     // 5 ingest shards: one floor shard; stream_score is killed with its third shard (the 11,314 posts) in flight.
     const config = await writeConfig(dir, 'retrieve: { mode: stream, top_k: 15, queries_per_shard: 2 }');
     const crashed = join(dir, 'crashed');
-    await killDuring(config, crashed, 'stream_floor', 1);
-    await killDuring(config, crashed, 'stream_score', 2);
-    const resumed = await qcc(['run', '--config', config, '--out', crashed]);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toMatch(/published v0001/);
+    await crashAndResume(config, crashed, [
+      ['stream_floor', 1],
+      ['stream_score', 2],
+    ]);
     expect((await publishedRecords(crashed)).records).toEqual((await publishedRecords(join(dir, 'index'))).records);
     // No part file of an interrupted blocked write is left in the stream folders.
     const work = join(crashed, 'resume', '.work');

@@ -79,6 +79,22 @@ describe.runIf(haveSharedData())('streaming BM25 against the FTS5 index, on real
     for (const [i, docs] of shards.entries()) await index.addShard(`shard-${i}`, each(docs));
   });
 
+  /** The shards' kept hits merged into each query's top k, as the stream-mode retrieve step merges them. */
+  const mergedTopK = async (kept: ShardHitRow[][]) => {
+    const config = { top_k: k, min_score: 0, min_relative_score: 0 };
+    const rows = [];
+    for await (const row of mergeShardHits(queries, each(kept.map(h => each(h))), config, new Counters()))
+      rows.push(row);
+    return rows;
+  };
+  /** Each query's top k from the FTS5 index, as hit rows. */
+  const indexTopK = () =>
+    queries.flatMap(q =>
+      index
+        .search(q.text, k)
+        .map(h => ({ query_id: q.id, domain: q.domain, doc_id: h.id, score: h.score, rank: h.rank })),
+    );
+
   it('gives every query the index top k: the same documents, ranks and bit-identical scores', async () => {
     const qi = new QueryIndex(queries);
     const stats = emptyStats();
@@ -87,15 +103,8 @@ describe.runIf(haveSharedData())('streaming BM25 against the FTS5 index, on real
     const kept: ShardHitRow[][] = [];
     for (const docs of shards)
       kept.push((await scoreShard(qi, stats, each(docs), { topK: k, keepMinScore: Infinity })).hits);
-    const config = { top_k: k, min_score: 0, min_relative_score: 0 };
-    const rows = [];
-    for await (const row of mergeShardHits(queries, each(kept.map(h => each(h))), config, new Counters()))
-      rows.push(row);
-    const expected = queries.flatMap(q =>
-      index
-        .search(q.text, k)
-        .map(h => ({ query_id: q.id, domain: q.domain, doc_id: h.id, score: h.score, rank: h.rank })),
-    );
+    const rows = await mergedTopK(kept);
+    const expected = indexTopK();
     expect(expected.length).toBeGreaterThan(queries.length * 10);
     expect(rows).toEqual(expected);
   });
@@ -124,15 +133,8 @@ describe.runIf(haveSharedData())('streaming BM25 against the FTS5 index, on real
       plainHits += (await scoreShard(qi, stats, each(docs), local)).hits.length;
     }
     expect(kept.flat().length).toBeLessThan(plainHits * 0.85);
-    const config = { top_k: k, min_score: 0, min_relative_score: 0 };
-    const rows = [];
-    for await (const row of mergeShardHits(queries, each(kept.map(h => each(h))), config, new Counters()))
-      rows.push(row);
-    const expected = queries.flatMap(q =>
-      index
-        .search(q.text, k)
-        .map(h => ({ query_id: q.id, domain: q.domain, doc_id: h.id, score: h.score, rank: h.rank })),
-    );
+    const rows = await mergedTopK(kept);
+    const expected = indexTopK();
     expect(rows).toEqual(expected);
   });
 

@@ -81,10 +81,10 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
     after: [BOOTSTRAP_FINALISE, INGEST, STREAM_STATS],
     listShards: async () => floorShards(),
     outputPath: shard => paths.stream.floor(shard.id),
-    runShard: async (shard, work) => {
-      const opts = { topK: config.top_k, floorShards: floorShards().length, ...work };
+    runShard: async (shard, { tempOutput, signal, counters }) => {
+      const opts = { topK: config.top_k, floorShards: floorShards().length, signal, counters };
       const input = paths.docs(shard.id);
-      return { records: await writeShardFloor((await queries()).index, await stats(), input, work.tempOutput!, opts) };
+      return { records: await writeShardFloor((await queries()).index, await stats(), input, tempOutput!, opts) };
     },
   };
   let floors: Promise<Float64Array | undefined> | undefined;
@@ -95,8 +95,8 @@ export function streamRetrievalSteps(ctx: RunContext): { steps: Step<any>[]; doc
     name: STREAM_SCORE,
     after: [BOOTSTRAP_FINALISE, INGEST, STREAM_STATS, STREAM_FLOOR],
     listShards: async () => ingestShards(),
-    outputPath: shard => paths.stream.hits(shard.id),
-    sidecarPaths: shard => ({ docs: paths.stream.docs(shard.id), blocks: paths.stream.blocks(shard.id) }),
+    outputPath: shard => paths.stream.scored(shard.id).hits,
+    sidecarPaths: shard => ({ docs: paths.stream.scored(shard.id).docs, blocks: paths.stream.scored(shard.id).blocks }),
     runShard: async (shard, work) => {
       const { index, blocks } = await queries();
       const out = { hits: work.tempOutput!, docs: work.tempSidecars.docs!, blocks: work.tempSidecars.blocks! };

@@ -5,9 +5,9 @@
 // each stage. One JSON line per (run, stage, rank) goes to --results as soon as it is measured; --table prints the
 // summary tables of a results file (docs/scale.md).
 //
-//   node scripts/bench/scale.mjs [--sizes 30000,100000,300000] [--workers 1,2] [--modes index,stream]
+//   node --import tsx scripts/bench/scale.mjs [--sizes 30000,100000,300000] [--workers 1,2] [--modes index,stream]
 //        [--queries 1000,10000] [--post] [--dir /tmp/qcc-bench-scale] [--results <file.jsonl>]
-//   node scripts/bench/scale.mjs --table <file.jsonl>
+//   node --import tsx scripts/bench/scale.mjs --table <file.jsonl>
 //
 // Inputs: scripts/bench/scale/make-wet.mjs (10,000 pages per WET file, made once in --dir). Queries: real short
 // texts (scripts/bench/stream/queries.mjs) as seeds with `bootstrap.provider: none`, so the seeds are the queries;

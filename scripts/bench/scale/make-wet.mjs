@@ -13,17 +13,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniform } from '../../../stages/shared/random.js';
 
 const jsonl = file =>
   gunzipSync(readFileSync(file))
@@ -68,7 +58,7 @@ export function textPools(sharedData) {
 const paragraphsOf = text => text.split(/\n\s*\n/).filter(p => p.trim().length > 80);
 
 function page(pools, n, seed) {
-  const rand = mulberry32(Math.imul(n + 1, 0x9e3779b1) ^ seed);
+  const rand = uniform(Math.imul(n + 1, 0x9e3779b1) ^ seed);
   const pick = () => pools[Math.floor(rand() * pools.length)];
   const base = pick();
   const parts = [base.text];
