@@ -33,6 +33,11 @@ export interface Step<S extends ShardSpec = ShardSpec> {
   name: string;
   /** Steps whose every shard must be complete before this one starts. */
   after: string[];
+  /**
+   * A step of `after` whose shards this one's are, id for id: each shard waits only for the same shard of it, not
+   * for the whole step (pipelining: a rank goes on with its own shards while other ranks finish theirs).
+   */
+  sameShardsAs?: string;
   /** Needs all shards of its inputs and runs on rank 0 only (index building, publishing). */
   barrier?: boolean;
   /** Completes the output of the step it names: `--stage <that step>` runs this one too (query finalisation). */
@@ -121,6 +126,7 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
 
   for (const step of selected) {
     for (const dep of step.after) {
+      if (dep === step.sameShardsAs) continue; // shard by shard, below
       const depStep = byName.get(dep)!;
       await waitFor(`stage ${dep}`, () => isStepComplete(depStep, state), opts);
     }
@@ -133,6 +139,9 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
 
     for (const shard of pending) {
       signal.throwIfAborted();
+      const upstream = step.sameShardsAs;
+      if (upstream)
+        await waitFor(`shard ${shard.id} of ${upstream}`, async () => state.isDone(upstream, shard.id), opts);
       const counters = new Counters();
       const finalPath = step.outputPath?.(shard);
       const tempOutput = finalPath ? tempPathFor(finalPath) : undefined;

@@ -108,6 +108,48 @@ describe('runner', () => {
     expect(existsSync(join(dir, 'state', 'merge', 'all.done.json'))).toBe(true);
   });
 
+  it('pipelines a step with the same shards as its upstream: a rank goes on without waiting for the others', async () => {
+    const dir = await tempDir();
+    const state = new RunState(join(dir, 'state'));
+    const order: string[] = [];
+    // Rank 0's upstream shard s1 finishes only once rank 1 has transformed its own shard s2 downstream: with a
+    // barrier between the steps rank 1 would wait for s1, and neither would ever finish.
+    let s2Transformed!: () => void;
+    const transformed = new Promise<void>(resolve => (s2Transformed = resolve));
+    const upstream = (): Step<{ id: string }> => ({
+      name: 'read',
+      after: [],
+      listShards: async () => [{ id: 's1' }, { id: 's2' }],
+      async runShard(shard) {
+        if (shard.id === 's1') await transformed;
+        order.push(`read ${shard.id}`);
+        return { records: 1 };
+      },
+    });
+    const downstream = (): Step<{ id: string }> => ({
+      name: 'transform',
+      after: ['read'],
+      sameShardsAs: 'read',
+      listShards: async () => [{ id: 's1' }, { id: 's2' }],
+      async runShard(shard) {
+        expect(state.isDone('read', shard.id)).toBe(true);
+        order.push(`transform ${shard.id}`);
+        if (shard.id === 's2') s2Transformed();
+        return { records: 1 };
+      },
+    });
+    const opts = (rank: number) => ({
+      rank,
+      world: 2,
+      log: silentLogger,
+      progress: quiet,
+      pollMs: 20,
+      barrierTimeoutMs: 20_000,
+    });
+    await Promise.all([0, 1].map(rank => runSteps([upstream(), downstream()], state, opts(rank))));
+    expect(order).toEqual(['read s2', 'transform s2', 'read s1', 'transform s1']);
+  });
+
   it('runs a step that is part of another with it: --stage of the other includes it, and what depends on it', async () => {
     const dir = await tempDir();
     const state = new RunState(join(dir, 'state'));

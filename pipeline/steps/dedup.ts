@@ -20,6 +20,7 @@ export function signaturesStep(ctx: RunContext, upstream: DocStep): Step {
   return {
     name: DEDUP_SIGNATURES,
     after: [upstream.name],
+    sameShardsAs: upstream.name,
     shardsFromInputs: true,
     listShards: () => upstream.listShards(),
     outputPath: shard => ctx.paths.signatures(shard.id),

@@ -41,6 +41,7 @@ export function docStageStep<C>(ctx: RunContext, opts: DocStageOptions<C>): DocS
     name: opts.name,
     docs: true,
     after: [opts.upstream.name, ...(opts.after ?? [])],
+    sameShardsAs: opts.upstream.name,
     shardsFromInputs: true,
     listShards: () => opts.upstream.listShards(),
     outputPath: shard => dir.shard(shard.id),
