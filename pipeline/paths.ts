@@ -69,6 +69,13 @@ export function runPaths(datasetDir: string, runHash: string) {
       recall: join(relevance, 'recall.jsonl.gz'),
       boundary: join(relevance, 'boundary.jsonl.gz'),
       estimate: join(relevance, 'estimate.json'),
+      /** One ingest shard's hash sample of the index (`relevance.sample_docs`). */
+      sample: (shard: string) => join(relevance, 'sample', `${shard}.jsonl.gz`),
+      /** One ingest shard's recall-round finds in blocks by candidates shard, and the blocks' byte ranges. */
+      recallShard: (shard: string) => ({
+        docs: join(relevance, 'recall', `${shard}.jsonl.gz`),
+        blocks: join(relevance, 'recall', `${shard}.blocks.json`),
+      }),
     },
   };
 }

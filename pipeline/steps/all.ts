@@ -33,10 +33,11 @@ export const STEP_REGISTRY: readonly StepEntry[] = [
     build: async (ctx, b) => one((await import('./candidates.js')).candidatesStep(ctx, b.streamDocs)),
   },
   {
-    names: ['relevance_model', 'relevance'],
+    // relevance_sample and relevance_recall have shards only with relevance.sample_docs (docs/scale.md).
+    names: ['relevance_sample', 'relevance_model', 'relevance_recall', 'relevance'],
     build: async (ctx, b) => {
       const relevance = (await import('./relevance.js')).relevanceSteps(ctx, b.lastDocs);
-      return relevance ? [relevance.model, relevance.docs] : [];
+      return relevance ? [relevance.sample, relevance.model, relevance.recall, relevance.docs] : [];
     },
   },
   { names: ['filter'], build: async (ctx, b) => one((await import('./filter.js')).filterStep(ctx, b.lastDocs)) },

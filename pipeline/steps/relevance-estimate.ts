@@ -12,7 +12,7 @@ import { finalQueriesFile } from './bootstrap-finalise.js';
 import { cachePaths } from '../paths.js';
 import type { RunContext } from './context.js';
 import { type DocStep, REMOVED_SIDECAR, shardDocs } from './doc-steps.js';
-import { ingestedDocs } from './ingest.js';
+import { controlScan } from './relevance-sample.js';
 import { runProvider } from './provider.js';
 import { RELEVANCE } from './relevance.js';
 
@@ -41,7 +41,7 @@ export function relevanceEstimateStep(ctx: RunContext, final: DocStep): Step<Sha
     const judgeCtx = { config, log: work.log, signal: work.signal };
     if (config.estimate.judge === 'semantic') {
       const queries = queryTextsByDomain(await readAllJsonl<Query>(finalQueriesFile(ctx)));
-      const index = ingestedDocs(ctx).scan();
+      const index = controlScan(ctx, config);
       return semanticAnswers(
         requests,
         { queries, index, embedCacheDir: cachePaths(ctx.loaded.cacheDir).embed },

@@ -9,7 +9,8 @@ import { finalQueriesFile } from './bootstrap-finalise.js';
 import { position } from './candidates.js';
 import type { RunContext } from './context.js';
 import { type DocStep, docStageStep, shardDocs } from './doc-steps.js';
-import { ingestedDocs } from './ingest.js';
+import { RELEVANCE_RECALL, recallShardFinds, relevanceRecallStep } from './relevance-recall.js';
+import { RELEVANCE_SAMPLE, relevanceIndex, relevanceSampleStep } from './relevance-sample.js';
 import { runProvider } from './provider.js';
 
 export const RELEVANCE_MODEL = 'relevance_model';
@@ -24,14 +25,14 @@ const MODEL_SHARD = 'model';
 export function relevanceSteps(
   ctx: RunContext,
   upstream: DocStep,
-): { model: Step<ShardSpec>; docs: DocStep } | undefined {
+): { sample: Step<any>; model: Step<ShardSpec>; recall: Step<any>; docs: DocStep } | undefined {
   const config = relevanceConfigSchema.parse(ctx.loaded.config.relevance ?? {});
   if (!config.enabled) return undefined;
   const files = ctx.paths.relevance;
 
   const model: Step<ShardSpec> = {
     name: RELEVANCE_MODEL,
-    after: [upstream.name],
+    after: [upstream.name, RELEVANCE_SAMPLE],
     barrier: true,
     listShards: async () => [{ id: MODEL_SHARD }],
     outputPath: () => files.summary,
@@ -46,14 +47,15 @@ export function relevanceSteps(
       const candidates = async function* () {
         for (const shard of await upstream.listShards()) yield* shardDocs(ctx, upstream.name, shard.id);
       };
-      const index = ingestedDocs(ctx);
+      const index = await relevanceIndex(ctx, config, upstream);
       return buildRelevanceModel(
         {
           config,
           queries: new Map(queries.map(q => [q.id, q])),
           candidates: candidates(),
           scan: index.scan,
-          indexSize: index.size,
+          indexSize: index.indexSize,
+          ...(index.sample ? { sample: index.sample } : {}),
           provider: () => runProvider(ctx),
           log: work.log,
           counters: work.counters,
@@ -75,7 +77,7 @@ export function relevanceSteps(
   const docs = docStageStep(ctx, {
     name: RELEVANCE,
     upstream,
-    after: [RELEVANCE_MODEL],
+    after: [RELEVANCE_MODEL, RELEVANCE_RECALL],
     config,
     perShard: true,
     async makeStage(shard) {
@@ -85,10 +87,19 @@ export function relevanceSteps(
       const recall: Doc[] = [];
       for await (const doc of readJsonl<Doc>(files.recall))
         if (Math.floor(position(doc.id) * shards.length) === part) recall.push(doc);
+      for await (const doc of recallShardFinds(ctx, part)) recall.push(doc);
+      // An id in two ingest shards is found in both: the first copy stands, as in the index.
+      recall.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const once = recall.filter((d, i) => i === 0 || d.id !== recall[i - 1]!.id);
       // The manifest gathers the document steps' counters: the model step's (judging, pruning) ride on shard 0.
       const carried = part === 0 ? ctx.state.read(RELEVANCE_MODEL, MODEL_SHARD)!.counters : {};
-      return relevanceStage(await loaded, recall, carried);
+      return relevanceStage(await loaded, once, carried);
     },
   });
-  return { model, docs };
+  return {
+    sample: relevanceSampleStep(ctx, config),
+    model,
+    recall: relevanceRecallStep(ctx, config, upstream, [RELEVANCE_MODEL]),
+    docs,
+  };
 }

@@ -5,15 +5,18 @@
 // each stage. One JSON line per (run, stage, rank) goes to --results as soon as it is measured; --table prints the
 // summary tables of a results file (docs/scale.md).
 //
-//   node --import tsx scripts/bench/scale.mjs [--sizes 30000,100000,300000] [--workers 1,2] [--modes index,stream]
+//   node --import tsx scripts/bench/scale.mjs [--sizes 30000,100000,300000] [--workers 1,2] [--modes index,stream,es]
 //        [--queries 1000,10000] [--post] [--dir /tmp/qcc-bench-scale] [--results <file.jsonl>]
 //   node --import tsx scripts/bench/scale.mjs --table <file.jsonl>
 //
 // Inputs: scripts/bench/scale/make-wet.mjs (10,000 pages per WET file, made once in --dir). Queries: real short
 // texts (scripts/bench/stream/queries.mjs) as seeds with `bootstrap.provider: none`, so the seeds are the queries;
 // relevance off (it grows with the kept corpus and calls the model). --post also times the steps after candidates
-// (filters, decontamination off, dedup, publish) as one process per rank.
-import { spawn } from 'node:child_process';
+// (filters, decontamination off, dedup, publish) as one process per rank. Mode `es` is the indexed path with
+// `index.backend: elasticsearch`: one node started by scripts/es.mjs (name `scale`, port 9250, --es-heap) for the
+// run and stopped after; the node's own CPU per stage (/proc/<pid>/stat) and its index's store size are measured
+// too, and the run's index is deleted after its run.
+import { execFileSync, spawn } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '1000,10000' },
     'docs-per-file': { type: 'string', default: '10000' },
     post: { type: 'boolean', default: false },
+    'es-heap': { type: 'string', default: '2g' },
     dir: { type: 'string', default: '/tmp/qcc-bench-scale' },
     results: { type: 'string' },
     table: { type: 'string' },
@@ -92,8 +96,8 @@ seeds: { files: [${seedsFile(queries)}] }
 bootstrap: { provider: none }
 ingest:
   warc: [${files.join(', ')}]
-index: { backend: fts5, tokenizer: unicode61 }
-retrieve: { mode: ${mode}, top_k: 25, min_relative_score: 0.3 }
+index: { backend: ${mode === 'es' ? 'elasticsearch' : 'fts5'}, tokenizer: unicode61 }
+retrieve: { mode: ${mode === 'stream' ? 'stream' : 'index'}, top_k: 25, min_relative_score: 0.3 }
 relevance: { enabled: false }
 `,
   );
@@ -160,11 +164,49 @@ const stagesOf = mode => [
   'bootstrap_finalise',
   'startup',
   'ingest',
-  ...(mode === 'index' ? ['index'] : ['stream_stats', 'stream_floor', 'stream_score']),
+  ...(mode === 'stream' ? ['stream_stats', 'stream_floor', 'stream_score'] : ['index']),
   'retrieve',
   'candidates',
   ...(values.post ? ['post'] : []),
 ];
+
+const es = modes.includes('es') ? await startEs() : undefined;
+/** The bench's Elasticsearch node: started for the run (stopped at the end), its pid and URL. */
+async function startEs() {
+  const args = [join(repo, 'scripts', 'es.mjs'), '--name', 'scale', '--port', '9250', '--heap', values['es-heap']];
+  const out = await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [args[0], 'start', ...args.slice(1)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout.on('data', d => {
+      text += d;
+    });
+    child.on('close', code => (code === 0 ? resolve(text) : reject(new Error(`es.mjs start exited ${code}`))));
+  });
+  const url = out.trim().split('\n').at(-1);
+  const pid = Number(readFileSync(join(repo, '.es', 'run', 'scale', 'es.pid'), 'utf8').trim());
+  process.env.QCC_ES_URL = url;
+  const stop = () =>
+    new Promise(resolve =>
+      spawn(process.execPath, [args[0], 'stop', ...args.slice(1)], { stdio: 'inherit' }).on('close', resolve),
+    );
+  return { url, pid, stop };
+}
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+/** The node's user + system CPU seconds so far. */
+function esCpu() {
+  const fields = readFileSync(`/proc/${es.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+async function esIndices() {
+  const res = await fetch(`${es.url}/_cat/indices?format=json&bytes=b`);
+  return (await res.json()).map(i => ({
+    name: i.index,
+    bytes: Number(i['store.size']),
+    docs: Number(i['docs.count']),
+  }));
+}
 
 console.error(`scale bench: results in ${results}`);
 for (const size of sizes) {
@@ -176,6 +218,7 @@ for (const size of sizes) {
         rmSync(join(dir, 'runs', dataset), { recursive: true, force: true });
         mkdirSync(join(dir, 'logs'), { recursive: true });
         for (const stage of stagesOf(mode)) {
+          const esBefore = mode === 'es' ? esCpu() : 0;
           const t0 = Date.now();
           const load = loadavg()[0];
           const ranks = await Promise.all(
@@ -185,6 +228,9 @@ for (const size of sizes) {
           );
           const wall = (Date.now() - t0) / 1000;
           const workBytes = duBytes(join(dir, 'runs', dataset, '.work'));
+          // The node's CPU during the stage (counted once, on rank 0's row) and the run's index on its disk.
+          const esStage =
+            mode === 'es' ? { es_cpu: esCpu() - esBefore, es_store_bytes: (await esIndices())[0]?.bytes ?? 0 } : {};
           for (const [rank, r] of ranks.entries()) {
             const row = {
               dataset,
@@ -195,6 +241,7 @@ for (const size of sizes) {
               stage,
               rank,
               ...r,
+              ...(mode === 'es' ? { ...esStage, es_cpu: rank === 0 ? esStage.es_cpu : 0 } : {}),
               stage_wall: wall,
               work_bytes: workBytes,
               load,
@@ -203,11 +250,14 @@ for (const size of sizes) {
           }
           const cpu = ranks.reduce((s, r) => s + r.cpu, 0);
           console.error(
-            `${dataset} ${stage}: wall ${wall.toFixed(1)} s, cpu ${cpu.toFixed(1)} s, rss ${ranks.map(r => r.rss_mb.toFixed(0)).join('/')} MB, .work ${(workBytes / 1e6).toFixed(1)} MB`,
+            `${dataset} ${stage}: wall ${wall.toFixed(1)} s, cpu ${cpu.toFixed(1)} s${mode === 'es' ? ` (+ Elasticsearch ${esStage.es_cpu.toFixed(1)} s, index ${(esStage.es_store_bytes / 1e6).toFixed(1)} MB)` : ''}, rss ${ranks.map(r => r.rss_mb.toFixed(0)).join('/')} MB, .work ${(workBytes / 1e6).toFixed(1)} MB`,
           );
         }
+        if (mode === 'es')
+          for (const index of await esIndices()) await fetch(`${es.url}/${index.name}`, { method: 'DELETE' });
       }
     }
   }
 }
+await es?.stop();
 printTables(results);

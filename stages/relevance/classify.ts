@@ -3,6 +3,7 @@ import { cleanPositives } from './clean-positives.js';
 import type { RelevanceConfig } from './config.js';
 import type { RelevanceWarning } from './diagnostics.js';
 import { type CandidateInfo, domainEvidence, judgedOffDomainOnly } from './evidence.js';
+import type { IndexSample } from './index-sample.js';
 import { type GuardedScan, guardedScoreIndex } from './index-scan.js';
 import type { RelevanceSummary } from './model-file.js';
 import { type BoundaryResult, semanticBoundary } from './semantic-boundary.js';
@@ -19,6 +20,8 @@ export interface ClassifyInputs {
   verdicts: Map<string, boolean | null>;
   scan: () => AsyncIterable<Doc>;
   indexSize: number;
+  /** The scan is the candidates and a sample of the index (`relevance.sample_docs`). */
+  sample?: IndexSample;
   log: Logger;
   counters: Counters;
   signal: AbortSignal;
@@ -73,6 +76,7 @@ export async function classify(inp: ClassifyInputs): Promise<Classified> {
       evidence,
       queries: inp.queries,
       scan: inp.scan,
+      ...(inp.sample ? { controlPool: inp.sample.inSample } : {}),
       embedCacheDir: inp.embedCacheDir,
       log,
       counters: inp.counters,
@@ -90,7 +94,8 @@ export async function classify(inp: ClassifyInputs): Promise<Classified> {
     evidence,
     candidateDomain,
     scan: inp.scan as () => AsyncIterable<TrainingDoc>,
-    indexSize: inp.indexSize,
+    indexSize: inp.sample?.scanned ?? inp.indexSize,
+    ...(inp.sample ? { weightOf: inp.sample.weightOf } : {}),
     config: config.classifier,
     log,
     signal: inp.signal,
@@ -127,6 +132,7 @@ export async function classify(inp: ClassifyInputs): Promise<Classified> {
     },
     config.guards,
     inp.signal,
+    inp.sample?.weightOf,
   );
   const warnings: RelevanceWarning[] = [];
   for (const w of guarded.warnings) {
@@ -146,10 +152,11 @@ export async function classify(inp: ClassifyInputs): Promise<Classified> {
         featurizer,
         candidateDomain,
         preferOwn: config.classifier.method !== 'nb_em',
-        accepted: guarded.accepted,
+        accepted: guarded.acceptedScanned,
         positives: d => evidence.get(d)?.positives ?? new Set(),
         queries: inp.queries,
         scan: inp.scan,
+        ...(inp.sample ? { controlPool: inp.sample.inSample } : {}),
         embedCacheDir: inp.embedCacheDir,
         log,
         signal: inp.signal,

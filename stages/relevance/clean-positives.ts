@@ -16,6 +16,8 @@ export interface CleanPositivesInputs {
   evidence: Map<string, DomainEvidence>;
   queries: Map<string, Query>;
   scan: () => AsyncIterable<Doc>;
+  /** The scan's documents controls may be (a sampled scan: the random sample, not the added candidates). */
+  controlPool?: (id: string) => boolean;
   /** The vector cache (`<cache_dir>/embed`); none: every passage is embedded. */
   embedCacheDir?: string;
   log: Logger;
@@ -37,7 +39,7 @@ export async function cleanPositives(inp: CleanPositivesInputs): Promise<Record<
   const collecting = async function* () {
     for await (const doc of inp.scan()) {
       if (wanted.has(doc.id) && !texts.has(doc.id)) texts.set(doc.id, doc.text);
-      yield doc;
+      if (!inp.controlPool || inp.controlPool(doc.id)) yield doc;
     }
   };
   const controls = await sampleTexts(collecting(), semantic.controls, '', 'estimate-controls');

@@ -125,6 +125,13 @@ export const relevanceConfigSchema = z
     /** Score the whole index, not only BM25 hits, and add documents above the threshold (`found_by: classifier`). */
     recall_round: z.boolean().default(true),
     /**
+     * At crawl scale (docs/scale.md, "Relevance at crawl scale"): the model step reads the candidates and a hash
+     * sample of about this many documents of the whole index, each sampled document standing for its share of the
+     * rest (EM, the guards), instead of every index document on one rank; the recall round then scores every other
+     * ingest shard on every rank (step `relevance_recall`). null: the model reads the whole index.
+     */
+    sample_docs: z.number().int().positive().nullable().default(null),
+    /**
      * Sentence embeddings judge the documents nearest the classifiers' decision (stages/relevance/semantic-boundary.ts,
      * docs/relevance.md section 4), with the estimate's judge settings (`estimate.semantic`).
      */

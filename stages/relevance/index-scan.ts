@@ -9,8 +9,10 @@ import type { Featurizer } from './features.js';
 import { decide, scoringTableOf, type LoadedClassifier } from './model-file.js';
 
 export interface IndexScan {
-  /** Documents each domain's classifier accepts over the whole index. */
+  /** Documents each domain's classifier accepts over the whole index (estimated, when the scan is a sample). */
   accepted: Map<string, number>;
+  /** ...and of them, those the scan holds. */
+  acceptedScanned: Map<string, number>;
   /** Index documents no candidate list holds that a classifier accepts, with the domain and the margin. */
   found: { doc: Doc; domain: string; margin: number; threshold: number }[];
 }
@@ -22,10 +24,12 @@ export async function scoreIndex(
   candidateDomain: Map<string, string>,
   preferOwn: boolean,
   signal?: AbortSignal,
+  weightOf?: (id: string) => number,
 ): Promise<IndexScan> {
   const accepted = new Map(classifiers.map(c => [c.domain, 0]));
+  const acceptedScanned = new Map(accepted);
   const found: IndexScan['found'] = [];
-  if (classifiers.length === 0) return { accepted, found };
+  if (classifiers.length === 0) return { accepted, acceptedScanned, found };
   const scoring = scoringTableOf(classifiers);
   const trained = new Set(classifiers.map(c => c.domain));
   const seen = new Set<string>();
@@ -38,10 +42,12 @@ export async function scoreIndex(
     if (own !== undefined && !trained.has(own)) continue;
     const v = decide(scoring, featurizer.extract(doc.text), own, preferOwn);
     if (!v.domain) continue;
-    accepted.set(v.domain, accepted.get(v.domain)! + 1);
+    accepted.set(v.domain, accepted.get(v.domain)! + (weightOf?.(doc.id) ?? 1));
+    acceptedScanned.set(v.domain, acceptedScanned.get(v.domain)! + 1);
     if (own === undefined) found.push({ doc, domain: v.domain, margin: v.margin, threshold: v.threshold });
   }
-  return { accepted, found };
+  if (weightOf) for (const [d, n] of accepted) accepted.set(d, Math.round(n)); // estimates over the whole index
+  return { accepted, acceptedScanned, found };
 }
 
 export interface GuardedScan extends IndexScan {
@@ -63,11 +69,12 @@ export async function guardedScoreIndex(
   outcome: { positives: (domain: string) => number; retrieved: (domain: string) => number; indexSize: number },
   limits: GuardLimits,
   signal?: AbortSignal,
+  weightOf?: (id: string) => number,
 ): Promise<GuardedScan> {
   let active = classifiers;
   const warnings: RelevanceWarning[] = [];
   for (;;) {
-    const result = await scoreIndex(scan, active, featurizer, candidateDomain, preferOwn, signal);
+    const result = await scoreIndex(scan, active, featurizer, candidateDomain, preferOwn, signal, weightOf);
     const failed = active
       .map(c =>
         checkDomain(

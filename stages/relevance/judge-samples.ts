@@ -21,9 +21,9 @@ export interface SampleJudgements {
   controlUsage: JudgeUsage;
 }
 
-async function indexIds(scan: () => AsyncIterable<Doc>): Promise<string[]> {
+async function indexIds(scan: () => AsyncIterable<Doc>, pool?: (id: string) => boolean): Promise<string[]> {
   const ids = new Set<string>();
-  for await (const doc of scan()) ids.add(doc.id);
+  for await (const doc of scan()) if (!pool || pool(doc.id)) ids.add(doc.id);
   return [...ids];
 }
 
@@ -61,6 +61,8 @@ export interface JudgeSampleInputs {
   domains: string[];
   /** Every index document, once per call. */
   scan: () => AsyncIterable<Doc>;
+  /** The scan's documents controls may be (a sampled scan: the random sample, not the added candidates). */
+  controlPool?: (id: string) => boolean;
   /** Opened only when there is something to judge; closed here. */
   provider: () => LlmProvider | null;
   log: Logger;
@@ -74,7 +76,12 @@ export async function judgeSamples(inp: JudgeSampleInputs): Promise<SampleJudgem
   const picks = config.judge.per_query > 0 ? pickJudgements(inp.candidates, inp.queries, config.judge) : [];
   const controls =
     picks.length > 0
-      ? pickControls(await indexIds(inp.scan), inp.candidates, inp.domains, config.judge.controls_per_domain)
+      ? pickControls(
+          await indexIds(inp.scan, inp.controlPool),
+          inp.candidates,
+          inp.domains,
+          config.judge.controls_per_domain,
+        )
       : [];
   const out: SampleJudgements = {
     hits: new Map(),

@@ -6,6 +6,7 @@ import { classify } from './classify.js';
 import type { RelevanceConfig } from './config.js';
 import { checkJudge, type RelevanceWarning, verdictTally } from './diagnostics.js';
 import { type CandidateInfo, queryYields } from './evidence.js';
+import type { IndexSample } from './index-sample.js';
 import type { Judgement } from './judge.js';
 import { judgeSamples } from './judge-samples.js';
 import { packWeights, type RelevanceSummary } from './model-file.js';
@@ -20,7 +21,10 @@ export interface RelevanceModelInputs {
   candidates: AsyncIterable<Doc>;
   /** Every index document, once per call. */
   scan: () => AsyncIterable<Doc>;
+  /** Documents of the whole index (the guards' shares are of these). */
   indexSize: number;
+  /** `relevance.sample_docs`: the scan is every candidate and a hash sample of the index, not the whole index. */
+  sample?: IndexSample;
   provider: () => LlmProvider | null;
   log: Logger;
   counters: Counters;
@@ -53,7 +57,12 @@ export async function buildRelevanceModel(
     candidates.push({ id: doc.id, domain: doc.domain!, hits: doc.retrieval?.hits ?? [] });
   const domains = [...new Set([...queries.values()].map(q => q.domain))].sort();
 
-  const judged = await judgeSamples({ ...inp, candidates, domains });
+  const judged = await judgeSamples({
+    ...inp,
+    candidates,
+    domains,
+    ...(inp.sample ? { controlPool: inp.sample.inSample } : {}),
+  });
   const warnings: RelevanceWarning[] = [];
   const judgeWarning = checkJudge(verdictTally(judged.hits), verdictTally(judged.controls), {
     min_controls: config.guards.judge_min_controls,
@@ -113,6 +122,21 @@ export async function buildRelevanceModel(
   return { records: classified.ordered.length, meta: { pruned: pruned.size, recall_docs: recallDocs } };
 }
 
+/** A recall-round find as a document of its new domain (`semanticZ`: the semantic judge took it in at the boundary). */
+export function recallRecord(doc: Doc, domain: string, margin: number, threshold: number, semanticZ?: number): Doc {
+  return {
+    ...doc,
+    domain,
+    relevance: {
+      score: round4(margin),
+      threshold: round4(threshold),
+      ...(semanticZ !== undefined
+        ? { found_by: 'semantic' as const, semantic_z: semanticZ }
+        : { found_by: 'classifier' as const }),
+    },
+  };
+}
+
 /** The recall round's finds as documents of their new domain, in id order (none without the recall round). */
 async function writeRecall(
   config: RelevanceConfig,
@@ -124,17 +148,7 @@ async function writeRecall(
   try {
     if (!config.recall_round) return 0;
     const docs = found
-      .map(({ doc, domain, margin, threshold }) => ({
-        ...doc,
-        domain,
-        relevance: {
-          score: round4(margin),
-          threshold: round4(threshold),
-          ...(semanticZ.has(doc.id)
-            ? { found_by: 'semantic' as const, semantic_z: semanticZ.get(doc.id)! }
-            : { found_by: 'classifier' as const }),
-        },
-      }))
+      .map(({ doc, domain, margin, threshold }) => recallRecord(doc, domain, margin, threshold, semanticZ.get(doc.id)))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const doc of docs) await writer.write(doc);
     return docs.length;

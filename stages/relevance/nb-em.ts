@@ -56,6 +56,11 @@ export interface NbEmOptions {
   mu?: number;
   /** Weight of unlabelled documents in the M-step. */
   unlabeledWeight: number;
+  /**
+   * How many index documents each document stands for (`relevance.sample_docs`: a sampled document stands for its
+   * share of the unsampled rest); every one counts once without it.
+   */
+  docWeights?: Float64Array;
   /** Initial background component of an unlabelled document, in [0, background). */
   initialComponent: (doc: number) => number;
 }
@@ -94,12 +99,13 @@ export function nbEm(docs: SparseDoc[], clamp: Int32Array, domains: number, opts
   if (opts.smoothing === 'corpus') {
     indexDist = new Float64Array(dims);
     let total = 0;
-    for (const { indices, values } of docs) {
+    docs.forEach(({ indices, values }, i) => {
+      const w = opts.docWeights?.[i] ?? 1;
       for (let k = 0; k < indices.length; k++) {
-        indexDist[indices[k]!] = indexDist[indices[k]!]! + values[k]!;
-        total += values[k]!;
+        indexDist![indices[k]!] = indexDist![indices[k]!]! + w * values[k]!;
+        total += w * values[k]!;
       }
-    }
+    });
     const floor = 0.01;
     for (let f = 0; f < dims; f++) indexDist[f] = (indexDist[f]! + floor) / (total + floor * dims);
   }
@@ -111,10 +117,13 @@ export function nbEm(docs: SparseDoc[], clamp: Int32Array, domains: number, opts
     mass.fill(0);
     for (let i = 0; i < n; i++) {
       const w = clamp[i]! >= 0 ? 1 : opts.unlabeledWeight;
+      // A document of weight k counts as k copies of it, each of which the cut below would skip alike.
+      const copies = clamp[i]! >= 0 ? 1 : (opts.docWeights?.[i] ?? 1);
       const { indices, values } = docs[i]!;
       for (let c = 0; c < classes; c++) {
-        const r = post[i * classes + c]! * w;
+        let r = post[i * classes + c]! * w;
         if (r < 1e-4) continue;
+        r *= copies;
         mass[c] = mass[c]! + r;
         const base = c * dims;
         for (let k = 0; k < indices.length; k++) {

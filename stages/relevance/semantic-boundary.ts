@@ -61,6 +61,8 @@ export interface BoundaryInputs {
   positives: (domain: string) => Set<string>;
   queries: Map<string, Query>;
   scan: () => AsyncIterable<Doc>;
+  /** The documents controls may be drawn from (a sampled scan: the random sample, not the added candidates). */
+  controlPool?: (id: string) => boolean;
   embedCacheDir?: string;
   log: Logger;
   signal?: AbortSignal;
@@ -134,7 +136,7 @@ export async function semanticBoundary(inp: BoundaryInputs): Promise<BoundaryRes
   const examine = async function* () {
     for await (const doc of inp.scan()) {
       inp.signal?.throwIfAborted();
-      yield doc;
+      if (!inp.controlPool || inp.controlPool(doc.id)) yield doc;
       if (seen.has(doc.id)) continue;
       seen.add(doc.id);
       if (anyWanted.has(doc.id)) positiveTexts.set(doc.id, doc.text);

@@ -48,7 +48,7 @@ export async function trainNaiveBayes(input: TrainInput): Promise<Map<string, Do
   // several background components the decision is not linear; tried, it accepted 2x too many documents).
   const components = 1;
   log.info(
-    `relevance: naive Bayes EM over ${ids.length} documents, ${domains.length} domains + ${components} background`,
+    `relevance: naive Bayes EM over ${ids.length} documents${input.weightOf ? ' (candidates and a sample of the index, weighted)' : ''}, ${domains.length} domains + ${components} background`,
     { iterations: config.em_iterations },
   );
   const em = nbEm(docs, clamp, domains.length, {
@@ -60,6 +60,7 @@ export async function trainNaiveBayes(input: TrainInput): Promise<Map<string, Do
     mu: config.em_mu,
     unlabeledWeight: config.em_unlabeled_weight,
     initialComponent: () => 0,
+    ...(input.weightOf ? { docWeights: Float64Array.from(ids, id => input.weightOf!(id)) } : {}),
   });
 
   const bg = background;

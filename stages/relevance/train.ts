@@ -101,8 +101,10 @@ export interface TrainInput {
   candidateDomain: Map<string, string>;
   /** Every indexed document, in a stable order; called once per pass. */
   scan: () => AsyncIterable<TrainingDoc>;
-  /** How many documents the index holds (for the random negative rate). */
+  /** How many documents the scan holds (for the random negative rate). */
   indexSize: number;
+  /** How many index documents a scanned one stands for, when the scan is a sample (`relevance.sample_docs`). */
+  weightOf?: (id: string) => number;
   config: ClassifierConfig;
   log: Logger;
   signal?: AbortSignal;
