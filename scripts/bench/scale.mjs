@@ -228,9 +228,12 @@ for (const size of sizes) {
           );
           const wall = (Date.now() - t0) / 1000;
           const workBytes = duBytes(join(dir, 'runs', dataset, '.work'));
-          // The node's CPU during the stage (counted once, on rank 0's row) and the run's index on its disk.
+          // The node's CPU during the stage (counted once, on rank 0's row) and the run's indices (documents and
+          // shard records) on its disk.
           const esStage =
-            mode === 'es' ? { es_cpu: esCpu() - esBefore, es_store_bytes: (await esIndices())[0]?.bytes ?? 0 } : {};
+            mode === 'es'
+              ? { es_cpu: esCpu() - esBefore, es_store_bytes: (await esIndices()).reduce((n, i) => n + i.bytes, 0) }
+              : {};
           for (const [rank, r] of ranks.entries()) {
             const row = {
               dataset,
