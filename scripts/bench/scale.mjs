@@ -15,7 +15,11 @@
 // (filters, decontamination off, dedup, publish) as one process per rank. Mode `es` is the indexed path with
 // `index.backend: elasticsearch`: one node started by scripts/es.mjs (name `scale`, port 9250, --es-heap) for the
 // run and stopped after; the node's own CPU per stage (/proc/<pid>/stat) and its index's store size are measured
-// too, and the run's index is deleted after its run.
+// too, and the run's index is deleted after its run. --relevance full|<N> adds the relevance loop's steps with the
+// demo's four topical seed domains as the queries (no LLM: weak labels; semantic boundary and estimate off; the
+// growth guard at 1000x, since 24 queries retrieve ~150 documents a domain and a quarter of the pages are posts of
+// the domains' newsgroups: at 8x the guard takes every classifier out and the recall round scores nothing), over
+// the whole index (`full`) or with `relevance.sample_docs: N`.
 import { execFileSync, spawn } from 'node:child_process';
 import {
   appendFileSync,
@@ -44,6 +48,7 @@ const { values } = parseArgs({
     'docs-per-file': { type: 'string', default: '10000' },
     post: { type: 'boolean', default: false },
     'es-heap': { type: 'string', default: '2g' },
+    relevance: { type: 'string', default: '' },
     dir: { type: 'string', default: '/tmp/qcc-bench-scale' },
     results: { type: 'string' },
     table: { type: 'string' },
@@ -92,13 +97,17 @@ function configFile({ dataset, size, mode, queries }) {
     `dataset: ${dataset}
 out: ${join(dir, 'runs')}
 cache_dir: ${join(dir, 'cache')}
-seeds: { files: [${seedsFile(queries)}] }
+seeds: { files: [${values.relevance ? join(repo, 'data', 'seeds', 'demo.csv') : seedsFile(queries)}] }
 bootstrap: { provider: none }
 ingest:
   warc: [${files.join(', ')}]
 index: { backend: ${mode === 'es' ? 'elasticsearch' : 'fts5'}, tokenizer: unicode61 }
 retrieve: { mode: ${mode === 'stream' ? 'stream' : 'index'}, top_k: 25, min_relative_score: 0.3 }
-relevance: { enabled: false }
+relevance: ${
+      values.relevance
+        ? `{ enabled: true, sample_docs: ${values.relevance === 'full' ? 'null' : Number(values.relevance)}, semantic_boundary: { enabled: false }, estimate: { enabled: false }, guards: { max_growth: 1000 } }`
+        : '{ enabled: false }'
+    }
 `,
   );
   return file;
@@ -167,6 +176,7 @@ const stagesOf = mode => [
   ...(mode === 'stream' ? ['stream_stats', 'stream_floor', 'stream_score'] : ['index']),
   'retrieve',
   'candidates',
+  ...(values.relevance ? ['relevance_sample', 'relevance_model', 'relevance_recall', 'relevance'] : []),
   ...(values.post ? ['post'] : []),
 ];
 
@@ -213,7 +223,7 @@ for (const size of sizes) {
   for (const queries of queryCounts) {
     for (const mode of modes) {
       for (const world of workerCounts) {
-        const dataset = `s${size}-${mode}-q${queries}-w${world}`;
+        const dataset = `s${size}-${mode}-${values.relevance ? `rel-${values.relevance}` : `q${queries}`}-w${world}`;
         const config = configFile({ dataset, size, mode, queries });
         rmSync(join(dir, 'runs', dataset), { recursive: true, force: true });
         mkdirSync(join(dir, 'logs'), { recursive: true });
