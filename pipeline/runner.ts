@@ -115,6 +115,37 @@ async function waitFor(what: string, check: () => Promise<boolean>, opts: RunOpt
 }
 
 /**
+ * The steps from `selected[from]` that run shard by shard together: each next one has the shards of a step already
+ * in the group (`sameShardsAs`, the same ids in the same order) and waits for nothing else that runs after the
+ * group starts. A rank then takes each of its shards through every step of the group before the next shard.
+ */
+async function pipelineGroup(
+  selected: Step<any>[],
+  from: number,
+  waitForInputs: (step: Step<any>, group: Set<string>) => Promise<void>,
+): Promise<{ steps: Step<any>[]; shards: ShardSpec[][] }> {
+  const steps = [selected[from]!];
+  const names = new Set([steps[0]!.name]);
+  await waitForInputs(steps[0]!, names); // before listing: a step may cut its shards from its inputs
+  const shards = [await steps[0]!.listShards()];
+  const later = new Set(selected.slice(from).map(s => s.name));
+  for (let i = from + 1; i < selected.length; i++) {
+    const next = selected[i]!;
+    const upstream = steps.findIndex(s => s.name === next.sameShardsAs);
+    const waitsInside = next.after.some(d => d !== next.sameShardsAs && later.has(d));
+    if (upstream < 0 || waitsInside || next.barrier || steps[0]!.barrier) break;
+    await waitForInputs(next, names);
+    const list = await next.listShards();
+    const ids = shards[upstream]!.map(x => x.id);
+    if (list.length !== ids.length || list.some((x, k) => x.id !== ids[k])) break;
+    steps.push(next);
+    names.add(next.name);
+    shards.push(list);
+  }
+  return { steps, shards };
+}
+
+/**
  * Runs steps in order. Each shard writes to a temporary path, is renamed into place, then marked done;
  * a shard with a marker is never run again, so a killed run resumes with no lost or repeated records.
  */
@@ -124,82 +155,97 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
   const totals = new Map<string, Counters>();
   const signal = opts.signal ?? new AbortController().signal;
 
-  for (const step of selected) {
+  const waitForInputs = async (step: Step<any>, group: Set<string>) => {
     for (const dep of step.after) {
-      if (dep === step.sameShardsAs) continue; // shard by shard, below
+      if (dep === step.sameShardsAs || group.has(dep)) continue; // shard by shard, in runShardOf
       const depStep = byName.get(dep)!;
       await waitFor(`stage ${dep}`, () => isStepComplete(depStep, state), opts);
     }
-    if (step.barrier && opts.rank !== 0) continue;
-
-    const shards = await step.listShards();
-    const mine = shards.filter((_, i) => step.barrier || i % opts.world === opts.rank);
-    const pending = mine.filter(s => !state.isDone(step.name, s.id));
-    opts.progress.stepStarted(step.name, mine.length, mine.length - pending.length);
-
-    for (const shard of pending) {
-      signal.throwIfAborted();
-      const upstream = step.sameShardsAs;
-      if (upstream)
-        await waitFor(`shard ${shard.id} of ${upstream}`, async () => state.isDone(upstream, shard.id), opts);
-      const counters = new Counters();
-      const finalPath = step.outputPath?.(shard);
-      const tempOutput = finalPath ? tempPathFor(finalPath) : undefined;
-      const sidecars = step.sidecarPaths?.(shard) ?? {};
-      const tempSidecars = Object.fromEntries(
-        Object.entries(sidecars).map(([name, path]) => [name, tempPathFor(path)]),
-      );
-      for (const path of [finalPath, ...Object.values(sidecars)])
-        if (path) await mkdir(dirname(path), { recursive: true });
-      const temps = [tempOutput, ...Object.values(tempSidecars)].filter((p): p is string => p !== undefined);
-      let outcome: ShardOutcome;
-      try {
-        const tick = (detail: string) => opts.progress.shardTick?.(step.name, shard.id, detail);
-        outcome = await step.runShard(shard, {
-          tempOutput,
-          tempSidecars,
-          counters,
-          log: withFields(opts.log, { step: step.name, shard: shard.id }),
-          signal,
-          tick,
-        });
-        for (const [name, path] of Object.entries(sidecars)) await rename(tempSidecars[name]!, path);
-        if (finalPath && tempOutput) await rename(tempOutput, finalPath);
-      } catch (err) {
-        await Promise.all(temps.map(p => rm(p, { force: true })));
-        throw new StepFailed(step.name, shard.id, err as Error);
+  };
+  for (let from = 0; from < selected.length; ) {
+    const group = await pipelineGroup(selected, from, waitForInputs);
+    from += group.steps.length;
+    const active = group.steps.flatMap((step, k) =>
+      step.barrier && opts.rank !== 0
+        ? []
+        : [{ step, mine: group.shards[k]!.filter((_, i) => step.barrier || i % opts.world === opts.rank) }],
+    );
+    for (const { step, mine } of active) {
+      const done = mine.filter(s => state.isDone(step.name, s.id)).length;
+      opts.progress.stepStarted(step.name, mine.length, done);
+    }
+    const rounds = Math.max(0, ...active.map(a => a.mine.length));
+    for (let n = 0; n < rounds; n++)
+      for (const { step, mine } of active) {
+        const shard = mine[n];
+        if (shard && !state.isDone(step.name, shard.id)) await runShardOf(step, shard, state, opts, signal);
       }
-      const output = finalPath ? { path: finalPath, ...(await sha256File(finalPath)) } : undefined;
-      const sides = Object.fromEntries(
-        await Promise.all(
-          Object.entries(sidecars).map(async ([name, path]) => [name, { path, ...(await sha256File(path)) }] as const),
-        ),
-      );
-      await state
-        .markDone({
-          step: step.name,
-          shard: shard.id,
-          records: outcome.records,
-          counters: counters.toJSON(),
-          output,
-          ...(Object.keys(sides).length ? { sidecars: sides } : {}),
-          meta: outcome.meta,
-        })
-        .catch((err: Error) => {
-          throw new StepFailed(step.name, shard.id, err); // a full disk names the step and shard here too
-        });
-      opts.progress.shardDone(step.name, shard.id, outcome.records, counters.toJSON());
+    for (const { step } of active) {
+      if ((await step.listShards()).every(s => state.isDone(step.name, s.id))) await step.finalize?.();
+      const stepCounters = new Counters();
+      for (const marker of state.markers(step.name)) stepCounters.merge(marker.counters);
+      totals.set(step.name, stepCounters);
+      opts.progress.stepFinished(step.name, stepCounters.toJSON());
     }
-
-    if (shards.every(s => state.isDone(step.name, s.id))) {
-      await step.finalize?.();
-    }
-    const stepCounters = new Counters();
-    for (const marker of state.markers(step.name)) stepCounters.merge(marker.counters);
-    totals.set(step.name, stepCounters);
-    opts.progress.stepFinished(step.name, stepCounters.toJSON());
   }
   return totals;
+}
+
+/** One shard of one step: its upstream shard waited for, run into temporary paths, renamed into place, marked done. */
+async function runShardOf(
+  step: Step<any>,
+  shard: ShardSpec,
+  state: RunState,
+  opts: RunOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  signal.throwIfAborted();
+  const upstream = step.sameShardsAs;
+  if (upstream) await waitFor(`shard ${shard.id} of ${upstream}`, async () => state.isDone(upstream, shard.id), opts);
+  const counters = new Counters();
+  const finalPath = step.outputPath?.(shard);
+  const tempOutput = finalPath ? tempPathFor(finalPath) : undefined;
+  const sidecars = step.sidecarPaths?.(shard) ?? {};
+  const tempSidecars = Object.fromEntries(Object.entries(sidecars).map(([name, path]) => [name, tempPathFor(path)]));
+  for (const path of [finalPath, ...Object.values(sidecars)]) if (path) await mkdir(dirname(path), { recursive: true });
+  const temps = [tempOutput, ...Object.values(tempSidecars)].filter((p): p is string => p !== undefined);
+  let outcome: ShardOutcome;
+  try {
+    const tick = (detail: string) => opts.progress.shardTick?.(step.name, shard.id, detail);
+    outcome = await step.runShard(shard, {
+      tempOutput,
+      tempSidecars,
+      counters,
+      log: withFields(opts.log, { step: step.name, shard: shard.id }),
+      signal,
+      tick,
+    });
+    for (const [name, path] of Object.entries(sidecars)) await rename(tempSidecars[name]!, path);
+    if (finalPath && tempOutput) await rename(tempOutput, finalPath);
+  } catch (err) {
+    await Promise.all(temps.map(p => rm(p, { force: true })));
+    throw new StepFailed(step.name, shard.id, err as Error);
+  }
+  const output = finalPath ? { path: finalPath, ...(await sha256File(finalPath)) } : undefined;
+  const sides = Object.fromEntries(
+    await Promise.all(
+      Object.entries(sidecars).map(async ([name, path]) => [name, { path, ...(await sha256File(path)) }] as const),
+    ),
+  );
+  await state
+    .markDone({
+      step: step.name,
+      shard: shard.id,
+      records: outcome.records,
+      counters: counters.toJSON(),
+      output,
+      ...(Object.keys(sides).length ? { sidecars: sides } : {}),
+      meta: outcome.meta,
+    })
+    .catch((err: Error) => {
+      throw new StepFailed(step.name, shard.id, err); // a full disk names the step and shard here too
+    });
+  opts.progress.shardDone(step.name, shard.id, outcome.records, counters.toJSON());
 }
 
 export function stepCounters(state: RunState, step: string): Record<string, number> {

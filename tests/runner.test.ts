@@ -150,6 +150,31 @@ describe('runner', () => {
     expect(order).toEqual(['read s2', 'transform s2', 'read s1', 'transform s1']);
   });
 
+  it('takes each shard through a chain of steps with the same shards before the next shard, and resumes mid-chain', async () => {
+    const dir = await tempDir();
+    const state = new RunState(join(dir, 'state'));
+    const order: string[] = [];
+    const chain = (failOn?: string): Step<{ id: string }>[] =>
+      ['read', 'clean', 'sign'].map((name, k, names) => ({
+        name,
+        after: k === 0 ? [] : [names[k - 1]!],
+        ...(k === 0 ? {} : { sameShardsAs: names[k - 1]! }),
+        listShards: async () => [{ id: 's1' }, { id: 's2' }, { id: 's3' }],
+        async runShard(shard) {
+          if (`${name} ${shard.id}` === failOn) throw new Error('killed');
+          order.push(`${name} ${shard.id}`);
+          return { records: 1 };
+        },
+      }));
+    const opts = { rank: 0, world: 1, log: silentLogger, progress: quiet };
+    await expect(runSteps(chain('clean s2'), state, opts)).rejects.toThrow(StepFailed);
+    expect(order).toEqual(['read s1', 'clean s1', 'sign s1', 'read s2']);
+    order.length = 0;
+    const totals = await runSteps(chain(), state, opts);
+    expect(order).toEqual(['clean s2', 'sign s2', 'read s3', 'clean s3', 'sign s3']);
+    for (const name of ['read', 'clean', 'sign']) expect(totals.has(name)).toBe(true);
+  });
+
   it('runs a step that is part of another with it: --stage of the other includes it, and what depends on it', async () => {
     const dir = await tempDir();
     const state = new RunState(join(dir, 'state'));
