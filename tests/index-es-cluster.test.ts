@@ -134,7 +134,10 @@ ingest:
 index:
   backend: elasticsearch
   batch_size: 100
-  elasticsearch: { shards: 3, replicas: 1, bulk_concurrency: 1 }
+  # Killing the elected master costs an election and replica promotions: on a loaded 2-core CI machine that once
+  # outlasted the default 8 retries (~46 s of jittered back-off) and the run failed, as it should, naming the shard.
+  # 12 retries (~106 s expected, 211 s at most) is the documented knob for a cluster that fails over slowly.
+  elasticsearch: { shards: 3, replicas: 1, bulk_concurrency: 1, max_retries: 12 }
 retrieve: { top_k: 10, min_relative_score: 0.2, queries_per_shard: 10 }
 candidates: { shards: 4 }
 `,
