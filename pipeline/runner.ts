@@ -168,7 +168,13 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
     const active = group.steps.flatMap((step, k) =>
       step.barrier && opts.rank !== 0
         ? []
-        : [{ step, mine: group.shards[k]!.filter((_, i) => step.barrier || i % opts.world === opts.rank) }],
+        : [
+            {
+              step,
+              shards: group.shards[k]!,
+              mine: group.shards[k]!.filter((_, i) => step.barrier || i % opts.world === opts.rank),
+            },
+          ],
     );
     for (const { step, mine } of active) {
       const done = mine.filter(s => state.isDone(step.name, s.id)).length;
@@ -180,8 +186,8 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
         const shard = mine[n];
         if (shard && !state.isDone(step.name, shard.id)) await runShardOf(step, shard, state, opts, signal);
       }
-    for (const { step } of active) {
-      if ((await step.listShards()).every(s => state.isDone(step.name, s.id))) await step.finalize?.();
+    for (const { step, shards } of active) {
+      if (shards.every(s => state.isDone(step.name, s.id))) await step.finalize?.();
       const stepCounters = new Counters();
       for (const marker of state.markers(step.name)) stepCounters.merge(marker.counters);
       totals.set(step.name, stepCounters);

@@ -19,6 +19,9 @@ export function position(id: string): number {
   return parseInt(hex, 16) / 2 ** 32;
 }
 
+/** The candidates shard (id range) of `parts` that an id falls in. */
+export const partOf = (id: string, parts: number): number => Math.floor(position(id) * parts);
+
 /** Where the candidates step reads the full records of retrieved documents, in the order of `ids`. */
 export interface DocSource {
   /** `part`: the candidates shard (id range) the ids fall in. */
@@ -62,7 +65,7 @@ export function candidatesStep(
       const rows = async function* (): AsyncIterable<HitRow> {
         for (const marker of ctx.state.markers(RETRIEVE)) {
           for await (const row of readJsonl<HitRow>(marker.output!.path)) {
-            if (Math.floor(position(row.doc_id) * parts) === part) yield row;
+            if (partOf(row.doc_id, parts) === part) yield row;
           }
         }
       };

@@ -9,7 +9,7 @@ import { recallRecord } from '../../stages/relevance/loop.js';
 import { decide } from '../../stages/relevance/model-file.js';
 import { featurizerOf } from '../../stages/relevance/train.js';
 import type { Step } from '../runner.js';
-import { position } from './candidates.js';
+import { partOf } from './candidates.js';
 import type { RunContext } from './context.js';
 import type { DocStep } from './doc-steps.js';
 import { listIngestShards, type IngestShard } from './ingest.js';
@@ -60,10 +60,7 @@ export function relevanceRecallStep(
           const v = decide(model.scoring, featurizer.extract(doc.text), undefined, preferOwn);
           if (!v.domain) continue;
           work.counters.add(`${RELEVANCE_RECALL}.found`);
-          await writer.write(
-            Math.min(parts - 1, Math.floor(position(doc.id) * parts)),
-            recallRecord(doc, v.domain, v.margin, v.threshold),
-          );
+          await writer.write(partOf(doc.id, parts), recallRecord(doc, v.domain, v.margin, v.threshold));
         }
       } catch (err) {
         await writer.discardParts();

@@ -17,8 +17,19 @@ export interface RelevanceIndex {
   sample?: IndexSample;
 }
 
-export const rateOf = (ctx: RunContext, config: RelevanceConfig) =>
-  config.sample_docs === null ? 1 : sampleRate(config.sample_docs, ingestedDocs(ctx).size);
+const rates = new WeakMap<RunContext, number>();
+/** The sample's rate: once per process, since it reads every ingest marker (the ingest step is complete by then). */
+export function rateOf(ctx: RunContext, config: RelevanceConfig): number {
+  if (config.sample_docs === null) return 1;
+  let rate = rates.get(ctx);
+  if (rate === undefined) rates.set(ctx, (rate = sampleRate(config.sample_docs, ingestedDocs(ctx).size)));
+  return rate;
+}
+
+/** Every ingest shard's sample, in shard order. */
+async function* sampledDocs(ctx: RunContext): AsyncIterable<Doc> {
+  for (const s of listIngestShards(ctx)) yield* readJsonl<Doc>(ctx.paths.relevance.sample(s.id));
+}
 
 /**
  * `relevance.sample_docs` (docs/scale.md, "Relevance at crawl scale"): each ingest shard writes its hash sample of
@@ -62,15 +73,14 @@ export async function relevanceIndex(
 ): Promise<RelevanceIndex> {
   const whole = ingestedDocs(ctx);
   if (config.sample_docs === null) return { scan: whole.scan, indexSize: whole.size };
-  const sampleFiles = listIngestShards(ctx).map(s => ctx.paths.relevance.sample(s.id));
   const candidates = await candidateIds(ctx, upstream);
   const sampled = new Set<string>();
-  for (const file of sampleFiles) for await (const doc of readJsonl<Doc>(file)) sampled.add(doc.id);
+  for await (const doc of sampledDocs(ctx)) sampled.add(doc.id);
   let sampledNonCandidates = 0;
   for (const id of sampled) if (!candidates.has(id)) sampledNonCandidates++;
   const scanned = sampled.size + [...candidates].filter(id => !sampled.has(id)).length;
   const scan = async function* () {
-    for (const file of sampleFiles) yield* readJsonl<Doc>(file);
+    yield* sampledDocs(ctx);
     for (const shard of await upstream.listShards())
       for await (const doc of shardDocs(ctx, upstream.name, shard.id)) if (!sampled.has(doc.id)) yield doc;
   };
@@ -87,9 +97,5 @@ export async function relevanceIndex(
 
 /** The random index documents the estimate's semantic judge standardises by: the sample's, when there is one. */
 export function controlScan(ctx: RunContext, config: RelevanceConfig): AsyncIterable<Doc> {
-  if (config.sample_docs === null) return ingestedDocs(ctx).scan();
-  const files = listIngestShards(ctx).map(s => ctx.paths.relevance.sample(s.id));
-  return (async function* () {
-    for (const file of files) yield* readJsonl<Doc>(file);
-  })();
+  return config.sample_docs === null ? ingestedDocs(ctx).scan() : sampledDocs(ctx);
 }

@@ -6,7 +6,7 @@ import { buildRelevanceModel } from '../../stages/relevance/loop.js';
 import type { ShardSpec, Step } from '../runner.js';
 import { cachePaths } from '../paths.js';
 import { finalQueriesFile } from './bootstrap-finalise.js';
-import { position } from './candidates.js';
+import { partOf } from './candidates.js';
 import type { RunContext } from './context.js';
 import { type DocStep, docStageStep, shardDocs } from './doc-steps.js';
 import { RELEVANCE_RECALL, recallShardFinds, relevanceRecallStep } from './relevance-recall.js';
@@ -86,7 +86,7 @@ export function relevanceSteps(
       const part = shards.findIndex(s => s.id === shard.id);
       const recall: Doc[] = [];
       for await (const doc of readJsonl<Doc>(files.recall))
-        if (Math.floor(position(doc.id) * shards.length) === part) recall.push(doc);
+        if (partOf(doc.id, shards.length) === part) recall.push(doc);
       for await (const doc of recallShardFinds(ctx, part)) recall.push(doc);
       // An id in two ingest shards is found in both: the first copy stands, as in the index.
       recall.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
