@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { freemem, loadavg } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonlWriter, readAllJsonl } from '../core/jsonl.js';
@@ -51,7 +53,54 @@ async function ingestedIds(datasetDir: string): Promise<string[]> {
   return ids;
 }
 
+/** What each live node says of the cluster: health, nodes, shards, pending tasks (for a run that hung). */
+async function clusterState(urls: string[]): Promise<string> {
+  const out: string[] = [];
+  for (const url of urls)
+    for (const path of ['_cat/health?v', '_cat/nodes?v', '_cat/shards?v', '_cat/pending_tasks?v']) {
+      const text = await fetch(`${url}/${path}`, { signal: AbortSignal.timeout(5000) })
+        .then(r => r.text())
+        .catch((err: Error) => `(${err.message})`);
+      out.push(`${url}/${path}:\n${text}`);
+    }
+  out.push(
+    `machine: load ${loadavg()
+      .map(l => l.toFixed(1))
+      .join(' ')}, ${Math.round(freemem() / 2 ** 20)} MiB free`,
+  );
+  return out.join('\n');
+}
+
+/** A TCP server that drops every connection at once, as a lost node's port does; it counts the attempts. */
+async function droppingServer(): Promise<{ url: string; attempts: () => number; close: () => Promise<void> }> {
+  let attempts = 0;
+  const server = createServer(socket => {
+    attempts++;
+    socket.destroy();
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    attempts: () => attempts,
+    close: () => new Promise<void>(resolve => server.close(() => resolve())),
+  };
+}
+
 describe('QCC_ES_URL with several nodes', () => {
+  it('retries at once on each other node only: the back-off retries (max_retries) are not multiplied by it', async () => {
+    const nodes = [await droppingServer(), await droppingServer()];
+    for (const urls of [[nodes[0]!.url], nodes.map(n => n.url)]) {
+      const before = nodes.map(n => n.attempts());
+      const conn = connectFromEnv({ requestTimeoutMs: 2000, maxRetries: 12 }, { QCC_ES_URL: urls.join(',') });
+      await expect(conn.client.info()).rejects.toThrow();
+      await conn.client.close();
+      const sent = nodes.reduce((n, node, i) => n + node.attempts() - before[i]!, 0);
+      expect(sent).toBe(urls.length);
+    }
+    await Promise.all(nodes.map(n => n.close()));
+  });
+
   it('gives the client every node, shows them without credentials, and names a bad entry', async () => {
     const opts = { requestTimeoutMs: 1000, maxRetries: 0 };
     const conn = connectFromEnv(opts, { QCC_ES_URL: 'http://u:pw@127.0.0.1:9211, http://u:pw@127.0.0.1:9212,' });
@@ -148,8 +197,12 @@ candidates: { shards: 4 }
         const out = join(dir, 'out');
 
         // The reference: one process on the healthy cluster.
-        const one = await startQcc(['run', '--config', await config('cluster-one'), '--out', out], env).done;
-        expect(one.code, one.stderr.slice(-1500)).toBe(0);
+        const watch = { deadlineMs: 240_000, diagnose: () => clusterState(c.urls) };
+        const [one] = await allWorkers(
+          [startQcc(['run', '--config', await config('cluster-one'), '--out', out], env)],
+          watch,
+        );
+        expect(one!.code, one!.stderr.slice(-1500)).toBe(0);
         const reference = await publishedSet(join(out, 'cluster-one'));
         expect(reference.records.length).toBeGreaterThan(50);
 
@@ -169,7 +222,7 @@ candidates: { shards: 4 }
             c.kill(victim);
             killedAt = new Date().toISOString();
           });
-        const results = await allWorkers(ranks);
+        const results = await allWorkers(ranks, watch);
         expect(results[0]!.stdout).toMatch(/published v0001/);
         expect(results[1]!.stdout).toMatch(/rank 1 of 2: its shards are done; rank 0 publishes/);
         expect(killedAt).toBeDefined();

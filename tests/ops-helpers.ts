@@ -93,19 +93,46 @@ export function onStderrLines(child: { stderr: NodeJS.ReadableStream | null }, o
 
 /**
  * Waits for every process; when one fails, stops the others (they would wait at a barrier for it)
- * and throws with the failed one's stderr.
+ * and throws with the failed one's stderr. Past `deadlineMs` it stops them all and throws with every rank's last
+ * log lines and whatever `diagnose` adds (a hung run says where it hung, before the test's own time-out hides it).
  */
-export async function allWorkers(runs: { child: ChildProcess; done: Promise<CliResult> }[]): Promise<CliResult[]> {
+export async function allWorkers(
+  runs: { child: ChildProcess; done: Promise<CliResult> }[],
+  opts: { deadlineMs?: number; diagnose?: () => Promise<string> } = {},
+): Promise<CliResult[]> {
+  const stopAll = () => {
+    for (const other of runs)
+      if (other.child.exitCode === null && other.child.signalCode === null) other.child.kill('SIGKILL');
+  };
+  let pastDeadline = false;
   const failed = new Promise<never>((_, reject) => {
     runs.forEach((run, rank) =>
       run.done.then(r => {
-        if (r.code !== 0) {
-          for (const other of runs)
-            if (other.child.exitCode === null && other.child.signalCode === null) other.child.kill('SIGKILL');
+        if (r.code !== 0 && !pastDeadline) {
+          stopAll();
           reject(new Error(`rank ${rank} exited ${r.code ?? r.signal}: ${r.stderr.slice(-1500)}`));
         }
       }),
     );
   });
-  return Promise.race([Promise.all(runs.map(r => r.done)), failed]);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    if (!opts.deadlineMs) return;
+    timer = setTimeout(async () => {
+      pastDeadline = true;
+      const extra = await opts.diagnose?.().catch(err => `diagnose failed: ${(err as Error).message}`);
+      stopAll();
+      const tails = (await Promise.all(runs.map(r => r.done))).map(
+        (r, rank) => `rank ${rank}, last lines:\n${r.stderr.split('\n').slice(-25).join('\n')}`,
+      );
+      reject(new Error(`workers still running after ${opts.deadlineMs} ms\n${tails.join('\n')}\n${extra ?? ''}`));
+    }, opts.deadlineMs);
+  });
+  try {
+    // Killed at the deadline, the workers end too: their results are not an answer then, the deadline's error is.
+    const finished = Promise.all(runs.map(r => r.done)).then(r => (pastDeadline ? late : r));
+    return await Promise.race([finished, failed, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -41,7 +41,10 @@ export function connectFromEnv(
     // a time-out, and uses them all when none is alive.
     ...(nodes.length > 1 ? { ConnectionPool: ClusterConnectionPool, resurrectStrategy: 'optimistic' as const } : {}),
     requestTimeout: opts.requestTimeoutMs,
-    maxRetries: opts.maxRetries,
+    // The client's own retries are immediate, on another node: each other node once. The back-off retries
+    // (max_retries) are retryTransient's and the bulk loader's; both at once multiplied them (13 × 13 requests of
+    // up to request_timeout_ms each at 12, over two hours for one stuck request).
+    maxRetries: Math.min(opts.maxRetries, nodes.length - 1),
     compression: false,
   };
   if (env.QCC_ES_API_KEY) options.auth = { apiKey: env.QCC_ES_API_KEY };
