@@ -66,6 +66,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** How long a worker waits for other workers' shards before giving up. */
   barrierTimeoutMs?: number;
+  /** How often a waiting worker says it is still waiting (default 5 minutes). */
+  waitNoteMs?: number;
   pollMs?: number;
 }
 
@@ -102,16 +104,42 @@ export async function isStepComplete(step: Step<any>, state: RunState): Promise<
   return shards.every(s => state.isDone(step.name, s.id));
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, opts: RunOptions): Promise<void> {
-  const deadline = Date.now() + (opts.barrierTimeoutMs ?? 24 * 3600_000);
-  let announced = false;
+/**
+ * Polls until `check` holds. A worker waits for others' shards for as long as they take (a crashed one is re-run
+ * by the scheduler), so the wait says so once, then again every `waitNoteMs` with how long and how far along.
+ */
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  opts: RunOptions,
+  status?: () => Promise<string>,
+): Promise<void> {
+  const started = Date.now();
+  const deadline = started + (opts.barrierTimeoutMs ?? 24 * 3600_000);
+  const every = opts.waitNoteMs ?? 300_000;
+  let noted = 0;
   while (!(await check())) {
     if (opts.world === 1) throw new Error(`${what} is not complete`);
-    if (!announced) opts.log.info(`rank ${opts.rank} waiting for ${what}`);
-    announced = true;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    const now = Date.now();
+    if (noted === 0) {
+      opts.log.info(`rank ${opts.rank} waiting for ${what}`);
+      noted = now;
+    } else if (now - noted >= every || now > deadline) {
+      const far = status ? ` (${await status()})` : '';
+      if (now > deadline) throw new Error(`gave up waiting for ${what} after ${elapsed(now - started)}${far}`);
+      opts.log.info(`rank ${opts.rank} still waiting for ${what} after ${elapsed(now - started)}${far}`);
+      noted = now;
+    }
     await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal });
   }
+}
+
+const elapsed = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
+
+/** "3 of 8 shards done": how far along a step is, for a wait's notes. */
+async function shardsDone(step: Step<any>, state: RunState): Promise<string> {
+  const shards = await step.listShards();
+  return `${shards.filter(s => state.isDone(step.name, s.id)).length} of ${shards.length} shards done`;
 }
 
 /**
@@ -159,7 +187,12 @@ export async function runSteps(steps: Step<any>[], state: RunState, opts: RunOpt
     for (const dep of step.after) {
       if (dep === step.sameShardsAs || group.has(dep)) continue; // shard by shard, in runShardOf
       const depStep = byName.get(dep)!;
-      await waitFor(`stage ${dep}`, () => isStepComplete(depStep, state), opts);
+      await waitFor(
+        `stage ${dep}`,
+        () => isStepComplete(depStep, state),
+        opts,
+        () => shardsDone(depStep, state),
+      );
     }
   };
   for (let from = 0; from < selected.length; ) {

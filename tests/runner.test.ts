@@ -108,6 +108,33 @@ describe('runner', () => {
     expect(existsSync(join(dir, 'state', 'merge', 'all.done.json'))).toBe(true);
   });
 
+  it('a rank waiting for another says so again while it waits, with how far the step is, and gives up naming it', async () => {
+    const dir = await tempDir();
+    const state = new RunState(join(dir, 'state'));
+    const lines: string[] = [];
+    const log = { ...silentLogger, info: (msg: string) => void lines.push(msg) };
+    // Rank 1 reads s2; s1 is rank 0's, which never runs: rank 1 waits at `merge` for it.
+    const read: Step<{ id: string }> = {
+      name: 'read',
+      after: [],
+      listShards: async () => [{ id: 's1' }, { id: 's2' }],
+      runShard: async () => ({ records: 1 }),
+    };
+    const merge: Step<{ id: string }> = {
+      name: 'merge',
+      after: ['read'],
+      listShards: async () => [{ id: 'all' }],
+      runShard: async () => ({ records: 1 }),
+    };
+    const opts = { rank: 1, world: 2, log, progress: quiet, pollMs: 10, waitNoteMs: 100, barrierTimeoutMs: 450 };
+    await expect(runSteps([read, merge], state, opts)).rejects.toThrow(
+      /^gave up waiting for stage read after 0 s \(1 of 2 shards done\)$/,
+    );
+    expect(lines[0]).toBe('rank 1 waiting for stage read');
+    const notes = lines.filter(l => /^rank 1 still waiting for stage read after \d+ s \(1 of 2 shards done\)$/.test(l));
+    expect(notes.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('pipelines a step with the same shards as its upstream: a rank goes on without waiting for the others', async () => {
     const dir = await tempDir();
     const state = new RunState(join(dir, 'state'));
