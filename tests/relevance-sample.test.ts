@@ -154,7 +154,7 @@ relevance:
 `,
     );
     const ranks = [0, 1].map(rank => startQcc(['run', '--config', file, '--rank', String(rank), '--world', '2']));
-    const results = await allWorkers(ranks);
+    const results = await allWorkers(ranks, { deadlineMs: 400_000 });
     for (const [rank, r] of results.entries())
       for (const step of ['relevance_sample', 'relevance_recall'])
         expect(r.stderr, `rank ${rank}, ${step}`).toMatch(new RegExp(`"event":"shard_done","step":"${step}"`));

@@ -26,7 +26,10 @@ describe.runIf(haveSharedData() && haveModel())(`a run split over ${WORLD} worke
       expect(new Set(reference.records).size).toBe(reference.records.length);
 
       const many = join(dir, 'many');
-      const results = await allWorkers(Array.from({ length: WORLD }, (_, rank) => worker(config, many, rank)));
+      const results = await allWorkers(
+        Array.from({ length: WORLD }, (_, rank) => worker(config, many, rank)),
+        { deadlineMs: 300_000 },
+      );
       expect(results[0]!.stdout).toMatch(/published v0001/);
       for (let rank = 1; rank < WORLD; rank++)
         expect(results[rank]!.stdout).toMatch(
@@ -57,7 +60,7 @@ describe.runIf(haveSharedData() && haveModel())(`a run split over ${WORLD} worke
       expect(ingestDone(markers)).toBeLessThan(LEAN_WARCS.length);
 
       const rerun = worker(config, crashed, 1);
-      const rest = await allWorkers([runs[0]!, rerun, runs[2]!, runs[3]!]);
+      const rest = await allWorkers([runs[0]!, rerun, runs[2]!, runs[3]!], { deadlineMs: 300_000 });
       expect(rest[0]!.stdout).toMatch(/published v0001/);
       expect(rest[0]!.stderr).toMatch(/rank 0 waiting for stage ingest/);
       const recovered = await publishedSet(join(crashed, 'lean'));
