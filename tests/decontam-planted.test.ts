@@ -64,6 +64,30 @@ describe.runIf(haveSharedData())('planted benchmark items in real posts (held-ou
     expect(kept).toBe(2500);
   });
 
+  it('takes a short excerpt as a quote only where it opens a sentence, line or quotation of the page or the item', async () => {
+    // The NLTK ABC science transcripts say "at the end of the last ice age" inside their own sentences, as ARC's
+    // Mercury_7159303 does ("As glaciers receded at the end of the last Ice Age, temperatures increased"): two
+    // chunks were removed for it before this rule, none now.
+    const abc = (P.loadNltkTexts() as Doc[]).filter(d => d.id.startsWith('abc-'));
+    const phrase = abc.filter(d => /end of the last ice age/i.test(d.text));
+    expect(phrase.length).toBeGreaterThanOrEqual(2);
+    expect((await P.runStage(index, cfg, phrase)).removed.size).toBe(0);
+    // The same 8 words are taken once they stand as a line of their own, or open a quotation inside a sentence.
+    const host = hosts[7]!;
+    for (const [text, taken] of [
+      ['at the end of the last Ice Age', true],
+      ['He wrote "at the end of the last Ice Age" twice.', true],
+      ['Sea levels rose at the end of the last Ice Age, he said.', false],
+    ] as const) {
+      const { removed } = await P.runStage(index, cfg, [P.plant(host, text, 'x')]);
+      expect(removed.get('x')?.reason, text).toBe(
+        taken
+          ? 'an 8-word excerpt of field `question.stem` (49 words) of arc-challenge item Mercury_7159303'
+          : undefined,
+      );
+    }
+  });
+
   it('says what matched: n-grams, a whole short field, an excerpt, or all fields of a short item', async () => {
     const find = (b: string, id: string) => items.find(i => i.benchmark === b && i.id === id)!;
     const host = hosts[7]!;

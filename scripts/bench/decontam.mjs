@@ -7,7 +7,7 @@
 //    runs over them; recall = copies removed naming the planted item. `dev` items were looked at while
 //    tuning, `val` items only measured.
 // 2. False positives: the stage over every clean post (11,314 20 Newsgroups, 2,225 BBC) and the NLTK ABC,
-//    inaugural and Brown texts, no item planted.
+//    inaugural and Brown texts, and the annotated main text of the WCXB development pages, no item planted.
 // 3. Speed: docs/s of the stage on the 11,314 20 Newsgroups posts, this tree against the decontam stage of
 //    --baseline (default: the merge base with main), loaded from `git archive` in the same process, runs
 //    interleaved, medians; index build time, keys and memory.
@@ -27,10 +27,14 @@ const SEED = Number(arg('seed', 1));
 const SPLITS = arg('splits', 'dev,val').split(',');
 const RUNS = Number(arg('runs', 3));
 const repo = new URL('../..', import.meta.url).pathname;
-const baselineRev = arg(
-  'baseline',
-  execFileSync('git', ['merge-base', 'HEAD', 'main'], { cwd: repo, encoding: 'utf8' }).trim(),
-);
+const baselineRev = execFileSync(
+  'git',
+  [
+    'rev-parse',
+    arg('baseline', execFileSync('git', ['merge-base', 'HEAD', 'main'], { cwd: repo, encoding: 'utf8' }).trim()),
+  ],
+  { cwd: repo, encoding: 'utf8' },
+).trim();
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const log = m => process.stderr.write(`[bench decontam ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const pct = (a, b) => (b ? (a / b).toFixed(3) : '–');
@@ -59,7 +63,7 @@ log(
 const dir = join(repo, '.cache', 'decontam-baseline', baselineRev);
 if (!existsSync(join(dir, 'stages', 'decontam', 'index.ts'))) {
   mkdirSync(dir, { recursive: true });
-  execFileSync('sh', ['-c', `git archive ${baselineRev} stages/decontam pipeline | tar -x -C '${dir}'`], { cwd: repo });
+  execFileSync('sh', ['-c', `git archive ${baselineRev} core stages pipeline | tar -x -C '${dir}'`], { cwd: repo });
 }
 const old = await import(join(dir, 'stages', 'decontam', 'index.ts'));
 const oldCfg = old.decontamConfigSchema.parse({ benchmarks: P.benchmarks });
@@ -127,6 +131,7 @@ for (const [name, docs] of [
   ['NLTK ABC (300-word chunks)', nltkOf('abc')],
   ['NLTK inaugural', nltkOf('inaugural')],
   ['NLTK Brown', nltkOf('brown')],
+  ['WCXB dev pages, annotated main text (held out)', P.loadWebTexts()],
 ]) {
   const { removed } = await P.runStage(index, cfg, docs);
   const { removed: oldRemoved } = await P.runStage(oldIndex, oldCfg, docs, old.decontamStage);

@@ -1,6 +1,6 @@
 import { eng } from 'stopword';
 import type { DecontamConfig } from './config.js';
-import { bagKeys, normaliseTokens, orderedKeys, tokenHashes } from './normalise.js';
+import { bagKeys, normaliseTokens, orderedKeys, tokenHashes, tokenStarts } from './normalise.js';
 import type { BenchmarkItem } from './benchmarks.js';
 import { KeyTable } from './key-table.js';
 import { Postings } from './postings.js';
@@ -58,6 +58,8 @@ export class BenchmarkIndex {
   private readonly itemNgrams: number[] = [];
   private readonly spans = new Postings();
   private readonly fieldWords: number[][] = [];
+  /** Per item and field, which of its words open a sentence, line, quotation or bracket (tokenStarts). */
+  private readonly fieldStarts: Uint8Array[][] = [];
   private readonly shortItems: ShortItems;
   readonly items: BenchmarkItem[] = [];
   /** Items no rule can match: every field shorter than min_short_words and too few fields or words in all. */
@@ -73,6 +75,7 @@ export class BenchmarkIndex {
     const { n, min_short_words: m } = this.cfg;
     const tokenised = item.texts.map(normaliseTokens);
     this.fieldWords.push(tokenised.map(t => t.length));
+    this.fieldStarts.push(item.texts.map(tokenStarts));
     let grams = 0;
     for (const [f, tokens] of tokenised.entries()) {
       const hashes = tokenHashes(tokens);
@@ -158,10 +161,18 @@ export class BenchmarkIndex {
         }
         return content[at + len]! - content[at]!;
       };
-      const run = this.spans.longestRun(orderedKeys(hashes, m), (item, field, windows, at) => {
+      let starts: Uint8Array | undefined;
+      const run = this.spans.longestRun(orderedKeys(hashes, m), (item, field, windows, at, fieldAt) => {
         const words = this.fieldWords[item]![field]!;
         const matched = windows + m - 1;
-        return (this.cfg.excerpts || (words < n && matched === words)) && contentIn(at, matched) >= MIN_CONTENT_WORDS;
+        if (!(this.cfg.excerpts || (words < n && matched === words))) return false;
+        if (contentIn(at, matched) < MIN_CONTENT_WORDS) return false;
+        if (matched === words || matched >= n) return true;
+        // An excerpt shorter than an n-gram is a quote: it opens a sentence, line or quotation of the page (or
+        // follows one word that does: a label such as "Q1", a number cut in half) or of the item. A common phrase
+        // met inside two sentences ("at the end of the last ice age") is not one.
+        starts ??= tokenStarts(text);
+        return starts[at] === 1 || starts[at - 1] === 1 || this.fieldStarts[item]![field]![fieldAt] === 1;
       });
       if (run) {
         const words = this.fieldWords[run.item]![run.field]!;

@@ -6,12 +6,35 @@ import { numberWordsToDigits } from './number-words.js';
  * spelled-out numbers ("twenty-five" = "25"), punctuation and whitespace do not count.
  */
 export function normaliseTokens(text: string): string[] {
-  const t = numberWordsToDigits(text.normalize('NFKC').toLowerCase())
-    .replace(/(\d),(?=\d{3}(?!\d))/g, '$1')
-    .replace(/(\d)\.(\d*?)0+(?!\d)/g, (_m, a: string, b: string) => (b ? `${a}.${b}` : a))
+  const t = normalisedText(text)
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
   return t ? t.split(' ') : [];
+}
+
+/** The text as compared, before punctuation goes: its tokens are the runs of letters and digits. */
+function normalisedText(text: string): string {
+  return numberWordsToDigits(text.normalize('NFKC').toLowerCase())
+    .replace(/(\d),(?=\d{3}(?!\d))/g, '$1')
+    .replace(/(\d)\.(\d*?)0+(?!\d)/g, (_m, a: string, b: string) => (b ? `${a}.${b}` : a));
+}
+
+/** What between two words makes the second open something: a sentence or clause end, a line, a quote or bracket. */
+const OPENS = /[.!?…;:]\s|\n|["“”„«»()[\]{}•|]/u;
+
+/**
+ * For each token of normaliseTokens(text), 1 where it opens a sentence, a line, a quotation or a bracket (or the
+ * text), else 0: "… sea levels at the end of …" has none inside, "Question: A student …" one at "a".
+ */
+export function tokenStarts(text: string): Uint8Array {
+  const t = normalisedText(text);
+  const starts: number[] = [];
+  let end = 0;
+  for (const m of t.matchAll(/[\p{L}\p{N}]+/gu)) {
+    starts.push(starts.length === 0 || OPENS.test(`${t.slice(end, m.index)} `) ? 1 : 0);
+    end = m.index + m[0].length;
+  }
+  return Uint8Array.from(starts);
 }
 
 /** FNV-1a over UTF-16 code units with a seed: fast, and good enough to spread tokens. */

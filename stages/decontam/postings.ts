@@ -53,11 +53,12 @@ export class Postings {
 
   /**
    * The longest run of a field's windows found in order at consecutive places of the document, among the
-   * runs `accept` takes (it sees the item, field, the run's length so far and where it starts).
+   * runs `accept` takes (it sees the item, field, the run's length so far, where it starts in the document and
+   * where in the field).
    */
   longestRun(
     docKeys: Float64Array,
-    accept: (item: number, field: number, windows: number, at: number) => boolean,
+    accept: (item: number, field: number, windows: number, at: number, fieldAt: number) => boolean,
   ): Run | undefined {
     let best: Run | undefined;
     // The postings found at the previous place and the runs they end; a run continues only from p - 1 to p.
@@ -77,7 +78,7 @@ export class Postings {
         curLen[curN++] = len;
         const item = this.item.data[p]!;
         const field = this.field.data[p]!;
-        if ((!best || len > best.windows) && accept(item, field, len, at - len + 1))
+        if ((!best || len > best.windows) && accept(item, field, len, at - len + 1, this.offset.data[p]! - len + 1))
           best = { item, field, windows: len, at: at - len + 1 };
       }
       [prev, cur] = [cur, prev];

@@ -6,6 +6,7 @@
 // Items are split in two halves by a hash of their id: `dev` (looked at while tuning the matcher) and `val`
 // (held out: only measured). Within a half, the items of each kind are the first by a seeded hash.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readJsonl } from '../../../core/jsonl.js';
@@ -252,6 +253,23 @@ export function loadNltkTexts() {
   for (const m of members('brown').filter(m => /\/c[a-r]\d\d$/.test(m)))
     add('brown', m, read('brown', m).replace(/\/\S+/g, ''));
   return docs;
+}
+
+/**
+ * Held-out clean web text for the false-positive count (added after the rules were chosen, never tuned on): the
+ * human-annotated main text of the 1,497 WCXB development pages (articles, forums, products, listings...).
+ */
+export function loadWebTexts() {
+  const dir = join(sharedData, 'extraction', 'wcxb-dev', 'dev', 'ground-truth');
+  return readdirSync(dir)
+    .filter(f => f.endsWith('.json'))
+    .sort()
+    .map((f, i) => {
+      const gt = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      const text = gt.ground_truth?.main_content ?? '';
+      return { id: `wcxb-${f}`, text, source: { kind: 'corpus', file: join(dir, f), line: i + 1, original_id: f } };
+    })
+    .filter(d => d.text.length > 0);
 }
 
 /** The host with the text inserted as its own paragraph at a paragraph break past the middle. */
