@@ -33,8 +33,10 @@ export interface Contamination {
  * of benchmark words counts only with enough of them: "1 2 3 4 5 6 7 8 9" and "when it is at the end of the"
  * are HumanEval 8-grams found in real posts.
  */
-const STOPWORDS = new Set(eng);
+// The package's English list (108 words) leaves out the negations, which say as little on their own.
+const STOPWORDS = new Set([...eng, 'no', 'not', 'nor']);
 const isContent = (t: string) => t.length > 1 && !STOPWORDS.has(t);
+const hasLetter = (t: string) => /\p{L}/u.test(t);
 /** Content words a run of min_short_words or more words must hold (whole short fields and excerpts alike). */
 export const MIN_CONTENT_WORDS = 3;
 
@@ -154,12 +156,19 @@ export class BenchmarkIndex {
 
     if (m > 0) {
       let content: Int32Array | undefined; // content words before each token
+      let worded: Int32Array | undefined; // content words with a letter before each token
       const contentIn = (at: number, len: number) => {
-        if (!content) {
+        if (!content || !worded) {
           content = new Int32Array(tokens.length + 1);
-          for (let i = 0; i < tokens.length; i++) content[i + 1] = content[i]! + (isContent(tokens[i]!) ? 1 : 0);
+          worded = new Int32Array(tokens.length + 1);
+          for (let i = 0; i < tokens.length; i++) {
+            const c = isContent(tokens[i]!);
+            content[i + 1] = content[i]! + (c ? 1 : 0);
+            worded[i + 1] = worded[i]! + (c && hasLetter(tokens[i]!) ? 1 : 0);
+          }
         }
-        return content[at + len]! - content[at]!;
+        // A run of numbers alone ("2 3 5 7 11 13 17 19") is any list of numbers: it needs a word too.
+        return worded[at + len]! > worded[at]! ? content[at + len]! - content[at]! : 0;
       };
       let starts: Uint8Array | undefined;
       const run = this.spans.longestRun(orderedKeys(hashes, m), (item, field, windows, at, fieldAt) => {

@@ -6,9 +6,10 @@
 // Items are split in two halves by a hash of their id: `dev` (looked at while tuning the matcher) and `val`
 // (held out: only measured). Within a half, the items of each kind are the first by a seeded hash.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readJsonl } from '../../../core/jsonl.js';
 import { testContext } from '../../../tests/stage-context.js';
 import {
@@ -270,6 +271,29 @@ export function loadWebTexts() {
       return { id: `wcxb-${f}`, text, source: { kind: 'corpus', file: join(dir, f), line: i + 1, original_id: f } };
     })
     .filter(d => d.text.length > 0);
+}
+
+/**
+ * More held-out web text (added after the WCXB row had been used to choose the content-word rules): the main
+ * text qcc's ingest extracts from the 1,163 distinct real pages of ../shared/data/extraction/ (trafilatura's
+ * evaluation pages and Readability's test pages, many languages), from the ingest bench's WARC.
+ */
+export async function loadExtractedPages() {
+  const file = join(tmpdir(), 'qcc-bench-ingest', 'pages-x1.warc.gz');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    const make = new URL('../ingest/make-warc.mjs', import.meta.url).pathname;
+    execFileSync(process.execPath, [make, file], { stdio: 'inherit' });
+  }
+  const { ingestConfigSchema } = await import('../../../stages/ingest/config.js');
+  const { readArchive } = await import('../../../stages/ingest/index.js');
+  const { Counters } = await import('../../../core/types.js');
+  const config = ingestConfigSchema.parse({ warc: [file], min_text_chars: 1, on_error: 'skip', workers: 0 });
+  const quiet = { info() {}, warn() {}, error() {} };
+  const ctx = { config, log: quiet, counters: new Counters(), signal: new AbortController().signal };
+  const docs = [];
+  for await (const d of readArchive(file, ctx)) docs.push(d);
+  return docs;
 }
 
 /** The host with the text inserted as its own paragraph at a paragraph break past the middle. */
