@@ -66,7 +66,9 @@ export function runPaths(datasetDir: string, runHash: string) {
       summary: join(relevance, 'model.json'),
       weights: join(relevance, 'weights.f32'),
       judgements: join(relevance, 'judgements.jsonl.gz'),
+      /** The model step's recall finds, in blocks by candidates shard, and the blocks' byte ranges. */
       recall: join(relevance, 'recall.jsonl.gz'),
+      recallBlocks: join(relevance, 'recall.blocks.json'),
       boundary: join(relevance, 'boundary.jsonl.gz'),
       estimate: join(relevance, 'estimate.json'),
       /** One ingest shard's hash sample of the index (`relevance.sample_docs`). */

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type BlockRanges, readJsonlBlock } from '../core/jsonl-blocks.js';
 import { readAllJsonl, readJsonl } from '../core/jsonl.js';
 import { type Doc, silentLogger } from '../core/types.js';
 import { readRelevanceModel } from '../stages/relevance/apply.js';
@@ -10,6 +11,7 @@ import { indexSample, inIndexSample, sampleRate } from '../stages/relevance/inde
 import { scoreIndex } from '../stages/relevance/index-scan.js';
 import { decide, scoringTableOf } from '../stages/relevance/model-file.js';
 import { nbEm, sparseOf } from '../stages/relevance/nb-em.js';
+import { partOf } from '../pipeline/steps/candidates.js';
 import { trainNaiveBayes } from '../stages/relevance/train-nb.js';
 import { featurizerOf } from '../stages/relevance/train.js';
 import type { Manifest } from '../stages/write/manifest.js';
@@ -189,8 +191,21 @@ relevance:
     const version = join(dir, 'out', 'rel-sample', 'v0001');
     const manifest = JSON.parse(readFileSync(join(version, 'manifest.json'), 'utf8')) as Manifest;
     const relevance = manifest.counts.relevance!;
-    const modelFinds = (await readAllJsonl<Doc>(join(runDir, 'relevance', 'recall.jsonl.gz'))).length;
-    expect(relevance['relevance.added.recall_round']).toBe(modelFinds + recalled.length);
+    const modelFile = join(runDir, 'relevance', 'recall.jsonl.gz');
+    const modelFinds = await readAllJsonl<Doc>(modelFile);
+    expect(relevance['relevance.added.recall_round']).toBe(modelFinds.length + recalled.length);
+    // The model step's finds are in blocks by candidates shard: each relevance shard reads its own block only.
+    const ranges = JSON.parse(readFileSync(join(runDir, 'relevance', 'recall.blocks.json'), 'utf8')) as BlockRanges;
+    const candidatesShards = readdirSync(join(runDir, 'state', 'candidates')).length;
+    expect(ranges).toHaveLength(candidatesShards);
+    const byBlock: string[] = [];
+    for (const [part, range] of ranges.entries())
+      for await (const d of readJsonlBlock<Doc>(modelFile, range)) {
+        expect(partOf(d.id, ranges.length), d.id).toBe(part);
+        byBlock.push(d.id);
+      }
+    expect(modelFinds.length).toBeGreaterThan(0);
+    expect(byBlock.sort()).toEqual(modelFinds.map(d => d.id).sort());
     const row = manifest.funnel.find(f => f.step === 'relevance')!;
     expect(row.in).toBe(row.out + Object.values(row.removed).reduce((a, b) => a + b, 0));
     const published = new Map<string, Doc>();
