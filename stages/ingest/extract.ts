@@ -554,7 +554,13 @@ function cutTail(blocks: Block[]): Block[] {
   let before = 0;
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
-    if (b.chars <= 60 && before >= 0.7 * total && TAIL_MARKER.test(b.text.replace(/[:.!»«"]+$/u, '').trim()))
+    // `before > 0`: a page with no good prose (a listing) was cut to nothing by a marker among its first blocks.
+    if (
+      b.chars <= 60 &&
+      before > 0 &&
+      before >= 0.7 * total &&
+      TAIL_MARKER.test(b.text.replace(/[:.!»«"]+$/u, '').trim())
+    )
       return blocks.slice(0, i);
     if (isGood(b)) before += b.chars;
   }
