@@ -278,7 +278,7 @@ class Collector {
     const role = attrs.role;
     if (
       (SKIP_TAGS.has(name) &&
-        !(this.relaxed && (name === 'noscript' || name === 'header')) &&
+        !(this.relaxed && (name === 'noscript' || name === 'header' || name === 'aside')) &&
         !(name === 'header' && this.isContentHeader(cls, id))) ||
       (!this.relaxed &&
         (attrs.hidden ||
@@ -299,6 +299,9 @@ class Collector {
       name !== 'html' &&
       name !== 'body' &&
       (SOFT_TAGS.has(name) ||
+        // Relaxed, an <aside> is kept only if it holds most of the prose: a page that never closes its banner
+        // <aside> has the article inside it, as a browser reads it.
+        (this.relaxed && name === 'aside') ||
         (role !== undefined && SOFT_ROLES.has(role)) ||
         ((cls !== '' || id !== '') && isBoilerplateName(cls, id)))
     ) {
@@ -369,7 +372,7 @@ class Collector {
     }
     if (frame.drop === 2) {
       this.flush();
-      this.closeSoftRegion(frame.blockStart);
+      this.closeSoftRegion(frame.blockStart, this.relaxed && frame.name === 'aside');
     }
     if (frame.article) this.articleDepth--;
     if (frame.header) this.headerDepth--;
@@ -399,11 +402,11 @@ class Collector {
   }
 
   /** Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it. */
-  private closeSoftRegion(start: number): void {
+  private closeSoftRegion(start: number, strict = false): void {
     const end = this.blocks.length;
     const regionGood = this.goodPrefix[end]! - this.goodPrefix[start]!;
     const allGood = this.goodPrefix[end]!;
-    if (this.relaxed || (regionGood >= 500 && regionGood >= 0.5 * allGood)) return;
+    if ((this.relaxed && !strict) || (regionGood >= 500 && regionGood >= 0.5 * allGood)) return;
     this.blocks.length = start;
     this.goodPrefix.length = start + 1;
     const regions = this.regions;
