@@ -82,6 +82,11 @@ describe.runIf(haveSharedData() && existsSync(wcxbDir))('extractMainText on WCXB
     expectPage('4459', { minF1: 0.9, minWith: 3 });
   });
 
+  it('reads collapsed accordion panels (role="region", display:none until opened): a guide’s steps', () => {
+    // energysage.com's installation guide keeps each step in an accordion panel hidden until a reader opens it.
+    expectPage('4193', { minF1: 0.9, minWith: 3 });
+  });
+
   it('reads React streamed content sent in <div hidden id="S:1"> (a product page)', () => {
     expectPage('0589', { minF1: 0.7, minWith: 0, dropped: ['Add to cart'] });
   });

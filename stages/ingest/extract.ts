@@ -154,6 +154,14 @@ function isStreamedContent(attrs: ScanAttrs): boolean {
   return attrs.hidden && attrs.id !== undefined && STREAMED_ID.test(attrs.id);
 }
 
+/**
+ * A collapsed accordion or tab panel (ARIA role "region" or "tabpanel"): hidden until a reader opens it, but the
+ * page's content, as a reader who clicks sees it (a guide's steps, an FAQ's answers).
+ */
+function isCollapsedPanel(attrs: ScanAttrs): boolean {
+  return attrs.role === 'region' || attrs.role === 'tabpanel';
+}
+
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 const SOFT_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar', 'search']);
 
@@ -284,7 +292,8 @@ class Collector {
         (attrs.hidden ||
           attrs.ariaHidden === 'true' ||
           (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))) &&
-        !isStreamedContent(attrs))
+        !isStreamedContent(attrs) &&
+        !isCollapsedPanel(attrs))
     ) {
       if (name !== 'html' && name !== 'body') {
         if (name === 'br' || BLOCK_TAGS.has(name)) this.flush();
