@@ -78,12 +78,16 @@ export class ElasticIndex implements SearchIndex {
       if (!created) await this.checkMapping();
       await this.createIfAbsent(this.shardsIndex, shardsIndexBody(this.config));
       // A created index has its primaries started (wait_for_active_shards); one created by another rank
-      // may not yet: wait for them before the first bulk request.
-      await this.client.cluster.health({
-        index: [this.name, this.shardsIndex],
-        wait_for_status: 'yellow',
-        timeout: `${Math.ceil(this.config.elasticsearch.request_timeout_ms / 1000)}s`,
-      });
+      // may not yet: wait for them before the first bulk request. With replicas, wait for them too: a node lost
+      // while a shard's replica is still being allocated takes the shard's only copy with it, and the index stays
+      // red (seen in the cluster test: the master killed 2 s after the index was created). A cluster that cannot
+      // place the replicas (fewer nodes than copies) is not green in time, and indexing goes on with the primaries.
+      const timeout = `${Math.ceil(this.config.elasticsearch.request_timeout_ms / 1000)}s`;
+      const index = [this.name, this.shardsIndex];
+      const green =
+        this.config.elasticsearch.replicas > 0 &&
+        !(await this.client.cluster.health({ index, wait_for_status: 'green', timeout }, { ignore: [408] })).timed_out;
+      if (!green) await this.client.cluster.health({ index, wait_for_status: 'yellow', timeout });
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('Elasticsearch')) throw err;
       throw describeEsError(err, this.url, this.where('creating the index'));
