@@ -1,6 +1,6 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { type BlockRanges, BlockedJsonlWriter, readJsonlBlock } from '../../core/jsonl-blocks.js';
-import { readAllJsonl, readJsonl } from '../../core/jsonl.js';
+import { readFile } from 'node:fs/promises';
+import { type BlockRanges, readJsonlBlock } from '../../core/jsonl-blocks.js';
+import { readAllJsonl } from '../../core/jsonl.js';
 import type { Doc, Query } from '../../core/types.js';
 import { type RelevanceModel, readRelevanceModel, relevanceStage } from '../../stages/relevance/apply.js';
 import { relevanceConfigSchema } from '../../stages/relevance/config.js';
@@ -32,48 +32,6 @@ export function relevanceSteps(
   if (!config.enabled) return undefined;
   const files = ctx.paths.relevance;
 
-  /** Writes the model step's recall finds in blocks by candidates shard: each relevance shard reads its own. */
-  const blockRecall = async (from: string, to: string, rangesFile: string) => {
-    const writer = new BlockedJsonlWriter(to, (await upstream.listShards()).length);
-    try {
-      for await (const doc of readJsonl<Doc>(from)) await writer.write(partOf(doc.id, writer.blocks), doc);
-    } catch (err) {
-      await writer.discardParts();
-      throw err;
-    }
-    await writeFile(rangesFile, JSON.stringify(await writer.close()) + '\n');
-  };
-
-  const buildModel = async (work: Parameters<Step<ShardSpec>['runShard']>[1], recallFile: string) => {
-    const queries = await readAllJsonl<Query>(finalQueriesFile(ctx));
-    const candidates = async function* () {
-      for (const shard of await upstream.listShards()) yield* shardDocs(ctx, upstream.name, shard.id);
-    };
-    const index = await relevanceIndex(ctx, config, upstream);
-    return buildRelevanceModel(
-      {
-        config,
-        queries: new Map(queries.map(q => [q.id, q])),
-        candidates: candidates(),
-        scan: index.scan,
-        indexSize: index.indexSize,
-        ...(index.sample ? { sample: index.sample } : {}),
-        provider: () => runProvider(ctx),
-        log: work.log,
-        counters: work.counters,
-        signal: work.signal,
-        embedCacheDir: cachePaths(ctx.loaded.cacheDir).embed,
-      },
-      {
-        summary: work.tempOutput!,
-        weights: work.tempSidecars.weights!,
-        judgements: work.tempSidecars.judgements!,
-        recall: recallFile,
-        boundary: work.tempSidecars.boundary!,
-      },
-    );
-  };
-
   const model: Step<ShardSpec> = {
     name: RELEVANCE_MODEL,
     after: [upstream.name, RELEVANCE_SAMPLE],
@@ -88,14 +46,36 @@ export function relevanceSteps(
       boundary: files.boundary,
     }),
     async runShard(_shard, work) {
-      const finds = `${work.tempSidecars.recall!}.all.jsonl.gz`;
-      try {
-        const built = await buildModel(work, finds);
-        await blockRecall(finds, work.tempSidecars.recall!, work.tempSidecars.recall_blocks!);
-        return built;
-      } finally {
-        await rm(finds, { force: true });
-      }
+      const parts = (await upstream.listShards()).length;
+      const queries = await readAllJsonl<Query>(finalQueriesFile(ctx));
+      const candidates = async function* () {
+        for (const shard of await upstream.listShards()) yield* shardDocs(ctx, upstream.name, shard.id);
+      };
+      const index = await relevanceIndex(ctx, config, upstream);
+      return buildRelevanceModel(
+        {
+          config,
+          queries: new Map(queries.map(q => [q.id, q])),
+          candidates: candidates(),
+          scan: index.scan,
+          indexSize: index.indexSize,
+          ...(index.sample ? { sample: index.sample } : {}),
+          provider: () => runProvider(ctx),
+          log: work.log,
+          counters: work.counters,
+          signal: work.signal,
+          embedCacheDir: cachePaths(ctx.loaded.cacheDir).embed,
+          recallBlocks: { count: parts, of: id => partOf(id, parts) },
+        },
+        {
+          summary: work.tempOutput!,
+          weights: work.tempSidecars.weights!,
+          judgements: work.tempSidecars.judgements!,
+          recall: work.tempSidecars.recall!,
+          recallBlocks: work.tempSidecars.recall_blocks!,
+          boundary: work.tempSidecars.boundary!,
+        },
+      );
     },
   };
 

@@ -1,6 +1,6 @@
 import { eng } from 'stopword';
 import type { DecontamConfig } from './config.js';
-import { bagKeys, normaliseTokens, orderedKeys, tokenHashes, tokenStarts } from './normalise.js';
+import { bagKeys, normaliseTokens, orderedKeys, tokenHashes, tokenStarts, tokensWithStarts } from './normalise.js';
 import type { BenchmarkItem } from './benchmarks.js';
 import { KeyTable } from './key-table.js';
 import { Postings } from './postings.js';
@@ -75,9 +75,10 @@ export class BenchmarkIndex {
     const index = this.items.length;
     this.items.push(item);
     const { n, min_short_words: m } = this.cfg;
-    const tokenised = item.texts.map(normaliseTokens);
+    const fields = item.texts.map(tokensWithStarts);
+    const tokenised = fields.map(f => f.tokens);
     this.fieldWords.push(tokenised.map(t => t.length));
-    this.fieldStarts.push(item.texts.map(tokenStarts));
+    this.fieldStarts.push(fields.map(f => f.starts));
     let grams = 0;
     for (const [f, tokens] of tokenised.entries()) {
       const hashes = tokenHashes(tokens);

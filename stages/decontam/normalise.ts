@@ -6,10 +6,13 @@ import { numberWordsToDigits } from './number-words.js';
  * spelled-out numbers ("twenty-five" = "25"), punctuation and whitespace do not count.
  */
 export function normaliseTokens(text: string): string[] {
-  const t = normalisedText(text)
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-  return t ? t.split(' ') : [];
+  return wordsOf(normalisedText(text));
+}
+
+/** The runs of letters and digits of a normalised text. */
+function wordsOf(t: string): string[] {
+  const words = t.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return words ? words.split(' ') : [];
 }
 
 /** The text as compared, before punctuation goes: its tokens are the runs of letters and digits. */
@@ -27,7 +30,16 @@ const OPENS = /[.!?…;:]\s|\n|["“”„«»()[\]{}•|]/u;
  * text), else 0: "… sea levels at the end of …" has none inside, "Question: A student …" one at "a".
  */
 export function tokenStarts(text: string): Uint8Array {
+  return startsOf(normalisedText(text));
+}
+
+/** normaliseTokens and tokenStarts of one text, normalised once (a benchmark field at index build). */
+export function tokensWithStarts(text: string): { tokens: string[]; starts: Uint8Array } {
   const t = normalisedText(text);
+  return { tokens: wordsOf(t), starts: startsOf(t) };
+}
+
+function startsOf(t: string): Uint8Array {
   const starts: number[] = [];
   let end = 0;
   for (const m of t.matchAll(/[\p{L}\p{N}]+/gu)) {

@@ -22,7 +22,9 @@ export interface RelevanceModel {
   boundary: Map<string, BoundaryDecision>;
 }
 
-export async function readRelevanceModel(files: Omit<RelevanceModelFiles, 'recall'>): Promise<RelevanceModel> {
+export async function readRelevanceModel(
+  files: Omit<RelevanceModelFiles, 'recall' | 'recallBlocks'>,
+): Promise<RelevanceModel> {
   const summary = JSON.parse(readFileSync(files.summary, 'utf8')) as RelevanceSummary;
   const judgements = new Map<string, Judgement>();
   for await (const j of readJsonl<Judgement & { domain: string; doc_id: string; kind?: string }>(files.judgements))

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { BlockedJsonlWriter } from '../../core/jsonl-blocks.js';
 import { JsonlWriter } from '../../core/jsonl.js';
 import type { Counters, Doc, Logger, Query } from '../../core/types.js';
 import type { LlmProvider } from '../bootstrap/providers/types.js';
@@ -31,6 +32,8 @@ export interface RelevanceModelInputs {
   signal: AbortSignal;
   /** The vector cache (`<cache_dir>/embed`) for `classifier.clean_positives: semantic`. */
   embedCacheDir?: string;
+  /** The recall finds are written in `count` blocks, a document in block `of(id)` (one per shard that reads them). */
+  recallBlocks: { count: number; of: (id: string) => number };
 }
 
 /** Where the model goes: the summary (JSON), the packed weights, the judgements and the recall round's finds. */
@@ -39,6 +42,8 @@ export interface RelevanceModelFiles {
   weights: string;
   judgements: string;
   recall: string;
+  /** The byte range of each block of `recall` (BlockRanges, JSON). */
+  recallBlocks: string;
   /** The semantic judge's changes at the classifiers' boundary (stages/relevance/semantic-boundary.ts). */
   boundary: string;
 }
@@ -93,7 +98,7 @@ export async function buildRelevanceModel(
   const classified = await classify({ ...inp, domains, candidates, pruned, verdicts });
   warnings.push(...classified.warnings);
   const semanticZ = new Map((classified.boundary?.decisions ?? []).map(d => [d.id, d.z]));
-  const recallDocs = await writeRecall(config, classified.guarded.found, semanticZ, files.recall);
+  const recallDocs = await writeRecall(config, classified.guarded.found, semanticZ, files, inp.recallBlocks);
   await writeBoundary(classified.boundary?.decisions ?? [], files.boundary);
   if (config.recall_round) counters.add('relevance.recall_round.docs', recallDocs);
   await writeJudgements(judged.hits, judged.controls, files.judgements);
@@ -142,18 +147,24 @@ async function writeRecall(
   config: RelevanceConfig,
   found: { doc: Doc; domain: string; margin: number; threshold: number }[],
   semanticZ: Map<string, number>,
-  file: string,
+  files: Pick<RelevanceModelFiles, 'recall' | 'recallBlocks'>,
+  blocks: RelevanceModelInputs['recallBlocks'],
 ): Promise<number> {
-  const writer = await JsonlWriter.open(file);
+  const writer = new BlockedJsonlWriter(files.recall, blocks.count);
   try {
-    if (!config.recall_round) return 0;
-    const docs = found
-      .map(({ doc, domain, margin, threshold }) => recallRecord(doc, domain, margin, threshold, semanticZ.get(doc.id)))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const doc of docs) await writer.write(doc);
+    const docs = config.recall_round
+      ? found
+          .map(({ doc, domain, margin, threshold }) =>
+            recallRecord(doc, domain, margin, threshold, semanticZ.get(doc.id)),
+          )
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      : [];
+    for (const doc of docs) await writer.write(blocks.of(doc.id), doc);
+    await writeFile(files.recallBlocks, JSON.stringify(await writer.close()) + '\n');
     return docs.length;
-  } finally {
-    await writer.close();
+  } catch (err) {
+    await writer.discardParts();
+    throw err;
   }
 }
 
