@@ -7,8 +7,9 @@
 //    runs over them; recall = copies removed naming the planted item. `dev` items were looked at while
 //    tuning, `val` items only measured.
 // 2. False positives: the stage over every clean post (11,314 20 Newsgroups, 2,225 BBC) and the NLTK ABC,
-//    inaugural and Brown texts, the annotated main text of the WCXB development pages and the text qcc extracts
-//    from the 1,163 extraction pages, no item planted.
+//    inaugural and Brown texts, the annotated main text of the WCXB development pages, the text qcc extracts
+//    from the 1,163 extraction pages, and clean code (Python's standard library and .venv packages; the .js files
+//    of node_modules), no item planted.
 // 3. Speed: docs/s of the stage on the 11,314 20 Newsgroups posts, this tree against the decontam stage of
 //    --baseline (default: the merge base with main), loaded from `git archive` in the same process, runs
 //    interleaved, medians; index build time, keys and memory.
@@ -134,6 +135,8 @@ for (const [name, docs] of [
   ['NLTK Brown', nltkOf('brown')],
   ['WCXB dev pages, annotated main text', P.loadWebTexts()],
   ['extraction pages, main text as qcc extracts it (held out)', await P.loadExtractedPages()],
+  ['Python code: standard library and .venv packages, 200-line chunks', P.loadCodeTexts('python')],
+  ['JavaScript code: node_modules, 200-line chunks (held out)', P.loadCodeTexts('javascript')],
 ]) {
   const { removed } = await P.runStage(index, cfg, docs);
   const { removed: oldRemoved } = await P.runStage(oldIndex, oldCfg, docs, old.decontamStage);

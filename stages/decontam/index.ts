@@ -21,6 +21,9 @@ export async function buildBenchmarkIndex(cfg: DecontamConfig): Promise<Benchmar
 /** "an 8-word", "an 11-word", "a 10-word". */
 const article = (n: number) => (/^8/.test(String(n)) || n === 11 || n === 18 ? 'an' : 'a');
 
+/** ", with its 7 code symbols in place": a run told from a list of numbers by its brackets and operators. */
+const code = (c: Contamination) => (c.code_symbols ? `, with its ${c.code_symbols} code symbols in place` : '');
+
 /** What matched, in words: which rule, how much of the item, which field. */
 export function contaminationReason(c: Contamination, n: number): string {
   const item = `${c.benchmark} item ${c.item_id}`;
@@ -28,9 +31,9 @@ export function contaminationReason(c: Contamination, n: number): string {
     case 'ngrams':
       return `${c.matched_ngrams} of ${c.item_ngrams} ${n}-grams of ${item}`;
     case 'whole_field':
-      return `whole field \`${c.field}\` of ${item} (${c.field_words} words)`;
+      return `whole field \`${c.field}\` of ${item} (${c.field_words} words)${code(c)}`;
     case 'excerpt':
-      return `${article(c.matched_words!)} ${c.matched_words}-word excerpt of field \`${c.field}\` (${c.field_words} words) of ${item}`;
+      return `${article(c.matched_words!)} ${c.matched_words}-word excerpt of field \`${c.field}\` (${c.field_words} words) of ${item}${code(c)}`;
     case 'fields_together':
       return `all ${c.fields} fields of ${item} within ${c.span_words} words (each too short to match alone)`;
   }

@@ -33,10 +33,38 @@ export function tokenStarts(text: string): Uint8Array {
   return startsOf(normalisedText(text));
 }
 
-/** normaliseTokens and tokenStarts of one text, normalised once (a benchmark field at index build). */
-export function tokensWithStarts(text: string): { tokens: string[]; starts: Uint8Array } {
+/**
+ * For each token of normaliseTokens(text), the symbols between it and the token before, whitespace left out
+ * ("" for the first): "xs[1] * x" gives "", "[", "]*". Code is told from a list of numbers by them.
+ */
+export function tokenSeparators(text: string): string[] {
+  return separatorsOf(normalisedText(text));
+}
+
+/**
+ * normaliseTokens, tokenStarts and tokenSeparators of one text, normalised once (a benchmark field at index build);
+ * with `code`, which tokens are program code (1) rather than the prose of a docstring or comment (0).
+ */
+export function tokenLayout(
+  text: string,
+  code = false,
+): { tokens: string[]; starts: Uint8Array; separators: string[]; code?: Uint8Array } {
   const t = normalisedText(text);
-  return { tokens: wordsOf(t), starts: startsOf(t) };
+  return { tokens: wordsOf(t), starts: startsOf(t), separators: separatorsOf(t), ...(code ? { code: codeOf(t) } : {}) };
+}
+
+/** Docstrings ("""" … """", "''' … '''") and comments ("# …", "// …") of code: prose. */
+const PROSE_IN_CODE = /"{3}[\s\S]*?(?:"{3}|$)|'{3}[\s\S]*?(?:'{3}|$)|(?:#|\/\/)[^\n]*/gu;
+
+function codeOf(t: string): Uint8Array {
+  const prose = [...t.matchAll(PROSE_IN_CODE)].map(m => [m.index, m.index + m[0].length] as const);
+  const code: number[] = [];
+  let r = 0;
+  for (const m of t.matchAll(/[\p{L}\p{N}]+/gu)) {
+    while (r < prose.length && prose[r]![1] <= m.index) r++;
+    code.push(r < prose.length && prose[r]![0] <= m.index ? 0 : 1);
+  }
+  return Uint8Array.from(code);
 }
 
 function startsOf(t: string): Uint8Array {
@@ -47,6 +75,16 @@ function startsOf(t: string): Uint8Array {
     end = m.index + m[0].length;
   }
   return Uint8Array.from(starts);
+}
+
+function separatorsOf(t: string): string[] {
+  const separators: string[] = [];
+  let end = 0;
+  for (const m of t.matchAll(/[\p{L}\p{N}]+/gu)) {
+    separators.push(separators.length === 0 ? '' : t.slice(end, m.index).replace(/\s+/gu, ''));
+    end = m.index + m[0].length;
+  }
+  return separators;
 }
 
 /** FNV-1a over UTF-16 code units with a seed: fast, and good enough to spread tokens. */
