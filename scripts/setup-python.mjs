@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // A project-local Python venv (.venv/, ignored by git) with Hugging Face `datasets` and `huggingface_hub`,
 // which the tests use to load published versions the way a consumer does (tests/hf-load.test.ts).
+// With --bench: .venv-bench/ instead, with the Python peers of the benchmarks (scripts/bench/ingest.mjs):
+// FastWARC + Resiliparse, datatrove + trafilatura (versions of ../shared/design/ENVIRONMENT.md).
 //
-//   node scripts/setup-python.mjs
+//   node scripts/setup-python.mjs [--bench]
 //
 // Needs Python >= 3.9 with its venv module (QCC_PYTHON names the interpreter; default python3). Changes
 // nothing outside the checkout: pip installs from PyPI into .venv/ (about 400 MB). Idempotent: when .venv
@@ -12,9 +14,18 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REQUIREMENTS = ['datasets==5.2.0', 'huggingface_hub==2.4.0'];
+const bench = process.argv.includes('--bench');
+const REQUIREMENTS = bench
+  ? [
+      'resiliparse==2.0.1',
+      'fastwarc==2.0.1',
+      'datatrove[io,processing]==0.10.1',
+      'trafilatura==1.11.0',
+      'lxml_html_clean',
+    ]
+  : ['datasets==5.2.0', 'huggingface_hub==2.4.0'];
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const venv = join(repo, '.venv');
+const venv = join(repo, bench ? '.venv-bench' : '.venv');
 const python = join(venv, 'bin', 'python');
 const stamp = join(venv, '.qcc-requirements');
 const log = msg => process.stderr.write(`setup-python: ${msg}\n`);

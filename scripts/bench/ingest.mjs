@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-// Ingest speed: qcc's readArchive against datatrove's WarcReader + trafilatura and a gunzip floor,
-// on the same real WARC file, in the same run. Prints docs/s, compressed MB/s, CPU-seconds and peak
-// RSS per side (median of --runs runs; each run a fresh process).
+// Ingest speed: qcc's readArchive against FastWARC + Resiliparse, datatrove's WarcReader + trafilatura and a
+// gunzip floor, on the same real WARC file, in the same run. Prints docs/s, compressed MB/s, CPU-seconds and peak
+// RSS per side (median of --runs runs; each run a fresh process; the sides take turns, run by run, so that the
+// load of a shared machine falls on all of them alike).
 //
-//   node scripts/bench/ingest.mjs [--input pages|cc] [--file x.warc.gz] [--copies N] [--mb 100] [--runs 3] [--workers 2] [--python .venv-bench/bin/python]
+//   node scripts/bench/ingest.mjs [--input pages|cc] [--file x.warc.gz] [--copies N] [--mb 100] [--runs 3] [--workers 2]
+//     [--python .venv-bench/bin/python] [--peers resiliparse,datatrove]
 //
 // Inputs: --input pages (default): scripts/bench/ingest/make-warc.mjs builds the input from the distinct
 // real pages of ../shared/data/extraction/ (1,163 pages, each wrapped in a WARC response record, one gzip
 // member each), repeated --copies times. --input cc: real Common Crawl records as they were written, the
 // WARC samples of ../shared/data/cc/ concatenated to --mb MB (scripts/bench/ingest/concat-cc.mjs).
-// --file: any WARC file. Python side: python3 -m venv .venv-bench &&
-// .venv-bench/bin/pip install 'datatrove[io,processing]' trafilatura (skipped with a note if absent).
+// --file: any WARC file. Python sides: `node scripts/setup-python.mjs --bench` makes .venv-bench with
+// resiliparse, fastwarc, datatrove and trafilatura from PyPI; a side whose package is absent is skipped with a note.
+// Resiliparse runs twice: extraction alone, and with its language id (detect_fast), as qcc's ingest names the
+// language of every document.
 // Both sides run single-threaded; docs/s per CPU-second is the per-core figure on a shared machine.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -104,35 +108,50 @@ if (workers > 0)
     name: `qcc readArchive, ${workers} extract workers`,
     run: () => once(process.execPath, [bundle, file, String(workers)]),
   });
-if (existsSync(python))
+const peers = arg('--peers', 'resiliparse,datatrove').split(',');
+const hasModule = name => existsSync(python) && spawnSync(python, ['-c', `import ${name}`]).status === 0;
+if (!peers.includes('resiliparse')) console.error('(--peers: the resiliparse sides are left out)');
+else if (hasModule('resiliparse') && hasModule('fastwarc'))
+  for (const lang of [false, true])
+    sides.push({
+      name: `fastwarc + resiliparse${lang ? ' + language id' : ''}`,
+      run: () =>
+        once(python, [join('scripts', 'bench', 'ingest', 'run_resiliparse.py'), file, ...(lang ? ['--lang'] : [])]),
+    });
+else console.error(`(no resiliparse and fastwarc in ${python}: the resiliparse sides are skipped)`);
+if (!peers.includes('datatrove')) console.error('(--peers: the datatrove side is left out)');
+else if (hasModule('datatrove'))
   sides.push({
     name: 'datatrove WarcReader + trafilatura',
     run: () => once(python, [join('scripts', 'bench', 'ingest', 'run_datatrove.py'), file]),
   });
-else console.error(`(no ${python}: the datatrove + trafilatura side is skipped)`);
+else console.error(`(no datatrove in ${python}: the datatrove + trafilatura side is skipped)`);
 sides.push({ name: 'zcat \\| wc -c (floor)', run: floor }); // escaped for the Markdown table
 
+const results = sides.map(() => []);
+for (let i = 0; i < runs; i++)
+  sides.forEach((side, s) => {
+    results[s].push(side.run());
+    console.error(`${side.name}: run ${i + 1}/${runs}: ${JSON.stringify(results[s].at(-1))}`);
+  });
 const rows = [];
-for (const side of sides) {
-  const results = [];
-  for (let i = 0; i < runs; i++) {
-    results.push(side.run());
-    console.error(`${side.name}: run ${i + 1}/${runs}: ${JSON.stringify(results.at(-1))}`);
-  }
-  const secs = median(results.map(r => r.seconds));
-  const cpu = median(results.map(r => r.cpu_seconds));
-  const docs = results[0].docs;
+for (const [s, side] of sides.entries()) {
+  const runsOf = results[s];
+  const secs = median(runsOf.map(r => r.seconds));
+  const cpu = median(runsOf.map(r => r.cpu_seconds));
+  const docs = runsOf[0].docs;
   rows.push({
     side: side.name,
     docs,
-    records: results[0].records,
+    records: runsOf[0].records,
     wall_s: secs,
     cpu_s: cpu,
     docs_per_s: docs !== undefined ? docs / secs : undefined,
     docs_per_cpu_s: docs !== undefined ? docs / cpu : undefined,
     mb_per_s: mb / secs,
     mb_per_cpu_s: mb / cpu,
-    peak_rss_mb: Math.max(...results.map(r => r.peak_rss_mb)),
+    peak_rss_mb: Math.max(...runsOf.map(r => r.peak_rss_mb)),
+    cpu_runs: runsOf.map(r => r.cpu_seconds),
   });
 }
 
@@ -153,6 +172,13 @@ for (const r of rows) {
 }
 const q = rows[0];
 const dt = rows.find(r => r.side.startsWith('datatrove'));
+for (const rp of rows.filter(r => r.side.startsWith('fastwarc'))) {
+  // Paired by round: run i of qcc against run i of the peer, which ran next to it.
+  const paired = median(q.cpu_runs.map((c, i) => q.docs / c / (rp.docs / rp.cpu_runs[i])));
+  console.log(
+    `\nqcc / ${rp.side}, docs per CPU-second: ${(q.docs_per_cpu_s / rp.docs_per_cpu_s).toFixed(2)}x of the medians, ${paired.toFixed(2)}x paired by round (target >= 1.0x)`,
+  );
+}
 const z = rows.find(r => r.side.startsWith('zcat'));
 if (dt)
   console.log(
