@@ -52,11 +52,11 @@ describe.runIf(haveSharedData())('planted benchmark items in real posts (held-ou
     // ARC is the only one of the three with items whose every field has fewer than 8 words (a question and its choices).
     expect(cells.find(c => c.kind === 'short')!.planted).toBeGreaterThan(10);
     expect(recall(cells, 'arc-challenge', 'short')).toBe(1);
-    // Excerpts of 8-12 words: prose is caught; a run of code that is only digits and brackets cannot be told
-    // from ordinary text (docs/postprocess.md), so HumanEval is held to less.
+    // Excerpts of 8-12 words: prose is caught, and code with its symbols in place; a doctest run of digits and
+    // brackets alone is any table of numbers (docs/postprocess.md, "Code"), so HumanEval is held to less (26 of 30).
     expect(recall(cells, 'gsm8k', 'excerpt')).toBeGreaterThanOrEqual(0.95);
     expect(recall(cells, 'arc-challenge', 'excerpt')).toBeGreaterThanOrEqual(0.95);
-    expect(recall(cells, 'humaneval', 'excerpt')).toBeGreaterThanOrEqual(0.8);
+    expect(recall(cells, 'humaneval', 'excerpt')).toBeGreaterThanOrEqual(0.85);
   });
 
   it('keeps every one of 2,500 clean real posts', async () => {
