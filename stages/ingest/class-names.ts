@@ -109,10 +109,41 @@ const CONTENT_WORDS = new Set([
  */
 const BUILDER_WORDS = new Set(['elementor']);
 
+/**
+ * Strong words naming what is never a page's content, not even text the first pass missed: consent banners, ads,
+ * newsletter sign-ups and share buttons (a modal or a popup may be a product's quick view, a login box a forum's
+ * only text, a breadcrumb a listing's heading).
+ */
+const CONSENT_AND_ADS = new Set([
+  'cookie',
+  'cookies',
+  'cookiebanner',
+  'consent',
+  'gdpr',
+  'advert',
+  'adverts',
+  'advertisement',
+  'advertising',
+  'ad',
+  'ads',
+  'adsense',
+  'adslot',
+  'dfp',
+  'newsletter',
+  'newsletters',
+  'signup',
+  'share',
+  'sharing',
+  'sharebar',
+  'social',
+  'sociable',
+]);
+
 const STRONG = 1;
 const WEAK = 2;
 const CONTENT = 4;
 const BUILDER = 8;
+const NEVER_CONTENT = 16;
 
 /** Flags of each listed word, under the hash flagsOf computes while reading a word. */
 const WORDS = new WordTable<number>(
@@ -123,7 +154,7 @@ const WORDS = new WordTable<number>(
       [CONTENT_WORDS, CONTENT],
       [BUILDER_WORDS, BUILDER],
     ] as const
-  ).flatMap(([words, flag]) => [...words].map(w => [w, flag] as const)),
+  ).flatMap(([words, flag]) => [...words].map(w => [w, CONSENT_AND_ADS.has(w) ? flag | NEVER_CONTENT : flag] as const)),
 );
 
 /**
@@ -160,6 +191,11 @@ function flagsOf(value: string): number {
 export function isBoilerplateName(cls: string, id = ''): boolean {
   const flags = flagsOf(cls) | flagsOf(id);
   return (flags & STRONG) !== 0 || ((flags & WEAK) !== 0 && (flags & (CONTENT | BUILDER)) === 0);
+}
+
+/** A class or id naming a consent banner, an ad, a sign-up or share buttons ("onetrust-consent-sdk", "ad-slot"). */
+export function isNeverContentName(cls: string, id = ''): boolean {
+  return ((flagsOf(cls) | flagsOf(id)) & NEVER_CONTENT) !== 0;
 }
 
 /** A class or id that says the element is content ("entry-header", "article-body"). */
