@@ -1,9 +1,15 @@
+/** Brackets, operators and the like: what tells code (and a formula) from a list of words or numbers. */
+export const CODE_SYMBOL = /[[\](){}<>=+*/^%&|~#@\\$]/gu;
+
+/** Whether the text holds a code symbol at all. */
+export const hasCodeSymbol = (text: string) => text.search(CODE_SYMBOL) >= 0;
+
 /**
  * Program code in a test set (HumanEval's prompts and solutions): a field with an indented line and a code symbol.
  * No GSM8K or ARC field has both; every HumanEval field does.
  */
 export function isCodeField(text: string): boolean {
-  return /(^|\n)( {2,}|\t)\S/.test(text) && /[[\](){}<>=+*/^%&|~#@\\$]/.test(text);
+  return /(^|\n)( {2,}|\t)\S/.test(text) && hasCodeSymbol(text);
 }
 
 /**

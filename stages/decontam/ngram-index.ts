@@ -10,7 +10,7 @@ import {
   tokenStarts,
 } from './normalise.js';
 import type { BenchmarkItem } from './benchmarks.js';
-import { CODE_WORDS, isCodeField } from './code-words.js';
+import { CODE_SYMBOL, CODE_WORDS, isCodeField } from './code-words.js';
 import { KeyTable } from './key-table.js';
 import { Postings } from './postings.js';
 import { findShortItem, ShortItems } from './short-items.js';
@@ -82,7 +82,6 @@ function contentIn({ content, worded }: ContentCounts, at: number, len: number):
  * places: a doctest's `3, 4, 2]) [1, 2, 3, 3` is digits once punctuation goes, and any list of numbers.
  */
 export const MIN_CODE_SYMBOLS = 3;
-const CODE_SYMBOL = /[[\](){}<>=+*/^%&|~#@\\$]/gu;
 const codeSymbols = (separators: readonly string[], from: number, to: number) => {
   let count = 0;
   for (let i = from; i < to; i++) count += separators[i]!.match(CODE_SYMBOL)?.length ?? 0;
@@ -138,7 +137,9 @@ export class BenchmarkIndex {
     const counts = fields.map(f => (f.code ? contentCounts(f.tokens, f.code) : undefined));
     this.codeCounts.push(counts);
     this.fieldSeparators.push(
-      fields.map(f => (codeSymbols(f.separators, 0, f.separators.length) > 0 ? f.separators : undefined)),
+      fields.map(f =>
+        f.separators && codeSymbols(f.separators, 0, f.separators.length) > 0 ? f.separators : undefined,
+      ),
     );
     let grams = 0;
     for (const [f, tokens] of tokenised.entries()) {

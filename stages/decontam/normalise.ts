@@ -1,3 +1,4 @@
+import { hasCodeSymbol } from './code-words.js';
 import { numberWordsToDigits } from './number-words.js';
 
 /**
@@ -42,15 +43,21 @@ export function tokenSeparators(text: string): string[] {
 }
 
 /**
- * normaliseTokens, tokenStarts and tokenSeparators of one text, normalised once (a benchmark field at index build);
- * with `code`, which tokens are program code (1) rather than the prose of a docstring or comment (0).
+ * normaliseTokens and tokenStarts of one text, normalised once (a benchmark field at index build); its
+ * tokenSeparators where a code symbol is among them (most fields are prose: none), and with `code`, which tokens
+ * are program code (1) rather than the prose of a docstring or comment (0).
  */
 export function tokenLayout(
   text: string,
   code = false,
-): { tokens: string[]; starts: Uint8Array; separators: string[]; code?: Uint8Array } {
+): { tokens: string[]; starts: Uint8Array; separators?: string[]; code?: Uint8Array } {
   const t = normalisedText(text);
-  return { tokens: wordsOf(t), starts: startsOf(t), separators: separatorsOf(t), ...(code ? { code: codeOf(t) } : {}) };
+  return {
+    tokens: wordsOf(t),
+    starts: startsOf(t),
+    ...(hasCodeSymbol(t) ? { separators: separatorsOf(t) } : {}),
+    ...(code ? { code: codeOf(t) } : {}),
+  };
 }
 
 /** Docstrings ("""" … """", "''' … '''") and comments ("# …", "// …") of code: prose. */

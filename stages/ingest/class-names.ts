@@ -5,8 +5,11 @@
  */
 import { HASH_START, hashStep, WordTable } from './word-table.js';
 
-/** Words naming boilerplate whatever else the class/id says. */
-const BOILER_STRONG = new Set([
+/**
+ * Strong words naming what is never a page's content, not even text the first pass missed: consent banners, ads,
+ * newsletter sign-ups and share buttons (isNeverContentName).
+ */
+const NEVER_CONTENT_WORDS = new Set([
   'cookie',
   'cookies',
   'cookiebanner',
@@ -21,27 +24,33 @@ const BOILER_STRONG = new Set([
   'adsense',
   'adslot',
   'dfp',
-  'sponsor',
-  'sponsored',
   'newsletter',
-  'popup',
-  'modal',
-  'breadcrumb',
-  'breadcrumbs',
+  'newsletters',
+  'signup',
   'share',
   'sharing',
   'sharebar',
   'social',
   'sociable',
+]);
+/**
+ * The other words naming boilerplate whatever else the class/id says (a modal or a popup may still be a product's
+ * quick view, a login box a forum's only text, a breadcrumb a listing's heading: the relaxed pass reads them).
+ */
+const BOILER_STRONG = new Set([
+  'sponsor',
+  'sponsored',
+  'popup',
+  'modal',
+  'breadcrumb',
+  'breadcrumbs',
   'outbrain',
   'taboola',
   'disqus',
   'skiplink',
   'paywall',
-  'signup',
   'login',
   'promo',
-  'newsletters',
   'editsection',
 ]);
 /** Weaker signals: ignored when the same class/id also says it is content ("article-header"). */
@@ -109,36 +118,6 @@ const CONTENT_WORDS = new Set([
  */
 const BUILDER_WORDS = new Set(['elementor']);
 
-/**
- * Strong words naming what is never a page's content, not even text the first pass missed: consent banners, ads,
- * newsletter sign-ups and share buttons (a modal or a popup may be a product's quick view, a login box a forum's
- * only text, a breadcrumb a listing's heading).
- */
-const CONSENT_AND_ADS = new Set([
-  'cookie',
-  'cookies',
-  'cookiebanner',
-  'consent',
-  'gdpr',
-  'advert',
-  'adverts',
-  'advertisement',
-  'advertising',
-  'ad',
-  'ads',
-  'adsense',
-  'adslot',
-  'dfp',
-  'newsletter',
-  'newsletters',
-  'signup',
-  'share',
-  'sharing',
-  'sharebar',
-  'social',
-  'sociable',
-]);
-
 const STRONG = 1;
 const WEAK = 2;
 const CONTENT = 4;
@@ -149,12 +128,13 @@ const NEVER_CONTENT = 16;
 const WORDS = new WordTable<number>(
   (
     [
+      [NEVER_CONTENT_WORDS, STRONG | NEVER_CONTENT],
       [BOILER_STRONG, STRONG],
       [BOILER_WEAK, WEAK],
       [CONTENT_WORDS, CONTENT],
       [BUILDER_WORDS, BUILDER],
     ] as const
-  ).flatMap(([words, flag]) => [...words].map(w => [w, CONSENT_AND_ADS.has(w) ? flag | NEVER_CONTENT : flag] as const)),
+  ).flatMap(([words, flag]) => [...words].map(w => [w, flag] as const)),
 );
 
 /**
