@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from '@photostructure/sqlite';
 import { describe, expect, it } from 'vitest';
-import { tokens } from '../stages/retrieve/stream/tokenize.js';
+import type { QueryIndex } from '../stages/retrieve/stream/query-index.js';
+import { DocScanner } from '../stages/retrieve/stream/scan.js';
+import { isAscii, tokens } from '../stages/retrieve/stream/tokenize.js';
 import { SQLITE_VERSION } from '../stages/retrieve/stream/unicode61-table.js';
 import { haveSharedData, sharedData } from './helpers.js';
 // @ts-expect-error: a plain .mjs script without types
@@ -56,6 +58,46 @@ describe('the streaming tokenizer is FTS5 unicode61 remove_diacritics 2', () => 
       const mismatches = texts.filter((t, i) => tokens(t).join(' ') !== expected[i]!.join(' '));
       expect(texts.length).toBeGreaterThan(10_000);
       expect(mismatches).toEqual([]);
+    },
+    120_000,
+  );
+
+  it.runIf(haveSharedData())(
+    'counts query phrases of one to three tokens as FTS5 tokenizes the text, ASCII or not (the document scan)',
+    () => {
+      const dir = join(sharedData, 'langid', 'lingua-testdata', 'language-testdata', 'sentences');
+      const texts = readdirSync(dir).flatMap(f => readFileSync(join(dir, f), 'utf8').split('\n').slice(0, 30));
+      texts.push('E-mail THE e mail e-Mail, then e-mail e', 'ASCII only: Foo foo FOO-bar foo bar baz');
+      const truth = fts5Tokens(texts);
+      // Phrases cut from FTS5's own tokens of every 5th text (1, 2 and 3 tokens), and some no text holds.
+      const keys = new Set<string>(['e mail', 'foo', 'foo bar', 'foo bar baz', 'zzqx', 'mail e mail']);
+      truth.forEach((toks, i) => {
+        if (i % 5 !== 0 || toks.length < 3) return;
+        const at = i % (toks.length - 2);
+        keys
+          .add(toks[at]!)
+          .add(toks.slice(at, at + 2).join(' '))
+          .add(toks.slice(at, at + 3).join(' '));
+      });
+      const phrases = [...keys].map(key => ({ key, tokens: key.split(' ') }));
+      const index = { phrases, maxPhraseTokens: 3 } as unknown as QueryIndex;
+      const scanner = new DocScanner(index);
+      const wrong: string[] = [];
+      texts.forEach((text, i) => {
+        const toks = truth[i]!;
+        const terms = scanner.scan(text);
+        if (terms.length !== toks.length) wrong.push(`${i}: ${terms.length} tokens, FTS5 ${toks.length}`);
+        phrases.forEach((p, k) => {
+          let expected = 0;
+          for (let j = 0; j + p.tokens.length <= toks.length; j++)
+            if (p.tokens.every((t, m) => toks[j + m] === t)) expected++;
+          const got = terms.present.includes(k) ? terms.freq[k]! : 0;
+          if (got !== expected) wrong.push(`${i} "${p.key}": ${got}, FTS5 ${expected}`);
+        });
+      });
+      expect(phrases.length).toBeGreaterThan(100);
+      expect(texts.some(t => !isAscii(t)) && texts.some(t => isAscii(t))).toBe(true);
+      expect(wrong).toEqual([]);
     },
     120_000,
   );

@@ -12,12 +12,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDist } from './build-dist.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 5;
 const json = args.includes('--json');
 
+buildDist();
 const qcc = join(repo, 'bin', 'qcc.js');
 const cases = [
   ["node -e ''", ['-e', '']],

@@ -34,6 +34,7 @@ import {
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildDist } from './build-dist.mjs';
 import { scaleWetFiles } from './scale/make-wet.mjs';
 import { printTables } from './scale/table.mjs';
 import { repo, sharedData } from './stream/demo-work.mjs';
@@ -75,6 +76,7 @@ for (const size of sizes)
   if (size % docsPerFile) throw new Error(`--sizes: ${size} is not a multiple of ${docsPerFile}`);
 if (!existsSync('/usr/bin/time')) throw new Error('scale bench: /usr/bin/time is needed (Debian package "time")');
 
+buildDist();
 const wet = scaleWetFiles({ dir: join(dir, 'wet'), files: Math.max(...sizes) / docsPerFile, docsPerFile, sharedData });
 
 const csvField = s => `"${s.replaceAll('"', '""')}"`;

@@ -2,9 +2,8 @@ import type { Doc } from '../../../core/types.js';
 import { Bm25 } from './bm25.js';
 import type { QueryIndex } from './query-index.js';
 import { DocScanner } from './scan.js';
-import { BOUND_SLACK, EssentialLists } from './essential.js';
 import type { CollectionStats } from './statistics.js';
-import { TopK, type ShardHit } from './top-k.js';
+import { QueryTops } from './query-tops.js';
 
 /** One kept (query, document) pair of a shard, as the stream_score shards store it. */
 export interface ShardHitRow {
@@ -14,8 +13,8 @@ export interface ShardHitRow {
   ord: number;
 }
 
-/** Documents between rebuilds of the essential-phrase lists (a rebuild walks every query's phrases once). */
-const REBUILD_EVERY = 256;
+/** Relative slack on a score summed in another order than FTS5's: the two differ in the last bits only. */
+const SUM_SLACK = 1e-9;
 
 export interface ScoreShardOptions {
   /** Hits kept per query: the run's retrieve.top_k, so the merge of all shards holds the global top k. */
@@ -34,10 +33,30 @@ export interface ScoredShard {
   keptOrds: Set<number>;
   docs: number;
   duplicates: number;
-  /** (query, document) pairs walked: the document holds one of the query's essential phrases (essential.ts). */
+  /** Matching (query, document) pairs: the document holds one of the query's phrases. */
   scored: number;
   /** Matching pairs scored exactly: those whose score could enter the query's kept hits. */
   exact: number;
+}
+
+/** Each query's phrases in query order, flattened: query q's are `phrases[start[q]]` up to `phrases[start[q + 1]]`. */
+function queryPhrases(index: QueryIndex): { start: Int32Array; phrases: Int32Array } {
+  const start = new Int32Array(index.queries.length + 1);
+  index.queries.forEach((q, i) => (start[i + 1] = start[i]! + q.phrases.length));
+  return { start, phrases: Int32Array.from(index.queries.flatMap(q => q.phrases)) };
+}
+
+/** For each phrase, the queries holding it, once per occurrence (a repeated phrase counts twice), flattened. */
+function phraseLists(index: QueryIndex): { start: Int32Array; queries: Int32Array } {
+  const counts = new Int32Array(index.phrases.length + 1);
+  for (const q of index.queries) for (const p of q.phrases) counts[p + 1]!++;
+  for (let p = 0; p < index.phrases.length; p++) counts[p + 1]! += counts[p]!;
+  const queries = new Int32Array(counts[index.phrases.length]!);
+  const fill = counts.slice(0, index.phrases.length);
+  index.queries.forEach((q, i) => {
+    for (const p of q.phrases) queries[fill[p]!++] = i;
+  });
+  return { start: counts, queries };
 }
 
 /**
@@ -47,16 +66,23 @@ export interface ScoredShard {
 class ShardScorer {
   private readonly bm25: Bm25;
   private readonly scanner: DocScanner;
-  private readonly tops: TopK[];
-  private readonly above: ShardHit[][] = [];
+  private readonly tops: QueryTops;
+  private readonly above: { ord: number; score: number }[][] = [];
+  private readonly ids: string[] = [];
+  private readonly lists: { start: Int32Array; queries: Int32Array };
+  private readonly phrasesOf: { start: Int32Array; phrases: Int32Array };
+  /** What each phrase present in the current document adds to a score (stale for the others). */
+  private readonly part: Float64Array;
   private readonly lastSeen: Int32Array;
-  private readonly bound: Float64Array;
-  private readonly touched: number[] = [];
-  private readonly essential: EssentialLists;
+  private readonly sum: Float64Array;
+  private readonly touched: Int32Array;
+  /** A score at or below `cut[q]` cannot be kept for q: the top k's threshold, the floor, the keep floor. */
+  private readonly cut: Float64Array;
   private readonly keepMinScore: number;
+  private readonly keepCut: number;
   private readonly floors: Float64Array;
-  /** The floors lowered by the bound slack: a threshold (a score at or below it cannot be kept) for each. */
-  private readonly floorThresholds: Float64Array;
+  /** The floors lowered by the slack: a score at or below one is below its floor. */
+  private readonly floorCuts: Float64Array;
   ord = 0;
   scored = 0;
   exact = 0;
@@ -66,61 +92,70 @@ class ShardScorer {
     stats: CollectionStats,
     opts: ScoreShardOptions,
   ) {
+    const queries = index.queries.length;
     this.bm25 = new Bm25(index, stats);
     this.scanner = new DocScanner(index);
-    this.tops = index.queries.map(() => new TopK(opts.topK));
-    this.lastSeen = new Int32Array(index.queries.length).fill(-1);
-    this.bound = new Float64Array(index.queries.length);
-    this.essential = new EssentialLists(index, this.bm25);
+    this.tops = new QueryTops(queries, opts.topK);
+    this.lists = phraseLists(index);
+    this.phrasesOf = queryPhrases(index);
+    this.part = new Float64Array(index.phrases.length);
+    this.lastSeen = new Int32Array(queries).fill(-1);
+    this.sum = new Float64Array(queries);
+    this.touched = new Int32Array(queries);
     this.keepMinScore = opts.keepMinScore;
-    this.floors = opts.floors ?? new Float64Array(index.queries.length).fill(-Infinity);
-    this.floorThresholds = this.floors.map(f => f * (1 - Math.sign(f) * BOUND_SLACK) - Number.MIN_VALUE);
-    if (opts.floors) this.essential.rebuild(q => this.threshold(q));
+    this.keepCut = opts.keepMinScore * (1 - SUM_SLACK) - Number.MIN_VALUE;
+    this.floors = opts.floors ?? new Float64Array(queries).fill(-Infinity);
+    this.floorCuts = this.floors.map(f => f * (1 - Math.sign(f) * SUM_SLACK) - Number.MIN_VALUE);
+    this.cut = new Float64Array(queries);
+    for (let q = 0; q < queries; q++) this.cut[q] = this.cutOf(q);
   }
 
-  /** A hit at or above the keep floor is kept whatever the top k holds: the floor caps every threshold. */
-  private threshold(q: number): number {
-    return Math.min(
-      Math.max(this.floorThresholds[q]!, this.tops[q]!.threshold()),
-      this.keepMinScore * (1 - BOUND_SLACK) - Number.MIN_VALUE,
-    );
+  /** A hit at or above the keep floor is kept whatever the top k holds: the keep floor caps every cut. */
+  private cutOf(q: number): number {
+    return Math.min(Math.max(this.floorCuts[q]!, this.tops.threshold(q)), this.keepCut);
   }
 
   add(doc: Doc): void {
     const ord = this.ord++;
-    if (ord % REBUILD_EVERY === REBUILD_EVERY - 1) this.essential.rebuild(q => this.threshold(q));
+    this.ids.push(doc.id);
     const terms = this.scanner.scan(doc.text);
-    // Term at a time: each present phrase adds its part to the queries for which it is essential. With what the
-    // others can add at most, the sum bounds the score (up to the order of additions): it decides which queries
-    // can take the document, and those are scored exactly, in FTS5's order.
-    const { lastSeen, bound, touched, bm25, tops, floors } = this;
-    const lists = this.essential.lists;
-    const rest = this.essential.rest;
-    touched.length = 0;
+    // Term at a time: each present phrase adds its part to every query holding it. The sum is the score up to the
+    // order of additions, so it decides which queries can take the document; those are scored again exactly, in
+    // FTS5's order, so that ties break as the index breaks them.
+    const { lastSeen, sum, touched, cut, bm25, tops, floors, part } = this;
+    const { start, queries } = this.lists;
+    const freq = terms.freq;
+    let n = 0;
     const present = terms.present;
     for (let i = 0; i < present.length; i++) {
       const p = present[i]!;
-      const c = bm25.phraseScore(p, terms.freq[p]!, terms.length);
-      const list = lists[p]!;
-      for (let j = 0; j < list.length; j++) {
-        const q = list[j]!;
+      const c = bm25.phraseScore(p, freq[p]!, terms.length);
+      part[p] = c;
+      for (let j = start[p]!, end = start[p + 1]!; j < end; j++) {
+        const q = queries[j]!;
         if (lastSeen[q] !== ord) {
           lastSeen[q] = ord;
-          bound[q] = c;
-          touched.push(q);
-        } else bound[q]! += c;
+          sum[q] = c;
+          touched[n++] = q;
+        } else sum[q]! += c;
       }
     }
-    this.scored += touched.length;
-    for (let i = 0; i < touched.length; i++) {
+    this.scored += n;
+    for (let i = 0; i < n; i++) {
       const q = touched[i]!;
-      const top = tops[q]!;
-      const upper = (bound[q]! + rest[q]!) * (1 + BOUND_SLACK);
-      if (upper < this.keepMinScore && (upper < floors[q]! || !top.admits(upper))) continue;
+      if (sum[q]! * (1 + SUM_SLACK) <= cut[q]!) continue;
       this.exact++;
-      const score = bm25.score(q, terms);
-      if (score >= this.keepMinScore) (this.above[q] ??= []).push({ doc_id: doc.id, ord, score });
-      else if (score >= floors[q]! && top.admits(score)) top.push({ doc_id: doc.id, ord, score });
+      // bm25.score's sum, from the parts already computed: the same values added in the same order.
+      let score = 0.0;
+      for (let j = this.phrasesOf.start[q]!, end = this.phrasesOf.start[q + 1]!; j < end; j++) {
+        const p = this.phrasesOf.phrases[j]!;
+        if (freq[p]! > 0) score += part[p]!;
+      }
+      if (score >= this.keepMinScore) (this.above[q] ??= []).push({ ord, score });
+      else if (score >= floors[q]!) {
+        tops.push(q, score, ord);
+        cut[q] = this.cutOf(q);
+      }
     }
   }
 
@@ -129,11 +164,11 @@ class ShardScorer {
     const hits: ShardHitRow[] = [];
     const keptOrds = new Set<number>();
     this.index.queries.forEach((q, i) => {
-      const best = [...(this.above[i] ?? []), ...this.tops[i]!.sorted()].sort(
+      const best = [...(this.above[i] ?? []), ...this.tops.sorted(i)].sort(
         (a, b) => b.score - a.score || a.ord - b.ord,
       );
       for (const h of best) {
-        hits.push({ query_id: q.id, doc_id: h.doc_id, score: h.score, ord: h.ord });
+        hits.push({ query_id: q.id, doc_id: this.ids[h.ord]!, score: h.score, ord: h.ord });
         keptOrds.add(h.ord);
       }
     });

@@ -16,9 +16,27 @@ table[0] = SEPARATOR;
 const REPLACEMENT = table[0xfffd]!;
 
 /** ASCII token characters (letters and digits: the table's verdict, read from it). */
-const ASCII_TOKEN = new Uint8Array(128).map((_, c) => (table[c] === SEPARATOR ? 0 : 1));
+export const ASCII_TOKEN = new Uint8Array(128).map((_, c) => (table[c] === SEPARATOR ? 0 : 1));
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is every ASCII code point, control characters included on purpose
 const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Whether the text is pure ASCII, so that `ASCII_TOKEN` and folding A–Z alone tokenize it as FTS5 does. */
+export const isAscii = (text: string): boolean => !NON_ASCII.test(text);
+
+/**
+ * The UTF-16 units of the code point at `i` (2 for a surrogate pair), negated when it is a separator: how a scan
+ * that reads ASCII itself steps over any other character as `tokenize` does.
+ */
+export function codePointStep(text: string, i: number): number {
+  const cp = text.charCodeAt(i);
+  if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < text.length) {
+    const lo = text.charCodeAt(i + 1);
+    if (lo >= 0xdc00 && lo < 0xe000)
+      return table[0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00)] === SEPARATOR ? -2 : 2;
+  }
+  const folded = cp >= 0xd800 && cp < 0xe000 ? REPLACEMENT : table[cp]!;
+  return folded === SEPARATOR ? -1 : 1;
+}
 
 /** The fast path for pure ASCII text (most of the web's words): lower-case once, slice tokens. */
 function tokenizeAscii(text: string, onToken: (term: string) => void): number {
