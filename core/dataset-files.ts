@@ -11,3 +11,5 @@ export const MANIFEST_FILE = 'manifest.json';
 export const QUERIES_FILE = 'queries.jsonl.gz';
 /** In a version folder: the dataset card. */
 export const CARD_FILE = 'README.md';
+/** In a dataset folder: the runs' work folders (intermediates, never published). */
+export const WORK_DIR = '.work';

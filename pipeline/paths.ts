@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CARD_FILE, LATEST_FILE, MANIFEST_FILE, QUERIES_FILE } from '../core/dataset-files.js';
+import { CARD_FILE, LATEST_FILE, MANIFEST_FILE, QUERIES_FILE, WORK_DIR } from '../core/dataset-files.js';
 import { MODEL_ANSWERS_FILE } from '../stages/bootstrap/providers/replay.js';
 
 /** The layout of a dataset folder: its versions, LATEST, the lease, the runs' work folders. */
@@ -11,7 +11,7 @@ export function datasetPaths(dir: string) {
     /** The lease of the run in progress (pipeline/lock.ts). */
     lock: join(dir, '.lock'),
     /** A run's work folder, by run id. */
-    work: (runId: string) => join(dir, '.work', runId),
+    work: (runId: string) => join(dir, WORK_DIR, runId),
   };
 }
 
