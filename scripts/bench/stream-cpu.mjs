@@ -7,7 +7,7 @@
 // there, the hardest case for the ratio) and a WARC of the real extraction pages (scripts/bench/ingest/make-warc.mjs;
 // ingest extracts HTML). Queries: real short texts (scripts/bench/stream/queries.mjs).
 // Sides, each timed by process.cpuUsage on one thread (extract workers 0), median of --runs:
-//   ingest     readArchive writing the shard's .jsonl.gz, as the ingest step does;
+//   ingest     readArchive writing the shard's .jsonl.gz, as the ingest step does (in a work folder: gzip level 1);
 //   stats      the exact-statistics pass over that shard (stream_stats: read it again, tokenize, count);
 //   score      stream_score: read it again, tokenize, score every matching query, keep the top k, write the kept
 //              hits, and a third read writing the kept documents;
@@ -83,7 +83,8 @@ async function score(qi, stats, shard, hitsOut, docsOut) {
 
 const rows = [];
 for (const input of inputs) {
-  const shard = join(dir, 'shard.jsonl.gz');
+  // Under a `.work` folder, as the ingest step writes it (gzip level 1: core/jsonl.ts).
+  const shard = join(dir, '.work', 'shard.jsonl.gz');
   const inMemory = [];
   for (const n of values.queries.split(',').map(Number)) {
     const texts = benchQueries(n);
