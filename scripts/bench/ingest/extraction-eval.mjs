@@ -11,7 +11,8 @@
 //   lower-cased \w+ tokens per page, averaged over pages (WCXB's README), overall and per page type, for
 //   its two parts split by a hash of the page id (wcxbPartOf: first byte of the SHA-1 of `file_id`, < 128 =
 //   dev, else val). Rules are tuned on dev only; val shows whether they generalise.
-//   --wcxb-only skips the other sets; --wcxb-worst N lists the N lowest-F1 dev pages.
+//   --wcxb-only skips the other sets; --wcxb-worst N lists the N lowest-F1 dev pages; --dev-only never
+//   extracts the validation part (for tuning: its figures print as NaN).
 import { gunzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -173,12 +174,13 @@ function wcxbSet() {
     const gt = JSON.parse(readFileSync(join(dir, 'ground-truth', name), 'utf8'));
     const id = gt.file_id ?? name.replace(/\.json$/, '');
     const type = gt._internal?.page_type?.primary ?? 'unknown';
+    const part = wcxbPartOf(id);
+    if (devOnly && part !== 'dev') continue;
     const bytes = gunzipSync(readFileSync(join(dir, 'html', `${name.replace(/\.json$/, '')}.html.gz`)));
     const t0 = performance.now();
     const text = extractMainText(decodeHtml(bytes));
     ms += performance.now() - t0;
     const v = wordF1(text, gt.ground_truth.main_content ?? '');
-    const part = wcxbPartOf(id);
     add(`${part}|all`, v);
     add(`${part}|${type}`, v);
     pages.push({ id, type, part, f1: v });
@@ -208,6 +210,7 @@ function wcxbSet() {
   return rows;
 }
 
+const devOnly = process.argv.includes('--dev-only');
 const wcxb = process.argv.includes('--wcxb') || process.argv.includes('--wcxb-only');
 const rows = process.argv.includes('--wcxb-only') ? [] : [...trafilaturaSet(), readabilitySet()];
 const wcxbRows = wcxb ? wcxbSet() : [];
