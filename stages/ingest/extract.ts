@@ -695,19 +695,20 @@ export function extractMainText(html: string): string {
 const RELAXED_BELOW = 250;
 
 export function extractMainTextFrom(source: HtmlSource): string {
-  const collected = collect(source);
-  let main = mainRegion(collected.blocks);
-  let kept = pick(main, collected.regions);
-  if (charCount(kept) < RELAXED_BELOW) {
-    const relaxed = collect(source, true);
-    const mainRelaxed = mainRegion(relaxed.blocks);
-    const keptRelaxed = pick(mainRelaxed, relaxed.regions);
-    if (charCount(keptRelaxed) > charCount(kept)) {
-      main = mainRelaxed;
-      kept = keptRelaxed;
-    }
-  }
-  return render(notArticleRegion(kept, main) ?? kept);
+  const first = passText(collect(source));
+  if (charCount(first.kept) >= RELAXED_BELOW) return render(first.text);
+  const relaxed = passText(collect(source, true));
+  // The relaxed pass wins when its article rules keep more, or when the first pass found no text at all and it found
+  // a main region (a shop grid hidden until a script runs, which the article rules drop).
+  const takeRelaxed = charCount(relaxed.kept) > charCount(first.kept) || first.text.length === 0;
+  return render(takeRelaxed ? relaxed.text : first.text);
+}
+
+/** One pass's article blocks, and its text: those blocks, or the main region of a page that is not an article. */
+function passText({ blocks, regions }: { blocks: Block[]; regions: Region[] }): { kept: Block[]; text: Block[] } {
+  const main = mainRegion(blocks);
+  const kept = pick(main, regions);
+  return { kept, text: notArticleRegion(kept, main) ?? kept };
 }
 
 /** Article rules keeping less than this share of the main region's characters: maybe not an article. */
