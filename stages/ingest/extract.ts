@@ -19,7 +19,7 @@
  * instead, menus outside <nav> aside (notArticleRegion).
  */
 import type { HtmlSource } from './decode.js';
-import { hasContentWord, isBoilerplateName, isNeverContentName } from './class-names.js';
+import { hasContentWord, isBoilerplateName, isConsentName, isNeverContentName } from './class-names.js';
 import { scanHtml, type ScanAttrs } from './html-scan.js';
 import { countRun, type RunCounts } from './text-run.js';
 
@@ -169,10 +169,10 @@ interface Frame {
   name: string;
   /**
    * 1: skipped subtree; 2: tentative (soft) region; 3: a soft region named as never content (isNeverContentName),
-   * judged as in the first pass even when relaxed. (A value here, not a ninth field: one more field on every frame
-   * made extraction 8% slower, extract-ab.mjs.)
+   * judged as in the first pass even when relaxed; 4: a consent banner (isConsentName), dropped whatever it holds.
+   * (A value here, not a ninth field: one more field on every frame made extraction 8% slower, extract-ab.mjs.)
    */
-  drop: 0 | 1 | 2 | 3;
+  drop: 0 | 1 | 2 | 3 | 4;
   /** Block index when a soft region opened. */
   blockStart: number;
   article: boolean;
@@ -320,7 +320,9 @@ class Collector {
     ) {
       this.flush();
       // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
-      frame.drop = this.relaxed && (cls !== '' || id !== '') && isNeverContentName(cls, id) ? 3 : 2;
+      // A consent banner's policy text can outweigh a listing's linked items: it is dropped even as most of the prose.
+      const named = cls !== '' || id !== '';
+      frame.drop = named && isConsentName(cls, id) ? 4 : this.relaxed && named && isNeverContentName(cls, id) ? 3 : 2;
       frame.blockStart = this.blocks.length;
     }
     if (name === 'header') {
@@ -386,7 +388,8 @@ class Collector {
     }
     if (frame.drop >= 2) {
       this.flush();
-      this.closeSoftRegion(frame.blockStart, (this.relaxed && frame.name === 'aside') || frame.drop === 3);
+      if (frame.drop === 4) this.dropSoftRegion(frame.blockStart);
+      else this.closeSoftRegion(frame.blockStart, (this.relaxed && frame.name === 'aside') || frame.drop === 3);
     }
     if (frame.article) this.articleDepth--;
     if (frame.header) this.headerDepth--;
@@ -421,6 +424,10 @@ class Collector {
     const regionGood = this.goodPrefix[end]! - this.goodPrefix[start]!;
     const allGood = this.goodPrefix[end]!;
     if ((this.relaxed && !strict) || (regionGood >= 500 && regionGood >= 0.5 * allGood)) return;
+    this.dropSoftRegion(start);
+  }
+
+  private dropSoftRegion(start: number): void {
     this.blocks.length = start;
     this.goodPrefix.length = start + 1;
     const regions = this.regions;
