@@ -316,13 +316,20 @@ class Collector {
         // <aside> has the article inside it, as a browser reads it.
         (this.relaxed && name === 'aside') ||
         (role !== undefined && SOFT_ROLES.has(role)) ||
+        role === 'alertdialog' ||
         ((cls !== '' || id !== '') && isBoilerplateName(cls, id)))
     ) {
       this.flush();
       // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
-      // A consent banner's policy text can outweigh a listing's linked items: it is dropped even as most of the prose.
+      // A consent banner's policy text can outweigh a listing's linked items: it is dropped even as most of the prose,
+      // and so is an alert dialog (ARIA's interrupting message: a consent banner with no such name, an age gate).
       const named = cls !== '' || id !== '';
-      frame.drop = named && isConsentName(cls, id) ? 4 : this.relaxed && named && isNeverContentName(cls, id) ? 3 : 2;
+      frame.drop =
+        role === 'alertdialog' || (named && isConsentName(cls, id))
+          ? 4
+          : this.relaxed && named && isNeverContentName(cls, id)
+            ? 3
+            : 2;
       frame.blockStart = this.blocks.length;
     }
     if (name === 'header') {
