@@ -727,6 +727,10 @@ function passText({ blocks, regions }: { blocks: Block[]; regions: Region[] }): 
 
 /** Article rules keeping less than this share of the main region's characters: maybe not an article. */
 const NOT_ARTICLE_KEPT = 0.8;
+/** Linked headings between the blocks the article rules kept: item titles between teasers, not an article. */
+const TEASER_TITLES = 5;
+/** ...when they kept less than this share of the region. */
+const TEASERS_KEPT = 0.4;
 /** The article rules kept a paragraph of good prose at least this long... */
 const ARTICLE_PARAGRAPH = 150;
 /** ...or blocks of this many characters on average (a grid of short items has fewer). */
@@ -747,8 +751,19 @@ function notArticleRegion(kept: Block[], main: Block[]): Block[] | undefined {
   const regionChars = charCount(region);
   if (regionChars < RELAXED_BELOW || keptChars >= NOT_ARTICLE_KEPT * regionChars) return undefined;
   if (regionChars < ITEM_BLOCK_CHARS * region.length) return region;
+  if (keptChars < TEASERS_KEPT * regionChars && linkedHeadingsAmong(kept, region) >= TEASER_TITLES) return region;
   for (const b of kept) if (b.chars >= ARTICLE_PARAGRAPH && isGood(b)) return undefined;
   return region;
+}
+
+/** Headings that are one link (an item's title) among the region's blocks between the first and last kept one. */
+function linkedHeadingsAmong(kept: Block[], region: Block[]): number {
+  if (kept.length < 2) return 0;
+  const first = kept[0]!.idx;
+  const last = kept[kept.length - 1]!.idx;
+  let n = 0;
+  for (const b of region) if (b.kind === 'h' && b.linkChars === b.chars && b.idx > first && b.idx < last) n++;
+  return n;
 }
 
 /** A list item that is one link of fewer characters than this is a menu entry ("Home", "SUV", "微型车"). */
