@@ -747,7 +747,7 @@ function notArticleRegion(kept: Block[], main: Block[]): Block[] | undefined {
   const keptChars = charCount(kept);
   // Cutting and trimming only shorten the region: most articles are decided here, without them.
   if (keptChars >= NOT_ARTICLE_KEPT * charCount(main)) return undefined;
-  const region = trimEdges(cutTail(main.filter(b => !isMenuItem(b))));
+  const region = trimEdges(cutTail(main.filter((b, i) => !isMenuItem(b) && !repeatsPrevious(main, i))));
   const regionChars = charCount(region);
   if (regionChars < RELAXED_BELOW || keptChars >= NOT_ARTICLE_KEPT * regionChars) return undefined;
   if (regionChars < ITEM_BLOCK_CHARS * region.length) return region;
@@ -764,6 +764,11 @@ function linkedHeadingsAmong(kept: Block[], region: Block[]): number {
   let n = 0;
   for (const b of region) if (b.kind === 'h' && b.linkChars === b.chars && b.idx > first && b.idx < last) n++;
   return n;
+}
+
+/** A block repeating the one before it: a grid item's name on its image link, as its title and again on its button. */
+function repeatsPrevious(blocks: Block[], i: number): boolean {
+  return i > 0 && blocks[i - 1]!.text === blocks[i]!.text;
 }
 
 /** A list item that is one link of fewer characters than this is a menu entry ("Home", "SUV", "微型车"). */
