@@ -6,15 +6,10 @@
 import { HASH_START, hashStep, WordTable } from './word-table.js';
 
 /**
- * Strong words naming what is never a page's content, not even text the first pass missed: consent banners, ads,
- * newsletter sign-ups and share buttons (isNeverContentName).
+ * Strong words naming what is never a page's content, not even text the first pass missed: ads, newsletter sign-ups
+ * and share buttons, and consent banners (CONSENT_WORDS) (isNeverContentName).
  */
 const NEVER_CONTENT_WORDS = new Set([
-  'cookie',
-  'cookies',
-  'cookiebanner',
-  'consent',
-  'gdpr',
   'advert',
   'adverts',
   'advertisement',
@@ -33,6 +28,8 @@ const NEVER_CONTENT_WORDS = new Set([
   'social',
   'sociable',
 ]);
+/** Never content either, and never a wrapper of the page's content: a consent banner or its preference centre. */
+const CONSENT_WORDS = new Set(['cookie', 'cookies', 'cookiebanner', 'consent', 'gdpr']);
 /**
  * The other words naming boilerplate whatever else the class/id says (a modal or a popup may still be a product's
  * quick view, a login box a forum's only text, a breadcrumb a listing's heading: the relaxed pass reads them).
@@ -123,11 +120,13 @@ const WEAK = 2;
 const CONTENT = 4;
 const BUILDER = 8;
 const NEVER_CONTENT = 16;
+const CONSENT = 32;
 
 /** Flags of each listed word, under the hash flagsOf computes while reading a word. */
 const WORDS = new WordTable<number>(
   (
     [
+      [CONSENT_WORDS, STRONG | NEVER_CONTENT | CONSENT],
       [NEVER_CONTENT_WORDS, STRONG | NEVER_CONTENT],
       [BOILER_STRONG, STRONG],
       [BOILER_WEAK, WEAK],
@@ -176,6 +175,11 @@ export function isBoilerplateName(cls: string, id = ''): boolean {
 /** A class or id naming a consent banner, an ad, a sign-up or share buttons ("onetrust-consent-sdk", "ad-slot"). */
 export function isNeverContentName(cls: string, id = ''): boolean {
   return ((flagsOf(cls) | flagsOf(id)) & NEVER_CONTENT) !== 0;
+}
+
+/** A class or id naming a consent banner ("onetrust-consent-sdk", "cookie-notice"). */
+export function isConsentName(cls: string, id = ''): boolean {
+  return ((flagsOf(cls) | flagsOf(id)) & CONSENT) !== 0;
 }
 
 /** A class or id that says the element is content ("entry-header", "article-body"). */

@@ -19,7 +19,7 @@
  * instead, menus outside <nav> aside (notArticleRegion).
  */
 import type { HtmlSource } from './decode.js';
-import { hasContentWord, isBoilerplateName, isNeverContentName } from './class-names.js';
+import { hasContentWord, isBoilerplateName, isConsentName, isNeverContentName } from './class-names.js';
 import { scanHtml, type ScanAttrs } from './html-scan.js';
 import { countRun, type RunCounts } from './text-run.js';
 
@@ -169,10 +169,10 @@ interface Frame {
   name: string;
   /**
    * 1: skipped subtree; 2: tentative (soft) region; 3: a soft region named as never content (isNeverContentName),
-   * judged as in the first pass even when relaxed. (A value here, not a ninth field: one more field on every frame
-   * made extraction 8% slower, extract-ab.mjs.)
+   * judged as in the first pass even when relaxed; 4: a consent banner (isConsentName), dropped whatever it holds.
+   * (A value here, not a ninth field: one more field on every frame made extraction 8% slower, extract-ab.mjs.)
    */
-  drop: 0 | 1 | 2 | 3;
+  drop: 0 | 1 | 2 | 3 | 4;
   /** Block index when a soft region opened. */
   blockStart: number;
   article: boolean;
@@ -316,11 +316,20 @@ class Collector {
         // <aside> has the article inside it, as a browser reads it.
         (this.relaxed && name === 'aside') ||
         (role !== undefined && SOFT_ROLES.has(role)) ||
+        role === 'alertdialog' ||
         ((cls !== '' || id !== '') && isBoilerplateName(cls, id)))
     ) {
       this.flush();
       // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
-      frame.drop = this.relaxed && (cls !== '' || id !== '') && isNeverContentName(cls, id) ? 3 : 2;
+      // A consent banner's policy text can outweigh a listing's linked items: it is dropped even as most of the prose,
+      // and so is an alert dialog (ARIA's interrupting message: a consent banner with no such name, an age gate).
+      const named = cls !== '' || id !== '';
+      frame.drop =
+        role === 'alertdialog' || (named && isConsentName(cls, id))
+          ? 4
+          : this.relaxed && named && isNeverContentName(cls, id)
+            ? 3
+            : 2;
       frame.blockStart = this.blocks.length;
     }
     if (name === 'header') {
@@ -386,7 +395,8 @@ class Collector {
     }
     if (frame.drop >= 2) {
       this.flush();
-      this.closeSoftRegion(frame.blockStart, (this.relaxed && frame.name === 'aside') || frame.drop === 3);
+      if (frame.drop === 4) this.dropSoftRegion(frame.blockStart);
+      else this.closeSoftRegion(frame.blockStart, (this.relaxed && frame.name === 'aside') || frame.drop === 3);
     }
     if (frame.article) this.articleDepth--;
     if (frame.header) this.headerDepth--;
@@ -421,6 +431,10 @@ class Collector {
     const regionGood = this.goodPrefix[end]! - this.goodPrefix[start]!;
     const allGood = this.goodPrefix[end]!;
     if ((this.relaxed && !strict) || (regionGood >= 500 && regionGood >= 0.5 * allGood)) return;
+    this.dropSoftRegion(start);
+  }
+
+  private dropSoftRegion(start: number): void {
     this.blocks.length = start;
     this.goodPrefix.length = start + 1;
     const regions = this.regions;
@@ -695,23 +709,28 @@ export function extractMainText(html: string): string {
 const RELAXED_BELOW = 250;
 
 export function extractMainTextFrom(source: HtmlSource): string {
-  const collected = collect(source);
-  let main = mainRegion(collected.blocks);
-  let kept = pick(main, collected.regions);
-  if (charCount(kept) < RELAXED_BELOW) {
-    const relaxed = collect(source, true);
-    const mainRelaxed = mainRegion(relaxed.blocks);
-    const keptRelaxed = pick(mainRelaxed, relaxed.regions);
-    if (charCount(keptRelaxed) > charCount(kept)) {
-      main = mainRelaxed;
-      kept = keptRelaxed;
-    }
-  }
-  return render(notArticleRegion(kept, main) ?? kept);
+  const first = passText(collect(source));
+  if (charCount(first.kept) >= RELAXED_BELOW) return render(first.text);
+  const relaxed = passText(collect(source, true));
+  // The relaxed pass wins when its article rules keep more, or when the first pass found no text at all and it found
+  // a main region (a shop grid hidden until a script runs, which the article rules drop).
+  const takeRelaxed = charCount(relaxed.kept) > charCount(first.kept) || first.text.length === 0;
+  return render(takeRelaxed ? relaxed.text : first.text);
+}
+
+/** One pass's article blocks, and its text: those blocks, or the main region of a page that is not an article. */
+function passText({ blocks, regions }: { blocks: Block[]; regions: Region[] }): { kept: Block[]; text: Block[] } {
+  const main = mainRegion(blocks);
+  const kept = pick(main, regions);
+  return { kept, text: notArticleRegion(kept, main) ?? kept };
 }
 
 /** Article rules keeping less than this share of the main region's characters: maybe not an article. */
 const NOT_ARTICLE_KEPT = 0.8;
+/** Linked headings between the blocks the article rules kept: item titles between teasers, not an article. */
+const TEASER_TITLES = 5;
+/** ...when they kept less than this share of the region. */
+const TEASERS_KEPT = 0.4;
 /** The article rules kept a paragraph of good prose at least this long... */
 const ARTICLE_PARAGRAPH = 150;
 /** ...or blocks of this many characters on average (a grid of short items has fewer). */
@@ -728,12 +747,28 @@ function notArticleRegion(kept: Block[], main: Block[]): Block[] | undefined {
   const keptChars = charCount(kept);
   // Cutting and trimming only shorten the region: most articles are decided here, without them.
   if (keptChars >= NOT_ARTICLE_KEPT * charCount(main)) return undefined;
-  const region = trimEdges(cutTail(main.filter(b => !isMenuItem(b))));
+  const region = trimEdges(cutTail(main.filter((b, i) => !isMenuItem(b) && !repeatsPrevious(main, i))));
   const regionChars = charCount(region);
   if (regionChars < RELAXED_BELOW || keptChars >= NOT_ARTICLE_KEPT * regionChars) return undefined;
   if (regionChars < ITEM_BLOCK_CHARS * region.length) return region;
+  if (keptChars < TEASERS_KEPT * regionChars && linkedHeadingsAmong(kept, region) >= TEASER_TITLES) return region;
   for (const b of kept) if (b.chars >= ARTICLE_PARAGRAPH && isGood(b)) return undefined;
   return region;
+}
+
+/** Headings that are one link (an item's title) among the region's blocks between the first and last kept one. */
+function linkedHeadingsAmong(kept: Block[], region: Block[]): number {
+  if (kept.length < 2) return 0;
+  const first = kept[0]!.idx;
+  const last = kept[kept.length - 1]!.idx;
+  let n = 0;
+  for (const b of region) if (b.kind === 'h' && b.linkChars === b.chars && b.idx > first && b.idx < last) n++;
+  return n;
+}
+
+/** A block repeating the one before it: a grid item's name on its image link, as its title and again on its button. */
+function repeatsPrevious(blocks: Block[], i: number): boolean {
+  return i > 0 && blocks[i - 1]!.text === blocks[i]!.text;
 }
 
 /** A list item that is one link of fewer characters than this is a menu entry ("Home", "SUV", "微型车"). */
