@@ -76,6 +76,12 @@ describe.runIf(haveSharedData() && existsSync(wcxbDir))('extractMainText on WCXB
     expectPage('4311', { minF1: 0.8, minWith: 3, dropped: ['You must log in or register to reply here.'] });
   });
 
+  it('keeps the replies of a forum thread named as comments, each too short to stand alone (a forum thread)', () => {
+    // wallstreetoasis.com: the replies sit in <div class="comment-forum-wrapper">, each in a <div class="comment">,
+    // on a page whose <body> is named "page-forums": judged one by one, every reply went (F1 0.35).
+    expectPage('2201', { minF1: 0.95, minWith: 3 });
+  });
+
   it('reads an article inside a banner <aside> the page never closes (a blog post)', () => {
     // fermyon.com opens <aside class="announcement-banner"> and never closes it: the whole post is inside it, as a
     // browser reads it, and came out empty. The relaxed pass keeps an <aside> that holds most of the prose.

@@ -437,6 +437,18 @@ describe('extractMainText: what follows the article', () => {
     }
   });
 
+  it("keeps a forum thread's posts named as comments; drops an article's comments so named", () => {
+    const reply = (i: number) =>
+      `<div class="comment"><p>Reply ${i} says what the poster thinks of the story, in a sentence or two of plain words.</p></div>`;
+    const replies = Array.from({ length: 12 }, (_, i) => reply(i)).join('');
+    const forum = `<body class="page-forums"><div class="post">${story}</div><div class="comments">${replies}</div></body>`;
+    expect(extractMainText(forum)).toContain('Reply 7 says');
+    const blog = `<body><div class="post">${story}</div><div class="comments">${replies}</div></body>`;
+    const text = extractMainText(blog);
+    expect(text).toContain('Paragraph 5 of the story');
+    expect(text).not.toContain('Reply 7 says');
+  });
+
   it('keeps a section so named when most of the prose comes after it', () => {
     const html = `<body><p>Intro that is long enough to be a paragraph of prose and so it is counted here.</p><h2>Comments</h2>${story}</body>`;
     expect(extractMainText(html)).toContain('Paragraph 5 of the story');

@@ -19,7 +19,7 @@
  * instead, menus outside <nav> aside (notArticleRegion).
  */
 import type { HtmlSource } from './decode.js';
-import { hasContentWord, isBoilerplateName, isNeverContentName } from './class-names.js';
+import { hasContentWord, isBoilerplateName, isCommentName, isForumName, isNeverContentName } from './class-names.js';
 import { scanHtml, type ScanAttrs } from './html-scan.js';
 import { countRun, type RunCounts } from './text-run.js';
 
@@ -169,10 +169,11 @@ interface Frame {
   name: string;
   /**
    * 1: skipped subtree; 2: tentative (soft) region; 3: a soft region named as never content (isNeverContentName),
-   * judged as in the first pass even when relaxed. (A value here, not a ninth field: one more field on every frame
-   * made extraction 8% slower, extract-ab.mjs.)
+   * judged as in the first pass even when relaxed; 4: a soft region named as a comment or a thread of them
+   * (isCommentName). (A value here, not a ninth field: one more field on every frame made extraction 8% slower,
+   * extract-ab.mjs.)
    */
-  drop: 0 | 1 | 2 | 3;
+  drop: 0 | 1 | 2 | 3 | 4;
   /** Block index when a soft region opened. */
   blockStart: number;
   article: boolean;
@@ -243,6 +244,11 @@ class Collector {
   private articleDepth = 0;
   private linkDepth = 0;
   private headerDepth = 0;
+  /** Open soft regions, and those of them named as comments outside any other (Frame.drop 4). */
+  private softDepth = 0;
+  private commentDepth = 0;
+  /** Open elements when the outermost open element named as a forum or a thread opened, else -1. */
+  private forumAt = -1;
 
   private parts: string[] = [];
   private readonly counts: RunCounts = { chars: 0, words: 0, messy: false, startsSpace: false, endsSpace: false };
@@ -269,6 +275,14 @@ class Collector {
     return this.articleDepth > 0 || hasContentWord(cls, id);
   }
 
+  /**
+   * A comment inside a comments region is judged with the thread, not on its own: a forum names its posts
+   * "comment" in a thread named "comments", and each post alone is too short to be kept as most of the page.
+   */
+  private inCommentThread(cls: string, id: string): boolean {
+    return this.commentDepth > 0 && isCommentName(cls, id);
+  }
+
   get skipping(): boolean {
     return this.skipDepth > 0;
   }
@@ -288,6 +302,7 @@ class Collector {
     const cls = attrs.cls ?? '';
     const id = attrs.id ?? '';
     const role = attrs.role;
+    if (this.forumAt < 0 && (cls !== '' || id !== '') && isForumName(cls, id)) this.forumAt = this.openCount;
     if (
       (SKIP_TAGS.has(name) &&
         !(this.relaxed && (name === 'noscript' || name === 'header' || name === 'aside')) &&
@@ -316,11 +331,18 @@ class Collector {
         // <aside> has the article inside it, as a browser reads it.
         (this.relaxed && name === 'aside') ||
         (role !== undefined && SOFT_ROLES.has(role)) ||
-        ((cls !== '' || id !== '') && isBoilerplateName(cls, id)))
+        ((cls !== '' || id !== '') && isBoilerplateName(cls, id) && !this.inCommentThread(cls, id)))
     ) {
       this.flush();
       // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
-      frame.drop = this.relaxed && (cls !== '' || id !== '') && isNeverContentName(cls, id) ? 3 : 2;
+      frame.drop =
+        this.relaxed && (cls !== '' || id !== '') && isNeverContentName(cls, id)
+          ? 3
+          : this.softDepth === 0 && this.forumAt > 0 && (cls !== '' || id !== '') && isCommentName(cls, id)
+            ? 4
+            : 2;
+      if (frame.drop === 4) this.commentDepth++;
+      this.softDepth++;
       frame.blockStart = this.blocks.length;
     }
     if (name === 'header') {
@@ -371,6 +393,7 @@ class Collector {
     if (this.openCount === 0) return;
     // The frame object is reused by the next open(): read what is needed here.
     const frame = this.frames[--this.openCount]!;
+    if (this.openCount < this.forumAt) this.forumAt = -1;
     if (frame.drop === 1 && this.skipDepth > 0) {
       this.skipDepth--;
       return;
@@ -387,6 +410,8 @@ class Collector {
     if (frame.drop >= 2) {
       this.flush();
       this.closeSoftRegion(frame.blockStart, (this.relaxed && frame.name === 'aside') || frame.drop === 3);
+      if (frame.drop === 4) this.commentDepth--;
+      this.softDepth--;
     }
     if (frame.article) this.articleDepth--;
     if (frame.header) this.headerDepth--;
