@@ -85,6 +85,12 @@ const SKIP_TAGS = new Set([
 
 /** Collected tentatively: dropped on close unless they hold most of the page's prose. */
 const SOFT_TAGS = new Set(['form']);
+/**
+ * Good characters a soft region must hold to be kept as most of the page's prose; a forum's thread (Frame.drop 4) of
+ * two or three short posts holds fewer.
+ */
+const SOFT_GOOD = 500;
+const THREAD_GOOD = 250;
 
 /** Elements that end the current block when they open or close. */
 const BLOCK_TAGS = new Set([
@@ -326,7 +332,7 @@ class Collector {
       !isArticle &&
       name !== 'html' &&
       name !== 'body' &&
-      (SOFT_TAGS.has(name) ||
+      ((SOFT_TAGS.has(name) && this.commentDepth === 0) ||
         // Relaxed, an <aside> is kept only if it holds most of the prose: a page that never closes its banner
         // <aside> has the article inside it, as a browser reads it.
         (this.relaxed && name === 'aside') ||
@@ -409,7 +415,11 @@ class Collector {
     }
     if (frame.drop >= 2) {
       this.flush();
-      this.closeSoftRegion(frame.blockStart, (this.relaxed && frame.name === 'aside') || frame.drop === 3);
+      this.closeSoftRegion(
+        frame.blockStart,
+        (this.relaxed && frame.name === 'aside') || frame.drop === 3,
+        frame.drop === 4 ? THREAD_GOOD : SOFT_GOOD,
+      );
       if (frame.drop === 4) this.commentDepth--;
       this.softDepth--;
     }
@@ -440,12 +450,12 @@ class Collector {
     else this.partPlainWords += counts.words;
   }
 
-  /** Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it. */
-  private closeSoftRegion(start: number, strict = false): void {
+  /** Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it (minGood). */
+  private closeSoftRegion(start: number, strict: boolean, minGood: number): void {
     const end = this.blocks.length;
     const regionGood = this.goodPrefix[end]! - this.goodPrefix[start]!;
     const allGood = this.goodPrefix[end]!;
-    if ((this.relaxed && !strict) || (regionGood >= 500 && regionGood >= 0.5 * allGood)) return;
+    if ((this.relaxed && !strict) || (regionGood >= minGood && regionGood >= 0.5 * allGood)) return;
     this.blocks.length = start;
     this.goodPrefix.length = start + 1;
     const regions = this.regions;
