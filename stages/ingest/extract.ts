@@ -91,6 +91,11 @@ const SOFT_TAGS = new Set(['form']);
  */
 const SOFT_GOOD = 500;
 const THREAD_GOOD = 250;
+/**
+ * Good characters inside <article>/<main> before a region named as never content (a consent banner) past which that
+ * region is not taken for the page's text, however much prose it holds: the page's own text came first.
+ */
+const MAIN_FOUND = 250;
 
 /** Elements that end the current block when they open or close. */
 const BLOCK_TAGS = new Set([
@@ -217,8 +222,9 @@ class Collector {
    * product grid with display:none until a script has run).
    */
   constructor(private readonly relaxed = false) {}
-  /** goodPrefix[i] = good characters in blocks[0..i). */
+  /** goodPrefix[i] = good characters in blocks[0..i); articleGood[i], those of them inside <article>/<main>. */
   private readonly goodPrefix: number[] = [0];
+  private readonly articleGood: number[] = [0];
   /**
    * Open elements, innermost last: frames[0, open). Frame objects are reused by depth (one per element
    * of every page was a large share of the garbage).
@@ -342,7 +348,7 @@ class Collector {
       this.flush();
       // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
       frame.drop =
-        this.relaxed && (cls !== '' || id !== '') && isNeverContentName(cls, id)
+        (cls !== '' || id !== '') && isNeverContentName(cls, id)
           ? 3
           : this.softDepth === 0 && this.forumAt > 0 && (cls !== '' || id !== '') && isCommentName(cls, id)
             ? 4
@@ -417,8 +423,9 @@ class Collector {
       this.flush();
       this.closeSoftRegion(
         frame.blockStart,
-        (this.relaxed && frame.name === 'aside') || frame.drop === 3,
+        this.relaxed && (frame.name === 'aside' || frame.drop === 3),
         frame.drop === 4 ? THREAD_GOOD : SOFT_GOOD,
+        frame.drop === 3,
       );
       if (frame.drop === 4) this.commentDepth--;
       this.softDepth--;
@@ -450,14 +457,22 @@ class Collector {
     else this.partPlainWords += counts.words;
   }
 
-  /** Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it (minGood). */
-  private closeSoftRegion(start: number, strict: boolean, minGood: number): void {
+  /**
+   * Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it (minGood); one
+   * named as never content (a consent banner), only if no main region's text comes before it.
+   */
+  private closeSoftRegion(start: number, strict: boolean, minGood: number, never: boolean): void {
     const end = this.blocks.length;
     const regionGood = this.goodPrefix[end]! - this.goodPrefix[start]!;
     const allGood = this.goodPrefix[end]!;
-    if ((this.relaxed && !strict) || (regionGood >= minGood && regionGood >= 0.5 * allGood)) return;
+    if (
+      (this.relaxed && !strict) ||
+      (regionGood >= minGood && regionGood >= 0.5 * allGood && !(never && this.articleGood[start]! >= MAIN_FOUND))
+    )
+      return;
     this.blocks.length = start;
     this.goodPrefix.length = start + 1;
+    this.articleGood.length = start + 1;
     const regions = this.regions;
     while (regions.length > 0 && regions[regions.length - 1]!.end > start) regions.pop();
   }
@@ -486,7 +501,9 @@ class Collector {
           idx: this.blocks.length,
         };
         this.blocks.push(block);
-        this.goodPrefix.push(this.goodPrefix[this.goodPrefix.length - 1]! + (isGood(block) ? block.chars : 0));
+        const good = isGood(block) ? block.chars : 0;
+        this.goodPrefix.push(this.goodPrefix[this.goodPrefix.length - 1]! + good);
+        this.articleGood.push(this.articleGood[this.articleGood.length - 1]! + (block.inArticle ? good : 0));
       }
     }
     this.parts = [];
