@@ -314,7 +314,6 @@ class Collector {
     const cls = attrs.cls ?? '';
     const id = attrs.id ?? '';
     const role = attrs.role;
-    if (this.forumAt < 0 && (cls !== '' || id !== '') && isForumName(cls, id)) this.forumAt = this.openCount;
     if (
       (SKIP_TAGS.has(name) &&
         !(this.relaxed && (name === 'noscript' || name === 'header' || name === 'aside')) &&
@@ -333,6 +332,7 @@ class Collector {
         return;
       }
     }
+    if (this.forumAt < 0 && (cls !== '' || id !== '') && isForumName(cls, id)) this.forumAt = this.openCount;
     const isArticle = name === 'article' || name === 'main' || role === 'main' || attrs.itemprop === 'articleBody';
     if (
       !isArticle &&
