@@ -76,6 +76,20 @@ describe.runIf(haveSharedData() && existsSync(wcxbDir))('extractMainText on WCXB
     expectPage('4311', { minF1: 0.8, minWith: 3, dropped: ['You must log in or register to reply here.'] });
   });
 
+  it('keeps the replies of a forum thread named as comments, each too short to stand alone (a forum thread)', () => {
+    // wallstreetoasis.com: the replies sit in <div class="comment-forum-wrapper">, each in a <div class="comment">,
+    // on a page whose <body> is named "page-forums": judged one by one, every reply went (F1 0.35).
+    expectPage('2201', { minF1: 0.95, minWith: 3 });
+  });
+
+  it('keeps a short thread over the consent banner that follows <main> (a forum thread of two posts)', () => {
+    // forum.corsair.com: two short posts in <div class="cTopic" id="comments"><form>, inside <main>; the OneTrust
+    // banner after it held five times the prose and was taken for the page's text (F1 0.14).
+    const text = extract('0543');
+    expect(text).not.toContain('We use cookies and pixel tracking');
+    expectPage('0543', { minF1: 0.9, minWith: 2 });
+  });
+
   it('reads an article inside a banner <aside> the page never closes (a blog post)', () => {
     // fermyon.com opens <aside class="announcement-banner"> and never closes it: the whole post is inside it, as a
     // browser reads it, and came out empty. The relaxed pass keeps an <aside> that holds most of the prose.

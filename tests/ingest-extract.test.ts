@@ -437,6 +437,27 @@ describe('extractMainText: what follows the article', () => {
     }
   });
 
+  it("keeps a forum thread's posts named as comments; drops an article's comments so named", () => {
+    const reply = (i: number) =>
+      `<div class="comment"><p>Reply ${i} says what the poster thinks of the story, in a sentence or two of plain words.</p></div>`;
+    const replies = Array.from({ length: 12 }, (_, i) => reply(i)).join('');
+    const forum = `<body class="page-forums"><div class="post">${story}</div><div class="comments">${replies}</div></body>`;
+    expect(extractMainText(forum)).toContain('Reply 7 says');
+    const blog = `<body><div class="post">${story}</div><div class="comments">${replies}</div></body>`;
+    const text = extractMainText(blog);
+    expect(text).toContain('Paragraph 5 of the story');
+    expect(text).not.toContain('Reply 7 says');
+  });
+
+  it('keeps a short forum thread whose posts sit in a <form> (a moderation form) in a region named as comments', () => {
+    const post = (i: number) =>
+      `<article><div class="comment-content"><p>Post ${i} asks or answers the question of the thread, in plain words, in two sentences. It is short.</p></div></article>`;
+    const posts = Array.from({ length: 4 }, (_, i) => post(i)).join('');
+    const about = `<div><p>${'This forum is a place for owners of the product to ask questions and share what they know. '.repeat(5)}</p></div>`;
+    const html = `<body><main><div class="topic" id="comments"><form>${posts}</form></div></main>${about}</body>`;
+    expect(extractMainText(html)).toContain('Post 3 asks');
+  });
+
   it('keeps a section so named when most of the prose comes after it', () => {
     const html = `<body><p>Intro that is long enough to be a paragraph of prose and so it is counted here.</p><h2>Comments</h2>${story}</body>`;
     expect(extractMainText(html)).toContain('Paragraph 5 of the story');

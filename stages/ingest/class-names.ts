@@ -66,8 +66,6 @@ const BOILER_WEAK = new Set([
   'related',
   'widget',
   'widgets',
-  'comment',
-  'comments',
   'pagination',
   'pager',
   'toolbar',
@@ -96,6 +94,10 @@ const BOILER_WEAK = new Set([
   'reviews',
   'ratings',
 ]);
+/** Weak words naming a comment or a thread of them (isCommentName). */
+const COMMENT_WORDS = new Set(['comment', 'comments']);
+/** Words naming a forum's page or thread (isForumName). */
+const FORUM_WORDS = new Set(['forum', 'forums', 'topic']);
 const CONTENT_WORDS = new Set([
   'article',
   'main',
@@ -120,7 +122,9 @@ const WEAK = 2;
 const CONTENT = 4;
 const BUILDER = 8;
 const NEVER_CONTENT = 16;
-const CONSENT = 32;
+const COMMENT = 32;
+const FORUM = 64;
+const CONSENT = 128;
 
 /** Flags of each listed word, under the hash flagsOf computes while reading a word. */
 const WORDS = new WordTable<number>(
@@ -130,6 +134,8 @@ const WORDS = new WordTable<number>(
       [NEVER_CONTENT_WORDS, STRONG | NEVER_CONTENT],
       [BOILER_STRONG, STRONG],
       [BOILER_WEAK, WEAK],
+      [COMMENT_WORDS, WEAK | COMMENT],
+      [FORUM_WORDS, FORUM],
       [CONTENT_WORDS, CONTENT],
       [BUILDER_WORDS, BUILDER],
     ] as const
@@ -166,23 +172,47 @@ function flagsOf(value: string): number {
   return flags;
 }
 
+/** The last element's class and id and their flags: the extractor asks several questions of each element's names. */
+let lastCls = '';
+let lastId = '';
+let lastFlags = 0;
+
+function nameFlags(cls: string, id: string): number {
+  if (cls !== lastCls || id !== lastId) {
+    lastCls = cls;
+    lastId = id;
+    lastFlags = flagsOf(cls) | flagsOf(id);
+  }
+  return lastFlags;
+}
+
 /** A class or id naming boilerplate: a strong word in either, or a weak one with no content word. */
 export function isBoilerplateName(cls: string, id = ''): boolean {
-  const flags = flagsOf(cls) | flagsOf(id);
+  const flags = nameFlags(cls, id);
   return (flags & STRONG) !== 0 || ((flags & WEAK) !== 0 && (flags & (CONTENT | BUILDER)) === 0);
 }
 
 /** A class or id naming a consent banner, an ad, a sign-up or share buttons ("onetrust-consent-sdk", "ad-slot"). */
 export function isNeverContentName(cls: string, id = ''): boolean {
-  return ((flagsOf(cls) | flagsOf(id)) & NEVER_CONTENT) !== 0;
+  return (nameFlags(cls, id) & NEVER_CONTENT) !== 0;
 }
 
 /** A class or id naming a consent banner ("onetrust-consent-sdk", "cookie-notice"). */
 export function isConsentName(cls: string, id = ''): boolean {
-  return ((flagsOf(cls) | flagsOf(id)) & CONSENT) !== 0;
+  return (nameFlags(cls, id) & CONSENT) !== 0;
 }
 
 /** A class or id that says the element is content ("entry-header", "article-body"). */
 export function hasContentWord(cls: string, id = ''): boolean {
-  return ((flagsOf(cls) | flagsOf(id)) & CONTENT) !== 0;
+  return (nameFlags(cls, id) & CONTENT) !== 0;
+}
+
+/** A class or id naming a comment or a thread of them ("comment-body", "ipsComment_content"), and nothing strong. */
+export function isCommentName(cls: string, id = ''): boolean {
+  return (nameFlags(cls, id) & (COMMENT | STRONG)) === COMMENT;
+}
+
+/** A class or id naming a forum, its page or a thread ("page-forums", "cTopic"). */
+export function isForumName(cls: string, id = ''): boolean {
+  return (nameFlags(cls, id) & FORUM) !== 0;
 }

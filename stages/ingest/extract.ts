@@ -19,7 +19,14 @@
  * instead, menus outside <nav> aside (notArticleRegion).
  */
 import type { HtmlSource } from './decode.js';
-import { hasContentWord, isBoilerplateName, isConsentName, isNeverContentName } from './class-names.js';
+import {
+  hasContentWord,
+  isBoilerplateName,
+  isCommentName,
+  isConsentName,
+  isForumName,
+  isNeverContentName,
+} from './class-names.js';
 import { scanHtml, type ScanAttrs } from './html-scan.js';
 import { countRun, type RunCounts } from './text-run.js';
 
@@ -85,6 +92,17 @@ const SKIP_TAGS = new Set([
 
 /** Collected tentatively: dropped on close unless they hold most of the page's prose. */
 const SOFT_TAGS = new Set(['form']);
+/**
+ * Good characters a soft region must hold to be kept as most of the page's prose; a forum's thread (Frame.drop 4) of
+ * two or three short posts holds fewer.
+ */
+const SOFT_GOOD = 500;
+const THREAD_GOOD = 250;
+/**
+ * Good characters inside <article>/<main> before a region named as never content (a consent banner) past which that
+ * region is not taken for the page's text, however much prose it holds: the page's own text came first.
+ */
+const MAIN_FOUND = 250;
 
 /** Elements that end the current block when they open or close. */
 const BLOCK_TAGS = new Set([
@@ -169,10 +187,11 @@ interface Frame {
   name: string;
   /**
    * 1: skipped subtree; 2: tentative (soft) region; 3: a soft region named as never content (isNeverContentName),
-   * judged as in the first pass even when relaxed; 4: a consent banner (isConsentName), dropped whatever it holds.
-   * (A value here, not a ninth field: one more field on every frame made extraction 8% slower, extract-ab.mjs.)
+   * judged as in the first pass even when relaxed; 4: a soft region named as a comment or a thread of them
+   * (isCommentName); 5: a consent banner (isConsentName) or an alert dialog, dropped whatever it holds. (A value
+   * here, not a ninth field: one more field on every frame made extraction 8% slower, extract-ab.mjs.)
    */
-  drop: 0 | 1 | 2 | 3 | 4;
+  drop: 0 | 1 | 2 | 3 | 4 | 5;
   /** Block index when a soft region opened. */
   blockStart: number;
   article: boolean;
@@ -210,8 +229,9 @@ class Collector {
    * product grid with display:none until a script has run).
    */
   constructor(private readonly relaxed = false) {}
-  /** goodPrefix[i] = good characters in blocks[0..i). */
+  /** goodPrefix[i] = good characters in blocks[0..i); articleGood[i], those of them inside <article>/<main>. */
   private readonly goodPrefix: number[] = [0];
+  private readonly articleGood: number[] = [0];
   /**
    * Open elements, innermost last: frames[0, open). Frame objects are reused by depth (one per element
    * of every page was a large share of the garbage).
@@ -243,6 +263,11 @@ class Collector {
   private articleDepth = 0;
   private linkDepth = 0;
   private headerDepth = 0;
+  /** Open soft regions, and those of them named as comments outside any other (Frame.drop 4). */
+  private softDepth = 0;
+  private commentDepth = 0;
+  /** Open elements when the outermost open element named as a forum or a thread opened, else -1. */
+  private forumAt = -1;
 
   private parts: string[] = [];
   private readonly counts: RunCounts = { chars: 0, words: 0, messy: false, startsSpace: false, endsSpace: false };
@@ -267,6 +292,14 @@ class Collector {
    */
   private isContentHeader(cls: string, id: string): boolean {
     return this.articleDepth > 0 || hasContentWord(cls, id);
+  }
+
+  /**
+   * A comment inside a comments region is judged with the thread, not on its own: a forum names its posts
+   * "comment" in a thread named "comments", and each post alone is too short to be kept as most of the page.
+   */
+  private inCommentThread(cls: string, id: string): boolean {
+    return this.commentDepth > 0 && isCommentName(cls, id);
   }
 
   get skipping(): boolean {
@@ -306,18 +339,19 @@ class Collector {
         return;
       }
     }
+    if (this.forumAt < 0 && (cls !== '' || id !== '') && isForumName(cls, id)) this.forumAt = this.openCount;
     const isArticle = name === 'article' || name === 'main' || role === 'main' || attrs.itemprop === 'articleBody';
     if (
       !isArticle &&
       name !== 'html' &&
       name !== 'body' &&
-      (SOFT_TAGS.has(name) ||
+      ((SOFT_TAGS.has(name) && this.commentDepth === 0) ||
         // Relaxed, an <aside> is kept only if it holds most of the prose: a page that never closes its banner
         // <aside> has the article inside it, as a browser reads it.
         (this.relaxed && name === 'aside') ||
         (role !== undefined && SOFT_ROLES.has(role)) ||
         role === 'alertdialog' ||
-        ((cls !== '' || id !== '') && isBoilerplateName(cls, id)))
+        ((cls !== '' || id !== '') && isBoilerplateName(cls, id) && !this.inCommentThread(cls, id)))
     ) {
       this.flush();
       // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
@@ -326,10 +360,14 @@ class Collector {
       const named = cls !== '' || id !== '';
       frame.drop =
         role === 'alertdialog' || (named && isConsentName(cls, id))
-          ? 4
-          : this.relaxed && named && isNeverContentName(cls, id)
+          ? 5
+          : named && isNeverContentName(cls, id)
             ? 3
-            : 2;
+            : this.softDepth === 0 && this.forumAt > 0 && named && isCommentName(cls, id)
+              ? 4
+              : 2;
+      if (frame.drop === 4) this.commentDepth++;
+      this.softDepth++;
       frame.blockStart = this.blocks.length;
     }
     if (name === 'header') {
@@ -380,6 +418,7 @@ class Collector {
     if (this.openCount === 0) return;
     // The frame object is reused by the next open(): read what is needed here.
     const frame = this.frames[--this.openCount]!;
+    if (this.openCount < this.forumAt) this.forumAt = -1;
     if (frame.drop === 1 && this.skipDepth > 0) {
       this.skipDepth--;
       return;
@@ -395,8 +434,16 @@ class Collector {
     }
     if (frame.drop >= 2) {
       this.flush();
-      if (frame.drop === 4) this.dropSoftRegion(frame.blockStart);
-      else this.closeSoftRegion(frame.blockStart, (this.relaxed && frame.name === 'aside') || frame.drop === 3);
+      if (frame.drop === 5) this.dropSoftRegion(frame.blockStart);
+      else
+        this.closeSoftRegion(
+          frame.blockStart,
+          this.relaxed && (frame.name === 'aside' || frame.drop === 3),
+          frame.drop === 4 ? THREAD_GOOD : SOFT_GOOD,
+          frame.drop === 3,
+        );
+      if (frame.drop === 4) this.commentDepth--;
+      this.softDepth--;
     }
     if (frame.article) this.articleDepth--;
     if (frame.header) this.headerDepth--;
@@ -425,18 +472,26 @@ class Collector {
     else this.partPlainWords += counts.words;
   }
 
-  /** Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it. */
-  private closeSoftRegion(start: number, strict = false): void {
+  /**
+   * Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it (minGood); one
+   * named as never content (a consent banner), only if no main region's text comes before it.
+   */
+  private closeSoftRegion(start: number, strict: boolean, minGood: number, never: boolean): void {
     const end = this.blocks.length;
     const regionGood = this.goodPrefix[end]! - this.goodPrefix[start]!;
     const allGood = this.goodPrefix[end]!;
-    if ((this.relaxed && !strict) || (regionGood >= 500 && regionGood >= 0.5 * allGood)) return;
+    if (
+      (this.relaxed && !strict) ||
+      (regionGood >= minGood && regionGood >= 0.5 * allGood && !(never && this.articleGood[start]! >= MAIN_FOUND))
+    )
+      return;
     this.dropSoftRegion(start);
   }
 
   private dropSoftRegion(start: number): void {
     this.blocks.length = start;
     this.goodPrefix.length = start + 1;
+    this.articleGood.length = start + 1;
     const regions = this.regions;
     while (regions.length > 0 && regions[regions.length - 1]!.end > start) regions.pop();
   }
@@ -465,7 +520,9 @@ class Collector {
           idx: this.blocks.length,
         };
         this.blocks.push(block);
-        this.goodPrefix.push(this.goodPrefix[this.goodPrefix.length - 1]! + (isGood(block) ? block.chars : 0));
+        const good = isGood(block) ? block.chars : 0;
+        this.goodPrefix.push(this.goodPrefix[this.goodPrefix.length - 1]! + good);
+        this.articleGood.push(this.articleGood[this.articleGood.length - 1]! + (block.inArticle ? good : 0));
       }
     }
     this.parts = [];
