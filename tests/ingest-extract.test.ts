@@ -442,3 +442,23 @@ describe('extractMainText: what follows the article', () => {
     expect(extractMainText(html)).toContain('Paragraph 5 of the story');
   });
 });
+
+describe('extractMainText: product pages', () => {
+  const review = (i: number) =>
+    `<p>Review ${i}: I bought this for my daughter and she uses it every day, it works well and looks good too.</p>`;
+  const reviews = `<div class="product-reviews">${Array.from({ length: 8 }, (_, i) => review(i)).join('')}</div>`;
+  const description =
+    '<p>A sturdy steel tumbler with a lid that keeps drinks cold for hours and hot until the last sip.</p>';
+
+  it('drops the customer reviews of a product page, however much prose they hold', () => {
+    const html = `<body><main>${description}<button class="add-to-cart">Add to cart</button>${reviews}</main></body>`;
+    const text = extractMainText(html);
+    expect(text).toContain('A sturdy steel tumbler');
+    expect(text).not.toContain('Review 3');
+  });
+
+  it('keeps "reviews" that are most of the prose of a page that sells nothing (a service\'s testimonials)', () => {
+    const html = `<body><main>${description}${reviews}</main></body>`;
+    expect(extractMainText(html)).toContain('Review 3');
+  });
+});

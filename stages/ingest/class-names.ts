@@ -96,9 +96,13 @@ const BOILER_WEAK = new Set([
   'author',
   'bio',
   'meta',
-  'reviews',
   'ratings',
 ]);
+/**
+ * Customer reviews: on a product page never its text, however much prose they hold (a product's description is a
+ * few lines, its reviews pages of them). "review" alone names review articles too ("blog-review").
+ */
+const REVIEW_WORDS = new Set(['reviews']);
 const CONTENT_WORDS = new Set([
   'article',
   'main',
@@ -123,6 +127,7 @@ const WEAK = 2;
 const CONTENT = 4;
 const BUILDER = 8;
 const NEVER_CONTENT = 16;
+const REVIEW = 32;
 
 /** Flags of each listed word, under the hash flagsOf computes while reading a word. */
 const WORDS = new WordTable<number>(
@@ -130,6 +135,7 @@ const WORDS = new WordTable<number>(
     [
       [NEVER_CONTENT_WORDS, STRONG | NEVER_CONTENT],
       [BOILER_STRONG, STRONG],
+      [REVIEW_WORDS, STRONG | REVIEW],
       [BOILER_WEAK, WEAK],
       [CONTENT_WORDS, CONTENT],
       [BUILDER_WORDS, BUILDER],
@@ -181,4 +187,9 @@ export function isNeverContentName(cls: string, id = ''): boolean {
 /** A class or id that says the element is content ("entry-header", "article-body"). */
 export function hasContentWord(cls: string, id = ''): boolean {
   return ((flagsOf(cls) | flagsOf(id)) & CONTENT) !== 0;
+}
+
+/** A class or id naming customer reviews ("product-reviews", "yotpoReviews"). */
+export function isReviewName(cls: string, id = ''): boolean {
+  return ((flagsOf(cls) | flagsOf(id)) & REVIEW) !== 0;
 }

@@ -19,7 +19,7 @@
  * instead, menus outside <nav> aside (notArticleRegion).
  */
 import type { HtmlSource } from './decode.js';
-import { hasContentWord, isBoilerplateName, isNeverContentName } from './class-names.js';
+import { hasContentWord, isBoilerplateName, isNeverContentName, isReviewName } from './class-names.js';
 import { scanHtml, type ScanAttrs } from './html-scan.js';
 import { countRun, type RunCounts } from './text-run.js';
 
@@ -169,10 +169,11 @@ interface Frame {
   name: string;
   /**
    * 1: skipped subtree; 2: tentative (soft) region; 3: a soft region named as never content (isNeverContentName),
-   * judged as in the first pass even when relaxed. (A value here, not a ninth field: one more field on every frame
-   * made extraction 8% slower, extract-ab.mjs.)
+   * judged as in the first pass even when relaxed; 4: a product page's customer reviews, dropped however much prose
+   * they hold. (A value here, not a ninth field: one more field on every frame made extraction 8% slower,
+   * extract-ab.mjs.)
    */
-  drop: 0 | 1 | 2 | 3;
+  drop: 0 | 1 | 2 | 3 | 4;
   /** Block index when a soft region opened. */
   blockStart: number;
   article: boolean;
@@ -199,6 +200,14 @@ function isGood(b: Block): boolean {
   return b.linkChars <= 0.3 * b.chars || (isProse(b) && b.linkChars <= 0.8 * b.chars);
 }
 
+/**
+ * A shop's product page, by its schema.org markup (JSON-LD or microdata), its Open Graph type or an add-to-cart
+ * control. A service's landing page names its testimonials "reviews" too, and they are its text; a product's
+ * customer reviews are not.
+ */
+const PRODUCT_MARKUP =
+  /"@type"\s*:\s*"Product"|schema\.org\/Product\b|og:type"\s+content="product\b|add[-_ ]?to[-_ ]?(?:cart|basket|bag)/i;
+
 class Collector {
   readonly blocks: Block[] = [];
   /** Block elements that hold blocks, in the order they closed. */
@@ -209,7 +218,16 @@ class Collector {
    * is <header> (an unclosed site header holds the whole page), and hidden elements (a shop hides its
    * product grid with display:none until a script has run).
    */
-  constructor(private readonly relaxed = false) {}
+  constructor(
+    private readonly relaxed = false,
+    private readonly html = '',
+  ) {}
+  /** Whether the page is a product page (PRODUCT_MARKUP), read the first time a rule asks. */
+  private product: boolean | undefined;
+  private get productPage(): boolean {
+    this.product ??= PRODUCT_MARKUP.test(this.html);
+    return this.product;
+  }
   /** goodPrefix[i] = good characters in blocks[0..i). */
   private readonly goodPrefix: number[] = [0];
   /**
@@ -320,7 +338,12 @@ class Collector {
     ) {
       this.flush();
       // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
-      frame.drop = this.relaxed && (cls !== '' || id !== '') && isNeverContentName(cls, id) ? 3 : 2;
+      frame.drop =
+        (cls !== '' || id !== '') && isReviewName(cls, id) && this.productPage
+          ? 4
+          : this.relaxed && (cls !== '' || id !== '') && isNeverContentName(cls, id)
+            ? 3
+            : 2;
       frame.blockStart = this.blocks.length;
     }
     if (name === 'header') {
@@ -386,7 +409,8 @@ class Collector {
     }
     if (frame.drop >= 2) {
       this.flush();
-      this.closeSoftRegion(frame.blockStart, (this.relaxed && frame.name === 'aside') || frame.drop === 3);
+      if (frame.drop === 4) this.dropRegion(frame.blockStart);
+      else this.closeSoftRegion(frame.blockStart, (this.relaxed && frame.name === 'aside') || frame.drop === 3);
     }
     if (frame.article) this.articleDepth--;
     if (frame.header) this.headerDepth--;
@@ -421,6 +445,10 @@ class Collector {
     const regionGood = this.goodPrefix[end]! - this.goodPrefix[start]!;
     const allGood = this.goodPrefix[end]!;
     if ((this.relaxed && !strict) || (regionGood >= 500 && regionGood >= 0.5 * allGood)) return;
+    this.dropRegion(start);
+  }
+
+  private dropRegion(start: number): void {
     this.blocks.length = start;
     this.goodPrefix.length = start + 1;
     const regions = this.regions;
@@ -630,7 +658,7 @@ function render(blocks: Block[]): string {
 const MAX_DEPTH = 4096;
 
 function collect({ html, decodeRange }: HtmlSource, relaxed = false): { blocks: Block[]; regions: Region[] } {
-  const c = new Collector(relaxed);
+  const c = new Collector(relaxed, html);
   scanHtml(html, c, MAX_DEPTH, decodeRange);
   c.flush();
   return { blocks: c.blocks, regions: c.regions };
