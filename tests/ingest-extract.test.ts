@@ -461,4 +461,14 @@ describe('extractMainText: product pages', () => {
     const html = `<body><main>${description}${reviews}</main></body>`;
     expect(extractMainText(html)).toContain('Review 3');
   });
+
+  it('skips what a utility class hides ("hide", "d-none"), not what another class shows again or opens', () => {
+    const hidden = (cls: string) =>
+      `<body><main>${description.repeat(4)}<div class="${cls}"><p>Hidden line ${cls}: the variant data a script reads, long enough to be prose.</p></div></main></body>`;
+    expect(extractMainText(hidden('productView-info hide'))).not.toContain('Hidden line');
+    expect(extractMainText(hidden('d-none'))).not.toContain('Hidden line');
+    expect(extractMainText(hidden('hidden lg:block'))).toContain('Hidden line');
+    expect(extractMainText(hidden('d-none d-md-flex'))).toContain('Hidden line');
+    expect(extractMainText(hidden('accordion-content hidden'))).toContain('Hidden line');
+  });
 });

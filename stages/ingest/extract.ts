@@ -162,6 +162,26 @@ function isCollapsedPanel(attrs: ScanAttrs): boolean {
   return attrs.role === 'region' || attrs.role === 'tabpanel';
 }
 
+/** Utility classes that hide an element (Bootstrap's "hide", "d-none", Tailwind's "hidden"). */
+const HIDDEN_CLASSES = new Set(['hide', 'hidden', 'd-none', 'is-hidden', 'u-hidden', 'display-none']);
+/**
+ * A class that shows it again at some screen width ("hidden lg:block", "d-none d-md-flex"), or names a collapsed
+ * accordion or tab panel, read as isCollapsedPanel reads them.
+ */
+const SHOWN_CLASS =
+  /(?:^|[:-])(?:block|flex|grid|inline|inline-block|inline-flex|table|contents)$|accordion|collapse|tab/;
+
+/** Hidden by a utility class, and not shown again (nor a panel that opens) by another. */
+function isHiddenClass(cls: string): boolean {
+  if (!cls.includes('hid') && !cls.includes('none')) return false;
+  let hidden = false;
+  for (const c of cls.split(/\s+/)) {
+    if (HIDDEN_CLASSES.has(c)) hidden = true;
+    else if (SHOWN_CLASS.test(c)) return false;
+  }
+  return hidden;
+}
+
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 const SOFT_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar', 'search']);
 
@@ -313,6 +333,7 @@ class Collector {
       (!this.relaxed &&
         (attrs.hidden ||
           attrs.ariaHidden === 'true' ||
+          isHiddenClass(cls) ||
           (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))) &&
         !isStreamedContent(attrs) &&
         !isCollapsedPanel(attrs))
