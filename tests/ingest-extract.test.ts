@@ -471,4 +471,9 @@ describe('extractMainText: product pages', () => {
     expect(extractMainText(hidden('d-none d-md-flex'))).toContain('Hidden line');
     expect(extractMainText(hidden('accordion-content hidden'))).toContain('Hidden line');
   });
+
+  it('reads a <main> that an open dialog hid from screen readers (aria-hidden)', () => {
+    const html = `<body><div role="dialog">${'<p>Choose what we may store: your choices apply to this site and you may change them at any time.</p>'.repeat(4)}</div><main aria-hidden="true">${description.repeat(4)}</main></body>`;
+    expect(extractMainText(html)).toContain('A sturdy steel tumbler');
+  });
 });

@@ -332,7 +332,8 @@ class Collector {
         !(name === 'header' && this.isContentHeader(cls, id))) ||
       (!this.relaxed &&
         (attrs.hidden ||
-          attrs.ariaHidden === 'true' ||
+          // A dialog open when the page was saved hides the rest of the page from screen readers, <main> too.
+          (attrs.ariaHidden === 'true' && name !== 'main') ||
           isHiddenClass(cls) ||
           (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))) &&
         !isStreamedContent(attrs) &&
