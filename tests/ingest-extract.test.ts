@@ -476,4 +476,13 @@ describe('extractMainText: product pages', () => {
     const html = `<body><div role="dialog">${'<p>Choose what we may store: your choices apply to this site and you may change them at any time.</p>'.repeat(4)}</div><main aria-hidden="true">${description.repeat(4)}</main></body>`;
     expect(extractMainText(html)).toContain('A sturdy steel tumbler');
   });
+
+  it('joins a short table row whose cells hold paragraphs (a spec table) into one row', () => {
+    const specs = ['Best Use|Hiking', 'Bag Style|Backpack', 'Frame Type|Internal Frame']
+      .map(r => r.split('|'))
+      .map(([k, v]) => `<tr><th>${k}</th><td><p>${v}</p></td></tr>`)
+      .join('');
+    const text = extractMainText(`<body><main>${description.repeat(4)}<table>${specs}</table></main></body>`);
+    expect(text).toContain('Best Use | Hiking\nBag Style | Backpack');
+  });
 });

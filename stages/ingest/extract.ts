@@ -47,6 +47,10 @@ interface Region {
   end: number;
 }
 
+/** A table row of at most this many blocks and characters is joined into one (Collector.joinRow). */
+const ROW_JOIN_BLOCKS = 6;
+const ROW_JOIN_CHARS = 400;
+
 /** Never collected, nor anything inside. */
 const SKIP_TAGS = new Set([
   'script',
@@ -426,6 +430,7 @@ class Collector {
       // Text after a nested block belongs to the nearest enclosing block element.
       this.kinds.pop();
       this.kind = this.kinds[this.kinds.length - 1] ?? 'p';
+      if (frame.name === 'tr') this.joinRow(frame.regionStart);
       if (this.blocks.length > frame.regionStart + 1)
         this.regions.push({ start: frame.regionStart, end: this.blocks.length });
     }
@@ -459,6 +464,38 @@ class Collector {
     this.partChars += n;
     if (this.linkDepth > 0) this.partLinkChars += n;
     else this.partPlainWords += counts.words;
+  }
+
+  /**
+   * A short table row whose cells hold paragraphs ("<th>Weight</th><td><p>1 lb</p></td>", a product's spec table) is
+   * one row, its cells joined, as a row of plain cells is: apart, the label and its value were orphans the article
+   * rules dropped one by one.
+   */
+  private joinRow(start: number): void {
+    const blocks = this.blocks;
+    const n = blocks.length - start;
+    if (n < 2 || n > ROW_JOIN_BLOCKS) return;
+    let chars = 0;
+    for (let i = start; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      if (b.kind !== 'row' && b.kind !== 'p') return;
+      chars += b.chars;
+    }
+    if (chars > ROW_JOIN_CHARS) return;
+    const first = blocks[start]!;
+    // A cell's text flushed at a paragraph ends with the separator the next cell opened with.
+    const cell = (b: Block) => b.text.replace(/\s*\|$/, '');
+    const row: Block = { ...first, text: cell(first), kind: 'row', cont: false };
+    for (let i = start + 1; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      row.text += ` | ${cell(b)}`;
+      row.chars += b.chars;
+      row.linkChars += b.linkChars;
+      row.plainWords += b.plainWords;
+    }
+    this.dropRegion(start);
+    blocks.push(row);
+    this.goodPrefix.push(this.goodPrefix[start]! + (isGood(row) ? row.chars : 0));
   }
 
   /** Keeps a tentative region only if it holds at least half the page's prose so far, and enough of it. */
