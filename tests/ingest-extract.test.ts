@@ -485,4 +485,20 @@ describe('extractMainText: product pages', () => {
     const text = extractMainText(`<body><main>${description.repeat(4)}<table>${specs}</table></main></body>`);
     expect(text).toContain('Best Use | Hiking\nBag Style | Backpack');
   });
+
+  it('keeps the first copy of a section rendered twice, and a paragraph a page repeats in its own right', () => {
+    const section = ['Straps', 'Movement', 'Design']
+      .map(
+        w =>
+          `<h3>${w}</h3><p>About the ${w.toLowerCase()}: a paragraph of the product's story long enough to count, told in full sentences for the reader who wants to know more.</p>`,
+      )
+      .join('');
+    const twice = extractMainText(`<body><main>${description}${section}${section}</main></body>`);
+    expect(twice.split('About the movement').length).toBe(2);
+    const filler = `<p>${'The same filler sentence stands under every heading of this test page, long enough to count. '.repeat(2)}</p>`;
+    const repeated = extractMainText(
+      `<body><main><h2>One</h2>${filler}<h2>Two</h2>${filler}<h2>Three</h2>${filler}</main></body>`,
+    );
+    expect(repeated.split('The same filler').length).toBe(7);
+  });
 });

@@ -16,7 +16,7 @@
  * "related posts" heading, keeps little outside the innermost element holding most of the prose (the
  * body), and joins. A page whose main region these article rules mostly throw away, with no long
  * paragraph among what they keep (a listing, a product grid, a service page), gets its main region
- * instead, menus outside <nav> aside (notArticleRegion).
+ * instead, menus outside <nav> aside (notArticleRegion). A section the page renders twice keeps its first copy.
  */
 import type { HtmlSource } from './decode.js';
 import { hasContentWord, isBoilerplateName, isNeverContentName, isReviewName } from './class-names.js';
@@ -794,7 +794,59 @@ export function extractMainTextFrom(source: HtmlSource): string {
       kept = keptRelaxed;
     }
   }
-  return render(notArticleRegion(kept, main) ?? kept);
+  return render(dropRepeats(notArticleRegion(kept, main) ?? kept));
+}
+
+/** Blocks at least this long are compared by dropRepeats; short labels ("Size", "Details") repeat in their own right. */
+const REPEAT_CHARS = 100;
+
+/**
+ * The second copy of a section a page renders twice (for a wide and a narrow screen, one of them hidden by a
+ * stylesheet): a run of long blocks that repeat earlier ones word for word is dropped. A single repeat (a parameter's
+ * description in an API reference, an event's blurb) stays.
+ */
+function dropRepeats(blocks: Block[]): Block[] {
+  const seen = new Set<string>();
+  const long: number[] = [];
+  const repeat: boolean[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (b.chars < REPEAT_CHARS || b.kind === 'pre') continue;
+    long.push(i);
+    repeat.push(seen.has(b.text));
+    seen.add(b.text);
+  }
+  // Runs of two or more repeats. A run of one text is kept when a heading comes between its copies, or they follow
+  // each other: one paragraph under several headings or over and over (a template's filler, a test page) is the
+  // page's text.
+  const drop = new Set<number>();
+  for (let k = 0; k < long.length; ) {
+    if (!repeat[k]) {
+      k++;
+      continue;
+    }
+    let end = k;
+    while (end < long.length && repeat[end]) end++;
+    if (end - k >= 2 && !(oneText(blocks, long, k, end) && apartOrAdjacent(blocks, long[k]!, long[end - 1]!)))
+      for (let j = k; j < end; j++) drop.add(long[j]!);
+    k = end;
+  }
+  return drop.size === 0 ? blocks : blocks.filter((_, i) => !drop.has(i));
+}
+
+function oneText(blocks: Block[], long: number[], start: number, end: number): boolean {
+  for (let j = start + 1; j < end; j++) if (blocks[long[j]!]!.text !== blocks[long[start]!]!.text) return false;
+  return true;
+}
+
+/** Copies from..to of one text with a heading between them, or each right after the one before. */
+function apartOrAdjacent(blocks: Block[], from: number, to: number): boolean {
+  let adjacent = true;
+  for (let i = from; i <= to; i++) {
+    if (blocks[i]!.kind === 'h') return true;
+    if (blocks[i]!.text !== blocks[from]!.text) adjacent = false;
+  }
+  return adjacent && blocks[from - 1]?.text === blocks[from]!.text;
 }
 
 /** Article rules keeping less than this share of the main region's characters: maybe not an article. */
