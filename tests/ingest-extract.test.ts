@@ -501,4 +501,11 @@ describe('extractMainText: product pages', () => {
     );
     expect(repeated.split('The same filler').length).toBe(7);
   });
+
+  it('skips tooltips (role=tooltip), shown only while the pointer rests on what they explain', () => {
+    const html = `<body><main>${description.repeat(4)}<p>Shipping to your country costs US $15.47 and takes about two weeks from the day you order.<span role="tooltip"><span>Customs may apply import fees when your item arrives.</span></span></p></main></body>`;
+    const text = extractMainText(html);
+    expect(text).toContain('takes about two weeks from the day you order.');
+    expect(text).not.toContain('Customs may apply');
+  });
 });

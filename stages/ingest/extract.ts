@@ -339,6 +339,8 @@ class Collector {
           // A dialog open when the page was saved hides the rest of the page from screen readers, <main> too.
           (attrs.ariaHidden === 'true' && name !== 'main') ||
           isHiddenClass(cls) ||
+          // A tooltip shows only while the pointer rests on what it explains.
+          role === 'tooltip' ||
           (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))) &&
         !isStreamedContent(attrs) &&
         !isCollapsedPanel(attrs))
