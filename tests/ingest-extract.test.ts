@@ -508,4 +508,13 @@ describe('extractMainText: product pages', () => {
     expect(text).toContain('takes about two weeks from the day you order.');
     expect(text).not.toContain('Customs may apply');
   });
+
+  it("reads a product page's details modal; a modal elsewhere stays boilerplate", () => {
+    const details = `<div class="product-details-modal">${'<p>Designer: a shelf unit with clean lines, easy to place standing or lying, for books and boxes alike.</p>'.repeat(6)}</div>`;
+    const page = (buy: string) => `<body><main>${description.repeat(4)}${buy}${details}</main></body>`;
+    expect(extractMainText(page('<button class="add-to-cart">Add to cart</button>'))).toContain(
+      'Designer: a shelf unit',
+    );
+    expect(extractMainText(page(''))).not.toContain('Designer: a shelf unit');
+  });
 });

@@ -41,7 +41,6 @@ const BOILER_STRONG = new Set([
   'sponsor',
   'sponsored',
   'popup',
-  'modal',
   'breadcrumb',
   'breadcrumbs',
   'outbrain',
@@ -103,6 +102,11 @@ const BOILER_WEAK = new Set([
  * few lines, its reviews pages of them). "review" alone names review articles too ("blog-review").
  */
 const REVIEW_WORDS = new Set(['reviews']);
+/**
+ * A modal is boilerplate (a sign-up, a locale chooser) as strongly as BOILER_STRONG's words, except on a product
+ * page, whose details, dimensions and care notes open in one.
+ */
+const MODAL_WORDS = new Set(['modal']);
 const CONTENT_WORDS = new Set([
   'article',
   'main',
@@ -128,6 +132,7 @@ const CONTENT = 4;
 const BUILDER = 8;
 const NEVER_CONTENT = 16;
 const REVIEW = 32;
+const MODAL = 64;
 
 /** Flags of each listed word, under the hash flagsOf computes while reading a word. */
 const WORDS = new WordTable<number>(
@@ -136,6 +141,7 @@ const WORDS = new WordTable<number>(
       [NEVER_CONTENT_WORDS, STRONG | NEVER_CONTENT],
       [BOILER_STRONG, STRONG],
       [REVIEW_WORDS, STRONG | REVIEW],
+      [MODAL_WORDS, MODAL],
       [BOILER_WEAK, WEAK],
       [CONTENT_WORDS, CONTENT],
       [BUILDER_WORDS, BUILDER],
@@ -173,10 +179,14 @@ function flagsOf(value: string): number {
   return flags;
 }
 
-/** A class or id naming boilerplate: a strong word in either, or a weak one with no content word. */
-export function isBoilerplateName(cls: string, id = ''): boolean {
+/**
+ * A class or id naming boilerplate: a strong word in either, or a weak one with no content word. `productPage` says
+ * whether the page is a product page, asked only of a modal's name.
+ */
+export function isBoilerplateName(cls: string, id = '', productPage?: () => boolean): boolean {
   const flags = flagsOf(cls) | flagsOf(id);
-  return (flags & STRONG) !== 0 || ((flags & WEAK) !== 0 && (flags & (CONTENT | BUILDER)) === 0);
+  if ((flags & STRONG) !== 0 || ((flags & WEAK) !== 0 && (flags & (CONTENT | BUILDER)) === 0)) return true;
+  return (flags & MODAL) !== 0 && !(productPage?.() ?? false);
 }
 
 /** A class or id naming a consent banner, an ad, a sign-up or share buttons ("onetrust-consent-sdk", "ad-slot"). */

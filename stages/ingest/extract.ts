@@ -248,10 +248,10 @@ class Collector {
   ) {}
   /** Whether the page is a product page (PRODUCT_MARKUP), read the first time a rule asks. */
   private product: boolean | undefined;
-  private get productPage(): boolean {
+  private readonly isProductPage = (): boolean => {
     this.product ??= PRODUCT_MARKUP.test(this.html);
     return this.product;
-  }
+  };
   /** goodPrefix[i] = good characters in blocks[0..i). */
   private readonly goodPrefix: number[] = [0];
   /**
@@ -362,12 +362,12 @@ class Collector {
         // <aside> has the article inside it, as a browser reads it.
         (this.relaxed && name === 'aside') ||
         (role !== undefined && SOFT_ROLES.has(role)) ||
-        ((cls !== '' || id !== '') && isBoilerplateName(cls, id)))
+        ((cls !== '' || id !== '') && isBoilerplateName(cls, id, this.isProductPage)))
     ) {
       this.flush();
       // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
       frame.drop =
-        (cls !== '' || id !== '') && isReviewName(cls, id) && this.productPage
+        (cls !== '' || id !== '') && isReviewName(cls, id) && this.isProductPage()
           ? 4
           : this.relaxed && (cls !== '' || id !== '') && isNeverContentName(cls, id)
             ? 3
