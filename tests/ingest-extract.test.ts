@@ -463,3 +463,79 @@ describe('extractMainText: what follows the article', () => {
     expect(extractMainText(html)).toContain('Paragraph 5 of the story');
   });
 });
+
+describe('extractMainText: product pages', () => {
+  const review = (i: number) =>
+    `<p>Review ${i}: I bought this for my daughter and she uses it every day, it works well and looks good too.</p>`;
+  const reviews = `<div class="product-reviews">${Array.from({ length: 8 }, (_, i) => review(i)).join('')}</div>`;
+  const description =
+    '<p>A sturdy steel tumbler with a lid that keeps drinks cold for hours and hot until the last sip.</p>';
+
+  it('drops the customer reviews of a product page, however much prose they hold', () => {
+    const html = `<body><main>${description}<button class="add-to-cart">Add to cart</button>${reviews}</main></body>`;
+    const text = extractMainText(html);
+    expect(text).toContain('A sturdy steel tumbler');
+    expect(text).not.toContain('Review 3');
+  });
+
+  it('keeps "reviews" that are most of the prose of a page that sells nothing (a service\'s testimonials)', () => {
+    const html = `<body><main>${description}${reviews}</main></body>`;
+    expect(extractMainText(html)).toContain('Review 3');
+  });
+
+  it('skips what a utility class hides ("hide", "d-none"), not what another class shows again or opens', () => {
+    const hidden = (cls: string) =>
+      `<body><main>${description.repeat(4)}<div class="${cls}"><p>Hidden line ${cls}: the variant data a script reads, long enough to be prose.</p></div></main></body>`;
+    expect(extractMainText(hidden('productView-info hide'))).not.toContain('Hidden line');
+    expect(extractMainText(hidden('d-none'))).not.toContain('Hidden line');
+    expect(extractMainText(hidden('hidden lg:block'))).toContain('Hidden line');
+    expect(extractMainText(hidden('d-none d-md-flex'))).toContain('Hidden line');
+    expect(extractMainText(hidden('accordion-content hidden'))).toContain('Hidden line');
+  });
+
+  it('reads a <main> that an open dialog hid from screen readers (aria-hidden)', () => {
+    const html = `<body><div role="dialog">${'<p>Choose what we may store: your choices apply to this site and you may change them at any time.</p>'.repeat(4)}</div><main aria-hidden="true">${description.repeat(4)}</main></body>`;
+    expect(extractMainText(html)).toContain('A sturdy steel tumbler');
+  });
+
+  it('joins a short table row whose cells hold paragraphs (a spec table) into one row', () => {
+    const specs = ['Best Use|Hiking', 'Bag Style|Backpack', 'Frame Type|Internal Frame']
+      .map(r => r.split('|'))
+      .map(([k, v]) => `<tr><th>${k}</th><td><p>${v}</p></td></tr>`)
+      .join('');
+    const text = extractMainText(`<body><main>${description.repeat(4)}<table>${specs}</table></main></body>`);
+    expect(text).toContain('Best Use | Hiking\nBag Style | Backpack');
+  });
+
+  it('keeps the first copy of a section rendered twice, and a paragraph a page repeats in its own right', () => {
+    const section = ['Straps', 'Movement', 'Design']
+      .map(
+        w =>
+          `<h3>${w}</h3><p>About the ${w.toLowerCase()}: a paragraph of the product's story long enough to count, told in full sentences for the reader who wants to know more.</p>`,
+      )
+      .join('');
+    const twice = extractMainText(`<body><main>${description}${section}${section}</main></body>`);
+    expect(twice.split('About the movement').length).toBe(2);
+    const filler = `<p>${'The same filler sentence stands under every heading of this test page, long enough to count. '.repeat(2)}</p>`;
+    const repeated = extractMainText(
+      `<body><main><h2>One</h2>${filler}<h2>Two</h2>${filler}<h2>Three</h2>${filler}</main></body>`,
+    );
+    expect(repeated.split('The same filler').length).toBe(7);
+  });
+
+  it('skips tooltips (role=tooltip), shown only while the pointer rests on what they explain', () => {
+    const html = `<body><main>${description.repeat(4)}<p>Shipping to your country costs US $15.47 and takes about two weeks from the day you order.<span role="tooltip"><span>Customs may apply import fees when your item arrives.</span></span></p></main></body>`;
+    const text = extractMainText(html);
+    expect(text).toContain('takes about two weeks from the day you order.');
+    expect(text).not.toContain('Customs may apply');
+  });
+
+  it("reads a product page's details modal; a modal elsewhere stays boilerplate", () => {
+    const details = `<div class="product-details-modal">${'<p>Designer: a shelf unit with clean lines, easy to place standing or lying, for books and boxes alike.</p>'.repeat(6)}</div>`;
+    const page = (buy: string) => `<body><main>${description.repeat(4)}${buy}${details}</main></body>`;
+    expect(extractMainText(page('<button class="add-to-cart">Add to cart</button>'))).toContain(
+      'Designer: a shelf unit',
+    );
+    expect(extractMainText(page(''))).not.toContain('Designer: a shelf unit');
+  });
+});

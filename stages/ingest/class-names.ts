@@ -38,7 +38,6 @@ const BOILER_STRONG = new Set([
   'sponsor',
   'sponsored',
   'popup',
-  'modal',
   'breadcrumb',
   'breadcrumbs',
   'outbrain',
@@ -91,13 +90,22 @@ const BOILER_WEAK = new Set([
   'author',
   'bio',
   'meta',
-  'reviews',
   'ratings',
 ]);
 /** Weak words naming a comment or a thread of them (isCommentName). */
 const COMMENT_WORDS = new Set(['comment', 'comments']);
 /** Words naming a forum's page or thread (isForumName). */
 const FORUM_WORDS = new Set(['forum', 'forums', 'topic']);
+/**
+ * Customer reviews: on a product page never its text, however much prose they hold (a product's description is a
+ * few lines, its reviews pages of them). "review" alone names review articles too ("blog-review").
+ */
+const REVIEW_WORDS = new Set(['reviews']);
+/**
+ * A modal is boilerplate (a sign-up, a locale chooser) as strongly as BOILER_STRONG's words, except on a product
+ * page, whose details, dimensions and care notes open in one.
+ */
+const MODAL_WORDS = new Set(['modal']);
 const CONTENT_WORDS = new Set([
   'article',
   'main',
@@ -125,6 +133,8 @@ const NEVER_CONTENT = 16;
 const COMMENT = 32;
 const FORUM = 64;
 const CONSENT = 128;
+const REVIEW = 256;
+const MODAL = 512;
 
 /** Flags of each listed word, under the hash flagsOf computes while reading a word. */
 const WORDS = new WordTable<number>(
@@ -133,6 +143,8 @@ const WORDS = new WordTable<number>(
       [CONSENT_WORDS, STRONG | NEVER_CONTENT | CONSENT],
       [NEVER_CONTENT_WORDS, STRONG | NEVER_CONTENT],
       [BOILER_STRONG, STRONG],
+      [REVIEW_WORDS, STRONG | REVIEW],
+      [MODAL_WORDS, MODAL],
       [BOILER_WEAK, WEAK],
       [COMMENT_WORDS, WEAK | COMMENT],
       [FORUM_WORDS, FORUM],
@@ -186,10 +198,14 @@ function nameFlags(cls: string, id: string): number {
   return lastFlags;
 }
 
-/** A class or id naming boilerplate: a strong word in either, or a weak one with no content word. */
-export function isBoilerplateName(cls: string, id = ''): boolean {
+/**
+ * A class or id naming boilerplate: a strong word in either, or a weak one with no content word. `productPage` says
+ * whether the page is a product page, asked only of a modal's name.
+ */
+export function isBoilerplateName(cls: string, id = '', productPage?: () => boolean): boolean {
   const flags = nameFlags(cls, id);
-  return (flags & STRONG) !== 0 || ((flags & WEAK) !== 0 && (flags & (CONTENT | BUILDER)) === 0);
+  if ((flags & STRONG) !== 0 || ((flags & WEAK) !== 0 && (flags & (CONTENT | BUILDER)) === 0)) return true;
+  return (flags & MODAL) !== 0 && !(productPage?.() ?? false);
 }
 
 /** A class or id naming a consent banner, an ad, a sign-up or share buttons ("onetrust-consent-sdk", "ad-slot"). */
@@ -215,4 +231,9 @@ export function isCommentName(cls: string, id = ''): boolean {
 /** A class or id naming a forum, its page or a thread ("page-forums", "cTopic"). */
 export function isForumName(cls: string, id = ''): boolean {
   return (nameFlags(cls, id) & FORUM) !== 0;
+}
+
+/** A class or id naming customer reviews ("product-reviews", "yotpoReviews"). */
+export function isReviewName(cls: string, id = ''): boolean {
+  return (nameFlags(cls, id) & REVIEW) !== 0;
 }

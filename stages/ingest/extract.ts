@@ -16,7 +16,7 @@
  * "related posts" heading, keeps little outside the innermost element holding most of the prose (the
  * body), and joins. A page whose main region these article rules mostly throw away, with no long
  * paragraph among what they keep (a listing, a product grid, a service page), gets its main region
- * instead, menus outside <nav> aside (notArticleRegion).
+ * instead, menus outside <nav> aside (notArticleRegion). A section the page renders twice keeps its first copy.
  */
 import type { HtmlSource } from './decode.js';
 import {
@@ -26,6 +26,7 @@ import {
   isConsentName,
   isForumName,
   isNeverContentName,
+  isReviewName,
 } from './class-names.js';
 import { scanHtml, type ScanAttrs } from './html-scan.js';
 import { countRun, type RunCounts } from './text-run.js';
@@ -53,6 +54,10 @@ interface Region {
   start: number;
   end: number;
 }
+
+/** A table row of at most this many blocks and characters is joined into one (Collector.joinRow). */
+const ROW_JOIN_BLOCKS = 6;
+const ROW_JOIN_CHARS = 400;
 
 /** Never collected, nor anything inside. */
 const SKIP_TAGS = new Set([
@@ -180,6 +185,26 @@ function isCollapsedPanel(attrs: ScanAttrs): boolean {
   return attrs.role === 'region' || attrs.role === 'tabpanel';
 }
 
+/** Utility classes that hide an element (Bootstrap's "hide", "d-none", Tailwind's "hidden"). */
+const HIDDEN_CLASSES = new Set(['hide', 'hidden', 'd-none', 'is-hidden', 'u-hidden', 'display-none']);
+/**
+ * A class that shows it again at some screen width ("hidden lg:block", "d-none d-md-flex"), or names a collapsed
+ * accordion or tab panel, read as isCollapsedPanel reads them.
+ */
+const SHOWN_CLASS =
+  /(?:^|[:-])(?:block|flex|grid|inline|inline-block|inline-flex|table|contents)$|accordion|collapse|tab/;
+
+/** Hidden by a utility class, and not shown again (nor a panel that opens) by another. */
+function isHiddenClass(cls: string): boolean {
+  if (!cls.includes('hid') && !cls.includes('none')) return false;
+  let hidden = false;
+  for (const c of cls.split(/\s+/)) {
+    if (HIDDEN_CLASSES.has(c)) hidden = true;
+    else if (SHOWN_CLASS.test(c)) return false;
+  }
+  return hidden;
+}
+
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 const SOFT_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'menu', 'menubar', 'search']);
 
@@ -188,10 +213,11 @@ interface Frame {
   /**
    * 1: skipped subtree; 2: tentative (soft) region; 3: a soft region named as never content (isNeverContentName),
    * judged as in the first pass even when relaxed; 4: a soft region named as a comment or a thread of them
-   * (isCommentName); 5: a consent banner (isConsentName) or an alert dialog, dropped whatever it holds. (A value
-   * here, not a ninth field: one more field on every frame made extraction 8% slower, extract-ab.mjs.)
+   * (isCommentName); 5: a consent banner (isConsentName) or an alert dialog, dropped whatever it holds; 6: a product
+   * page's customer reviews, dropped however much prose they hold. (A value here, not a ninth field: one more field
+   * on every frame made extraction 8% slower, extract-ab.mjs.)
    */
-  drop: 0 | 1 | 2 | 3 | 4 | 5;
+  drop: 0 | 1 | 2 | 3 | 4 | 5 | 6;
   /** Block index when a soft region opened. */
   blockStart: number;
   article: boolean;
@@ -218,6 +244,14 @@ function isGood(b: Block): boolean {
   return b.linkChars <= 0.3 * b.chars || (isProse(b) && b.linkChars <= 0.8 * b.chars);
 }
 
+/**
+ * A shop's product page, by its schema.org markup (JSON-LD or microdata), its Open Graph type or an add-to-cart
+ * control. A service's landing page names its testimonials "reviews" too, and they are its text; a product's
+ * customer reviews are not.
+ */
+const PRODUCT_MARKUP =
+  /"@type"\s*:\s*"Product"|schema\.org\/Product\b|og:type"\s+content="product\b|add[-_ ]?to[-_ ]?(?:cart|basket|bag)/i;
+
 class Collector {
   readonly blocks: Block[] = [];
   /** Block elements that hold blocks, in the order they closed. */
@@ -228,7 +262,16 @@ class Collector {
    * is <header> (an unclosed site header holds the whole page), and hidden elements (a shop hides its
    * product grid with display:none until a script has run).
    */
-  constructor(private readonly relaxed = false) {}
+  constructor(
+    private readonly relaxed = false,
+    private readonly html = '',
+  ) {}
+  /** Whether the page is a product page (PRODUCT_MARKUP), read the first time a rule asks. */
+  private product: boolean | undefined;
+  private readonly isProductPage = (): boolean => {
+    this.product ??= PRODUCT_MARKUP.test(this.html);
+    return this.product;
+  };
   /** goodPrefix[i] = good characters in blocks[0..i); articleGood[i], those of them inside <article>/<main>. */
   private readonly goodPrefix: number[] = [0];
   private readonly articleGood: number[] = [0];
@@ -327,7 +370,11 @@ class Collector {
         !(name === 'header' && this.isContentHeader(cls, id))) ||
       (!this.relaxed &&
         (attrs.hidden ||
-          attrs.ariaHidden === 'true' ||
+          // A dialog open when the page was saved hides the rest of the page from screen readers, <main> too.
+          (attrs.ariaHidden === 'true' && name !== 'main') ||
+          isHiddenClass(cls) ||
+          // A tooltip shows only while the pointer rests on what it explains.
+          role === 'tooltip' ||
           (attrs.style !== undefined && HIDDEN_STYLE.test(attrs.style))) &&
         !isStreamedContent(attrs) &&
         !isCollapsedPanel(attrs))
@@ -351,7 +398,7 @@ class Collector {
         (this.relaxed && name === 'aside') ||
         (role !== undefined && SOFT_ROLES.has(role)) ||
         role === 'alertdialog' ||
-        ((cls !== '' || id !== '') && isBoilerplateName(cls, id) && !this.inCommentThread(cls, id)))
+        ((cls !== '' || id !== '') && isBoilerplateName(cls, id, this.isProductPage) && !this.inCommentThread(cls, id)))
     ) {
       this.flush();
       // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
@@ -361,11 +408,13 @@ class Collector {
       frame.drop =
         role === 'alertdialog' || (named && isConsentName(cls, id))
           ? 5
-          : named && isNeverContentName(cls, id)
-            ? 3
-            : this.softDepth === 0 && this.forumAt > 0 && named && isCommentName(cls, id)
-              ? 4
-              : 2;
+          : named && isReviewName(cls, id) && this.isProductPage()
+            ? 6
+            : named && isNeverContentName(cls, id)
+              ? 3
+              : this.softDepth === 0 && this.forumAt > 0 && named && isCommentName(cls, id)
+                ? 4
+                : 2;
       if (frame.drop === 4) this.commentDepth++;
       this.softDepth++;
       frame.blockStart = this.blocks.length;
@@ -429,12 +478,13 @@ class Collector {
       // Text after a nested block belongs to the nearest enclosing block element.
       this.kinds.pop();
       this.kind = this.kinds[this.kinds.length - 1] ?? 'p';
+      if (frame.name === 'tr') this.joinRow(frame.regionStart);
       if (this.blocks.length > frame.regionStart + 1)
         this.regions.push({ start: frame.regionStart, end: this.blocks.length });
     }
     if (frame.drop >= 2) {
       this.flush();
-      if (frame.drop === 5) this.dropSoftRegion(frame.blockStart);
+      if (frame.drop >= 5) this.dropSoftRegion(frame.blockStart);
       else
         this.closeSoftRegion(
           frame.blockStart,
@@ -470,6 +520,40 @@ class Collector {
     this.partChars += n;
     if (this.linkDepth > 0) this.partLinkChars += n;
     else this.partPlainWords += counts.words;
+  }
+
+  /**
+   * A short table row whose cells hold paragraphs ("<th>Weight</th><td><p>1 lb</p></td>", a product's spec table) is
+   * one row, its cells joined, as a row of plain cells is: apart, the label and its value were orphans the article
+   * rules dropped one by one.
+   */
+  private joinRow(start: number): void {
+    const blocks = this.blocks;
+    const n = blocks.length - start;
+    if (n < 2 || n > ROW_JOIN_BLOCKS) return;
+    let chars = 0;
+    for (let i = start; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      if (b.kind !== 'row' && b.kind !== 'p') return;
+      chars += b.chars;
+    }
+    if (chars > ROW_JOIN_CHARS) return;
+    const first = blocks[start]!;
+    // A cell's text flushed at a paragraph ends with the separator the next cell opened with.
+    const cell = (b: Block) => b.text.replace(/\s*\|$/, '');
+    const row: Block = { ...first, text: cell(first), kind: 'row', cont: false };
+    for (let i = start + 1; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      row.text += ` | ${cell(b)}`;
+      row.chars += b.chars;
+      row.linkChars += b.linkChars;
+      row.plainWords += b.plainWords;
+    }
+    this.dropSoftRegion(start);
+    blocks.push(row);
+    const good = isGood(row) ? row.chars : 0;
+    this.goodPrefix.push(this.goodPrefix[start]! + good);
+    this.articleGood.push(this.articleGood[start]! + (row.inArticle ? good : 0));
   }
 
   /**
@@ -701,7 +785,7 @@ function render(blocks: Block[]): string {
 const MAX_DEPTH = 4096;
 
 function collect({ html, decodeRange }: HtmlSource, relaxed = false): { blocks: Block[]; regions: Region[] } {
-  const c = new Collector(relaxed);
+  const c = new Collector(relaxed, html);
   scanHtml(html, c, MAX_DEPTH, decodeRange);
   c.flush();
   return { blocks: c.blocks, regions: c.regions };
@@ -767,12 +851,12 @@ const RELAXED_BELOW = 250;
 
 export function extractMainTextFrom(source: HtmlSource): string {
   const first = passText(collect(source));
-  if (charCount(first.kept) >= RELAXED_BELOW) return render(first.text);
+  if (charCount(first.kept) >= RELAXED_BELOW) return render(dropRepeats(first.text));
   const relaxed = passText(collect(source, true));
   // The relaxed pass wins when its article rules keep more, or when the first pass found no text at all and it found
   // a main region (a shop grid hidden until a script runs, which the article rules drop).
   const takeRelaxed = charCount(relaxed.kept) > charCount(first.kept) || first.text.length === 0;
-  return render(takeRelaxed ? relaxed.text : first.text);
+  return render(dropRepeats(takeRelaxed ? relaxed.text : first.text));
 }
 
 /** One pass's article blocks, and its text: those blocks, or the main region of a page that is not an article. */
@@ -780,6 +864,58 @@ function passText({ blocks, regions }: { blocks: Block[]; regions: Region[] }): 
   const main = mainRegion(blocks);
   const kept = pick(main, regions);
   return { kept, text: notArticleRegion(kept, main) ?? kept };
+}
+
+/** Blocks at least this long are compared by dropRepeats; short labels ("Size", "Details") repeat in their own right. */
+const REPEAT_CHARS = 100;
+
+/**
+ * The second copy of a section a page renders twice (for a wide and a narrow screen, one of them hidden by a
+ * stylesheet): a run of long blocks that repeat earlier ones word for word is dropped. A single repeat (a parameter's
+ * description in an API reference, an event's blurb) stays.
+ */
+function dropRepeats(blocks: Block[]): Block[] {
+  const seen = new Set<string>();
+  const long: number[] = [];
+  const repeat: boolean[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (b.chars < REPEAT_CHARS || b.kind === 'pre') continue;
+    long.push(i);
+    repeat.push(seen.has(b.text));
+    seen.add(b.text);
+  }
+  // Runs of two or more repeats. A run of one text is kept when a heading comes between its copies, or they follow
+  // each other: one paragraph under several headings or over and over (a template's filler, a test page) is the
+  // page's text.
+  const drop = new Set<number>();
+  for (let k = 0; k < long.length; ) {
+    if (!repeat[k]) {
+      k++;
+      continue;
+    }
+    let end = k;
+    while (end < long.length && repeat[end]) end++;
+    if (end - k >= 2 && !(oneText(blocks, long, k, end) && apartOrAdjacent(blocks, long[k]!, long[end - 1]!)))
+      for (let j = k; j < end; j++) drop.add(long[j]!);
+    k = end;
+  }
+  return drop.size === 0 ? blocks : blocks.filter((_, i) => !drop.has(i));
+}
+
+function oneText(blocks: Block[], long: number[], start: number, end: number): boolean {
+  for (let j = start + 1; j < end; j++) if (blocks[long[j]!]!.text !== blocks[long[start]!]!.text) return false;
+  return true;
+}
+
+/** Copies from..to of one text with a heading between them, or each right after the one before. */
+function apartOrAdjacent(blocks: Block[], from: number, to: number): boolean {
+  let adjacent = true;
+  for (let i = from; i <= to; i++) {
+    if (blocks[i]!.kind === 'h') return true;
+    if (blocks[i]!.text !== blocks[from]!.text) adjacent = false;
+  }
+  return adjacent && blocks[from - 1]?.text === blocks[from]!.text;
 }
 
 /** Article rules keeping less than this share of the main region's characters: maybe not an article. */
