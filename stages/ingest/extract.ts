@@ -252,6 +252,18 @@ function isGood(b: Block): boolean {
 const PRODUCT_MARKUP =
   /"@type"\s*:\s*"Product"|schema\.org\/Product\b|og:type"\s+content="product\b|add[-_ ]?to[-_ ]?(?:cart|basket|bag)/i;
 
+/** The last page tested, and whether it is a product page: both passes over a page ask (the test reads it whole). */
+let productHtml: string | undefined;
+let productResult = false;
+
+function isProductMarkup(html: string): boolean {
+  if (html !== productHtml) {
+    productHtml = html;
+    productResult = PRODUCT_MARKUP.test(html);
+  }
+  return productResult;
+}
+
 class Collector {
   readonly blocks: Block[] = [];
   /** Block elements that hold blocks, in the order they closed. */
@@ -267,11 +279,7 @@ class Collector {
     private readonly html = '',
   ) {}
   /** Whether the page is a product page (PRODUCT_MARKUP), read the first time a rule asks. */
-  private product: boolean | undefined;
-  private readonly isProductPage = (): boolean => {
-    this.product ??= PRODUCT_MARKUP.test(this.html);
-    return this.product;
-  };
+  private readonly isProductPage = (): boolean => isProductMarkup(this.html);
   /** goodPrefix[i] = good characters in blocks[0..i); articleGood[i], those of them inside <article>/<main>. */
   private readonly goodPrefix: number[] = [0];
   private readonly articleGood: number[] = [0];
