@@ -252,16 +252,10 @@ function isGood(b: Block): boolean {
 const PRODUCT_MARKUP =
   /"@type"\s*:\s*"Product"|schema\.org\/Product\b|og:type"\s+content="product\b|add[-_ ]?to[-_ ]?(?:cart|basket|bag)/i;
 
-/** The last page tested, and whether it is a product page: both passes over a page ask (the test reads it whole). */
-let productHtml: string | undefined;
-let productResult = false;
-
-function isProductMarkup(html: string): boolean {
-  if (html !== productHtml) {
-    productHtml = html;
-    productResult = PRODUCT_MARKUP.test(html);
-  }
-  return productResult;
+/** Whether a page is a product page (PRODUCT_MARKUP), tested once for both passes and only if a rule asks. */
+function productTest(html: string): () => boolean {
+  let result: boolean | undefined;
+  return () => (result ??= PRODUCT_MARKUP.test(html));
 }
 
 class Collector {
@@ -276,10 +270,8 @@ class Collector {
    */
   constructor(
     private readonly relaxed = false,
-    private readonly html = '',
+    private readonly isProductPage: () => boolean = () => false,
   ) {}
-  /** Whether the page is a product page (PRODUCT_MARKUP), read the first time a rule asks. */
-  private readonly isProductPage = (): boolean => isProductMarkup(this.html);
   /** goodPrefix[i] = good characters in blocks[0..i); articleGood[i], those of them inside <article>/<main>. */
   private readonly goodPrefix: number[] = [0];
   private readonly articleGood: number[] = [0];
@@ -353,6 +345,18 @@ class Collector {
     return this.commentDepth > 0 && isCommentName(cls, id);
   }
 
+  /** Frame.drop of a soft region opening here. */
+  private softKind(named: boolean, cls: string, id: string, role: string | undefined): 2 | 3 | 4 | 5 | 6 {
+    // A consent banner's policy text can outweigh a listing's linked items: it is dropped even as most of the prose,
+    // and so is an alert dialog (ARIA's interrupting message: a consent banner with no such name, an age gate).
+    if (role === 'alertdialog' || (named && isConsentName(cls, id))) return 5;
+    if (!named) return 2;
+    if (isReviewName(cls, id) && this.isProductPage()) return 6;
+    // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
+    if (isNeverContentName(cls, id)) return 3;
+    return this.softDepth === 0 && this.forumAt > 0 && isCommentName(cls, id) ? 4 : 2;
+  }
+
   get skipping(): boolean {
     return this.skipDepth > 0;
   }
@@ -372,6 +376,7 @@ class Collector {
     const cls = attrs.cls ?? '';
     const id = attrs.id ?? '';
     const role = attrs.role;
+    const named = cls !== '' || id !== '';
     if (
       (SKIP_TAGS.has(name) &&
         !(this.relaxed && (name === 'noscript' || name === 'header' || name === 'aside')) &&
@@ -394,7 +399,7 @@ class Collector {
         return;
       }
     }
-    if (this.forumAt < 0 && (cls !== '' || id !== '') && isForumName(cls, id)) this.forumAt = this.openCount;
+    if (this.forumAt < 0 && named && isForumName(cls, id)) this.forumAt = this.openCount;
     const isArticle = name === 'article' || name === 'main' || role === 'main' || attrs.itemprop === 'articleBody';
     if (
       !isArticle &&
@@ -406,23 +411,10 @@ class Collector {
         (this.relaxed && name === 'aside') ||
         (role !== undefined && SOFT_ROLES.has(role)) ||
         role === 'alertdialog' ||
-        ((cls !== '' || id !== '') && isBoilerplateName(cls, id, this.isProductPage) && !this.inCommentThread(cls, id)))
+        (named && isBoilerplateName(cls, id, this.isProductPage) && !this.inCommentThread(cls, id)))
     ) {
       this.flush();
-      // The relaxed pass keeps soft regions to find text the first pass missed; a cookie banner is not such text.
-      // A consent banner's policy text can outweigh a listing's linked items: it is dropped even as most of the prose,
-      // and so is an alert dialog (ARIA's interrupting message: a consent banner with no such name, an age gate).
-      const named = cls !== '' || id !== '';
-      frame.drop =
-        role === 'alertdialog' || (named && isConsentName(cls, id))
-          ? 5
-          : named && isReviewName(cls, id) && this.isProductPage()
-            ? 6
-            : named && isNeverContentName(cls, id)
-              ? 3
-              : this.softDepth === 0 && this.forumAt > 0 && named && isCommentName(cls, id)
-                ? 4
-                : 2;
+      frame.drop = this.softKind(named, cls, id, role);
       if (frame.drop === 4) this.commentDepth++;
       this.softDepth++;
       frame.blockStart = this.blocks.length;
@@ -792,8 +784,12 @@ function render(blocks: Block[]): string {
 /** Parsing stops (keeping what it has) past this many open elements: pages of endless unclosed tags. */
 const MAX_DEPTH = 4096;
 
-function collect({ html, decodeRange }: HtmlSource, relaxed = false): { blocks: Block[]; regions: Region[] } {
-  const c = new Collector(relaxed, html);
+function collect(
+  { html, decodeRange }: HtmlSource,
+  isProductPage: () => boolean,
+  relaxed = false,
+): { blocks: Block[]; regions: Region[] } {
+  const c = new Collector(relaxed, isProductPage);
   scanHtml(html, c, MAX_DEPTH, decodeRange);
   c.flush();
   return { blocks: c.blocks, regions: c.regions };
@@ -858,9 +854,10 @@ export function extractMainText(html: string): string {
 const RELAXED_BELOW = 250;
 
 export function extractMainTextFrom(source: HtmlSource): string {
-  const first = passText(collect(source));
+  const isProductPage = productTest(source.html);
+  const first = passText(collect(source, isProductPage));
   if (charCount(first.kept) >= RELAXED_BELOW) return render(dropRepeats(first.text));
-  const relaxed = passText(collect(source, true));
+  const relaxed = passText(collect(source, isProductPage, true));
   // The relaxed pass wins when its article rules keep more, or when the first pass found no text at all and it found
   // a main region (a shop grid hidden until a script runs, which the article rules drop).
   const takeRelaxed = charCount(relaxed.kept) > charCount(first.kept) || first.text.length === 0;
